@@ -1,0 +1,3 @@
+from masterywiki.cli import main
+
+main(prog_name="masterywiki")

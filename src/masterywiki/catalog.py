@@ -1,0 +1,238 @@
+"""Cross-page knowledge: titles, glossary terms, labels, redirects and the toctree nav.
+
+Built from each page's `DocInfo` (pure values), so one page can be re-read and the
+catalog rebuilt without rendering anything. The catalog also resolves references
+for the renderer (it implements `markup.Resolver`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from masterywiki import names
+from masterywiki.docinfo import DocInfo, Label
+from masterywiki.markup import Target
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    name: str
+    file: str
+    blob: str
+    info: DocInfo
+
+    @property
+    def title(self) -> str:
+        fm = self.info.front_matter
+        return fm.title or self.info.heading_title or names.title_from_name(self.name)
+
+    @property
+    def summary(self) -> str | None:
+        return self.info.front_matter.summary or self.info.first_paragraph
+
+    @property
+    def type(self) -> str:
+        return self.info.front_matter.type
+
+    @property
+    def url(self) -> str:
+        return names.url_for_name(self.name)
+
+
+@dataclass(frozen=True)
+class NavNode:
+    name: str
+    title: str
+    url: str
+    current: bool = False
+    open: bool = False  # on the path to the current page
+    children: tuple[NavNode, ...] = ()
+    has_children: bool = False
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    previous: PageRecord | None
+    next: PageRecord | None
+    parent: PageRecord | None
+
+
+@dataclass
+class _Nav:
+    children: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    parent: dict[str, str] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    position: dict[str, int] = field(default_factory=dict)
+
+
+class Catalog:
+    """Everything known across pages at one commit. Immutable once built."""
+
+    def __init__(self, records: Mapping[str, PageRecord]) -> None:
+        self.pages: dict[str, PageRecord] = dict(records)
+        self.terms: dict[str, str] = {}
+        self.labels: dict[str, tuple[str, Label]] = {}
+        self.redirects: dict[str, str] = {}
+        for record in sorted(self.pages.values(), key=lambda r: r.name):
+            fm = record.info.front_matter
+            if record.type == "term":
+                for key in (record.title, *fm.aliases):
+                    self.terms.setdefault(key.casefold(), record.name)
+            for label in record.info.labels:
+                self.labels.setdefault(label.name, (record.name, label))
+            for old in fm.redirect_from:
+                try:
+                    old_name = names.normalize_user_input(old)
+                except Exception:
+                    continue
+                if old_name not in self.pages:
+                    self.redirects.setdefault(old_name, record.name)
+        self._nav = self._build_nav()
+        self.version = self._fingerprint()
+
+    # -- lookups -----------------------------------------------------------
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.pages
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    def get(self, name: str) -> PageRecord | None:
+        return self.pages.get(name)
+
+    def glossary(self) -> list[PageRecord]:
+        """Term pages in A-Z order of title."""
+        terms = (r for r in self.pages.values() if r.type == "term")
+        return sorted(terms, key=lambda r: r.title.casefold())
+
+    def records(self) -> Iterator[PageRecord]:
+        return iter(self.pages.values())
+
+    # -- markup.Resolver ------------------------------------------------------
+
+    def _target(self, record: PageRecord, anchor: str = "") -> Target:
+        url = record.url + (f"#{anchor}" if anchor else "")
+        return Target(url=url, title=record.title, summary=record.summary, name=record.name)
+
+    def term(self, text: str) -> Target | None:
+        name = self.terms.get(" ".join(text.split()).casefold())
+        return self._target(self.pages[name]) if name else None
+
+    def doc(self, target: str, from_file: str) -> Target | None:
+        name = names.resolve_reference(target, from_file)
+        if name is None:
+            return None
+        name = self.redirects.get(name, name)
+        record = self.pages.get(name)
+        return self._target(record) if record else None
+
+    def ref(self, label: str) -> Target | None:
+        found = self.labels.get(label.strip())
+        if found is None:
+            return None
+        name, entry = found
+        target = self._target(self.pages[name], entry.anchor)
+        return Target(target.url, entry.title, target.summary, name)
+
+    # -- navigation -------------------------------------------------------------
+
+    def _toctree_children(self, record: PageRecord) -> tuple[str, ...]:
+        found: list[str] = []
+        for toctree in record.info.toctrees:
+            for entry in toctree.entries:
+                name = names.resolve_reference(entry.target, record.file)
+                if name is not None:
+                    name = self.redirects.get(name, name)
+                if name in self.pages and name != record.name:
+                    found.append(name)
+        return tuple(dict.fromkeys(found))
+
+    def _build_nav(self) -> _Nav:
+        """Walk toctrees depth-first from the root, as Sphinx orders documents."""
+        nav = _Nav()
+        if names.ROOT not in self.pages:
+            return nav
+        seen = {names.ROOT}
+        stack = [names.ROOT]
+        while stack:
+            name = stack.pop()
+            nav.position[name] = len(nav.order)
+            nav.order.append(name)
+            children = tuple(c for c in self._toctree_children(self.pages[name]) if c not in seen)
+            nav.children[name] = children
+            for child in children:
+                seen.add(child)
+                nav.parent[child] = name
+            stack.extend(reversed(children))
+        return nav
+
+    def in_nav(self, name: str) -> bool:
+        return name in self._nav.position
+
+    def children(self, name: str) -> tuple[str, ...]:
+        return self._nav.children.get(name, ())
+
+    def ancestors(self, name: str) -> list[PageRecord]:
+        """Root first, not including the page itself."""
+        chain: list[PageRecord] = []
+        current = self._nav.parent.get(name)
+        while current is not None:
+            chain.append(self.pages[current])
+            current = self._nav.parent.get(current)
+        return chain[::-1]
+
+    def neighbours(self, name: str) -> Neighbours:
+        position = self._nav.position.get(name)
+        parent_name = self._nav.parent.get(name)
+        parent = self.pages.get(parent_name) if parent_name else None
+        if position is None:
+            return Neighbours(None, None, parent)
+        order = self._nav.order
+        previous = self.pages[order[position - 1]] if position > 0 else None
+        following = self.pages[order[position + 1]] if position + 1 < len(order) else None
+        return Neighbours(previous, following, parent)
+
+    def sidebar(self, current: str) -> tuple[NavNode, ...]:
+        """Top-level sections, opened along the path to `current`.
+
+        Only the current page's ancestors are expanded, so the cost of a page's
+        sidebar depends on its depth and siblings, not on the size of the wiki.
+        """
+        path = {r.name for r in self.ancestors(current)} | {current}
+
+        def node(name: str) -> NavNode:
+            record = self.pages[name]
+            kids = self._nav.children.get(name, ())
+            opened = name in path and bool(kids)
+            return NavNode(
+                name=name,
+                title=record.title,
+                url=record.url,
+                current=name == current,
+                open=opened,
+                children=tuple(node(k) for k in kids) if opened else (),
+                has_children=bool(kids),
+            )
+
+        return tuple(node(k) for k in self._nav.children.get(names.ROOT, ()))
+
+    def orphans(self) -> list[str]:
+        return sorted(n for n in self.pages if n not in self._nav.position)
+
+    # -- identity ----------------------------------------------------------------
+
+    def _fingerprint(self) -> str:
+        """Changes whenever anything another page's rendering depends on changes."""
+        digest = hashlib.blake2b(digest_size=12)
+        for name in sorted(self.pages):
+            record = self.pages[name]
+            labels = ",".join(f"{lb.name}={lb.title}" for lb in record.info.labels)
+            aliases = ",".join(record.info.front_matter.aliases)
+            line = f"{name}\x1f{record.type}\x1f{record.title}\x1f{record.summary}\x1f{aliases}"
+            digest.update(f"{line}\x1f{labels}\x1e".encode())
+        for old, new in sorted(self.redirects.items()):
+            digest.update(f"{old}>{new}\x1e".encode())
+        return digest.hexdigest()

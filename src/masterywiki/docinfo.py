@@ -1,0 +1,193 @@
+"""What one page contributes to the catalog, found by a fast line scan.
+
+The catalog needs titles, summaries, labels and toctrees of every page, and must
+build them for 10,000 pages quickly, so this module reads the few block-level
+constructs involved line by line instead of running the full markdown parser.
+The result depends only on the file's text, so it is cached by blob id.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from masterywiki.model import FrontMatter, Problem, parse_document
+from masterywiki.slugs import split_pinned_id
+
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,}|:{3,})\s*(.*)$")
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_TARGET = re.compile(r"^ {0,3}\(([^()\s]+)\)=\s*$")
+_DIRECTIVE = re.compile(r"^\{([a-z][\w-]*)\}\s*(.*)$")
+_EXPLICIT_TITLE = re.compile(r"^(.*?)\s*<([^<>]+)>$")
+_INLINE_MARKUP = re.compile(r"\{[a-z]+\}`([^`]*)`|`([^`]*)`|\[([^\]]*)\]\([^)]*\)|[*_]{1,3}")
+SUMMARY_LENGTH = 220
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    anchor: str
+    title: str
+    line: int
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    target: str
+    title: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Toctree:
+    entries: tuple[TocEntry, ...]
+    caption: str | None = None
+    maxdepth: int | None = None
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    front_matter: FrontMatter
+    heading_title: str | None
+    first_paragraph: str | None
+    labels: tuple[Label, ...]
+    toctrees: tuple[Toctree, ...]
+    body_line: int
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self.front_matter.problems
+
+
+def plain_inline(text: str) -> str:
+    """Markdown inline text to readable plain text (roles keep their words)."""
+
+    def keep(match: re.Match[str]) -> str:
+        words = next((g for g in match.groups() if g is not None), "")
+        explicit = _EXPLICIT_TITLE.match(words)
+        return explicit.group(1) if explicit else words
+
+    return " ".join(_INLINE_MARKUP.sub(keep, text).split())
+
+
+def _starts_block(line: str) -> bool:
+    """Lines that start a list, quote, table or HTML block, which never summarize a page."""
+    return line.lstrip().startswith((">", "|", ":", "-", "*", "+", "<")) or line[:1].isdigit()
+
+
+def split_explicit_title(text: str) -> tuple[str | None, str]:
+    """'shown <target>' -> ('shown', 'target'); 'target' -> (None, 'target')."""
+    match = _EXPLICIT_TITLE.match(text.strip())
+    if match and match.group(1):
+        return match.group(1), match.group(2).strip()
+    return None, text.strip()
+
+
+def parse_toctree(lines: list[str], first_line: int) -> Toctree:
+    entries: list[TocEntry] = []
+    options: dict[str, str] = {}
+    for offset, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith(":") and not entries:
+            key, _, value = stripped[1:].partition(":")
+            options[key.strip()] = value.strip()
+            continue
+        title, target = split_explicit_title(stripped)
+        entries.append(TocEntry(target, title, first_line + offset))
+    depth = options.get("maxdepth", "")
+    return Toctree(
+        entries=tuple(entries),
+        caption=options.get("caption") or None,
+        maxdepth=int(depth) if depth.isdigit() else None,
+        hidden="hidden" in options,
+    )
+
+
+def scan(text: str) -> DocInfo:
+    """Scan a page file. Never raises: problems are kept on the front matter."""
+    document = parse_document(text)
+    lines = document.body.split("\n")
+    base = document.body_line
+    heading_title: str | None = None
+    first_paragraph: str | None = None
+    paragraph: list[str] = []
+    labels: list[Label] = []
+    pending_labels: list[tuple[str, int]] = []
+    toctrees: list[Toctree] = []
+
+    def heading(text: str, level: int, line: int) -> None:
+        nonlocal heading_title
+        visible, _pinned = split_pinned_id(text)
+        title = plain_inline(visible)
+        if level == 1 and heading_title is None:
+            heading_title = title
+        for name, label_line in pending_labels:
+            # The renderer gives the heading its slug id and the label its own
+            # target, so links to a label survive edits to the heading text.
+            labels.append(Label(name, name, title, label_line))
+        pending_labels.clear()
+
+    def end_paragraph() -> None:
+        nonlocal first_paragraph
+        if paragraph and first_paragraph is None:
+            first_paragraph = plain_inline(" ".join(paragraph))
+        paragraph.clear()
+
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        fence = _FENCE_OPEN.match(line)
+        if fence and not (fence.group(1)[0] == "`" and "`" in fence.group(2)):
+            end_paragraph()
+            marker, info = fence.group(1), fence.group(2).strip()
+            close = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*$")
+            end = index + 1
+            while end < len(lines) and not close.match(lines[end]):
+                end += 1
+            directive = _DIRECTIVE.match(info)
+            if directive and directive.group(1) == "toctree":
+                toctrees.append(parse_toctree(lines[index + 1 : end], base + index + 1))
+            index = end + 1
+            continue
+        target = _TARGET.match(line)
+        atx = _ATX.match(line)
+        if target:
+            end_paragraph()
+            pending_labels.append((target.group(1), base + index))
+        elif atx:
+            end_paragraph()
+            heading(atx.group(2), len(atx.group(1)), base + index)
+        elif paragraph and _SETEXT.match(line):
+            level = 1 if line.strip().startswith("=") else 2
+            heading(" ".join(paragraph), level, base + index)
+            paragraph.clear()
+        elif (
+            not line.strip()
+            or line.lstrip().startswith((">", "|", ":", "-", "*", "+", "<"))
+            or line[:1].isdigit()
+        ):
+            end_paragraph()
+        elif line.startswith("    ") and not paragraph:
+            pass  # indented code
+        else:
+            paragraph.append(line.strip())
+        index += 1
+    end_paragraph()
+    for name, label_line in pending_labels:  # a label with no heading after it
+        labels.append(Label(name, name, name, label_line))
+
+    first = first_paragraph
+    if first and len(first) > SUMMARY_LENGTH:
+        first = first[: SUMMARY_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+    return DocInfo(
+        front_matter=document.front_matter,
+        heading_title=heading_title,
+        first_paragraph=first,
+        labels=tuple(labels),
+        toctrees=tuple(toctrees),
+        body_line=base,
+    )

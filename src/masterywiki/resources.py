@@ -1,0 +1,34 @@
+"""Where the bundled templates and starter content live, installed or in a checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_CHECKOUT = _PACKAGE.parent.parent  # src/masterywiki -> repository root
+
+
+def _find(installed: str, checkout: str) -> Path:
+    # A wheel carries these inside the package; an editable install uses the checkout.
+    for candidate in (_PACKAGE / installed, _CHECKOUT / checkout):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"masterywiki is missing its {checkout}/ folder")
+
+
+def templates_dir() -> Path:
+    return _find("templates", "templates")
+
+
+def starter_dir() -> Path:
+    return _find("starter", "wiki")
+
+
+def starter_files() -> dict[str, bytes]:
+    """The starter wiki as {relative path: bytes}."""
+    root = starter_dir()
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and not any(part.startswith(".") for part in path.parts)
+    }

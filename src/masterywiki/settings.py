@@ -1,0 +1,133 @@
+"""The settings table: every setting's name, default, environment variable and help.
+
+One table drives loading (defaults < `masterywiki.toml` < environment < explicit
+values), the README's settings list (a test checks it) and the CLI options.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from masterywiki.errors import ConfigError
+
+CONFIG_FILE = "masterywiki.toml"
+SECRET_FILE = "secret_key"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "MASTERYWIKI_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("instance", "instance", "Folder for the search index, accounts, secret key, config."),
+    Setting("repo", None, "Git repository of pages to serve (default: INSTANCE/wiki)."),
+    Setting("site_name", "Mastery Learning Wiki", "Name shown in the header and page titles."),
+    Setting("private", False, "When true, reading any page needs a login."),
+    Setting("max_page_bytes", 1024 * 1024, "Largest page body accepted on save, in bytes."),
+    Setting("max_comment_bytes", 20 * 1024, "Largest comment accepted, in bytes."),
+    Setting("page_cache_size", 2048, "How many rendered pages each server process keeps."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance: Path
+    repo: Path
+    site_name: str
+    private: bool
+    max_page_bytes: int
+    max_comment_bytes: int
+    page_cache_size: int
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.instance / "cache"
+
+    def secret_key(self) -> str:
+        """The instance's secret key, created on first use and never stored in git."""
+        path = self.instance / SECRET_FILE
+        if path.exists():
+            return path.read_text().strip()
+        self.instance.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    kind = type(setting.default)
+    if setting.default is None or isinstance(value, kind):
+        return value
+    text = str(value).strip()
+    if kind is bool:
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off", ""):
+            return False
+    elif kind is int and text.isdigit():
+        return int(text)
+    elif kind is str:
+        return text
+    raise ConfigError(f"setting '{setting.name}' must be a {kind.__name__}, got {value!r}")
+
+
+def load(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Resolve every setting. Raises ConfigError for unknown names or bad values."""
+    environ = os.environ if environ is None else environ
+    explicit = {k: v for k, v in (overrides or {}).items() if v is not None}
+    known = {s.name for s in SETTINGS}
+    unknown = set(explicit) - known
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+
+    instance_setting = SETTINGS[0]
+    instance = Path(
+        explicit.get("instance") or environ.get(instance_setting.env) or instance_setting.default
+    )
+    from_file = _read_config(instance / CONFIG_FILE)
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.name in explicit:
+            raw = explicit[setting.name]
+        elif setting.env in environ:
+            raw = environ[setting.env]
+        elif setting.name in from_file:
+            raw = from_file[setting.name]
+        else:
+            raw = setting.default
+        values[setting.name] = _coerce(setting, raw)
+    values["instance"] = instance.resolve()
+    repo = values["repo"]
+    values["repo"] = Path(repo).resolve() if repo else values["instance"] / "wiki"
+    names = {f.name for f in fields(Settings)}
+    return Settings(**{k: v for k, v in values.items() if k in names})
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, OSError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    unknown = set(data) - {s.name for s in SETTINGS}
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s): {', '.join(sorted(unknown))}")
+    return data

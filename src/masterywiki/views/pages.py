@@ -1,0 +1,68 @@
+"""Reading pages: the page view and its raw source."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template
+
+from masterywiki import names
+from masterywiki.views import services
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def root() -> str:
+    return _show(names.ROOT)
+
+
+@bp.get("/<path:name>")
+def view(name: str) -> Response | str:
+    if name.startswith("-/"):
+        abort(404)
+    if name == names.ROOT:
+        return redirect("/", 301)
+    if name.endswith("/") and name.strip("/"):
+        return redirect(names.url_for_name(name.rstrip("/")), 301)
+    return _show(name)
+
+
+def _show(name: str) -> str:
+    """The finished page, cached per commit: a warm view is one dictionary lookup."""
+    found = services()
+    commit = found.wiki.refresh().commit
+    cached = found.pages.get((name, commit))
+    if cached is not None:
+        return cached
+    html = _render_page(name)
+    found.pages.put((name, commit), html)
+    return html
+
+
+def _render_page(name: str) -> str:
+    wiki = services().wiki
+    content = wiki.page(name)
+    catalog = wiki.snapshot.catalog
+    record = content.record
+    return render_template(
+        "page.html",
+        page=record,
+        fm=record.info.front_matter,
+        rendered=content.rendered,
+        change=content.change,
+        breadcrumbs=catalog.ancestors(record.name),
+        sidebar=catalog.sidebar(record.name),
+        neighbours=catalog.neighbours(record.name),
+        related=[catalog.doc("/" + r, record.file) for r in record.info.front_matter.related],
+        toc=[h for h in content.rendered.headings if h.level in (2, 3)],
+    )
+
+
+@bp.get("/<path:name>/-/raw")
+def raw(name: str) -> Response:
+    wiki = services().wiki
+    record = wiki.record(name)
+    return Response(
+        wiki.source(record),
+        mimetype="text/markdown",
+        headers={"Content-Disposition": f'inline; filename="{record.file.rsplit("/", 1)[-1]}"'},
+    )

@@ -1,0 +1,233 @@
+"""The wiki service: what the pages are at HEAD, kept fresh and cached. No Flask here.
+
+A `Snapshot` is everything known at one commit (files, catalog, last changes). On
+each request `refresh()` compares HEAD with the snapshot's commit (two small file
+reads) and, when another process or an outside push moved HEAD, re-reads only the
+changed files. Page scans and last-change info are also kept in a cache file in the
+instance folder so a new worker does not re-read 10,000 pages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import pickle
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from masterywiki import names
+from masterywiki.catalog import Catalog, PageRecord
+from masterywiki.docinfo import DocInfo, scan
+from masterywiki.errors import PageNotFound, WikiError
+from masterywiki.lru import LRU
+from masterywiki.markup import Rendered, render
+from masterywiki.model import decode, parse_document
+from masterywiki.storage import Change, GitStorage
+
+log = logging.getLogger(__name__)
+_CACHE_FORMAT = 1
+
+
+class PageMoved(WikiError):
+    """The page lives at another address now (answered with a 301)."""
+
+    status = 301
+    title = "Page moved"
+
+    def __init__(self, name: str, new_name: str) -> None:
+        super().__init__(f"'{name}' moved to '{new_name}'.")
+        self.name = name
+        self.new_name = new_name
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    commit: str | None
+    files: dict[str, str]  # path -> blob, every file at `commit`
+    catalog: Catalog
+    changes: dict[str, Change] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PageContent:
+    record: PageRecord
+    rendered: Rendered
+    source: str
+    change: Change | None
+
+
+class Wiki:
+    """Read side of the wiki, safe to share between threads of one process."""
+
+    def __init__(self, storage: GitStorage, cache_dir: Path | None = None) -> None:
+        self.storage = storage
+        self.cache_dir = cache_dir
+        self._infos: dict[str, DocInfo] = {}
+        self._lock = threading.Lock()
+        self._rendered: LRU[Rendered] = LRU(2048)
+        self._snapshot = Snapshot(None, {}, Catalog({}))
+        self._loaded_cache = False
+
+    # -- freshness -----------------------------------------------------------
+
+    def refresh(self) -> Snapshot:
+        """The snapshot for the current HEAD, rebuilt if HEAD moved."""
+        head = self.storage.head()
+        if head == self._snapshot.commit and self._loaded_cache:
+            return self._snapshot
+        with self._lock:
+            if head != self._snapshot.commit or not self._loaded_cache:
+                self._snapshot = self._build(head)
+            return self._snapshot
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.refresh()
+
+    def _build(self, head: str | None) -> Snapshot:
+        previous = self._snapshot
+        if not self._loaded_cache:
+            previous = self._load_cache() or previous
+            self._loaded_cache = True
+        if head is None:
+            return Snapshot(None, {}, Catalog({}))
+        files = self.storage.tree(head)
+        page_files = _page_files(files)
+        missing = {blob for _, blob in page_files.values() if blob not in self._infos}
+        for blob, data in self.storage.read_blobs(missing).items():
+            self._infos[blob] = scan(decode(data))
+        records = {
+            name: PageRecord(name, path, blob, self._infos[blob])
+            for name, (path, blob) in page_files.items()
+            if blob in self._infos
+        }
+        current_blobs = {blob for _, blob in page_files.values()}
+        self._infos = {b: i for b, i in self._infos.items() if b in current_blobs}
+        changes = self._changes(previous, head, {path for path, _ in page_files.values()})
+        snapshot = Snapshot(head, files, Catalog(records), changes)
+        if missing or previous.commit != head:
+            self._save_cache(snapshot)
+        return snapshot
+
+    def _changes(self, previous: Snapshot, head: str, paths: set[str]) -> dict[str, Change]:
+        old = previous.commit
+        if old == head:
+            known = previous.changes
+        elif old is not None and self.storage.is_ancestor(old, head):
+            known = {**previous.changes, **self.storage.last_changes(head, since=old)}
+        else:
+            known = {}
+        unknown = paths - known.keys()
+        if unknown:
+            known = {**known, **self.storage.last_changes(head, paths=unknown)}
+        return {path: change for path, change in known.items() if path in paths}
+
+    # -- the instance cache file ------------------------------------------------
+
+    def _cache_file(self) -> Path | None:
+        return self.cache_dir / "pages.pickle" if self.cache_dir else None
+
+    def _load_cache(self) -> Snapshot | None:
+        path = self._cache_file()
+        if path is None or not path.exists():
+            return None
+        try:
+            with path.open("rb") as handle:
+                data = pickle.load(handle)
+            if data.get("format") != _CACHE_FORMAT:
+                return None
+            self._infos.update(data["infos"])
+            return Snapshot(data["commit"], {}, Catalog({}), data["changes"])
+        except Exception:
+            log.warning("ignoring unreadable page cache %s", path)
+            return None
+
+    def _save_cache(self, snapshot: Snapshot) -> None:
+        path = self._cache_file()
+        if path is None:
+            return
+        data = {
+            "format": _CACHE_FORMAT,
+            "commit": snapshot.commit,
+            "infos": self._infos,
+            "changes": snapshot.changes,
+        }
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Write then rename, so another worker never reads half a file.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pages-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning("could not write page cache %s: %s", path, exc)
+
+    # -- pages ---------------------------------------------------------------------
+
+    def record(self, name: str) -> PageRecord:
+        """The page called `name`. Raises InvalidPagePath, PageMoved or PageNotFound."""
+        names.validate(name)
+        catalog = self.snapshot.catalog
+        canonical = names.canonical(name)
+        if canonical != name and canonical in catalog:
+            raise PageMoved(name, canonical)
+        record = catalog.get(name)
+        if record is not None:
+            return record
+        if name in catalog.redirects:
+            raise PageMoved(name, catalog.redirects[name])
+        raise PageNotFound(name)
+
+    def source(self, record: PageRecord) -> str:
+        return decode(self.storage.read_blob(record.blob))
+
+    def rendered(self, record: PageRecord, source: str | None = None) -> Rendered:
+        """The page's HTML, rendered once per (blob, catalog version)."""
+        catalog = self.snapshot.catalog
+        key = (record.blob, catalog.version)
+        cached = self._rendered.get(key)
+        if cached is not None:
+            return cached
+        document = parse_document(source if source is not None else self.source(record))
+        result = render(document.body, catalog, file=record.file, body_line=document.body_line)
+        self._rendered.put(key, result)
+        return result
+
+    def page(self, name: str) -> PageContent:
+        record = self.record(name)
+        source = self.source(record)
+        snapshot = self.snapshot
+        return PageContent(
+            record=record,
+            rendered=self.rendered(record, source),
+            source=source,
+            change=snapshot.changes.get(record.file),
+        )
+
+    def suggestions(self, name: str, limit: int = 5) -> list[PageRecord]:
+        """Pages whose address or title looks like `name`, for a helpful 404."""
+        catalog = self.snapshot.catalog
+        wanted = name.rsplit("/", 1)[-1].replace("-", " ")
+        by_key: dict[str, str] = {}
+        for record in catalog.records():
+            by_key.setdefault(record.title.casefold(), record.name)
+            by_key.setdefault(record.name.rsplit("/", 1)[-1].replace("-", " "), record.name)
+        matches = difflib.get_close_matches(wanted.casefold(), by_key, n=limit * 2, cutoff=0.5)
+        found = dict.fromkeys(by_key[m] for m in matches)
+        return [catalog.pages[n] for n in list(found)[:limit]]
+
+
+def _page_files(files: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """{page name: (file, blob)}; `x/index.md` wins over `x.md` for the page `x`."""
+    pages: dict[str, tuple[str, str]] = {}
+    for path, blob in files.items():
+        name = names.name_for_file(path)
+        if name is None:
+            continue
+        if name in pages and not path.endswith("/index.md"):
+            continue
+        pages[name] = (path, blob)
+    return pages

@@ -1,0 +1,87 @@
+"""Shared fixtures: real git repositories in temp folders and the Flask test client."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from masterywiki.app import create_app
+
+DATA = Path(__file__).parent / "data"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Ada Coach",
+    "GIT_AUTHOR_EMAIL": "ada@example.org",
+    "GIT_COMMITTER_NAME": "Ada Coach",
+    "GIT_COMMITTER_EMAIL": "ada@example.org",
+    "HOME": "/tmp",
+    "PATH": "/usr/bin:/bin:/usr/local/bin",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-C", str(repo), *args], env=GIT_ENV, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+def commit_files(repo: Path, files: dict[str, str | None], message: str = "change") -> str:
+    """Write (or delete, for None) files and commit them; returns the new sha."""
+    for path, text in files.items():
+        target = repo / path
+        if text is None:
+            git(repo, "rm", "-q", path)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+        git(repo, "add", path)
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def make_repo(path: Path, files: dict[str, str] | None = None, source: Path | None = None) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    if source is not None:
+        shutil.copytree(source, path, dirs_exist_ok=True)
+        git(path, "add", "-A")
+        git(path, "commit", "-q", "-m", "Initial pages")
+    if files:
+        commit_files(path, dict(files), "Add pages")
+    return path
+
+
+@pytest.fixture
+def repo_factory(tmp_path: Path) -> Callable[..., Path]:
+    counter = iter(range(1000))
+
+    def build(files: dict[str, str] | None = None, source: str | None = None) -> Path:
+        return make_repo(
+            tmp_path / f"repo{next(counter)}", files, DATA / source if source else None
+        )
+
+    return build
+
+
+@pytest.fixture
+def basic_repo(repo_factory: Callable[..., Path]) -> Path:
+    return repo_factory(source="basic")
+
+
+@pytest.fixture
+def app(basic_repo: Path, tmp_path: Path) -> Iterator[Flask]:
+    application = create_app({"repo": basic_repo, "instance": tmp_path / "instance"})
+    application.config["TESTING"] = True
+    yield application
+    application.extensions["masterywiki"].wiki.storage.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
