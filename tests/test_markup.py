@@ -8,8 +8,12 @@ from bs4 import BeautifulSoup
 from masterywiki.markup import Rendered, Target, render
 
 TERMS = {
-    "grade composition": Target("/glossary/grade-composition", "Grade Composition",
-                                "How a grade is built.", "glossary/grade-composition"),
+    "grade composition": Target(
+        "/glossary/grade-composition",
+        "Grade Composition",
+        "How a grade is built.",
+        "glossary/grade-composition",
+    ),
 }
 TERMS["grading weights"] = TERMS["grade composition"]
 PAGES = {"glossary/rubric": "Rubric", "framework": "Framework", "index": "Home"}
@@ -117,7 +121,9 @@ def test_unknown_term_is_marked_and_reported_with_file_line() -> None:
 
 
 def test_labels_and_refs() -> None:
-    page = soup("(principles)=\n## Our principles\n\nSee {ref}`principles` or {ref}`why <principles>`.")
+    page = soup(
+        "(principles)=\n## Our principles\n\nSee {ref}`principles` or {ref}`why <principles>`."
+    )
     assert page.select_one("span.label-target#principles") is not None
     refs = page.select("a.xref.ref")
     assert [(a["href"], a.get_text()) for a in refs] == [
@@ -163,7 +169,9 @@ def test_relative_md_links_become_page_urls() -> None:
 
 
 def test_toctree_lists_children_with_titles_and_summaries() -> None:
-    source = "```{toctree}\n:caption: Parts\n:maxdepth: 1\n\nindex\nMy rubric <../glossary/rubric>\n```"
+    source = (
+        "```{toctree}\n:caption: Parts\n:maxdepth: 1\n\nindex\nMy rubric <../glossary/rubric>\n```"
+    )
     page = soup(source)
     nav = page.select_one("nav.toctree")
     assert nav.select_one(".caption").get_text() == "Parts"
@@ -197,8 +205,8 @@ def test_code_fences_stay_code() -> None:
         "[x](javascript:alert(1))",
         '<div onclick="alert(1)" onmouseover="alert(2)">x</div>',
         '<iframe src="https://evil.example"></iframe>',
-        '<svg><script>alert(1)</script></svg>',
-        '<style>body{display:none}</style>',
+        "<svg><script>alert(1)</script></svg>",
+        "<style>body{display:none}</style>",
         '<form action="/steal"><input name="p"></form>',
         '<object data="x.swf"></object>',
         '<p style="position:fixed;top:0">x</p>',
@@ -226,12 +234,12 @@ def test_task_lists_render_as_disabled_checkboxes() -> None:
 
 
 def test_safe_raw_html_is_kept() -> None:
-    page = soup('<details><summary>More</summary>Hidden <kbd>Ctrl</kbd></details>')
+    page = soup("<details><summary>More</summary>Hidden <kbd>Ctrl</kbd></details>")
     assert page.select_one("details summary").get_text() == "More"
 
 
 def test_escaped_attribute_values_cannot_break_out() -> None:
-    TERMS["quoted"] = Target('/q"><script>x', 'Q', '"><img src=x onerror=alert(1)>', None)
+    TERMS["quoted"] = Target('/q"><script>x', "Q", '"><img src=x onerror=alert(1)>', None)
     try:
         html = rendered("{term}`quoted`").html
     finally:

@@ -186,7 +186,7 @@ class _Renderer(RendererHTML):
         anchor = opening.attrGet("id")
         link = (
             f'<a class="headerlink" href="#{anchor}" '
-            f'aria-label="Permalink to this section" title="Permalink to this section">#</a>'
+            f'aria-label="Permalink to this section" title="Permalink to this section"></a>'
         )
         return f"{link}</{tokens[idx].tag}>\n"
 

@@ -145,10 +145,10 @@ class GitStorage:
                 header = self._repo.git.get_object_header(f"{commit}:{path}")
             except (ValueError, git.GitCommandError):
                 header = None
-        if header is None or header[1] != "blob":
+        if header is None or header[1] != b"blob":
             self.resolve(commit)  # raises when the commit itself is unknown
             return None
-        return self.read_blob(header[0])
+        return self.read_blob(header[0].decode())
 
     def resolve(self, rev: str) -> str:
         """Full sha of a commit id. Raises RevisionNotFound."""

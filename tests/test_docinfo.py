@@ -1,0 +1,44 @@
+"""The catalog's fast scan agrees with what the page says."""
+
+from __future__ import annotations
+
+from masterywiki.docinfo import plain_inline, scan
+
+
+def test_title_summary_labels_and_toctree() -> None:
+    info = scan(
+        "---\nsummary: Given.\n---\n"
+        "# The *Grading* Policy\n\n"
+        "Intro with {term}`rubric` and [a link](x.md).\n\n"
+        "```python\n# not a heading\n(not-a-label)=\n```\n\n"
+        "(principles)=\n## Principles {#pinned}\n\n"
+        "```{toctree}\n:caption: Parts\n:maxdepth: 2\n\nfirst\nSecond <second>\n```\n"
+    )
+    assert info.heading_title == "The Grading Policy"
+    assert info.first_paragraph == "Intro with rubric and a link."
+    assert [(lb.name, lb.title, lb.line) for lb in info.labels] == [
+        ("principles", "Principles", 13)
+    ]
+    (toctree,) = info.toctrees
+    assert toctree.caption == "Parts"
+    assert toctree.maxdepth == 2
+    assert [(e.target, e.title, e.line) for e in toctree.entries] == [
+        ("first", None, 20),
+        ("second", "Second", 21),
+    ]
+
+
+def test_setext_heading_and_colon_toctree() -> None:
+    info = scan("Setext Title\n============\n\n:::{toctree}\nchild\n:::\n")
+    assert info.heading_title == "Setext Title"
+    assert [e.target for e in info.toctrees[0].entries] == ["child"]
+
+
+def test_long_first_paragraph_is_shortened() -> None:
+    info = scan("# T\n\n" + "word " * 200)
+    assert info.first_paragraph is not None
+    assert len(info.first_paragraph) <= 220 and info.first_paragraph.endswith("…")
+
+
+def test_plain_inline() -> None:
+    assert plain_inline("**Bold** {doc}`the page <x>` and `code`") == "Bold the page and code"

@@ -1,0 +1,118 @@
+"""The wiki service on real repositories: freshness, caching and lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from masterywiki.errors import InvalidPagePath, PageNotFound
+from masterywiki.storage import GitStorage
+from masterywiki.wiki import PageMoved, Wiki
+from tests.conftest import commit_files
+
+
+def test_reads_pages_and_last_change(basic_repo: Path) -> None:
+    wiki = Wiki(GitStorage(basic_repo))
+    page = wiki.page("guide/first")
+    assert page.record.title == "First Chapter"
+    assert page.change is not None and page.change.author == "Ada Coach"
+    assert 'href="/guide/second#details"' in page.rendered.html
+
+
+def test_outside_commit_is_seen_on_next_refresh(basic_repo: Path) -> None:
+    wiki = Wiki(GitStorage(basic_repo))
+    before = wiki.page("guide/first").rendered.html
+    commit_files(basic_repo, {"guide/first.md": "# First Chapter\n\nRewritten outside.\n"}, "Push")
+    after = wiki.page("guide/first")
+    assert after.rendered.html != before and "Rewritten outside." in after.rendered.html
+    assert after.change is not None and after.change.summary == "Push"
+
+
+def test_new_term_changes_other_pages_rendering(basic_repo: Path) -> None:
+    commit_files(basic_repo, {"guide/second.md": "# Second\n\nSee {term}`seat time`.\n"})
+    wiki = Wiki(GitStorage(basic_repo))
+    assert "unknown" in wiki.page("guide/second").rendered.html
+    commit_files(
+        basic_repo,
+        {"glossary/seat-time.md": "---\ntype: term\nsummary: Hours in a chair.\n---\n# Seat Time"},
+    )
+    html = wiki.page("guide/second").rendered.html
+    assert 'href="/glossary/seat-time"' in html and "unknown" not in html
+
+
+def test_deleted_page_is_gone(basic_repo: Path) -> None:
+    wiki = Wiki(GitStorage(basic_repo))
+    wiki.page("guide/second")
+    commit_files(basic_repo, {"guide/second.md": None}, "Remove")
+    with pytest.raises(PageNotFound):
+        wiki.page("guide/second")
+
+
+def test_lookups_raise_typed_errors(basic_repo: Path) -> None:
+    wiki = Wiki(GitStorage(basic_repo))
+    with pytest.raises(InvalidPagePath):
+        wiki.record("../etc/passwd")
+    with pytest.raises(PageNotFound):
+        wiki.record("guide/third")
+    with pytest.raises(PageMoved) as moved:
+        wiki.record("guide/index")
+    assert moved.value.new_name == "guide"
+
+
+def test_redirect_from_front_matter(repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory({"index.md": "# Home", "new.md": "---\nredirect_from: [old]\n---\n# N"})
+    with pytest.raises(PageMoved) as moved:
+        Wiki(GitStorage(repo)).record("old")
+    assert moved.value.new_name == "new"
+
+
+def test_index_md_wins_over_sibling_file(repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory({"index.md": "# H", "guide.md": "# File", "guide/index.md": "# Folder"})
+    assert Wiki(GitStorage(repo)).record("guide").file == "guide/index.md"
+
+
+def test_render_is_cached_by_blob(basic_repo: Path) -> None:
+    wiki = Wiki(GitStorage(basic_repo))
+    record = wiki.record("guide/first")
+    assert wiki.rendered(record) is wiki.rendered(record)
+
+
+def test_cache_file_is_reused_and_corruption_is_survived(basic_repo: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = Wiki(GitStorage(basic_repo), cache_dir=cache)
+    first.refresh()
+    assert (cache / "pages.pickle").exists()
+
+    second = Wiki(GitStorage(basic_repo), cache_dir=cache)
+    calls: list[int] = []
+    original = second.storage.read_blobs
+
+    def counting(shas: object) -> dict[str, bytes]:
+        wanted = list(shas)  # type: ignore[call-overload]
+        calls.append(len(wanted))
+        return original(wanted)
+
+    second.storage.read_blobs = counting  # type: ignore[method-assign]
+    assert len(second.refresh().catalog) == 7
+    assert calls == [0], "a warm cache file means no page is re-read"
+
+    (cache / "pages.pickle").write_bytes(b"not a pickle")
+    third = Wiki(GitStorage(basic_repo), cache_dir=cache)
+    assert len(third.refresh().catalog) == 7
+
+
+def test_empty_repository(tmp_path: Path) -> None:
+    from tests.conftest import git
+
+    git(tmp_path, "init", "-q", "-b", "main")
+    wiki = Wiki(GitStorage(tmp_path))
+    assert wiki.refresh().commit is None
+    with pytest.raises(PageNotFound):
+        wiki.page("index")
+
+
+def test_suggestions_for_a_typo(basic_repo: Path) -> None:
+    wiki = Wiki(GitStorage(basic_repo))
+    assert [r.name for r in wiki.suggestions("glossary/rubrik")][:1] == ["glossary/rubric"]

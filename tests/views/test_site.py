@@ -1,0 +1,31 @@
+"""Site views: glossary A-Z, health check, title search."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
+
+
+def test_glossary_a_to_z(client: FlaskClient) -> None:
+    html = BeautifulSoup(client.get("/-/glossary").data, "html.parser")
+    assert [a.get_text() for a in html.select(".letters a")] == ["G", "R"]
+    terms = [a.get_text() for a in html.select(".glossary-list dt a")]
+    assert terms == ["Grade Composition", "Rubric"]
+    first = html.select_one(".glossary-list dd")
+    assert "How a final grade is built" in first.get_text()
+    assert "grading weights" in first.select_one(".aliases").get_text()
+
+
+def test_healthz(client: FlaskClient) -> None:
+    response = client.get("/-/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+    assert response.json["pages"] == 7
+    assert len(response.json["commit"]) == 40
+
+
+def test_title_search(client: FlaskClient) -> None:
+    html = BeautifulSoup(client.get("/-/search?q=grading weights").data, "html.parser")
+    assert [a["href"] for a in html.select(".results a")] == ["/glossary/grade-composition"]
+    empty = BeautifulSoup(client.get("/-/search?q=zzzz").data, "html.parser")
+    assert "No page title" in empty.select_one(".empty").get_text()
