@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -44,8 +45,9 @@ def _one_line_errors(command: F) -> F:
             return command(*args, **kwargs)
         except WikiError as error:
             raise click.ClickException(error.message) from None
-        except PermissionError as error:
-            raise click.ClickException(f"permission denied: {error.filename}") from None
+        except OSError as error:
+            where = f": {error.filename}" if error.filename else ""
+            raise click.ClickException(f"{error.strerror or error}{where}") from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -86,22 +88,35 @@ def serve(repo: Path | None, instance: Path, host: str, port: int) -> None:
 
     from masterywiki.app import create_app
 
+    _check_port_free(host, port)
     loaded = settings_module.load({"repo": repo, "instance": instance})
     app = create_app(loaded)
     services = app.extensions["masterywiki"]
     if services.created:
         click.echo(f"Created the wiki repository {loaded.repo} from the starter content.")
     click.echo(f"Serving {loaded.repo} at http://{host}:{port}/  (Ctrl+C to stop)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail with one line before loading anything when the address is taken."""
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            raise click.ClickException(
-                f"port {port} on {host} is already in use; choose another with --port"
-            ) from None
-        if error.errno == errno.EACCES:
-            raise click.ClickException(f"no permission to listen on {host}:{port}") from None
-        raise click.ClickException(str(error)) from None
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise click.ClickException(f"cannot listen on {host}: {error.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise click.ClickException(
+                    f"port {port} on {host} is already in use; choose another with --port"
+                ) from None
+            if error.errno == errno.EACCES:
+                raise click.ClickException(f"no permission to listen on {host}:{port}") from None
+            raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
 
 
 def run() -> None:  # pragma: no cover - used by `python -m masterywiki`
