@@ -129,11 +129,26 @@ def log_tail(log: Path, lines: int = 15) -> str:
         return ""
 
 
-def wait_ready(proc: subprocess.Popen[bytes], port: int, path: str, timeout: float) -> float:
+BOOT_FAILURES = ("Traceback", "Worker exiting", "Worker failed to boot")
+
+
+def boot_failed(log: Path) -> bool:
+    """gunicorn respawns workers that die while booting: spot that in the log."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return False
+    return any(marker in text for marker in BOOT_FAILURES)
+
+
+def wait_ready(proc: subprocess.Popen[bytes], port: int, path: str, timeout: float,
+               log: Path) -> float:
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with code {proc.returncode} before ready")
+        if boot_failed(log):
+            raise RuntimeError("a worker failed to boot")
         with contextlib.suppress(OSError):
             if get(port, path, timeout=5)[0] == 200:
                 return time.perf_counter() - start
@@ -163,7 +178,7 @@ def running(server: ServerSpec, port: int, log: Path, timeout: float) -> Iterato
                                 cwd=server.cwd, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     try:
-        yield wait_ready(proc, port, server.ready_path, timeout)
+        yield wait_ready(proc, port, server.ready_path, timeout, log)
     finally:
         stop(proc)
 
@@ -276,27 +291,33 @@ def clone(src: Path, dst: Path) -> Path:
     return dst
 
 
-def gunicorn_self() -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "-w", "2", "--timeout", "120"]
+def gunicorn_args(cmd: list[str]) -> list[str]:
+    """``cmd`` plus the common options: 2 sync workers, no shared control socket."""
+    helptext = subprocess.run([*cmd, "--help"], check=False, capture_output=True,
+                              text=True).stdout
+    extra = ["--no-control-socket"] if "--no-control-socket" in helptext else []
+    return [*cmd, "-w", "2", "--timeout", "120", *extra]
 
 
 def build_servers(keys: list[str], repo: Path, workdir: Path) -> list[ServerSpec]:
     servers = []
+    mine = [sys.executable, "-m", "gunicorn"]
     if "masterywiki" in keys:
         instance = workdir / "mw-instance"
         instance.mkdir()
         env = {"MASTERYWIKI_REPO": str(clone(repo, workdir / "mw-repo")),
                "MASTERYWIKI_INSTANCE": str(instance)}
         servers.append(ServerSpec("masterywiki", "masterywiki",
-                                  [*gunicorn_self(), "masterywiki:create_app()"],
+                                  [*gunicorn_args(mine), "masterywiki:create_app()"],
                                   env, "/-/healthz"))
     if "otter" in keys:
-        argv = [str(ensure_otter_venv()), "-w", "2", "--timeout", "120", "otterwiki.server:app"]
-        env = {"REPOSITORY": str(clone(repo, workdir / "otter-repo")), "SECRET_KEY": "x"}
+        argv = [*gunicorn_args([str(ensure_otter_venv())]), "otterwiki.server:app"]
+        env = {"REPOSITORY": str(clone(repo, workdir / "otter-repo")),
+               "SECRET_KEY": "bench-secret-key-0123456789abcdef"}  # Otter wants >= 16 chars
         servers.append(ServerSpec("otter", "An Otter Wiki", argv, env, "/"))
     if "hello" in keys:
         servers.append(ServerSpec("hello", "Flask hello world",
-                                  [*gunicorn_self(), "--chdir", str(BENCH), "hello:app"],
+                                  [*gunicorn_args(mine), "--chdir", str(BENCH), "hello:app"],
                                   {}, "/", check_titles=False))
     return servers
 

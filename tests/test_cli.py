@@ -32,7 +32,8 @@ def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine")
     result = CliRunner().invoke(main, ["init", str(tmp_path)])
     assert result.exit_code == 1
-    assert result.output.strip().splitlines() == [f"Error: {tmp_path} already exists and is not empty."]
+    expected = f"Error: {tmp_path} already exists and is not empty."
+    assert result.output.strip().splitlines() == [expected]
     assert (tmp_path / "keep.txt").read_text() == "mine"
 
 
