@@ -54,6 +54,7 @@ class GitStorage:
             raise NotARepository(f"{self.path} is not a git repository.") from exc
         self.git_dir = Path(self._repo.git_dir).resolve()
         self._lock = threading.Lock()
+        self._pid = os.getpid()
 
     # -- HEAD -------------------------------------------------------------
 
@@ -109,10 +110,17 @@ class GitStorage:
                 files[path.decode("utf-8", "surrogateescape")] = mode_type_sha[2].decode()
         return files
 
+    def _persistent_repo(self) -> git.Repo:
+        """GitPython's cat-file process must not be shared across a fork (gunicorn --preload)."""
+        if self._pid != os.getpid():
+            self._repo = git.Repo(self.path)
+            self._pid = os.getpid()
+        return self._repo
+
     def read_blob(self, sha: str) -> bytes:
         with self._lock:
             try:
-                return self._repo.git.get_object_data(sha)[3]
+                return self._persistent_repo().git.get_object_data(sha)[3]
             except (ValueError, git.GitCommandError) as exc:
                 raise RevisionNotFound(f"no object {sha}") from exc
 
@@ -142,7 +150,7 @@ class GitStorage:
             raise RevisionNotFound(f"'{commit}' is not a revision id.")
         with self._lock:
             try:
-                header = self._repo.git.get_object_header(f"{commit}:{path}")
+                header = self._persistent_repo().git.get_object_header(f"{commit}:{path}")
             except (ValueError, git.GitCommandError):
                 header = None
         if header is None or header[1] != b"blob":

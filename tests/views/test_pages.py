@@ -122,3 +122,26 @@ def test_every_page_uses_local_assets_only(client: FlaskClient) -> None:
         response = client.get(f"/-/static/{asset}")
         assert response.status_code == 200
         response.close()
+
+
+def test_moved_page_keeps_the_action_and_query(client: FlaskClient) -> None:
+    response = client.get("/guide/index/-/raw?download=1")
+    assert (response.status_code, response.headers["Location"]) == (301, "/guide/-/raw?download=1")
+
+
+def test_related_front_matter_accepts_paths_and_terms(
+    client: FlaskClient, basic_repo: Path
+) -> None:
+    commit_files(
+        basic_repo,
+        {"guide/second.md": "---\nrelated: [guide/first, grading weights, nowhere]\n---\n# S\n"},
+    )
+    html = page(client, "/guide/second")
+    links = [a["href"] for a in html.select(".related a")]
+    assert links == ["/guide/first", "/glossary/grade-composition"]
+
+
+def test_security_headers(client: FlaskClient) -> None:
+    response = client.get("/guide/first")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -52,7 +52,10 @@ def _render_page(name: str) -> str:
         breadcrumbs=catalog.ancestors(record.name),
         sidebar=catalog.sidebar(record.name),
         neighbours=catalog.neighbours(record.name),
-        related=[catalog.doc("/" + r, record.file) for r in record.info.front_matter.related],
+        related=[
+            catalog.doc("/" + item, record.file) or catalog.term(item)
+            for item in record.info.front_matter.related
+        ],
         toc=[h for h in content.rendered.headings if h.level in (2, 3)],
     )
 
