@@ -194,11 +194,6 @@ class _Renderer(RendererHTML):
         _state(env).text.append(tokens[idx].content)
         return _escape(tokens[idx].content)
 
-    def inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        if tokens[idx].map is not None:
-            _state(env).line = tokens[idx].map[0]
-        return super().inline(tokens, idx, options, env)
-
     def link_open(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
@@ -255,6 +250,8 @@ class _Renderer(RendererHTML):
 
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
+        if token.map is not None:
+            _state(env).line = token.map[0]
         directive = _DIRECTIVE.match(token.info.strip())
         if directive is None:
             return super().fence(tokens, idx, options, env)
@@ -342,7 +339,8 @@ def _render_nested(content: str, env: EnvType, line_offset: int) -> str:
     # repeating the page's footnote list inside every admonition.
     nested_env: dict[str, Any] = {"masterywiki": state}
     try:
-        return _MD.renderer.render(_MD.parse(content, nested_env), _MD.options, nested_env)
+        html: str = _MD.renderer.render(_MD.parse(content, nested_env), _MD.options, nested_env)
+        return html
     finally:
         state.line_base, state.line = saved_base, saved_line
 
@@ -393,7 +391,8 @@ def _build_parser() -> MarkdownIt:
         "fence",
         "colon_fence",
     ):
-        md.renderer.rules[rule] = getattr(md.renderer, rule)
+        renderer: Any = md.renderer
+        renderer.rules[rule] = getattr(renderer, rule)
     return md
 
 

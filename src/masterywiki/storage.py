@@ -37,6 +37,10 @@ class Change:
     summary: str
 
 
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def is_sha(text: str) -> bool:
     return 4 <= len(text) <= 64 and set(text) <= _SHA_CHARS
 
@@ -153,10 +157,12 @@ class GitStorage:
                 header = self._persistent_repo().git.get_object_header(f"{commit}:{path}")
             except (ValueError, git.GitCommandError):
                 header = None
-        if header is None or header[1] != b"blob":
+        # GitPython returns bytes here, though its annotations say str.
+        sha, kind = (_text(part) for part in header[:2]) if header else ("", "")
+        if kind != "blob":
             self.resolve(commit)  # raises when the commit itself is unknown
             return None
-        return self.read_blob(header[0].decode())
+        return self.read_blob(sha)
 
     def resolve(self, rev: str) -> str:
         """Full sha of a commit id. Raises RevisionNotFound."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template
+from flask.typing import ResponseReturnValue
 
 from masterywiki import names
 from masterywiki.views import services
@@ -16,7 +17,7 @@ def root() -> str:
 
 
 @bp.get("/<path:name>")
-def view(name: str) -> Response | str:
+def view(name: str) -> ResponseReturnValue:
     if name.startswith("-/"):
         abort(404)
     if name == names.ROOT:

@@ -1,0 +1,26 @@
+"""The code stays lint-clean and strictly typed (both checks fail the build)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def test_ruff_is_clean() -> None:
+    result = run(sys.executable, "-m", "ruff", "check", "src", "tests", "bench")
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.slow
+def test_mypy_strict_on_the_package() -> None:
+    result = run(sys.executable, "-m", "mypy", "--strict", "src")
+    assert result.returncode == 0, result.stdout
