@@ -13,6 +13,8 @@ from flask.testing import FlaskClient
 
 from masterywiki.app import create_app
 
+pytest_plugins = ["tests.auth_fixtures"]
+
 DATA = Path(__file__).parent / "data"
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Ada Coach",

@@ -51,11 +51,13 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     wiki = Wiki(storage, cache_dir=settings.cache_dir)
     app.extensions["masterywiki"] = Services(settings, wiki, LRU(settings.page_cache_size), created)
 
-    from masterywiki.views import glossary, pages, site
+    from masterywiki.views import auth, glossary, pages, search, site
 
+    auth.init_app(app)
+    search.init_app(app)
     app.register_blueprint(site.bp)
     app.register_blueprint(glossary.bp)
-    app.register_blueprint(pages.bp)
+    app.register_blueprint(pages.bp)  # last: its /<path:name> catches what is left
     _register_template_helpers(app, settings)
     _register_error_handlers(app)
 

@@ -1,0 +1,1 @@
+"""Fixtures for logging in during tests (filled in with the accounts work, issue 3)."""
