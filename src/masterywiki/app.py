@@ -49,6 +49,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
     )
     wiki = Wiki(storage, cache_dir=settings.cache_dir)
+    wiki.refresh()  # each worker reads the catalog at start, not on its first request
     app.extensions["masterywiki"] = Services(settings, wiki, LRU(settings.page_cache_size), created)
 
     from masterywiki.views import auth, glossary, pages, search, site
