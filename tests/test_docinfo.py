@@ -42,3 +42,26 @@ def test_long_first_paragraph_is_shortened() -> None:
 
 def test_plain_inline() -> None:
     assert plain_inline("**Bold** {doc}`the page <x>` and `code`") == "Bold the page and code"
+
+
+def test_references_are_collected_outside_code_but_inside_admonitions() -> None:
+    info = scan(
+        "# T\n\n"
+        "See {doc}`the rubric <../glossary/rubric>` and [x](other.md#part).\n\n"
+        ":::{tip}\nA {term}`Rubric` and {ref}`principles`.\n:::\n\n"
+        "```md\n{doc}`not-a-link` [y](code.md)\n```\n\n"
+        "[site](https://example.org/page.md)\n"
+    )
+    found = [(r.kind, r.target, r.line) for r in info.references]
+    assert found == [
+        ("doc", "../glossary/rubric", 3),
+        ("link", "other.md", 3),
+        ("term", "Rubric", 6),
+        ("ref", "principles", 6),
+    ]
+
+
+def test_headings_inside_admonitions_and_fences_after_them() -> None:
+    info = scan(":::{note}\n(lbl)=\n## Inside\n:::\n\n```{toctree}\nchild\n```\n")
+    assert [lb.title for lb in info.labels] == ["Inside"]
+    assert [e.target for e in info.toctrees[0].entries] == ["child"]

@@ -90,6 +90,7 @@ class Catalog:
                 if old_name not in self.pages:
                     self.redirects.setdefault(old_name, record.name)
         self._nav = self._build_nav()
+        self._backlinks: dict[str, set[str]] | None = None  # built on first use
         self.version = self._fingerprint()
 
     # -- lookups -----------------------------------------------------------
@@ -218,6 +219,27 @@ class Catalog:
             )
 
         return tuple(node(k) for k in self._nav.children.get(names.ROOT, ()))
+
+    def backlinks(self, name: str) -> list[str]:
+        """Pages that link to `name` (by {doc}, {term}, a .md link or a toctree), sorted."""
+        if self._backlinks is None:
+            self._backlinks = self._build_backlinks()
+        return sorted(self._backlinks.get(name, ()))
+
+    def _build_backlinks(self) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for record in self.pages.values():
+            targets: set[str | None] = set(self._toctree_children(record))
+            for reference in record.info.references:
+                if reference.kind == "term":
+                    targets.add(self.terms.get(" ".join(reference.target.split()).casefold()))
+                elif reference.kind in ("doc", "link"):
+                    target = names.resolve_reference(reference.target, record.file)
+                    targets.add(self.redirects.get(target, target) if target else None)
+            for target in targets:
+                if target is not None and target != record.name:
+                    found.setdefault(target, set()).add(record.name)
+        return found
 
     def orphans(self) -> list[str]:
         return sorted(n for n in self.pages if n not in self._nav.position)

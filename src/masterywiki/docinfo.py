@@ -9,6 +9,7 @@ The result depends only on the file's text, so it is cached by blob id.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from masterywiki.model import FrontMatter, Problem, parse_document
@@ -40,6 +41,15 @@ class TocEntry:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A cross-reference written in a page: {doc}, {term}, {ref} or a link to a .md file."""
+
+    kind: str  # "doc", "term", "ref" or "link"
+    target: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Toctree:
     entries: tuple[TocEntry, ...]
     caption: str | None = None
@@ -54,6 +64,7 @@ class DocInfo:
     first_paragraph: str | None
     labels: tuple[Label, ...]
     toctrees: tuple[Toctree, ...]
+    references: tuple[Reference, ...]
     body_line: int
 
     @property
@@ -70,6 +81,61 @@ def plain_inline(text: str) -> str:
         return explicit.group(1) if explicit else words
 
     return " ".join(_INLINE_MARKUP.sub(keep, text).split())
+
+
+_ROLE = re.compile(r"\{(doc|term|ref)\}`([^`]+)`")
+_MD_LINK = re.compile(r"\]\(\s*<?([^()\s<>]+?\.md)(#[^()\s>]*)?>?(?:\s+\"[^\"]*\")?\s*\)")
+ADMONITION_NAMES = frozenset(
+    ("note", "tip", "hint", "important", "warning", "caution", "attention", "danger", "error",
+     "seealso", "admonition")
+)  # fmt: skip
+
+
+def classify(lines: list[str]) -> Iterator[tuple[int, str, str]]:
+    """Yield (index, line, kind) with kind "text", "code", "toctree" or "fence".
+
+    Admonition content is markdown ("text"); other fenced content is "code",
+    except a toctree's entries; the fence lines themselves are "fence".
+    """
+    closers: list[re.Pattern[str]] = []  # open admonitions, innermost last
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if closers and closers[-1].match(line):
+            closers.pop()
+            yield index, line, "fence"
+            index += 1
+            continue
+        fence = _FENCE_OPEN.match(line)
+        if fence and not (fence.group(1)[0] == "`" and "`" in fence.group(2)):
+            marker, info = fence.group(1), fence.group(2).strip()
+            close = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*$")
+            directive = _DIRECTIVE.match(info)
+            name = directive.group(1) if directive else None
+            yield index, line, "fence"
+            if name in ADMONITION_NAMES:
+                closers.append(close)
+                index += 1
+                continue
+            kind = "toctree" if name == "toctree" else "code"
+            index += 1
+            while index < len(lines) and not close.match(lines[index]):
+                yield index, lines[index], kind
+                index += 1
+            if index < len(lines):
+                yield index, lines[index], "fence"
+            index += 1
+            continue
+        yield index, line, "text"
+        index += 1
+
+
+def _references(line: str, number: int) -> Iterator[Reference]:
+    for match in _ROLE.finditer(line):
+        yield Reference(match.group(1), split_explicit_title(match.group(2))[1], number)
+    for match in _MD_LINK.finditer(line):
+        if "://" not in match.group(1):
+            yield Reference("link", match.group(1), number)
 
 
 def _starts_block(line: str) -> bool:
@@ -118,6 +184,7 @@ def scan(text: str) -> DocInfo:
     labels: list[Label] = []
     pending_labels: list[tuple[str, int]] = []
     toctrees: list[Toctree] = []
+    references: list[Reference] = []
 
     def heading(text: str, level: int, line: int) -> None:
         nonlocal heading_title
@@ -137,45 +204,41 @@ def scan(text: str) -> DocInfo:
             first_paragraph = plain_inline(" ".join(paragraph))
         paragraph.clear()
 
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        fence = _FENCE_OPEN.match(line)
-        if fence and not (fence.group(1)[0] == "`" and "`" in fence.group(2)):
-            end_paragraph()
-            marker, info = fence.group(1), fence.group(2).strip()
-            close = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*$")
-            end = index + 1
-            while end < len(lines) and not close.match(lines[end]):
-                end += 1
-            directive = _DIRECTIVE.match(info)
-            if directive and directive.group(1) == "toctree":
-                toctrees.append(parse_toctree(lines[index + 1 : end], base + index + 1))
-            index = end + 1
+    toctree_lines: list[str] = []
+    toctree_start = 0
+    for number, line, kind in classify(lines):
+        if kind == "toctree":
+            if not toctree_lines:
+                toctree_start = number
+            toctree_lines.append(line)
             continue
+        if toctree_lines:
+            toctrees.append(parse_toctree(toctree_lines, base + toctree_start))
+            toctree_lines = []
+        if kind != "text":
+            end_paragraph()
+            continue
+        references.extend(_references(line, base + number))
         target = _TARGET.match(line)
         atx = _ATX.match(line)
         if target:
             end_paragraph()
-            pending_labels.append((target.group(1), base + index))
+            pending_labels.append((target.group(1), base + number))
         elif atx:
             end_paragraph()
-            heading(atx.group(2), len(atx.group(1)), base + index)
+            heading(atx.group(2), len(atx.group(1)), base + number)
         elif paragraph and _SETEXT.match(line):
             level = 1 if line.strip().startswith("=") else 2
-            heading(" ".join(paragraph), level, base + index)
+            heading(" ".join(paragraph), level, base + number)
             paragraph.clear()
-        elif (
-            not line.strip()
-            or line.lstrip().startswith((">", "|", ":", "-", "*", "+", "<"))
-            or line[:1].isdigit()
-        ):
+        elif not line.strip() or _starts_block(line):
             end_paragraph()
         elif line.startswith("    ") and not paragraph:
             pass  # indented code
         else:
             paragraph.append(line.strip())
-        index += 1
+    if toctree_lines:
+        toctrees.append(parse_toctree(toctree_lines, base + toctree_start))
     end_paragraph()
     for name, label_line in pending_labels:  # a label with no heading after it
         labels.append(Label(name, name, name, label_line))
@@ -189,5 +252,6 @@ def scan(text: str) -> DocInfo:
         first_paragraph=first,
         labels=tuple(labels),
         toctrees=tuple(toctrees),
+        references=tuple(references),
         body_line=base,
     )

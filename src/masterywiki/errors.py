@@ -38,6 +38,58 @@ class NotARepository(WikiError):
     title = "Not a git repository"
 
 
+class RepositoryBusy(WikiError):
+    status = 503
+    title = "The wiki is busy"
+
+
 class ConfigError(WikiError):
     status = 500
     title = "Configuration error"
+
+
+# --- Accounts, login and permissions (accounts.py, views/auth.py) -----------
+
+
+class InvalidInput(WikiError):
+    status = 400
+    title = "Please check the form"
+
+
+class BadCsrfToken(WikiError):
+    status = 400
+    title = "Form expired"
+
+
+class LoginRequired(WikiError):
+    status = 401
+    title = "Login required"
+
+
+class LoginFailed(WikiError):
+    status = 401
+    title = "Login failed"
+
+
+class Forbidden(WikiError):
+    status = 403
+    title = "Not allowed"
+
+
+class UnknownUser(WikiError):
+    status = 404
+    title = "No such user"
+
+
+class UserExists(WikiError):
+    status = 409
+    title = "User already exists"
+
+
+class TooManyAttempts(WikiError):
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, for the Retry-After header

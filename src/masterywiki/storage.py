@@ -8,19 +8,25 @@ checking for new commits on every request costs two small file reads.
 
 from __future__ import annotations
 
+import fcntl
+import logging
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import git
 
-from masterywiki.errors import NotARepository, RevisionNotFound
+from masterywiki.errors import NotARepository, RepositoryBusy, RevisionNotFound
 
+log = logging.getLogger(__name__)
 WIKI_NAME = "masterywiki"
 WIKI_EMAIL = "wiki@masterywiki.invalid"
 _SHA_CHARS = frozenset("0123456789abcdef")
@@ -35,6 +41,40 @@ class Change:
     email: str
     date: datetime
     summary: str
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One commit as a history row; `files` holds (status, path) pairs (R: old -> new)."""
+
+    commit: str
+    author: str
+    email: str
+    date: datetime
+    summary: str
+    files: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def short(self) -> str:
+        return self.commit[:10]
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Merge:
+    """The result of a three-way merge of texts; `conflicts` counts conflict blocks."""
+
+    text: str
+    conflicts: int
+
+
+LOCK_TIMEOUT = 30.0  # seconds a save waits for another save to finish
+GIT_LOCK_GRACE = 1.0  # seconds a git lock may stay while we hold ours before it counts as stale
 
 
 def _text(value: str | bytes) -> str:
@@ -217,6 +257,189 @@ class GitStorage:
                             proc.kill()
                             break
         return found
+
+    # -- writing -----------------------------------------------------------------
+
+    @contextmanager
+    def write_lock(self, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+        """Serialize writers across threads and processes (gunicorn workers).
+
+        An flock is released by the kernel when its process dies, so a killed
+        writer can never wedge the wiki. Raises RepositoryBusy after `timeout`.
+        """
+        path = self.git_dir / "masterywiki-write.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise RepositoryBusy(
+                            "Another save is taking too long; please try again."
+                        ) from None
+                    time.sleep(0.005)
+            try:
+                self._clear_stale_git_locks()
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def _clear_stale_git_locks(self) -> None:
+        """Remove git lock files a killed process left behind.
+
+        Called with our write lock held, so no masterywiki writer is running. A
+        person's git command holds its lock for a moment only, so a lock that
+        outlives GIT_LOCK_GRACE seconds was left by a process that died.
+        """
+        branch = self._branch_ref()
+        locks = [self.git_dir / "index.lock", self.git_dir / f"{branch}.lock"]
+        deadline = time.monotonic() + GIT_LOCK_GRACE
+        while any(lock.exists() for lock in locks) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for lock in locks:
+            if lock.exists():
+                log.warning("removing stale git lock %s", lock)
+                lock.unlink(missing_ok=True)
+
+    def _branch_ref(self) -> str:
+        ref = (self.git_dir / "HEAD").read_text().strip()
+        return ref[5:] if ref.startswith("ref: ") else "HEAD"
+
+    def commit(
+        self,
+        changes: Mapping[str, bytes | None],
+        message: str,
+        author: Author,
+        parent: str | None,
+    ) -> str:
+        """Commit `changes` ({path: bytes, or None to delete}) on top of `parent`.
+
+        Builds the tree in a private index file and moves the branch with a
+        compare-and-swap, so the work tree and git's own index are never needed.
+        Call with `write_lock()` held. Raises RepositoryBusy if the branch moved.
+        """
+        fd, index_path = tempfile.mkstemp(prefix="masterywiki-index-", dir=self.git_dir)
+        os.close(fd)
+        os.unlink(index_path)  # git wants to create the index itself
+        env = {**os.environ, "GIT_INDEX_FILE": index_path}
+        try:
+            if parent is not None:
+                self._git(env, "read-tree", parent)
+            lines: list[str] = []
+            for path, data in changes.items():
+                if data is None:
+                    lines.append(f"0 {'0' * 40}\t{path}")
+                else:
+                    sha = self._git(env, "hash-object", "-w", "--stdin", input=data).strip()
+                    lines.append(f"100644 {sha}\t{path}")
+            self._git(env, "update-index", "--index-info", input="\n".join(lines).encode() + b"\n")
+            tree = self._git(env, "write-tree").strip()
+            commit_env = {
+                **env,
+                "GIT_AUTHOR_NAME": author.name,
+                "GIT_AUTHOR_EMAIL": author.email,
+                "GIT_COMMITTER_NAME": WIKI_NAME,
+                "GIT_COMMITTER_EMAIL": WIKI_EMAIL,
+            }
+            parents = ["-p", parent] if parent else []
+            sha = self._git(commit_env, "commit-tree", tree, *parents, input=message.encode())
+            sha = sha.strip()
+            branch = self._branch_ref()
+            old = parent or "0" * 40
+            self._git(env, "update-ref", "-m", f"masterywiki: {message.splitlines()[0]}",
+                      branch, sha, old)  # fmt: skip
+        finally:
+            Path(index_path).unlink(missing_ok=True)
+        self._sync_work_tree(parent, sha)
+        return sha
+
+    def _git(self, env: Mapping[str, str], *args: str, input: bytes | None = None) -> str:
+        result = subprocess.run(
+            ["git", "-C", str(self.path), *args],
+            input=input, capture_output=True, env=dict(env), check=False,
+        )  # fmt: skip
+        if result.returncode != 0:
+            message = result.stderr.decode("utf-8", "replace").strip()
+            if "cannot lock ref" in message or "but expected" in message:
+                raise RepositoryBusy("The page changed while saving; please try again.")
+            raise RepositoryBusy(f"git {args[0]} failed: {message}")
+        return result.stdout.decode("utf-8", "replace")
+
+    def _sync_work_tree(self, old: str | None, new: str) -> None:
+        """Keep a checked-out work tree in step with the branch (best effort).
+
+        The commit already stands; if someone has local edits in the way, git
+        refuses and we leave their files alone.
+        """
+        if self._repo.bare or old is None:
+            return
+        subprocess.run(
+            ["git", "-C", str(self.path), "read-tree", "-m", "-u", old, new],
+            capture_output=True, check=False,
+        )  # fmt: skip
+
+    def merge(self, base: str, ours: str, theirs: str) -> Merge:
+        """Three-way merge of texts with `git merge-file` (diff3-style markers)."""
+        with tempfile.TemporaryDirectory(prefix="masterywiki-merge-") as folder:
+            paths = []
+            for label, text in (("yours", ours), ("base", base), ("theirs", theirs)):
+                path = Path(folder) / label
+                path.write_text(text)
+                paths.append(str(path))
+            result = subprocess.run(
+                ["git", "merge-file", "-p", "-L", "your version", "-L", "original",
+                 "-L", "saved meanwhile", *paths],
+                capture_output=True, check=False,
+            )  # fmt: skip
+        if result.returncode < 0 or result.returncode > 127:
+            raise RepositoryBusy("git merge-file failed")
+        return Merge(result.stdout.decode("utf-8", "replace"), result.returncode)
+
+    def log(
+        self,
+        paths: Iterable[str] = (),
+        *,
+        rev: str | None = None,
+        skip: int = 0,
+        limit: int = 50,
+        follow: bool = False,
+        author: str | None = None,
+        diff_filter: str | None = None,
+    ) -> list[Revision]:
+        """History rows, newest first. `follow` tracks one path across renames."""
+        start = rev or self.head()
+        if start is None:
+            return []
+        args = [
+            "-c", "core.quotePath=false", "log", "--name-status", "-M",
+            "--format=%x1e%H%x1f%an%x1f%ae%x1f%at%x1f%s", f"--skip={max(skip, 0)}",
+            f"--max-count={max(limit, 0)}",
+        ]  # fmt: skip
+        if follow:
+            args.append("--follow")
+        if author:
+            args += ["--fixed-strings", f"--author={author}"]
+        if diff_filter:
+            args.append(f"--diff-filter={diff_filter}")
+        args += [start, "--", *paths]
+        out = self._run(*args).decode("utf-8", "replace")
+        rows: list[Revision] = []
+        for record in out.split("\x1e")[1:]:
+            header, _, body = record.partition("\n")
+            sha, name, email, stamp, summary = header.split("\x1f", 4)
+            files = []
+            for line in body.splitlines():
+                parts = line.split("\t")
+                if len(parts) >= 2:
+                    files.append((parts[0][:1], " -> ".join(parts[1:])))
+            when = datetime.fromtimestamp(int(stamp), tz=UTC)
+            rows.append(Revision(sha, name, email, when, summary, tuple(files)))
+        return rows
 
     def close(self) -> None:
         self._repo.close()

@@ -1,0 +1,219 @@
+"""The write side of the wiki: save with three-way merge, rename, delete, revert.
+
+No Flask here. Every change is one commit made under the repository's write lock,
+so saves from several processes are serialized and none is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from masterywiki import names
+from masterywiki.errors import PageNotFound, RevisionNotFound, WikiError
+from masterywiki.model import decode
+from masterywiki.relink import add_redirect, rewrite_references
+from masterywiki.storage import Author, is_sha
+from masterywiki.wiki import Wiki
+
+COMMENTS_SUFFIX = ".comments.jsonl"
+
+
+class PageTooLarge(WikiError):
+    status = 413
+    title = "Page too large"
+
+
+class PageExists(WikiError):
+    status = 409
+    title = "A page already exists there"
+
+
+class EditConflict(WikiError):
+    """Someone else changed the same lines; nothing was saved."""
+
+    status = 409
+    title = "Edit conflict"
+
+    def __init__(self, mine: str, theirs: str, merged: str, head: str) -> None:
+        super().__init__(
+            "Someone saved a change to the same part of this page while you were editing. "
+            "Your text is kept below: combine the two versions and save again."
+        )
+        self.mine, self.theirs, self.merged, self.head = mine, theirs, merged, head
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    name: str
+    commit: str | None  # None when nothing changed
+    created: bool = False
+    merged: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.commit is not None
+
+
+def normalize_text(text: str) -> str:
+    """Browsers send CRLF; git content uses LF and ends with a newline."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text if text.endswith("\n") or not text else text + "\n"
+
+
+def comments_file(page_file: str) -> str:
+    return page_file[: -len(names.PAGE_SUFFIX)] + COMMENTS_SUFFIX
+
+
+class Editor:
+    def __init__(self, wiki: Wiki, max_page_bytes: int) -> None:
+        self.wiki = wiki
+        self.storage = wiki.storage
+        self.max_page_bytes = max_page_bytes
+
+    def _file_at(self, commit: str | None, name: str) -> tuple[str, str] | None:
+        """(file, text) of page `name` at `commit`, or None if it had no page."""
+        if commit is None:
+            return None
+        for candidate in names.candidate_files(name):
+            data = self.storage.read_file(commit, candidate)
+            if data is not None:
+                return candidate, decode(data)
+        return None
+
+    def save(
+        self,
+        name: str,
+        content: str,
+        summary: str,
+        base: str | None,
+        author: Author,
+        new_file: str | None = None,
+    ) -> SaveResult:
+        """Save `content` as page `name`, merging with changes made since `base`.
+
+        Raises InvalidPagePath, PageTooLarge, EditConflict, RepositoryBusy.
+        """
+        names.validate(name)
+        name = names.canonical(name)
+        mine = normalize_text(content)
+        size = len(mine.encode())
+        if size > self.max_page_bytes:
+            raise PageTooLarge(
+                f"The page is {size:,} bytes; the limit is {self.max_page_bytes:,} bytes. "
+                "Split it into several pages."
+            )
+        base = base if base and is_sha(base) else None
+        with self.storage.write_lock():
+            head = self.storage.head()
+            current = self._file_at(head, name)
+            text, merged = mine, False
+            if current is not None and base != head:
+                text, merged = self._merge(name, mine, current[1], base, head)
+            if current is not None and text == current[1]:
+                return SaveResult(name, None)
+            path = current[0] if current else new_file or names.new_file_for(name)
+            verb = "Update" if current else "Create"
+            message = summary.strip() or f"{verb} {name}"
+            commit = self.storage.commit({path: text.encode()}, message, author, head)
+        self.wiki.refresh()
+        return SaveResult(name, commit, created=current is None, merged=merged)
+
+    def _merge(
+        self, name: str, mine: str, theirs: str, base: str | None, head: str | None
+    ) -> tuple[str, bool]:
+        if mine == theirs:
+            return mine, False
+        original = None
+        if base is not None:
+            try:
+                found = self._file_at(base, name)
+            except RevisionNotFound:
+                found = None
+            original = found[1] if found else None
+        if original == theirs:  # the page did not change since the form was opened
+            return mine, False
+        result = self.storage.merge(original or "", mine, theirs)
+        if result.conflicts:
+            raise EditConflict(mine, theirs, result.text, head or "")
+        return result.text, True
+
+    def rename(self, name: str, new_name: str, author: Author, summary: str = "") -> SaveResult:
+        """Move a page (and its comments); old links are rewritten, the old URL redirects.
+
+        Raises PageNotFound, PageExists, InvalidPagePath, CannotEditFrontMatter.
+        """
+        new_name = names.normalize_user_input(new_name)
+        with self.storage.write_lock():
+            snapshot = self.wiki.refresh()
+            catalog = snapshot.catalog
+            record = catalog.get(name)
+            if record is None:
+                raise PageNotFound(name)
+            if new_name == name:
+                return SaveResult(name, None)
+            if new_name in catalog:
+                raise PageExists(f"There is already a page at '{new_name}'.")
+            new_file = names.new_file_for(new_name)
+            moved = {name: new_name}
+
+            def file_of(page: str) -> str:
+                if page == new_name:
+                    return new_file
+                found = catalog.get(page)
+                return found.file if found else names.new_file_for(page)
+
+            changes: dict[str, bytes | None] = {record.file: None}
+            source = self.wiki.source(record)
+            source = rewrite_references(source, record.file, new_file, moved, file_of)
+            changes[new_file] = add_redirect(source, name).encode()
+            old_comments = comments_file(record.file)
+            if old_comments in snapshot.files:
+                changes[old_comments] = None
+                data = self.storage.read_blob(snapshot.files[old_comments])
+                changes[comments_file(new_file)] = data
+            for source_name in catalog.backlinks(name):
+                other = catalog.pages[source_name]
+                if other.name == name:
+                    continue
+                text = self.wiki.source(other)
+                rewritten = rewrite_references(text, other.file, other.file, moved, file_of)
+                if rewritten != text:
+                    changes[other.file] = rewritten.encode()
+            message = summary.strip() or f"Move {name} to {new_name}"
+            commit = self.storage.commit(changes, message, author, snapshot.commit)
+        self.wiki.refresh()
+        return SaveResult(new_name, commit)
+
+    def delete(self, name: str, author: Author, summary: str = "") -> SaveResult:
+        """Remove a page (its history stays). Raises PageNotFound."""
+        with self.storage.write_lock():
+            snapshot = self.wiki.refresh()
+            record = snapshot.catalog.get(name)
+            if record is None:
+                raise PageNotFound(name)
+            changes: dict[str, bytes | None] = {record.file: None}
+            if comments_file(record.file) in snapshot.files:
+                changes[comments_file(record.file)] = None
+            message = summary.strip() or f"Delete {name}"
+            commit = self.storage.commit(changes, message, author, snapshot.commit)
+        self.wiki.refresh()
+        return SaveResult(name, commit)
+
+    def revert(self, name: str, rev: str, author: Author, path: str | None = None) -> SaveResult:
+        """A new commit restoring page `name` to its text at `rev` (also undeletes).
+
+        `path` is the page's file at `rev` when it was stored elsewhere then.
+        Raises RevisionNotFound, PageNotFound.
+        """
+        commit = self.storage.resolve(rev)
+        found = None
+        if path is not None:
+            data = self.storage.read_file(commit, path)
+            found = (path, decode(data)) if data is not None else None
+        found = found or self._file_at(commit, name)
+        if found is None:
+            raise PageNotFound(name, f"The page '{name}' did not exist in revision {rev[:10]}.")
+        head = self.storage.head()
+        summary = f"Revert {name} to {commit[:10]}"
+        keep_file = found[0] if names.name_for_file(found[0]) == name else None
+        return self.save(name, found[1], summary, head, author, new_file=keep_file)
