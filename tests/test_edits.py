@@ -107,7 +107,11 @@ def test_rename_moves_redirects_and_rewrites_links(editor: Editor, basic_repo: P
     before = head(editor)
     result = editor.rename("guide/first", "/chapters/one.md", ADA)
     assert result.name == "chapters/one"
-    assert git(basic_repo, "rev-list", "--count", f"{before}..HEAD") == "1"
+    # one pure move (links in other pages rewritten with it), then the redirect record
+    log = git(basic_repo, "log", "--format=%s", "--name-status", f"{before}..HEAD")
+    move = log.split("Move guide/first to chapters/one")[1]
+    assert "R100\tguide/first.md\tchapters/one.md" in move
+    assert "M\tguide/index.md" in move and "M\tguide/second.md" in move
     files = set(git(basic_repo, "ls-files").split("\n"))
     assert {"chapters/one.md", "chapters/one.comments.jsonl"} <= files
     assert not {"guide/first.md", "guide/first.comments.jsonl"} & files

@@ -162,25 +162,28 @@ class Editor:
                 found = catalog.get(page)
                 return found.file if found else names.new_file_for(page)
 
-            changes: dict[str, bytes | None] = {record.file: None}
+            # Two commits, published together: a pure move git can follow, then the
+            # old address recorded in the page (and its relative links fixed).
             source = self.wiki.source(record)
-            source = rewrite_references(source, record.file, new_file, moved, file_of)
-            changes[new_file] = add_redirect(source, name).encode()
+            move: dict[str, bytes | None] = {record.file: None, new_file: source.encode()}
             old_comments = comments_file(record.file)
             if old_comments in snapshot.files:
-                changes[old_comments] = None
-                data = self.storage.read_blob(snapshot.files[old_comments])
-                changes[comments_file(new_file)] = data
+                move[old_comments] = None
+                move[comments_file(new_file)] = self.storage.read_blob(snapshot.files[old_comments])
             for source_name in catalog.backlinks(name):
                 other = catalog.pages[source_name]
-                if other.name == name:
-                    continue
                 text = self.wiki.source(other)
                 rewritten = rewrite_references(text, other.file, other.file, moved, file_of)
                 if rewritten != text:
-                    changes[other.file] = rewritten.encode()
+                    move[other.file] = rewritten.encode()
+            relinked = rewrite_references(source, record.file, new_file, moved, file_of)
+            record_old = {new_file: add_redirect(relinked, name).encode()}
             message = summary.strip() or f"Move {name} to {new_name}"
-            commit = self.storage.commit(changes, message, author, snapshot.commit)
+            commit = self.storage.commit_steps(
+                [(move, message), (record_old, f"Redirect {name} to {new_name}")],
+                author,
+                snapshot.commit,
+            )
         self.wiki.refresh()
         return SaveResult(new_name, commit)
 

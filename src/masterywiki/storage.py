@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -319,44 +319,59 @@ class GitStorage:
     ) -> str:
         """Commit `changes` ({path: bytes, or None to delete}) on top of `parent`.
 
-        Builds the tree in a private index file and moves the branch with a
-        compare-and-swap, so the work tree and git's own index are never needed.
         Call with `write_lock()` held. Raises RepositoryBusy if the branch moved.
+        """
+        return self.commit_steps([(changes, message)], author, parent)
+
+    def commit_steps(
+        self,
+        steps: Sequence[tuple[Mapping[str, bytes | None], str]],
+        author: Author,
+        parent: str | None,
+    ) -> str:
+        """A chain of commits, one per step, published with a single branch update.
+
+        Trees are built in a private index file and the branch moves by
+        compare-and-swap, so neither the work tree nor git's own index is needed
+        and readers never see a half-done change. Returns the last commit.
         """
         fd, index_path = tempfile.mkstemp(prefix="masterywiki-index-", dir=self.git_dir)
         os.close(fd)
         os.unlink(index_path)  # git wants to create the index itself
         env = {**os.environ, "GIT_INDEX_FILE": index_path}
+        commit_env = {
+            **env,
+            "GIT_AUTHOR_NAME": author.name,
+            "GIT_AUTHOR_EMAIL": author.email,
+            "GIT_COMMITTER_NAME": WIKI_NAME,
+            "GIT_COMMITTER_EMAIL": WIKI_EMAIL,
+        }
+        tip = parent
         try:
             if parent is not None:
                 self._git(env, "read-tree", parent)
-            lines: list[str] = []
-            for path, data in changes.items():
-                if data is None:
-                    lines.append(f"0 {'0' * 40}\t{path}")
-                else:
-                    sha = self._git(env, "hash-object", "-w", "--stdin", input=data).strip()
-                    lines.append(f"100644 {sha}\t{path}")
-            self._git(env, "update-index", "--index-info", input="\n".join(lines).encode() + b"\n")
-            tree = self._git(env, "write-tree").strip()
-            commit_env = {
-                **env,
-                "GIT_AUTHOR_NAME": author.name,
-                "GIT_AUTHOR_EMAIL": author.email,
-                "GIT_COMMITTER_NAME": WIKI_NAME,
-                "GIT_COMMITTER_EMAIL": WIKI_EMAIL,
-            }
-            parents = ["-p", parent] if parent else []
-            sha = self._git(commit_env, "commit-tree", tree, *parents, input=message.encode())
-            sha = sha.strip()
-            branch = self._branch_ref()
-            old = parent or "0" * 40
-            self._git(env, "update-ref", "-m", f"masterywiki: {message.splitlines()[0]}",
-                      branch, sha, old)  # fmt: skip
+            for changes, message in steps:
+                lines: list[str] = []
+                for path, data in changes.items():
+                    if data is None:
+                        lines.append(f"0 {'0' * 40}\t{path}")
+                    else:
+                        blob = self._git(env, "hash-object", "-w", "--stdin", input=data)
+                        lines.append(f"100644 {blob.strip()}\t{path}")
+                info = "\n".join(lines).encode() + b"\n"
+                self._git(env, "update-index", "--index-info", input=info)
+                tree = self._git(env, "write-tree").strip()
+                parents = ["-p", tip] if tip else []
+                made = self._git(commit_env, "commit-tree", tree, *parents, input=message.encode())
+                tip = made.strip()
+            assert tip is not None
+            summary = steps[-1][1].splitlines()[0] if steps[-1][1] else "save"
+            self._git(env, "update-ref", "-m", f"masterywiki: {summary}",
+                      self._branch_ref(), tip, parent or "0" * 40)  # fmt: skip
         finally:
             Path(index_path).unlink(missing_ok=True)
-        self._sync_work_tree(parent, sha)
-        return sha
+        self._sync_work_tree(parent, tip)
+        return tip
 
     def _git(self, env: Mapping[str, str], *args: str, input: bytes | None = None) -> str:
         result = subprocess.run(
