@@ -99,3 +99,31 @@ def test_version_changes_only_with_cross_page_facts() -> None:
     assert catalog_of({**base, "index.md": "# Home\n\nBody one.\n\nEdited."}).version == v1
     assert catalog_of({**base, "t.md": "---\ntype: term\naliases: [x]\n---\n# Term"}).version != v1
     assert catalog_of({**base, "index.md": "# Home renamed\n\nBody one."}).version != v1
+
+
+def test_incremental_catalog_matches_a_full_rebuild() -> None:
+    files = {p.relative_to(BASIC).as_posix(): p.read_text() for p in BASIC.rglob("*.md")}
+    before = catalog_of(files)
+    edits = [
+        {"guide/first.md": files["guide/first.md"] + "\nMore body text.\n"},  # body only
+        {"glossary/rubric.md": files["glossary/rubric.md"].replace("type: term", "type: page")},
+        {"guide/index.md": "# Guide\n\n```{toctree}\nsecond\n```\n"},  # nav changes
+        {"new.md": "---\nredirect_from: [old]\n---\n# New\n"},
+    ]
+    for edit in edits:
+        after_files = {**files, **edit}
+        full = catalog_of(after_files)
+        records = dict(full.pages)
+        for name, record in before.pages.items():  # unchanged pages keep their record
+            if name in records and records[name].blob == record.blob and name not in {
+                n for p in edit for n in [p[:-3].removesuffix("/index")]
+            }:
+                records[name] = record
+        incremental = Catalog(records, before)
+        assert incremental.version == full.version
+        assert incremental.terms == full.terms and incremental.redirects == full.redirects
+        for name in full.pages:
+            assert incremental.neighbours(name) == full.neighbours(name)
+            assert incremental.children(name) == full.children(name)
+    unchanged = Catalog(dict(before.pages), before)
+    assert unchanged.version == before.version

@@ -31,9 +31,9 @@ def save_many(repo: str, worker: int) -> None:
     author = Author(f"Worker {worker}", f"w{worker}@example.org")
     for n in range(1, SAVES_EACH + 1):
         if n % 2:
-            record = editor.wiki.record(SHARED)
-            base = editor.wiki.refresh().commit
-            text = editor.wiki.source(record)
+            snapshot = editor.wiki.refresh()  # text and base from the same commit
+            base = snapshot.commit
+            text = editor.wiki.source(snapshot.catalog.pages[SHARED])
             text = text.replace(f"worker {worker}: {n - 2 if n > 1 else 0}\n",
                                 f"worker {worker}: {n}\n")  # fmt: skip
             editor.save(SHARED, text, f"w{worker} shared {n}", base, author)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,9 @@ from flask import Flask, Response, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from masterywiki import names
+from masterywiki.edits import Editor
 from masterywiki.errors import PageNotFound, WikiError
+from masterywiki.history import History
 from masterywiki.instance import open_repository
 from masterywiki.lru import LRU
 from masterywiki.resources import templates_dir
@@ -28,6 +30,8 @@ class Services:
 
     settings: Settings
     wiki: Wiki
+    editor: Editor
+    history: History
     pages: LRU[str]  # finished page HTML by (page name, commit)
     created: bool
 
@@ -44,20 +48,29 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(
         SECRET_KEY=settings.secret_key(),
+        # Room for the form's other fields; the exact page limit is checked on save.
         MAX_CONTENT_LENGTH=settings.max_page_bytes + 64 * 1024,
+        MAX_FORM_MEMORY_SIZE=settings.max_page_bytes + 64 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
     wiki = Wiki(storage, cache_dir=settings.cache_dir)
     wiki.refresh()  # each worker reads the catalog at start, not on its first request
-    app.extensions["masterywiki"] = Services(settings, wiki, LRU(settings.page_cache_size), created)
+    app.extensions["masterywiki"] = Services(
+        settings=settings,
+        wiki=wiki,
+        editor=Editor(wiki, settings.max_page_bytes),
+        history=History(wiki),
+        pages=LRU(settings.page_cache_size),
+        created=created,
+    )
 
-    from masterywiki.views import auth, glossary, pages, search, site
+    from masterywiki.views import auth, edit, glossary, history, pages, search, site
 
     auth.init_app(app)
     search.init_app(app)
-    app.register_blueprint(site.bp)
-    app.register_blueprint(glossary.bp)
+    for blueprint in (site.bp, glossary.bp, edit.bp, history.bp):
+        app.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)  # last: its /<path:name> catches what is left
     _register_template_helpers(app, settings)
     _register_error_handlers(app)
@@ -79,7 +92,11 @@ def _register_template_helpers(app: Flask, settings: Settings) -> None:
     def nice_date(value: datetime) -> str:
         return value.strftime("%-d %B %Y")
 
+    def atom_date(value: datetime | None) -> str:
+        return (value or datetime(2000, 1, 1, tzinfo=UTC)).isoformat()
+
     app.jinja_env.filters["nice_date"] = nice_date
+    app.jinja_env.filters["atom_date"] = atom_date
 
 
 def _moved_location(error: PageMoved) -> str:
@@ -120,9 +137,16 @@ def _register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify(error=error.title, message=error.message), error.status
         context: dict[str, Any] = {"error": error}
-        if isinstance(error, PageNotFound):
-            wiki: Wiki = app.extensions["masterywiki"].wiki
-            context["suggestions"] = wiki.suggestions(error.name)
+        if isinstance(error, PageNotFound) and names.is_valid(error.name):
+            services: Services = app.extensions["masterywiki"]
+            deleted = services.history.deletion(error.name)
+            if deleted is not None:
+                restore = services.wiki.storage.parent(deleted[0].commit)
+                page = render_template(
+                    "gone.html", name=error.name, deletion=deleted[0], restore_rev=restore
+                )
+                return page, 410
+            context["suggestions"] = services.wiki.suggestions(error.name)
             context["missing_name"] = error.name
         return render_template("error.html", **context), error.status
 
@@ -131,7 +155,13 @@ def _register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if _wants_json():
             return jsonify(error=error.name, message=error.description), status
-        wrapped = WikiError(error.description or error.name)
+        description = error.description or error.name
+        if status == 413:
+            limit = app.extensions["masterywiki"].settings.max_page_bytes
+            description = (
+                f"What you sent is larger than this wiki accepts ({limit:,} bytes a page)."
+            )
+        wrapped = WikiError(description)
         wrapped.status, wrapped.title = status, error.name
         response: Response = app.make_response(
             (render_template("error.html", error=wrapped), status)

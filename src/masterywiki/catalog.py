@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from masterywiki import names
 from masterywiki.docinfo import DocInfo, Label
+from masterywiki.errors import InvalidPagePath
 from masterywiki.markup import Target
 
 
@@ -70,11 +71,46 @@ class _Nav:
 class Catalog:
     """Everything known across pages at one commit. Immutable once built."""
 
-    def __init__(self, records: Mapping[str, PageRecord]) -> None:
+    terms: dict[str, str]  # casefolded title or alias -> term page
+    labels: dict[str, tuple[str, Label]]  # label -> (page, label)
+    redirects: dict[str, str]  # old page name -> current page name
+    _nav: _Nav
+    _digest: int
+
+    def __init__(self, records: Mapping[str, PageRecord], previous: Catalog | None = None) -> None:
+        """Index `records`. With `previous` (the catalog of an earlier commit), only
+        what the changed pages touch is rebuilt, so a save to one page of 10,000
+        does not re-index the other 9,999.
+        """
         self.pages: dict[str, PageRecord] = dict(records)
-        self.terms: dict[str, str] = {}
-        self.labels: dict[str, tuple[str, Label]] = {}
-        self.redirects: dict[str, str] = {}
+        changed = _changed_names(previous.pages, self.pages) if previous else None
+        cross_changed = changed is None or any(
+            _cross_facts(previous.pages.get(n)) != _cross_facts(self.pages.get(n))  # type: ignore[union-attr]
+            for n in changed
+        )
+        if previous is not None and not cross_changed:
+            self.terms, self.labels, self.redirects = (
+                previous.terms, previous.labels, previous.redirects,
+            )  # fmt: skip
+        else:
+            self._index_cross_facts()
+        nav_changed = changed is None or cross_changed or any(
+            _nav_facts(previous.pages.get(n)) != _nav_facts(self.pages.get(n))  # type: ignore[union-attr]
+            for n in changed
+        )  # fmt: skip
+        self._nav = previous._nav if previous is not None and not nav_changed else self._build_nav()
+        self._backlinks: dict[str, set[str]] | None = None  # built on first use
+        if previous is not None and changed is not None and not cross_changed:
+            self._digest = previous._digest
+            for name in changed:
+                self._digest ^= _record_digest(previous.pages.get(name))
+                self._digest ^= _record_digest(self.pages.get(name))
+        else:
+            self._digest = self._full_digest()
+        self.version = f"{self._digest:032x}"
+
+    def _index_cross_facts(self) -> None:
+        self.terms, self.labels, self.redirects = {}, {}, {}
         for record in sorted(self.pages.values(), key=lambda r: r.name):
             fm = record.info.front_matter
             if record.type == "term":
@@ -85,13 +121,10 @@ class Catalog:
             for old in fm.redirect_from:
                 try:
                     old_name = names.normalize_user_input(old)
-                except Exception:
+                except InvalidPagePath:  # reported by `check`, ignored here
                     continue
                 if old_name not in self.pages:
                     self.redirects.setdefault(old_name, record.name)
-        self._nav = self._build_nav()
-        self._backlinks: dict[str, set[str]] | None = None  # built on first use
-        self.version = self._fingerprint()
 
     # -- lookups -----------------------------------------------------------
 
@@ -246,15 +279,48 @@ class Catalog:
 
     # -- identity ----------------------------------------------------------------
 
-    def _fingerprint(self) -> str:
-        """Changes whenever anything another page's rendering depends on changes."""
-        digest = hashlib.blake2b(digest_size=12)
-        for name in sorted(self.pages):
-            record = self.pages[name]
-            labels = ",".join(f"{lb.name}={lb.title}" for lb in record.info.labels)
-            aliases = ",".join(record.info.front_matter.aliases)
-            line = f"{name}\x1f{record.type}\x1f{record.title}\x1f{record.summary}\x1f{aliases}"
-            digest.update(f"{line}\x1f{labels}\x1e".encode())
-        for old, new in sorted(self.redirects.items()):
-            digest.update(f"{old}>{new}\x1e".encode())
-        return digest.hexdigest()
+    def _full_digest(self) -> int:
+        digest = 0
+        for record in self.pages.values():
+            digest ^= _record_digest(record)
+        for old, new in self.redirects.items():
+            digest ^= _digest_of(f"redirect\x1f{old}\x1f{new}")
+        return digest
+
+
+def _changed_names(before: Mapping[str, PageRecord], after: Mapping[str, PageRecord]) -> set[str]:
+    """Pages added, removed or changed (records are reused while their blob is the same)."""
+    changed = {name for name, record in after.items() if before.get(name) is not record}
+    return changed | (before.keys() - after.keys())
+
+
+def _cross_facts(record: PageRecord | None) -> object:
+    """What other pages' links and terms depend on, besides titles and summaries."""
+    if record is None:
+        return None
+    fm = record.info.front_matter
+    labels = tuple((lb.name, lb.title) for lb in record.info.labels)
+    return (record.type, record.title if record.type == "term" else "", fm.aliases, labels,
+            fm.redirect_from)  # fmt: skip
+
+
+def _nav_facts(record: PageRecord | None) -> object:
+    return None if record is None else (record.file, record.info.toctrees)
+
+
+def _digest_of(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=16).digest(), "big")
+
+
+def _record_digest(record: PageRecord | None) -> int:
+    """One page's share of the catalog version: changes when anything another
+    page's rendering shows of it (title, summary, type, aliases, labels) changes.
+    Combined by XOR, so one page's change updates the version in O(1)."""
+    if record is None:
+        return 0
+    labels = ",".join(f"{lb.name}={lb.title}" for lb in record.info.labels)
+    aliases = ",".join(record.info.front_matter.aliases)
+    return _digest_of(
+        f"{record.name}\x1f{record.type}\x1f{record.title}\x1f{record.summary}\x1f"
+        f"{aliases}\x1f{labels}"
+    )

@@ -87,6 +87,7 @@ def serve(repo: Path | None, instance: Path, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from masterywiki.app import create_app
+    from masterywiki.views.auth import first_admin_hint
 
     _check_port_free(host, port)
     loaded = settings_module.load({"repo": repo, "instance": instance})
@@ -95,6 +96,8 @@ def serve(repo: Path | None, instance: Path, host: str, port: int) -> None:
     if services.created:
         click.echo(f"Created the wiki repository {loaded.repo} from the starter content.")
     click.echo(f"Serving {loaded.repo} at http://{host}:{port}/  (Ctrl+C to stop)")
+    if hint := first_admin_hint(app, f"http://{host}:{port}"):
+        click.echo(hint)
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
@@ -121,3 +124,9 @@ def _check_port_free(host: str, port: int) -> None:
 
 def run() -> None:  # pragma: no cover - used by `python -m masterywiki`
     main(prog_name=os.path.basename(sys.argv[0]) or "masterywiki")
+
+
+# The `user` group lives in cli_users.py and adds itself to `main` (importing it
+# first, or this module first, both work: it needs the helpers above).
+import masterywiki.cli_search  # noqa: E402, F401  (adds `reindex` to `main`)
+from masterywiki import cli_users  # noqa: E402, F401

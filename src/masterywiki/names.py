@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import lru_cache
 
 from masterywiki.errors import InvalidPagePath
 
@@ -50,6 +51,7 @@ def validate(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=1 << 16)
 def is_valid(name: str) -> bool:
     try:
         validate(name)
@@ -76,6 +78,7 @@ def canonical(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=1 << 16)
 def name_for_file(path: str) -> str | None:
     """The page name a repository file holds, or None if the file is not a page."""
     if not path.endswith(PAGE_SUFFIX):
@@ -107,6 +110,9 @@ def folder_of_file(path: str) -> str:
     return posixpath.dirname(path)
 
 
+# Cached: the catalog resolves every toctree entry and link of every page on each
+# commit, and the answer depends only on these two strings.
+@lru_cache(maxsize=1 << 17)
 def resolve_reference(target: str, from_file: str) -> str | None:
     """Resolve a `{doc}`/toctree/link target written in `from_file` to a page name.
 

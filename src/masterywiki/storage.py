@@ -20,9 +20,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 
 import git
+from git.objects.fun import tree_entries_from_data, tree_to_stream
+from gitdb.base import IStream
 
 from masterywiki.errors import NotARepository, RepositoryBusy, RevisionNotFound
 
@@ -75,6 +78,16 @@ class Merge:
 
 LOCK_TIMEOUT = 30.0  # seconds a save waits for another save to finish
 GIT_LOCK_GRACE = 1.0  # seconds a git lock may stay while we hold ours before it counts as stale
+
+
+FILE_MODE = 0o100644
+TREE_MODE = 0o040000
+EMPTY_TREE = bytes.fromhex("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+
+
+def _ident(text: str) -> str:
+    """A name or email fit for a commit header (no angle brackets or newlines)."""
+    return " ".join(text.replace("<", "").replace(">", "").split()) or "unknown"
 
 
 def _text(value: str | bytes) -> str:
@@ -211,6 +224,12 @@ class GitStorage:
         out = self._run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
         return out.decode().strip()
 
+    def parent(self, commit: str) -> str | None:
+        """The first parent of `commit` (None for a root commit)."""
+        out = self._run("rev-list", "--parents", "-n", "1", self.resolve(commit))
+        parts = out.decode().split()
+        return parts[1] if len(parts) > 1 else None
+
     # -- history -------------------------------------------------------------
 
     def changed_paths(self, old: str, new: str) -> set[str]:
@@ -331,47 +350,79 @@ class GitStorage:
     ) -> str:
         """A chain of commits, one per step, published with a single branch update.
 
-        Trees are built in a private index file and the branch moves by
-        compare-and-swap, so neither the work tree nor git's own index is needed
-        and readers never see a half-done change. Returns the last commit.
+        Blobs, trees and commits are written in-process (only the trees along the
+        changed paths are rebuilt), and the branch moves by compare-and-swap with
+        `git update-ref`, so neither the work tree nor git's index is needed and
+        readers never see a half-done change. Returns the last commit.
         """
-        fd, index_path = tempfile.mkstemp(prefix="masterywiki-index-", dir=self.git_dir)
-        os.close(fd)
-        os.unlink(index_path)  # git wants to create the index itself
-        env = {**os.environ, "GIT_INDEX_FILE": index_path}
-        commit_env = {
-            **env,
-            "GIT_AUTHOR_NAME": author.name,
-            "GIT_AUTHOR_EMAIL": author.email,
-            "GIT_COMMITTER_NAME": WIKI_NAME,
-            "GIT_COMMITTER_EMAIL": WIKI_EMAIL,
-        }
         tip = parent
-        try:
-            if parent is not None:
-                self._git(env, "read-tree", parent)
+        with self._lock:
+            repo = self._persistent_repo()
+            tree = self._commit_tree(repo, parent) if parent else None
             for changes, message in steps:
-                lines: list[str] = []
-                for path, data in changes.items():
-                    if data is None:
-                        lines.append(f"0 {'0' * 40}\t{path}")
-                    else:
-                        blob = self._git(env, "hash-object", "-w", "--stdin", input=data)
-                        lines.append(f"100644 {blob.strip()}\t{path}")
-                info = "\n".join(lines).encode() + b"\n"
-                self._git(env, "update-index", "--index-info", input=info)
-                tree = self._git(env, "write-tree").strip()
-                parents = ["-p", tip] if tip else []
-                made = self._git(commit_env, "commit-tree", tree, *parents, input=message.encode())
-                tip = made.strip()
-            assert tip is not None
-            summary = steps[-1][1].splitlines()[0] if steps[-1][1] else "save"
-            self._git(env, "update-ref", "-m", f"masterywiki: {summary}",
-                      self._branch_ref(), tip, parent or "0" * 40)  # fmt: skip
-        finally:
-            Path(index_path).unlink(missing_ok=True)
+                tree = self._write_tree(repo, tree, dict(changes))
+                tip = self._write_commit(repo, tree, tip, author, message)
+        assert tip is not None
+        summary = steps[-1][1].splitlines()[0] if steps[-1][1] else "save"
+        self._git(os.environ, "update-ref", "-m", f"masterywiki: {summary}",
+                  self._branch_ref(), tip, parent or "0" * 40)  # fmt: skip
         self._sync_work_tree(parent, tip)
         return tip
+
+    @staticmethod
+    def _commit_tree(repo: git.Repo, commit: str) -> bytes:
+        data = repo.odb.stream(bytes.fromhex(commit)).read()
+        return bytes.fromhex(data.split(b"\n", 1)[0].split(b" ")[1].decode())
+
+    @staticmethod
+    def _store(repo: git.Repo, kind: bytes, data: bytes) -> bytes:
+        stored: bytes = repo.odb.store(IStream(kind, len(data), BytesIO(data))).binsha
+        return stored
+
+    def _write_tree(
+        self, repo: git.Repo, tree: bytes | None, changes: dict[str, bytes | None]
+    ) -> bytes:
+        """The tree `tree` with `changes` applied; only changed folders are rewritten."""
+        entries: dict[str, tuple[bytes, int]] = {}
+        if tree is not None:
+            data = repo.odb.stream(tree).read()
+            entries = {name: (sha, mode) for sha, mode, name in tree_entries_from_data(data)}
+        nested: dict[str, dict[str, bytes | None]] = {}
+        for path, content in changes.items():
+            head, _, rest = path.partition("/")
+            if rest:
+                nested.setdefault(head, {})[rest] = content
+            elif content is None:
+                entries.pop(head, None)
+            else:
+                entries[head] = (self._store(repo, b"blob", content), FILE_MODE)
+        for folder, inner in nested.items():
+            existing = entries.get(folder)
+            subtree = existing[0] if existing and existing[1] == TREE_MODE else None
+            written = self._write_tree(repo, subtree, inner)
+            if written == EMPTY_TREE:
+                entries.pop(folder, None)
+            else:
+                entries[folder] = (written, TREE_MODE)
+        # git orders entries by name, comparing a folder's name as if it ended in '/'
+        ordered = sorted(
+            entries.items(), key=lambda item: item[0] + "/" if item[1][1] == TREE_MODE else item[0]
+        )
+        stream = BytesIO()
+        tree_to_stream([(sha, mode, name) for name, (sha, mode) in ordered], stream.write)
+        return self._store(repo, b"tree", stream.getvalue())
+
+    def _write_commit(
+        self, repo: git.Repo, tree: bytes, parent: str | None, author: Author, message: str
+    ) -> str:
+        stamp = f"{int(time.time())} +0000"
+        lines = [f"tree {tree.hex()}"]
+        if parent:
+            lines.append(f"parent {parent}")
+        lines.append(f"author {_ident(author.name)} <{_ident(author.email)}> {stamp}")
+        lines.append(f"committer {WIKI_NAME} <{WIKI_EMAIL}> {stamp}")
+        body = "\n".join(lines) + "\n\n" + message.rstrip("\n") + "\n"
+        return self._store(repo, b"commit", body.encode()).hex()
 
     def _git(self, env: Mapping[str, str], *args: str, input: bytes | None = None) -> str:
         result = subprocess.run(

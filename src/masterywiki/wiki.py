@@ -24,11 +24,12 @@ from masterywiki.docinfo import DocInfo, scan
 from masterywiki.errors import PageNotFound, WikiError
 from masterywiki.lru import LRU
 from masterywiki.markup import Rendered, render
-from masterywiki.model import decode, parse_document
+from masterywiki.model import Document, decode, parse_document
 from masterywiki.storage import Change, GitStorage
 
 log = logging.getLogger(__name__)
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
+CACHE_REWRITE_THRESHOLD = 20  # newly read pages that make the cache file worth rewriting
 
 
 class PageMoved(WikiError):
@@ -70,6 +71,7 @@ class Wiki:
         self._rendered: LRU[Rendered] = LRU(2048)
         self._snapshot = Snapshot(None, {}, Catalog({}))
         self._loaded_cache = False
+        self._cache_written = False
 
     # -- freshness -----------------------------------------------------------
 
@@ -99,17 +101,24 @@ class Wiki:
         missing = {blob for _, blob in page_files.values() if blob not in self._infos}
         for blob, data in self.storage.read_blobs(missing).items():
             self._infos[blob] = scan(decode(data))
-        records = {
-            name: PageRecord(name, path, blob, self._infos[blob])
-            for name, (path, blob) in page_files.items()
-            if blob in self._infos
-        }
+        known = previous.catalog.pages
+        records: dict[str, PageRecord] = {}
+        for name, (path, blob) in page_files.items():
+            record = known.get(name)
+            if record is None or record.blob != blob or record.file != path:
+                if blob not in self._infos:
+                    continue
+                record = PageRecord(name, path, blob, self._infos[blob])
+            records[name] = record
         current_blobs = {blob for _, blob in page_files.values()}
         self._infos = {b: i for b, i in self._infos.items() if b in current_blobs}
         changes = self._changes(previous, head, {path for path, _ in page_files.values()})
-        snapshot = Snapshot(head, files, Catalog(records), changes)
-        if missing or previous.commit != head:
+        snapshot = Snapshot(head, files, Catalog(records, previous.catalog), changes)
+        # Writing the cache costs ~100 ms at 10,000 pages: worth it after reading
+        # many pages, not after each save (a new worker re-reads the few changed).
+        if missing and (not self._cache_written or len(missing) > CACHE_REWRITE_THRESHOLD):
             self._save_cache(snapshot)
+            self._cache_written = True
         return snapshot
 
     def _changes(self, previous: Snapshot, head: str, paths: set[str]) -> dict[str, Change]:
@@ -206,6 +215,16 @@ class Wiki:
             source=source,
             change=snapshot.changes.get(record.file),
         )
+
+    def preview(self, name: str, text: str) -> tuple[Document, Rendered]:
+        """Render unsaved text as page `name` would show it (not cached)."""
+        record = self.snapshot.catalog.get(name)
+        file = record.file if record else names.new_file_for(name)
+        document = parse_document(text)
+        rendered = render(
+            document.body, self.snapshot.catalog, file=file, body_line=document.body_line
+        )
+        return document, rendered
 
     def suggestions(self, name: str, limit: int = 5) -> list[PageRecord]:
         """Pages whose address or title looks like `name`, for a helpful 404."""

@@ -41,7 +41,13 @@ def test_page_has_navigation_toc_and_last_edit(client: FlaskClient) -> None:
     edited = html.select_one(".last-edited")
     assert "Ada Coach" in edited.get_text()
     assert edited.select_one("time")["datetime"]
-    assert html.select_one(".page-actions a")["href"] == "/guide/first/-/raw"
+    actions = [a["href"] for a in html.select(".page-actions a")]
+    assert actions == [
+        "/guide/first/-/edit",
+        "/guide/first/-/history",
+        "/guide/first/-/backlinks",
+        "/guide/first/-/raw",
+    ]
     assert [t.get_text() for t in html.select(".tag")] == ["alpha", "beta"]
 
 

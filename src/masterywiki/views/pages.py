@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template
+from flask import Blueprint, Response, abort, redirect, render_template, session
 from flask.typing import ResponseReturnValue
 
 from masterywiki import names
@@ -31,6 +31,8 @@ def _show(name: str) -> str:
     """The finished page, cached per commit: a warm view is one dictionary lookup."""
     found = services()
     commit = found.wiki.refresh().commit
+    if "_flashes" in session:  # a one-time message makes this view personal
+        return _render_page(name)
     cached = found.pages.get((name, commit))
     if cached is not None:
         return cached

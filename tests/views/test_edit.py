@@ -1,0 +1,180 @@
+"""Editing through the browser's forms: roles, CSRF, save, merge, conflict, moves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.auth_fixtures import csrf_token, login, make_user
+from tests.conftest import commit_files, git
+
+
+def soup(data: bytes) -> BeautifulSoup:
+    return BeautifulSoup(data, "html.parser")
+
+
+def edit_form(client: FlaskClient, name: str) -> dict[str, str]:
+    response = client.get(f"/{name}/-/edit")
+    assert response.status_code == 200
+    form = soup(response.data).select_one("form.editor")
+    return {
+        "content": form.select_one("textarea[name=content]").get_text(),
+        "base": form.select_one("input[name=base]")["value"],
+        "csrf_token": form.select_one("input[name=csrf_token]")["value"],
+        "summary": "",
+    }
+
+
+def test_anonymous_is_sent_to_login_and_reader_is_forbidden(
+    app: Flask, client: FlaskClient
+) -> None:
+    response = client.get("/guide/first/-/edit")
+    assert response.status_code == 302
+    assert unquote(response.headers["Location"]) == "/-/login?next=/guide/first/-/edit"
+    make_user(app, "rita", "reader")
+    login(client, "rita")
+    assert client.get("/guide/first/-/edit").status_code == 403
+    token = csrf_token(client, "/-/login")
+    response = client.post("/guide/first/-/edit", data={"content": "x", "csrf_token": token})
+    assert response.status_code == 403
+
+
+def test_save_without_csrf_token_changes_nothing(
+    editor_client: FlaskClient, basic_repo: Path
+) -> None:
+    before = git(basic_repo, "rev-parse", "HEAD")
+    form = edit_form(editor_client, "guide/first")
+    del form["csrf_token"]
+    response = editor_client.post("/guide/first/-/edit", data=form | {"content": "# Hacked\n"})
+    assert response.status_code == 400
+    assert git(basic_repo, "rev-parse", "HEAD") == before
+
+
+def test_edit_and_save_is_a_commit_by_the_user(
+    editor_client: FlaskClient, basic_repo: Path
+) -> None:
+    form = edit_form(editor_client, "guide/first")
+    assert form["content"].startswith("---\ntitle: First Chapter")
+    form["content"] = form["content"].replace("# First Chapter", "# First Chapter, revised")
+    form["summary"] = "Revise the heading"
+    response = editor_client.post("/guide/first/-/edit", data=form)
+    assert (response.status_code, response.headers["Location"]) == (303, "/guide/first")
+    assert git(basic_repo, "log", "-1", "--format=%an|%s") == "Edna|Revise the heading"
+    page = soup(editor_client.get("/guide/first").data)
+    assert page.select_one(".flash").get_text() == "Saved."
+    assert "revised" in page.select_one("main h1").get_text()
+    # the one-time message is not cached for the next reader
+    assert soup(editor_client.get("/guide/first").data).select_one(".flash") is None
+
+
+def test_create_page_from_404_and_new_form(app: Flask, editor_client: FlaskClient) -> None:
+    missing = soup(editor_client.get("/guide/brand-new").data)
+    assert missing.select_one("a.button")["href"] == "/guide/brand-new/-/edit"
+    response = editor_client.get("/-/new?path=/Guide/Bad Name")
+    assert "lowercase" in soup(response.data).select_one(".field-error").get_text()
+    response = editor_client.get("/-/new?path=guide/brand-new&title=Brand New")
+    assert response.headers["Location"] == "/guide/brand-new/-/edit?title=Brand+New"
+    response = editor_client.get("/guide/brand-new/-/edit?title=Brand+New")
+    assert "title: Brand New" in soup(response.data).select_one("textarea").get_text()
+    form = edit_form(editor_client, "guide/brand-new")
+    form["content"] = "# Brand New\n\nHello.\n"
+    assert editor_client.post("/guide/brand-new/-/edit", data=form).status_code == 303
+    assert editor_client.get("/guide/brand-new").status_code == 200
+
+
+def test_preview_uses_the_real_renderer(editor_client: FlaskClient) -> None:
+    form = edit_form(editor_client, "guide/first")
+    form["content"] = "# P\n\nSee {term}`grading weights` and {term}`nope`.\n"
+    fragment = editor_client.post(
+        "/guide/first/-/preview", data=form, headers={"X-Requested-With": "fetch"}
+    )
+    html = soup(fragment.data)
+    assert html.select_one("a.xref.term")["href"] == "/glossary/grade-composition"
+    assert "unknown glossary term: nope" in html.select_one(".warning-box").get_text()
+    full = soup(editor_client.post("/guide/first/-/preview", data=form).data)
+    assert full.select_one("section.preview a.xref.term") is not None
+    assert full.select_one("textarea[name=content]").get_text() == form["content"]
+
+
+def test_clean_merge_is_saved_and_reported(editor_client: FlaskClient, basic_repo: Path) -> None:
+    commit_files(basic_repo, {"guide/first.md": "# First\n\none\n\ntwo\n\nthree\n"})
+    form = edit_form(editor_client, "guide/first")
+    commit_files(basic_repo, {"guide/first.md": "# First\n\nONE\n\ntwo\n\nthree\n"}, "theirs")
+    form["content"] = "# First\n\none\n\ntwo\n\nTHREE\n"
+    assert editor_client.post("/guide/first/-/edit", data=form).status_code == 303
+    assert (basic_repo / "guide/first.md").read_text() == "# First\n\nONE\n\ntwo\n\nTHREE\n"
+    assert "both changes are kept" in soup(editor_client.get("/guide/first").data).get_text()
+
+
+def test_conflict_shows_both_and_keeps_my_text(
+    editor_client: FlaskClient, basic_repo: Path
+) -> None:
+    commit_files(basic_repo, {"guide/first.md": "# First\n\nline\n"})
+    form = edit_form(editor_client, "guide/first")
+    commit_files(basic_repo, {"guide/first.md": "# First\n\ntheir line\n"}, "theirs")
+    before = git(basic_repo, "rev-parse", "HEAD")
+    form["content"] = "# First\n\nmy line\n"
+    response = editor_client.post("/guide/first/-/edit", data=form)
+    assert response.status_code == 409
+    page = soup(response.data)
+    assert page.select_one("textarea[name=content]").get_text() == "# First\n\nmy line\n"
+    panes = [t.get_text() for t in page.select(".conflict-panes textarea")]
+    assert panes[0] == "# First\n\ntheir line\n"
+    assert "<<<<<<<" in panes[1]
+    assert page.select_one("input[name=base]")["value"] == before
+    assert git(basic_repo, "rev-parse", "HEAD") == before
+
+
+def test_size_limit_is_413_with_text_kept(app: Flask, editor_client: FlaskClient) -> None:
+    form = edit_form(editor_client, "guide/first")
+    limit = app.extensions["masterywiki"].settings.max_page_bytes
+    form["content"] = "x" * (limit + 10)
+    response = editor_client.post("/guide/first/-/edit", data=form)
+    assert response.status_code == 413
+    assert "limit is" in soup(response.data).select_one(".warning-box").get_text()
+    huge = {**form, "content": "x" * (limit + 200_000)}
+    response = editor_client.post("/guide/first/-/edit", data=huge)
+    assert response.status_code == 413
+    assert "larger than this wiki accepts" in soup(response.data).get_text()
+
+
+def test_rename_chain_answers_301_from_every_old_url(editor_client: FlaskClient) -> None:
+    for old, new in [("guide/first", "a/one"), ("a/one", "b/two")]:
+        token = csrf_token(editor_client, f"/{old}/-/rename")
+        response = editor_client.post(
+            f"/{old}/-/rename", data={"new_path": f"/{new}.md", "csrf_token": token}
+        )
+        assert (response.status_code, response.headers["Location"]) == (303, f"/{new}")
+    for old in ("/guide/first", "/a/one"):
+        response = editor_client.get(old)
+        assert (response.status_code, response.headers["Location"]) == (301, "/b/two")
+    assert editor_client.get("/guide/first/-/history").status_code in (200, 301)
+
+
+def test_delete_answers_410_and_can_be_restored(
+    editor_client: FlaskClient, client: FlaskClient
+) -> None:
+    token = csrf_token(editor_client, "/guide/second/-/delete")
+    response = editor_client.post("/guide/second/-/delete", data={"csrf_token": token})
+    assert response.status_code == 303
+    gone = client.get("/guide/second")
+    assert gone.status_code == 410
+    page = soup(gone.data)
+    assert page.select_one('a[href="/guide/second/-/history"]') is not None
+    assert page.select_one("form") is None or "Restore" not in page.get_text(), (
+        "readers cannot restore"
+    )
+    restore = soup(editor_client.get("/guide/second").data).select_one("form[action$='/-/revert']")
+    data = {i["name"]: i["value"] for i in restore.select("input")}
+    assert editor_client.post("/guide/second/-/revert", data=data).status_code == 303
+    assert client.get("/guide/second").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/guide/first/-/rename", "/guide/first/-/delete", "/-/new"])
+def test_tool_pages_need_an_editor(client: FlaskClient, url: str) -> None:
+    assert client.get(url).status_code == 302
