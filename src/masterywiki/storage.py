@@ -112,6 +112,7 @@ class GitStorage:
         self.git_dir = Path(self._repo.git_dir).resolve()
         self._lock = threading.Lock()
         self._pid = os.getpid()
+        self._syncs: list[threading.Thread] = []
 
     # -- HEAD -------------------------------------------------------------
 
@@ -234,8 +235,20 @@ class GitStorage:
 
     def changed_paths(self, old: str, new: str) -> set[str]:
         """Paths that differ between two commits."""
-        out = self._run("diff-tree", "-r", "-z", "--no-renames", "--name-only", old, new)
-        return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+        return set(self.changed_files(old, new))
+
+    def changed_files(self, old: str, new: str) -> dict[str, str | None]:
+        """{path: blob at `new`, or None if deleted} for files that differ."""
+        out = self._run("diff-tree", "-r", "-z", "--no-renames", old, new)
+        fields = out.split(b"\0")
+        changed: dict[str, str | None] = {}
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            if not meta.startswith(b":"):
+                continue
+            _old_mode, new_mode, _old_sha, new_sha, _status = meta[1:].decode().split(" ")
+            deleted = new_mode == "000000"
+            changed[path.decode("utf-8", "surrogateescape")] = None if deleted else new_sha
+        return changed
 
     def is_ancestor(self, old: str, new: str) -> bool:
         result = subprocess.run(
@@ -437,17 +450,36 @@ class GitStorage:
         return result.stdout.decode("utf-8", "replace")
 
     def _sync_work_tree(self, old: str | None, new: str) -> None:
-        """Keep a checked-out work tree in step with the branch (best effort).
+        """Bring a checked-out work tree up to the branch, in the background.
 
-        The commit already stands; if someone has local edits in the way, git
-        refuses and we leave their files alone.
+        The commit already stands and readers never use the work tree, so the
+        save does not wait for this. `read-tree -m -u HEAD` is idempotent and
+        keeps a person's local edits; syncs are serialized by their own lock.
         """
         if self._repo.bare or old is None:
             return
-        subprocess.run(
-            ["git", "-C", str(self.path), "read-tree", "-m", "-u", old, new],
-            capture_output=True, check=False,
-        )  # fmt: skip
+        thread = threading.Thread(target=self._sync_now, name="masterywiki-sync", daemon=True)
+        with self._lock:
+            self._syncs = [t for t in self._syncs if t.is_alive()] + [thread]
+        thread.start()
+
+    def _sync_now(self) -> None:
+        fd = os.open(self.git_dir / "masterywiki-sync.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            subprocess.run(
+                ["git", "-C", str(self.path), "read-tree", "-m", "-u", "HEAD"],
+                capture_output=True, check=False,
+            )  # fmt: skip
+        finally:
+            os.close(fd)
+
+    def wait_for_work_tree(self, timeout: float = 30.0) -> None:
+        """Block until background work-tree syncs started by this process are done."""
+        with self._lock:
+            pending = list(self._syncs)
+        for thread in pending:
+            thread.join(timeout)
 
     def merge(self, base: str, ours: str, theirs: str) -> Merge:
         """Three-way merge of texts with `git merge-file` (diff3-style markers)."""
@@ -508,6 +540,7 @@ class GitStorage:
         return rows
 
     def close(self) -> None:
+        self.wait_for_work_tree()
         self._repo.close()
 
 

@@ -96,7 +96,16 @@ class Wiki:
             self._loaded_cache = True
         if head is None:
             return Snapshot(None, {}, Catalog({}))
-        files = self.storage.tree(head)
+        if previous.commit is not None and previous.files:
+            # A diff against the commit we know is far smaller than listing 10,000 files.
+            files = dict(previous.files)
+            for path, blob in self.storage.changed_files(previous.commit, head).items():
+                if blob is None:
+                    files.pop(path, None)
+                else:
+                    files[path] = blob
+        else:
+            files = self.storage.tree(head)
         page_files = _page_files(files)
         missing = {blob for _, blob in page_files.values() if blob not in self._infos}
         for blob, data in self.storage.read_blobs(missing).items():

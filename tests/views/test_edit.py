@@ -107,7 +107,7 @@ def test_clean_merge_is_saved_and_reported(editor_client: FlaskClient, basic_rep
     commit_files(basic_repo, {"guide/first.md": "# First\n\nONE\n\ntwo\n\nthree\n"}, "theirs")
     form["content"] = "# First\n\none\n\ntwo\n\nTHREE\n"
     assert editor_client.post("/guide/first/-/edit", data=form).status_code == 303
-    assert (basic_repo / "guide/first.md").read_text() == "# First\n\nONE\n\ntwo\n\nTHREE\n"
+    assert git(basic_repo, "show", "HEAD:guide/first.md") == "# First\n\nONE\n\ntwo\n\nTHREE"
     assert "both changes are kept" in soup(editor_client.get("/guide/first").data).get_text()
 
 
