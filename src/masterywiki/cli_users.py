@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -20,7 +21,7 @@ def _accounts(repo: Path | None, instance: Path) -> Accounts:
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
-        text = click.get_text_stream("stdin").read()
+        text = sys.stdin.read()
         return text.removesuffix("\n").removesuffix("\r")
     password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     return password

@@ -96,3 +96,9 @@ def test_recent_changes_with_filters_and_feed(client: FlaskClient, basic_repo: P
     ns = {"a": "http://www.w3.org/2005/Atom"}
     titles = [e.findtext("a:title", namespaces=ns) for e in root.findall("a:entry", ns)]
     assert titles == ["glossary edit", "guide edit", "Initial pages"]
+
+
+def test_changes_filters_do_not_leak_into_the_search_box(client: FlaskClient) -> None:
+    page = soup(client, "/-/changes?user=Ada")
+    assert page.select_one("#search-q")["value"] == ""
+    assert page.select_one("input[name=user]")["value"] == "Ada"

@@ -29,3 +29,9 @@ def test_title_search(client: FlaskClient) -> None:
     assert [a["href"] for a in html.select(".results a")] == ["/glossary/grade-composition"]
     empty = BeautifulSoup(client.get("/-/search?q=zzzz").data, "html.parser")
     assert "No page title" in empty.select_one(".empty").get_text()
+
+
+def test_robots_and_favicon(client: FlaskClient) -> None:
+    robots = client.get("/robots.txt")
+    assert robots.status_code == 200 and "Disallow: /-/" in robots.get_data(as_text=True)
+    assert client.get("/favicon.ico").headers["Location"] == "/-/static/favicon.svg"

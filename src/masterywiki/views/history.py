@@ -70,7 +70,9 @@ def changes() -> str:
     history = services().history
     rows, more = history.recent_changes(query.page, author=query.user, section=query.section)
     sections = [n for n in services().wiki.snapshot.catalog.children(names.ROOT) if "/" not in n]
-    return render_template("changes.html", rows=rows, has_next=more, query=query, sections=sections)
+    return render_template(
+        "changes.html", rows=rows, has_next=more, filters=query, sections=sections
+    )
 
 
 @bp.get("/-/changes.atom")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, redirect
+from flask.typing import ResponseReturnValue
 
 from masterywiki.views import services
 
@@ -13,3 +14,17 @@ bp = Blueprint("site", __name__)
 def healthz() -> Response:
     snapshot = services().wiki.refresh()
     return jsonify(status="ok", commit=snapshot.commit, pages=len(snapshot.catalog))
+
+
+# Crawlers may read pages, not every old revision, diff and edit form.
+ROBOTS = "User-agent: *\nDisallow: /-/\nDisallow: /*/-/\nAllow: /-/static/\n"
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    return Response(ROBOTS, mimetype="text/plain")
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    return redirect("/-/static/favicon.svg", 301)
