@@ -65,11 +65,11 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         created=created,
     )
 
-    from masterywiki.views import auth, edit, glossary, history, pages, search, site
+    from masterywiki.views import auth, browse, edit, glossary, history, pages, search, site
 
     auth.init_app(app)
     search.init_app(app)
-    for blueprint in (site.bp, glossary.bp, edit.bp, history.bp):
+    for blueprint in (site.bp, glossary.bp, browse.bp, edit.bp, history.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)  # last: its /<path:name> catches what is left
     _register_template_helpers(app, settings)

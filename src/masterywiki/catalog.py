@@ -54,6 +54,20 @@ class NavNode:
 
 
 @dataclass(frozen=True)
+class IndexEntry:
+    text: str
+    url: str
+    kind: str  # "term", "alias", "label" or "tag"
+    detail: str  # what the entry points at, in words
+    key: str = ""
+
+    @property
+    def letter(self) -> str:
+        first = self.text[:1].upper()
+        return first if first.isalpha() else "#"
+
+
+@dataclass(frozen=True)
 class Neighbours:
     previous: PageRecord | None
     next: PageRecord | None
@@ -100,6 +114,7 @@ class Catalog:
         )  # fmt: skip
         self._nav = previous._nav if previous is not None and not nav_changed else self._build_nav()
         self._backlinks: dict[str, set[str]] | None = None  # built on first use
+        self._relations: dict[str, set[str]] | None = None  # built on first use
         if previous is not None and changed is not None and not cross_changed:
             self._digest = previous._digest
             for name in changed:
@@ -273,6 +288,70 @@ class Catalog:
                 if target is not None and target != record.name:
                     found.setdefault(target, set()).add(record.name)
         return found
+
+    # -- tags, resources and the general index -------------------------------------
+
+    def tags(self) -> dict[str, list[PageRecord]]:
+        """Every tag with its pages (by title), tags in A-Z order."""
+        found: dict[str, list[PageRecord]] = {}
+        for record in self.pages.values():
+            for tag in record.info.front_matter.tags:
+                found.setdefault(tag, []).append(record)
+        return {
+            tag: sorted(pages, key=lambda r: r.title.casefold())
+            for tag, pages in sorted(found.items(), key=lambda item: item[0].casefold())
+        }
+
+    def resources(self) -> list[PageRecord]:
+        return sorted(
+            (r for r in self.pages.values() if r.type == "resource"),
+            key=lambda r: r.title.casefold(),
+        )
+
+    def _term_name(self, text: str, from_file: str) -> str | None:
+        """A `related` entry or {term} text as a term page name, if it is one."""
+        target = self.doc("/" + text.strip("/"), from_file) if "/" in text else None
+        target = target or self.term(text)
+        if target is None or target.name is None:
+            return None
+        return target.name if self.pages[target.name].type == "term" else None
+
+    def _build_relations(self) -> dict[str, set[str]]:
+        """Resources <-> terms, from a resource's `related` list and its {term} roles."""
+        links: dict[str, set[str]] = {}
+        for record in self.pages.values():
+            if record.type != "resource":
+                continue
+            texts = [*record.info.front_matter.related]
+            texts += [r.target for r in record.info.references if r.kind == "term"]
+            for text in texts:
+                term = self._term_name(text, record.file)
+                if term is not None:
+                    links.setdefault(record.name, set()).add(term)
+                    links.setdefault(term, set()).add(record.name)
+        return links
+
+    def related_by_type(self, name: str) -> list[PageRecord]:
+        """For a resource, its terms; for a term, the resources about it (by title)."""
+        if self._relations is None:
+            self._relations = self._build_relations()
+        found = (self.pages[n] for n in self._relations.get(name, ()))
+        return sorted(found, key=lambda r: r.title.casefold())
+
+    def index_entries(self) -> list[IndexEntry]:
+        """Sphinx's genindex: every term and alias, label and tag, in A-Z order."""
+        entries: list[IndexEntry] = []
+        for record in self.glossary():
+            entries.append(IndexEntry(record.title, record.url, "term", record.title))
+            for alias in record.info.front_matter.aliases:
+                entries.append(IndexEntry(alias, record.url, "alias", record.title))
+        for label, (name, found) in self.labels.items():
+            page = self.pages[name]
+            entries.append(IndexEntry(found.title, f"{page.url}#{found.anchor}", "label",
+                                      page.title, key=label))  # fmt: skip
+        for tag, pages in self.tags().items():
+            entries.append(IndexEntry(tag, f"/-/tags/{tag}", "tag", f"{len(pages)} pages"))
+        return sorted(entries, key=lambda e: (e.text.casefold(), e.kind))
 
     def orphans(self) -> list[str]:
         return sorted(n for n in self.pages if n not in self._nav.position)

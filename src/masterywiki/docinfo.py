@@ -47,6 +47,7 @@ class Reference:
     kind: str  # "doc", "term", "ref" or "link"
     target: str
     line: int
+    fragment: str = ""  # for links: the part after '#'
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,8 @@ def _references(line: str, number: int) -> Iterator[Reference]:
         yield Reference(match.group(1), split_explicit_title(match.group(2))[1], number)
     for match in _MD_LINK.finditer(line):
         if "://" not in match.group(1):
-            yield Reference("link", match.group(1), number)
+            fragment = (match.group(2) or "#")[1:]
+            yield Reference("link", match.group(1), number, fragment)
 
 
 def _starts_block(line: str) -> bool:

@@ -60,6 +60,7 @@ def _render_page(name: str) -> str:
             for item in record.info.front_matter.related
         ],
         toc=[h for h in content.rendered.headings if h.level in (2, 3)],
+        see_also=catalog.related_by_type(record.name),
     )
 
 
