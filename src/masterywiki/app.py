@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from masterywiki import names
 from masterywiki.edits import Editor
-from masterywiki.errors import PageNotFound, WikiError
+from masterywiki.errors import PageNotFound, TooManyAttempts, WikiError
 from masterywiki.history import History
 from masterywiki.instance import open_repository
 from masterywiki.lru import LRU
@@ -65,11 +65,11 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         created=created,
     )
 
-    from masterywiki.views import auth, browse, edit, glossary, history, pages, search, site
+    from masterywiki.views import api, auth, browse, edit, glossary, history, pages, search, site
 
     auth.init_app(app)
     search.init_app(app)
-    for blueprint in (site.bp, glossary.bp, browse.bp, edit.bp, history.bp):
+    for blueprint in (site.bp, glossary.bp, browse.bp, api.bp, edit.bp, history.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)  # last: its /<path:name> catches what is left
     _register_template_helpers(app, settings)
@@ -77,8 +77,10 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def security_headers(response: Response) -> Response:
+        frameable = request.endpoint in api.FRAMEABLE_ENDPOINTS
         for header, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(header, value)
+            if not (frameable and header == "X-Frame-Options"):
+                response.headers.setdefault(header, value)
         return response
 
     return app
@@ -101,6 +103,10 @@ def _register_template_helpers(app: Flask, settings: Settings) -> None:
 
 def _moved_location(error: PageMoved) -> str:
     """The same URL with the page's new name: `/old/-/raw?x=1` -> `/new/-/raw?x=1`."""
+    api_prefix = "/-/api/v1/pages/"
+    if request.path.startswith(api_prefix):
+        query = request.query_string.decode()
+        return api_prefix + error.new_name + (f"?{query}" if query else "")
     old_prefix = "/" + error.name
     action = request.path[len(old_prefix) :] if request.path.startswith(old_prefix) else ""
     if action and error.new_name == names.ROOT:
@@ -126,7 +132,11 @@ SECURITY_HEADERS = {
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/-/api/")
+    """The API, and scripted clients of other URLs asking for JSON (the comments)."""
+    if request.path.startswith("/-/api/"):
+        return True
+    accepted = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return accepted == "application/json"
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -149,6 +159,12 @@ def _register_error_handlers(app: Flask) -> None:
             context["suggestions"] = services.wiki.suggestions(error.name)
             context["missing_name"] = error.name
         return render_template("error.html", **context), error.status
+
+    @app.errorhandler(TooManyAttempts)
+    def too_many(error: TooManyAttempts) -> Response:
+        response: Response = app.make_response(wiki_error(error))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

@@ -224,6 +224,16 @@ class Catalog:
     def children(self, name: str) -> tuple[str, ...]:
         return self._nav.children.get(name, ())
 
+    def descendants(self, name: str, limit: int = 1000) -> list[PageRecord]:
+        """The pages under `name` in its toctrees, depth first, as Sphinx orders them."""
+        found: list[PageRecord] = []
+        stack = list(reversed(self._nav.children.get(name, ())))
+        while stack and len(found) < limit:
+            current = stack.pop()
+            found.append(self.pages[current])
+            stack.extend(reversed(self._nav.children.get(current, ())))
+        return found
+
     def ancestors(self, name: str) -> list[PageRecord]:
         """Root first, not including the page itself."""
         chain: list[PageRecord] = []

@@ -42,12 +42,8 @@ def test_page_has_navigation_toc_and_last_edit(client: FlaskClient) -> None:
     assert "Ada Coach" in edited.get_text()
     assert edited.select_one("time")["datetime"]
     actions = [a["href"] for a in html.select(".page-actions a")]
-    assert actions == [
-        "/guide/first/-/edit",
-        "/guide/first/-/history",
-        "/guide/first/-/backlinks",
-        "/guide/first/-/raw",
-    ]
+    for action in ("edit", "history", "backlinks", "print", "raw"):
+        assert f"/guide/first/-/{action}" in actions
     assert [t.get_text() for t in html.select(".tag")] == ["alpha", "beta"]
 
 
@@ -151,3 +147,17 @@ def test_security_headers(client: FlaskClient) -> None:
     response = client.get("/guide/first")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_print_a_whole_section(client: FlaskClient) -> None:
+    html = page(client, "/guide/-/print")
+    titles = [a.get_text() for a in html.select(".print-contents a")]
+    assert titles == ["Guide", "First Chapter", "Second"]
+    sections = html.select("section.print-page")
+    assert len(sections) == 3
+    assert sections[1].select_one("h1").get_text(strip=True) == "First Chapter"
+    assert html.select_one("button[data-print]") is not None
+    action = page(client, "/guide").select_one('.page-actions a[href="/guide/-/print"]')
+    assert action.get_text() == "Print this section"
+    single = page(client, "/guide/first/-/print")
+    assert len(single.select("section.print-page")) == 1 and not single.select(".print-contents")

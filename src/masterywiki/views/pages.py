@@ -61,6 +61,7 @@ def _render_page(name: str) -> str:
         ],
         toc=[h for h in content.rendered.headings if h.level in (2, 3)],
         see_also=catalog.related_by_type(record.name),
+        has_children=bool(catalog.children(record.name)),
     )
 
 
@@ -72,4 +73,20 @@ def raw(name: str) -> Response:
         wiki.source(record),
         mimetype="text/markdown",
         headers={"Content-Disposition": f'inline; filename="{record.file.rsplit("/", 1)[-1]}"'},
+    )
+
+
+PRINT_LIMIT = 300  # pages in one printable section, to bound the work
+
+
+@bp.get("/<path:name>/-/print")
+def print_section(name: str) -> str:
+    """The page and everything under it in its toctrees, as one printable document."""
+    wiki = services().wiki
+    record = wiki.record(name)
+    catalog = wiki.snapshot.catalog
+    pages = [record, *catalog.descendants(record.name, limit=PRINT_LIMIT)]
+    sections = [(page, wiki.rendered(page)) for page in pages]
+    return render_template(
+        "print_section.html", root=record, sections=sections, truncated=len(pages) > PRINT_LIMIT
     )

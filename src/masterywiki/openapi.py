@@ -1,0 +1,234 @@
+"""The OpenAPI 3.1 description of the JSON API (served at /-/api/v1/openapi.json).
+
+Kept as data beside the API so tests can validate real responses against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_STRING_OR_NULL = {"type": ["string", "null"]}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_LINK = {
+    "type": "object",
+    "required": ["path", "title", "url"],
+    "properties": {
+        "path": {"type": "string"},
+        "title": {"type": "string"},
+        "url": {"type": "string"},
+    },
+}
+_ERROR = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Link": _LINK,
+    "Error": _ERROR,
+    "Page": {
+        "type": "object",
+        "required": ["path", "url", "title", "type", "html", "headings", "tags"],
+        "properties": {
+            "path": {"type": "string", "description": "Page path, e.g. framework/grading-policy"},
+            "url": {"type": "string"},
+            "title": {"type": "string"},
+            "summary": _STRING_OR_NULL,
+            "type": {"enum": ["page", "term", "resource", "event"]},
+            "tags": _STRINGS,
+            "aliases": _STRINGS,
+            "resource_type": _STRING_OR_NULL,
+            "organization": _STRING_OR_NULL,
+            "organization_type": _STRING_OR_NULL,
+            "source": _STRING_OR_NULL,
+            "html": {"type": "string", "description": "Rendered, sanitized HTML body"},
+            "headings": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["level", "id", "text"],
+                    "properties": {
+                        "level": {"type": "integer"},
+                        "id": {"type": "string"},
+                        "text": {"type": "string"},
+                    },
+                },
+            },
+            "links": _STRINGS,
+            "breadcrumbs": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
+            "related": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
+            "last_change": {
+                "type": ["object", "null"],
+                "properties": {
+                    "commit": {"type": "string"},
+                    "author": {"type": "string"},
+                    "date": {"type": "string", "format": "date-time"},
+                    "summary": {"type": "string"},
+                },
+            },
+            "source_url": {"type": "string"},
+        },
+    },
+    "Term": {
+        "type": "object",
+        "required": ["slug", "term", "path", "url", "aliases", "definition_html"],
+        "properties": {
+            "slug": {"type": "string"},
+            "term": {"type": "string"},
+            "path": {"type": "string"},
+            "url": {"type": "string"},
+            "summary": _STRING_OR_NULL,
+            "aliases": _STRINGS,
+            "definition_html": {"type": "string"},
+            "resources": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
+            "embed_url": {"type": "string"},
+        },
+    },
+    "TermList": {
+        "type": "object",
+        "required": ["terms"],
+        "properties": {
+            "terms": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["slug", "term", "url"],
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "term": {"type": "string"},
+                        "url": {"type": "string"},
+                        "summary": _STRING_OR_NULL,
+                        "aliases": _STRINGS,
+                    },
+                },
+            }
+        },
+    },
+    "SearchResults": {
+        "type": "object",
+        "required": ["query", "total", "page", "results", "facets"],
+        "properties": {
+            "query": {"type": "string"},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "page_size": {"type": "integer"},
+            "pages": {"type": "integer"},
+            "suggestion": _STRING_OR_NULL,
+            "results": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["path", "title", "url"],
+                    "properties": {
+                        "path": {"type": "string"},
+                        "title": {"type": "string"},
+                        "url": {"type": "string"},
+                        "type": {"type": "string"},
+                    },
+                },
+            },
+            "facets": {"type": "object"},
+        },
+    },
+}
+
+
+def _json(schema: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    words = {301: "Moved: follow Location", 400: "Invalid path", 404: "Not found", 410: "Deleted"}
+    return {
+        str(c): {"description": words[c], **({} if c == 301 else _json("Error"))} for c in codes
+    }
+
+
+def _filter(name: str, text: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": text,
+        "schema": {"type": "string"},
+    }
+
+
+def document(site_name: str) -> dict[str, Any]:
+    """The OpenAPI document."""
+    path_param = {
+        "name": "path",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9/-]*$"},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{site_name} API",
+            "version": "1",
+            "description": "Read pages, glossary terms and search results as JSON.",
+        },
+        "paths": {
+            "/-/api/v1/pages/{path}": {
+                "get": {
+                    "summary": "A page, rendered, with its front matter and navigation",
+                    "parameters": [path_param],
+                    "responses": {
+                        "200": {"description": "The page", **_json("Page")},
+                        **_errors(301, 400, 404, 410),
+                    },
+                }
+            },
+            "/-/api/v1/terms": {
+                "get": {
+                    "summary": "Every glossary term",
+                    "responses": {"200": {"description": "The terms", **_json("TermList")}},
+                }
+            },
+            "/-/api/v1/terms/{slug}": {
+                "get": {
+                    "summary": "A glossary term by slug, title or alias",
+                    "parameters": [
+                        {
+                            "name": "slug",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "The term", **_json("Term")},
+                        **_errors(404),
+                    },
+                }
+            },
+            "/-/api/v1/search": {
+                "get": {
+                    "summary": "Full-text search with synonyms and facets",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                        },
+                        _filter("type", "page, term, resource or event"),
+                        _filter("tag", "a tag"),
+                        _filter("section", "first path segment, e.g. framework"),
+                        _filter("resource_type", "e.g. rubric"),
+                        _filter("organization_type", "e.g. district"),
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1},
+                        },
+                    ],
+                    "responses": {"200": {"description": "Results", **_json("SearchResults")}},
+                }
+            },
+        },
+        "components": {"schemas": SCHEMAS},
+    }
