@@ -10,7 +10,7 @@ import pytest
 from masterywiki.errors import InvalidPagePath, PageNotFound
 from masterywiki.storage import GitStorage
 from masterywiki.wiki import PageMoved, Wiki
-from tests.conftest import commit_files
+from tests.conftest import commit_files, git
 
 
 def test_reads_pages_and_last_change(basic_repo: Path) -> None:
@@ -116,3 +116,37 @@ def test_empty_repository(tmp_path: Path) -> None:
 def test_suggestions_for_a_typo(basic_repo: Path) -> None:
     wiki = Wiki(GitStorage(basic_repo))
     assert [r.name for r in wiki.suggestions("glossary/rubrik")][:1] == ["glossary/rubric"]
+
+
+def test_incremental_snapshots_equal_a_fresh_read(basic_repo: Path) -> None:
+    wiki = Wiki(GitStorage(basic_repo))
+    wiki.refresh()
+    steps: list[dict[str, str | None]] = [
+        {"guide/first.md": "# First, edited\n"},
+        {"guide/third.md": "---\ntype: term\n---\n# Third\n", "guide/second.md": None},
+        {"guide/first.md": None, "guide/first/index.md": "# Now a folder\n"},
+        {"glossary/rubric.md": "---\ntitle: Rubric\nredirect_from: [old-rubric]\n---\n"},
+    ]
+    for step in steps:
+        commit_files(basic_repo, step)
+        incremental = wiki.refresh()
+        fresh = Wiki(GitStorage(basic_repo)).refresh()
+        assert incremental.files == fresh.files
+        assert incremental.catalog.pages == fresh.catalog.pages
+        assert incremental.catalog.version == fresh.catalog.version
+        assert incremental.catalog.redirects == fresh.catalog.redirects
+        assert incremental.changes == fresh.changes
+        for name in fresh.catalog.pages:
+            assert incremental.catalog.neighbours(name) == fresh.catalog.neighbours(name)
+
+
+def test_force_push_to_unrelated_history(basic_repo: Path) -> None:
+    wiki = Wiki(GitStorage(basic_repo))
+    wiki.refresh()
+    git(basic_repo, "checkout", "-q", "--orphan", "rewritten")
+    git(basic_repo, "rm", "-rqf", ".")
+    commit_files(basic_repo, {"index.md": "# A new start\n"}, "Start over")
+    git(basic_repo, "branch", "-M", "main")
+    snapshot = wiki.refresh()
+    assert list(snapshot.catalog.pages) == ["index"]
+    assert snapshot.changes["index.md"].summary == "Start over"

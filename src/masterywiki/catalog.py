@@ -91,13 +91,21 @@ class Catalog:
     _nav: _Nav
     _digest: int
 
-    def __init__(self, records: Mapping[str, PageRecord], previous: Catalog | None = None) -> None:
+    def __init__(
+        self,
+        records: Mapping[str, PageRecord],
+        previous: Catalog | None = None,
+        changed: set[str] | None = None,
+    ) -> None:
         """Index `records`. With `previous` (the catalog of an earlier commit), only
         what the changed pages touch is rebuilt, so a save to one page of 10,000
         does not re-index the other 9,999.
         """
         self.pages: dict[str, PageRecord] = dict(records)
-        changed = _changed_names(previous.pages, self.pages) if previous else None
+        if previous is None:
+            changed = None
+        elif changed is None:  # `changed` names the pages whose records differ, if known
+            changed = _changed_names(previous.pages, self.pages)
         cross_changed = changed is None or any(
             _cross_facts(previous.pages.get(n)) != _cross_facts(self.pages.get(n))  # type: ignore[union-attr]
             for n in changed

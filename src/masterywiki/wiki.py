@@ -96,20 +96,24 @@ class Wiki:
             self._loaded_cache = True
         if head is None:
             return Snapshot(None, {}, Catalog({}))
-        if previous.commit is not None and previous.files:
-            # A diff against the commit we know is far smaller than listing 10,000 files.
-            files = dict(previous.files)
-            for path, blob in self.storage.changed_files(previous.commit, head).items():
-                if blob is None:
-                    files.pop(path, None)
-                else:
-                    files[path] = blob
+        if previous.commit is not None and previous.files and len(previous.catalog):
+            snapshot = self._build_from(previous, head)
         else:
-            files = self.storage.tree(head)
-        page_files = _page_files(files)
-        missing = {blob for _, blob in page_files.values() if blob not in self._infos}
+            snapshot = self._build_all(previous, head)
+        return snapshot
+
+    def _read_infos(self, blobs: set[str]) -> set[str]:
+        """Scan the blobs not scanned yet; returns those that were read."""
+        missing = {blob for blob in blobs if blob not in self._infos}
         for blob, data in self.storage.read_blobs(missing).items():
             self._infos[blob] = scan(decode(data))
+        return missing
+
+    def _build_all(self, previous: Snapshot, head: str) -> Snapshot:
+        """Read the whole tree: a cold start (helped by the cache file) or a reset."""
+        files = self.storage.tree(head)
+        page_files = _page_files(files)
+        missing = self._read_infos({blob for _, blob in page_files.values()})
         known = previous.catalog.pages
         records: dict[str, PageRecord] = {}
         for name, (path, blob) in page_files.items():
@@ -129,6 +133,47 @@ class Wiki:
             self._save_cache(snapshot)
             self._cache_written = True
         return snapshot
+
+    def _build_from(self, previous: Snapshot, head: str) -> Snapshot:
+        """Apply the diff from the previous snapshot: the work grows with the change,
+        not with the wiki (a save to one page of 10,000 touches one record)."""
+        assert previous.commit is not None
+        changed = self.storage.changed_files(previous.commit, head)
+        files = dict(previous.files)
+        for path, blob in changed.items():
+            if blob is None:
+                files.pop(path, None)
+            else:
+                files[path] = blob
+        affected = {name for path in changed if (name := names.name_for_file(path))}
+        located: dict[str, tuple[str, str]] = {}
+        for name in affected:
+            for candidate in names.candidate_files(name):
+                if candidate in files:
+                    located[name] = (candidate, files[candidate])
+                    break
+        self._read_infos({blob for _, blob in located.values()})
+        records = dict(previous.catalog.pages)
+        for name in affected:
+            if name in located and located[name][1] in self._infos:
+                path, blob = located[name]
+                records[name] = PageRecord(name, path, blob, self._infos[blob])
+            else:
+                records.pop(name, None)
+        if self.storage.is_ancestor(previous.commit, head):
+            changes = {**previous.changes, **self.storage.last_changes(head, since=previous.commit)}
+            for path, blob in changed.items():
+                if blob is None:
+                    changes.pop(path, None)
+        else:  # history was rewritten (a force push): recompute what we need
+            changes = self._changes(
+                previous, head, {path for path, _ in _page_files(files).values()}
+            )
+        if len(self._infos) > 2 * len(records) + 1000:  # forget old scans now and then
+            live = {record.blob for record in records.values()}
+            self._infos = {b: i for b, i in self._infos.items() if b in live}
+        catalog = Catalog(records, previous.catalog, changed=affected)
+        return Snapshot(head, files, catalog, changes)
 
     def _changes(self, previous: Snapshot, head: str, paths: set[str]) -> dict[str, Change]:
         old = previous.commit
