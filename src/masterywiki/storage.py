@@ -24,7 +24,7 @@ from io import BytesIO
 from pathlib import Path
 
 import git
-from git.objects.fun import tree_entries_from_data, tree_to_stream
+from git.objects.fun import tree_entries_from_data
 from gitdb.base import IStream
 
 from masterywiki.errors import NotARepository, RepositoryBusy, RevisionNotFound
@@ -421,9 +421,8 @@ class GitStorage:
         ordered = sorted(
             entries.items(), key=lambda item: item[0] + "/" if item[1][1] == TREE_MODE else item[0]
         )
-        stream = BytesIO()
-        tree_to_stream([(sha, mode, name) for name, (sha, mode) in ordered], stream.write)
-        return self._store(repo, b"tree", stream.getvalue())
+        data = b"".join(b"%o %s\0%s" % (mode, name.encode(), sha) for name, (sha, mode) in ordered)
+        return self._store(repo, b"tree", data)
 
     def _write_commit(
         self, repo: git.Repo, tree: bytes, parent: str | None, author: Author, message: str
