@@ -128,4 +128,4 @@ def run() -> None:  # pragma: no cover - used by `python -m masterywiki`
 
 # The `user` group lives in cli_users.py and adds itself to `main` (importing it
 # first, or this module first, both work: it needs the helpers above).
-from masterywiki import cli_users  # noqa: E402, F401
+from masterywiki import cli_check, cli_users  # noqa: E402, F401

@@ -90,8 +90,9 @@ class _State:
     problems: list[Problem] = field(default_factory=list)
     line: int = 0  # 0-based line of the block being rendered, within the body
 
-    def problem(self, kind: str, message: str) -> None:
-        self.problems.append(Problem(self.line_base + self.line, message, kind=kind))
+    def problem(self, kind: str, message: str, offset: int = 0) -> None:
+        line = self.line_base + self.line + offset
+        self.problems.append(Problem(line, message, kind=kind))
 
 
 # -- sanitizing ---------------------------------------------------------------
@@ -353,7 +354,8 @@ def _toctree(state: _State, token: Token) -> str:
     for entry in toctree.entries:
         target = state.resolver.doc(entry.target, state.file)
         if target is None:
-            state.problem("toctree", f"toctree entry names a missing page: {entry.target}")
+            message = f"toctree entry names a missing page: {entry.target}"
+            state.problem("toctree", message, offset=entry.line + 1)  # +1: the fence line
             items.append(f'<li><span class="broken-link">{_escape(entry.target)}</span></li>')
             continue
         if target.name:

@@ -1,0 +1,240 @@
+"""Nitpicky checks over the whole wiki, like Sphinx's `-n`: typed diagnostics.
+
+`diagnose()` is pure: it takes the catalog, every page's render result and the
+repository's file list, and returns findings sorted by file and line. The CLI
+(`masterywiki check`) renders the pages and prints `path:line: severity: message`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+from masterywiki import names
+from masterywiki.catalog import Catalog, PageRecord
+from masterywiki.errors import InvalidPagePath
+from masterywiki.markup import Rendered
+from masterywiki.model import Problem
+
+ERROR, WARNING = "error", "warning"
+# Render problems by kind: a broken reference is an error, unknown syntax a warning.
+RENDER_SEVERITY = {
+    "term": ERROR,
+    "doc": ERROR,
+    "ref": ERROR,
+    "link": ERROR,
+    "toctree": ERROR,
+    "role": WARNING,
+    "directive": WARNING,
+}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    path: str
+    line: int
+    severity: str
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+
+def _anchors(record: PageRecord, rendered: Rendered) -> set[str]:
+    found = {h.id for h in rendered.headings}
+    found |= {label.name for label in record.info.labels}
+    return found
+
+
+def _front_matter_line(record: PageRecord) -> int:
+    return 2 if record.info.body_line > 1 else 1
+
+
+def diagnose(
+    catalog: Catalog,
+    rendered: Mapping[str, Rendered],
+    files: Iterable[str],
+    extra: Iterable[Diagnostic] = (),
+) -> list[Diagnostic]:
+    """Every finding about the wiki, sorted by path and line."""
+    found: list[Diagnostic] = list(extra)
+    found += _page_findings(catalog, rendered)
+    found += _anchor_findings(catalog, rendered)
+    found += _label_and_term_findings(catalog)
+    found += _redirect_findings(catalog)
+    found += _file_findings(catalog, files)
+    return sorted(set(found))
+
+
+def _page_findings(catalog: Catalog, rendered: Mapping[str, Rendered]) -> list[Diagnostic]:
+    found = []
+    for record in catalog.records():
+        for problem in record.info.problems:
+            found.append(
+                Diagnostic(record.file, problem.line, ERROR, problem.kind, problem.message)
+            )
+        result = rendered.get(record.name)
+        for problem in result.problems if result else ():
+            severity = RENDER_SEVERITY.get(problem.kind, WARNING)
+            found.append(
+                Diagnostic(record.file, problem.line, severity, problem.kind, problem.message)
+            )
+        if record.name != names.ROOT and not catalog.in_nav(record.name):
+            found.append(
+                Diagnostic(
+                    record.file,
+                    1,
+                    WARNING,
+                    "toctree",
+                    "page is not in any toctree, so no menu leads to it",
+                )
+            )
+    return found
+
+
+def _anchor_findings(catalog: Catalog, rendered: Mapping[str, Rendered]) -> list[Diagnostic]:
+    found = []
+    for record in catalog.records():
+        for reference in record.info.references:
+            if reference.kind != "link" or not reference.fragment:
+                continue
+            target = catalog.doc(reference.target, record.file)
+            if target is None or target.name is None or target.name not in rendered:
+                continue  # a missing page is reported by the renderer
+            anchors = _anchors(catalog.pages[target.name], rendered[target.name])
+            if reference.fragment not in anchors:
+                found.append(
+                    Diagnostic(
+                        record.file,
+                        reference.line,
+                        ERROR,
+                        "anchor",
+                        f"link to #{reference.fragment}, which is not a heading or label "
+                        f"in {target.name}",
+                    )
+                )
+    return found
+
+
+def _label_and_term_findings(catalog: Catalog) -> list[Diagnostic]:
+    found = []
+    labels: dict[str, PageRecord] = {}
+    terms: dict[str, PageRecord] = {}
+    for record in sorted(catalog.records(), key=lambda r: r.name):
+        for label in record.info.labels:
+            first = labels.setdefault(label.name, record)
+            if first is not record:
+                found.append(
+                    Diagnostic(
+                        record.file,
+                        label.line,
+                        ERROR,
+                        "label",
+                        f"label '{label.name}' is already defined in {first.file}",
+                    )
+                )
+        if record.type != "term":
+            continue
+        line = _front_matter_line(record)
+        for key in dict.fromkeys([record.title, *record.info.front_matter.aliases]):
+            folded = key.casefold()
+            first = terms.setdefault(folded, record)
+            if first is not record:
+                found.append(
+                    Diagnostic(
+                        record.file,
+                        line,
+                        ERROR,
+                        "term",
+                        f"term or alias '{key}' is also claimed by {first.file}",
+                    )
+                )
+    return found
+
+
+def _redirect_findings(catalog: Catalog) -> list[Diagnostic]:
+    found = []
+    claimed: dict[str, PageRecord] = {}
+    for record in sorted(catalog.records(), key=lambda r: r.name):
+        line = _front_matter_line(record)
+        for old in record.info.front_matter.redirect_from:
+            try:
+                old_name = names.normalize_user_input(old)
+            except InvalidPagePath as error:
+                found.append(
+                    Diagnostic(
+                        record.file,
+                        line,
+                        ERROR,
+                        "redirect",
+                        f"redirect_from '{old}': {error.message}",
+                    )
+                )
+                continue
+            if old_name == record.name:
+                message = f"redirect_from '{old}' points the page at itself"
+            elif old_name in catalog:
+                message = (
+                    f"redirect_from '{old}' names a live page, which the redirect would shadow"
+                )
+            elif claimed.setdefault(old_name, record) is not record:
+                message = f"redirect_from '{old}' is also claimed by {claimed[old_name].file}"
+            else:
+                continue
+            found.append(Diagnostic(record.file, line, ERROR, "redirect", message))
+    return found
+
+
+def _file_findings(catalog: Catalog, files: Iterable[str]) -> list[Diagnostic]:
+    found = []
+    for path in files:
+        if not path.endswith(names.PAGE_SUFFIX) or any(p.startswith(".") for p in path.split("/")):
+            continue
+        name = names.name_for_file(path)
+        if name is None:
+            found.append(
+                Diagnostic(
+                    path,
+                    1,
+                    WARNING,
+                    "file",
+                    "not served: page file names use lowercase a-z, 0-9 and '-'",
+                )
+            )
+        elif (record := catalog.get(name)) is not None and record.file != path:
+            found.append(
+                Diagnostic(
+                    path, 1, WARNING, "file", f"not served: {record.file} is the page '{name}'"
+                )
+            )
+    return found
+
+
+# -- running the checks over a live wiki (I/O through the wiki passed in) -----------
+
+
+class _Wiki(Protocol):
+    def rendered(self, record: PageRecord, source: str | None = None) -> Rendered: ...
+
+
+def render_all(
+    wiki: _Wiki, catalog: Catalog, on_page: Callable[[PageRecord], None] | None = None
+) -> dict[str, Rendered]:
+    results = {}
+    for record in catalog.records():
+        results[record.name] = wiki.rendered(record)
+        if on_page is not None:
+            on_page(record)
+    return results
+
+
+def from_problems(path: str, problems: Iterable[Problem]) -> list[Diagnostic]:
+    """Problems found elsewhere (e.g. unreadable comment lines) as diagnostics."""
+    return [Diagnostic(path, p.line, p.severity, p.kind, p.message) for p in problems]
+
+
+def as_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([asdict(d) for d in diagnostics], indent=2)

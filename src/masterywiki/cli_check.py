@@ -1,0 +1,59 @@
+"""`masterywiki check`: Sphinx-style nitpicky checks, one finding per line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from masterywiki import settings as settings_module
+from masterywiki.check import ERROR, Diagnostic, as_json, diagnose, render_all
+from masterywiki.cli import _content_options, _one_line_errors, main
+from masterywiki.instance import open_repository
+from masterywiki.wiki import Wiki
+
+
+@main.command()
+@_content_options
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One `path:line: severity: message` per line, or a JSON list.",
+)
+@_one_line_errors
+def check(repo: Path | None, instance: Path, output: str) -> None:
+    """Check every page: broken links and anchors, unknown terms, labels and pages,
+    duplicate labels and aliases, bad front matter, redirect problems, pages in no
+    toctree. Exits with status 1 when there is an error."""
+    loaded = settings_module.load({"repo": repo, "instance": instance})
+    storage, _created = open_repository(loaded)
+    wiki = Wiki(storage, cache_dir=loaded.cache_dir)
+    snapshot = wiki.refresh()
+    catalog = snapshot.catalog
+    with click.progressbar(length=len(catalog), label="Checking pages", file=sys.stderr) as bar:
+        rendered = render_all(wiki, catalog, on_page=lambda _record: bar.update(1))
+    findings = diagnose(catalog, rendered, snapshot.files, extra=_extra_findings(wiki))
+    if output == "json":
+        click.echo(as_json(findings))
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    warnings = len(findings) - errors
+    click.echo(
+        f"{len(catalog)} pages checked: {errors} error{'s' * (errors != 1)}, "
+        f"{warnings} warning{'s' * (warnings != 1)}.",
+        err=True,
+    )
+    storage.close()
+    if errors:
+        sys.exit(1)
+
+
+def _extra_findings(wiki: Wiki) -> list[Diagnostic]:
+    """Findings from other parts of the content (comment files), when present."""
+    return []
