@@ -126,6 +126,6 @@ def run() -> None:  # pragma: no cover - used by `python -m masterywiki`
     main(prog_name=os.path.basename(sys.argv[0]) or "masterywiki")
 
 
-# The `user` group lives in cli_users.py and adds itself to `main` (importing it
-# first, or this module first, both work: it needs the helpers above).
-from masterywiki import cli_check, cli_users  # noqa: E402, F401
+# Commands kept in their own modules add themselves to `main` when imported; they
+# import the helpers above, so these imports come last.
+from masterywiki import cli_check, cli_search, cli_users  # noqa: E402, F401

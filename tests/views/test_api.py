@@ -73,6 +73,12 @@ def test_terms(client: FlaskClient, spec: dict[str, Any]) -> None:
     check(spec, "Error", missing.json)
 
 
+def test_search_json_matches_the_spec(client: FlaskClient, spec: dict[str, Any]) -> None:
+    response = client.get("/-/api/v1/search?q=rubric")
+    assert response.status_code == 200
+    check(spec, "SearchResults", response.json)
+
+
 def test_embed_card_may_be_framed_and_nothing_else_may(
     client: FlaskClient, basic_repo: Path
 ) -> None:

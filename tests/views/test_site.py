@@ -24,13 +24,6 @@ def test_healthz(client: FlaskClient) -> None:
     assert len(response.json["commit"]) == 40
 
 
-def test_title_search(client: FlaskClient) -> None:
-    html = BeautifulSoup(client.get("/-/search?q=grading weights").data, "html.parser")
-    assert [a["href"] for a in html.select(".results a")] == ["/glossary/grade-composition"]
-    empty = BeautifulSoup(client.get("/-/search?q=zzzz").data, "html.parser")
-    assert "No page title" in empty.select_one(".empty").get_text()
-
-
 def test_robots_and_favicon(client: FlaskClient) -> None:
     robots = client.get("/robots.txt")
     assert robots.status_code == 200 and "Disallow: /-/" in robots.get_data(as_text=True)

@@ -1,33 +1,165 @@
-"""Search pages (being built: see issue 4). For now, a title and alias search."""
+"""Search: the results page, its JSON twin, and suggestions for search-as-you-type."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template, request
+import logging
+import threading
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import urlencode
 
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+
+from masterywiki.search import FACETS, SearchResults, SearchService
 from masterywiki.views import services
 
 bp = Blueprint("search", __name__)
+log = logging.getLogger(__name__)
+EXTENSION = "masterywiki.search"
 
 
 def init_app(app: Flask) -> None:
+    """Create the app's search service and connect the search views."""
+    found = app.extensions["masterywiki"]
+    service = SearchService(found.wiki, found.settings.instance / "search")
+    app.extensions[EXTENSION] = service
     app.register_blueprint(bp)
+
+    updater = BackgroundRefresh(service)
+
+    @app.after_request
+    def index_after_save(response: Response) -> Response:
+        # A save moves HEAD: bring the index along soon, but never make the save
+        # wait for it (a search also catches up by itself).
+        if request.method == "POST" and response.status_code < 400:
+            updater.poke()
+        return response
+
+
+class BackgroundRefresh:
+    """Brings the index up to HEAD off the request's path, one thread at a time;
+    pokes that arrive while it runs are folded into one more round."""
+
+    def __init__(self, service: SearchService) -> None:
+        self._service = service
+        self._lock = threading.Lock()
+        self._pending = False
+        self._thread: threading.Thread | None = None
+
+    def poke(self) -> None:
+        with self._lock:
+            self._pending = True
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="search-refresh", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._thread = None
+                    return
+                self._pending = False
+            try:
+                self._service.refresh(wait=False)
+            except Exception:  # search must never break a save
+                log.warning("could not update the search index after a save", exc_info=True)
+
+    def join(self, timeout: float = 30.0) -> None:
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+
+def search_service() -> SearchService:
+    found: SearchService = current_app.extensions[EXTENSION]
+    return found
+
+
+def _run() -> SearchResults:
+    args = request.args
+    filters = {facet: args.getlist(facet) for facet in FACETS}
+    page = args.get("page", "1")
+    return search_service().search(
+        args.get("q", ""), filters, page=int(page) if page.isdigit() else 1
+    )
+
+
+def search_url(results: SearchResults, **changes: Any) -> str:
+    """This search's URL with some parameters changed (a page, a facet value toggled)."""
+    params: dict[str, Any] = {
+        "q": results.query,
+        **{f: list(v) for f, v in results.filters.items()},
+    }
+    toggle = changes.pop("toggle", None)
+    if toggle is not None:
+        facet, value = toggle
+        values = list(params.get(facet, []))
+        params[facet] = [v for v in values if v != value] if value in values else [*values, value]
+    params.update(changes)
+    pairs = [(k, v) for k, vs in params.items() for v in (vs if isinstance(vs, list) else [vs])]
+    return "/-/search?" + urlencode([(k, v) for k, v in pairs if v not in ("", None)])
 
 
 @bp.get("/-/search")
 def search() -> str:
-    query = request.args.get("q", "").strip()
-    catalog = services().wiki.snapshot.catalog
-    results = []
-    if query:
-        words = query.casefold().split()
-        for record in catalog.records():
-            haystack = " ".join(
-                [record.title, record.name, record.summary or "", *record.info.front_matter.aliases]
-            ).casefold()
-            if all(word in haystack for word in words):
-                in_title = all(w in record.title.casefold() for w in words)
-                results.append((not in_title, record.title.casefold(), record))
-        results.sort(key=lambda item: item[:2])
+    results = _run()
     return render_template(
-        "search.html", query=query, results=[r for *_, r in results[:50]], total=len(results)
+        "search.html",
+        query=results.query,
+        results=results,
+        search_url=search_url,
+        facet_label=facet_label,
     )
+
+
+TYPE_LABELS = {"term": "Glossary term", "resource": "Resource", "event": "Event", "page": "Page"}
+
+
+def facet_label(facet: str, value: str) -> str:
+    if facet == "type":
+        return TYPE_LABELS.get(value, value.capitalize())
+    if facet == "section":
+        record = services().wiki.snapshot.catalog.get(value)
+        return record.title if record else value
+    return value[:1].upper() + value[1:]
+
+
+@bp.get("/-/api/v1/search")
+def search_json() -> Response:
+    return jsonify(as_json(_run()))
+
+
+@bp.get("/-/api/v1/suggest")
+def suggest() -> Response:
+    text = request.args.get("q", "")
+    found = search_service().suggest(text)
+    return jsonify(query=text, suggestions=[asdict(s) for s in found])
+
+
+def as_json(results: SearchResults) -> dict[str, Any]:
+    return {
+        "query": results.query,
+        "filters": {f: list(v) for f, v in results.filters.items()},
+        "total": results.total,
+        "page": results.page,
+        "page_size": results.page_size,
+        "pages": results.pages,
+        "suggestion": results.suggestion,
+        "corrected": results.corrected,
+        "synonyms": list(results.synonyms),
+        "definition": asdict(results.definition) if results.definition else None,
+        "results": [
+            {
+                **{k: v for k, v in asdict(hit).items() if k != "updated"},
+                "path": hit.name,  # the name the pages API uses
+                "updated": hit.updated.isoformat() if hit.updated else None,
+            }
+            for hit in results.hits
+        ],
+        "facets": {
+            facet.name: [asdict(value) for value in facet.values] for facet in results.facets
+        },
+    }
