@@ -88,3 +88,14 @@ def test_shadowed_page_file_is_reported(repo_factory: Callable[..., Path]) -> No
     rendered = {r.name: wiki.rendered(r) for r in snapshot.catalog.records()}
     found = [str(d) for d in diagnose(snapshot.catalog, rendered, snapshot.files)]
     assert found == ["guide.md:1: warning: not served: guide/index.md is the page 'guide'"]
+
+
+def test_unreadable_comment_lines_are_reported(
+    repo_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    good = '{"type": "comment", "id": "c1", "author": "ada", "created": "2026-01-01T00:00:00Z", '
+    good += '"body": "Fine"}'
+    repo = repo_factory({"index.md": "# Home\n", "index.comments.jsonl": f"{good}\n{{not json\n"})
+    status, lines = run_check(repo, tmp_path)
+    assert status == 1
+    assert len(lines) == 1 and lines[0].startswith("index.comments.jsonl:2: error: ")

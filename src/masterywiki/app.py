@@ -22,6 +22,7 @@ from masterywiki.settings import Settings, load
 from masterywiki.wiki import PageMoved, Wiki
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+AUTOESCAPED = (".html", ".htm", ".xml", ".atom")
 
 
 @dataclass
@@ -66,9 +67,11 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     )
 
     from masterywiki.views import api, auth, browse, edit, glossary, history, pages, search, site
+    from masterywiki.views import comments as comment_views
 
     auth.init_app(app)
     search.init_app(app)
+    comment_views.init_app(app)
     for blueprint in (site.bp, glossary.bp, browse.bp, api.bp, edit.bp, history.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)  # last: its /<path:name> catches what is left
@@ -88,6 +91,8 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
 
 def _register_template_helpers(app: Flask, settings: Settings) -> None:
     app.jinja_env.globals.update(site_name=settings.site_name, page_url=names.url_for_name)
+    # Flask escapes .html and .xml templates; our Atom feeds need it just as much.
+    app.jinja_env.autoescape = lambda name: name is None or name.endswith(AUTOESCAPED)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

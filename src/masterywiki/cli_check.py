@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from masterywiki import settings as settings_module
-from masterywiki.check import ERROR, Diagnostic, as_json, diagnose, render_all
+from masterywiki.check import ERROR, Diagnostic, as_json, diagnose, from_problems, render_all
 from masterywiki.cli import _content_options, _one_line_errors, main
+from masterywiki.comments import parse as parse_comments
+from masterywiki.edits import COMMENTS_SUFFIX
 from masterywiki.instance import open_repository
 from masterywiki.wiki import Wiki
 
@@ -55,5 +57,12 @@ def check(repo: Path | None, instance: Path, output: str) -> None:
 
 
 def _extra_findings(wiki: Wiki) -> list[Diagnostic]:
-    """Findings from other parts of the content (comment files), when present."""
-    return []
+    """Unreadable lines in comment files (each still shows its good comments)."""
+    files = wiki.snapshot.files
+    paths = sorted(p for p in files if p.endswith(COMMENTS_SUFFIX))
+    blobs = wiki.storage.read_blobs(files[p] for p in paths)
+    found: list[Diagnostic] = []
+    for path in paths:
+        _comments, problems = parse_comments(blobs.get(files[path], b""))
+        found += from_problems(path, problems)
+    return found

@@ -88,9 +88,12 @@ class Editor:
         base: str | None,
         author: Author,
         new_file: str | None = None,
+        comments: bytes | None = None,
     ) -> SaveResult:
         """Save `content` as page `name`, merging with changes made since `base`.
 
+        `comments` is a comments file to bring back with the page when the save
+        creates it (an undelete); an existing page keeps its own.
         Raises InvalidPagePath, PageTooLarge, EditConflict, RepositoryBusy.
         """
         names.validate(name)
@@ -114,7 +117,10 @@ class Editor:
             path = current[0] if current else new_file or names.new_file_for(name)
             verb = "Update" if current else "Create"
             message = summary.strip() or f"{verb} {name}"
-            commit = self.storage.commit({path: text.encode()}, message, author, head)
+            changes: dict[str, bytes | None] = {path: text.encode()}
+            if current is None and comments is not None:
+                changes[comments_file(path)] = comments
+            commit = self.storage.commit(changes, message, author, head)
         self.wiki.refresh()
         return SaveResult(name, commit, created=current is None, merged=merged)
 
@@ -203,7 +209,8 @@ class Editor:
         return SaveResult(name, commit)
 
     def revert(self, name: str, rev: str, author: Author, path: str | None = None) -> SaveResult:
-        """A new commit restoring page `name` to its text at `rev` (also undeletes).
+        """A new commit restoring page `name` to its text at `rev` (also undeletes,
+        bringing back the page's comments as they were at `rev`).
 
         `path` is the page's file at `rev` when it was stored elsewhere then.
         Raises RevisionNotFound, PageNotFound.
@@ -219,4 +226,7 @@ class Editor:
         head = self.storage.head()
         summary = f"Revert {name} to {commit[:10]}"
         keep_file = found[0] if names.name_for_file(found[0]) == name else None
-        return self.save(name, found[1], summary, head, author, new_file=keep_file)
+        comments = self.storage.read_file(commit, comments_file(found[0]))
+        return self.save(
+            name, found[1], summary, head, author, new_file=keep_file, comments=comments
+        )

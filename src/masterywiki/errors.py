@@ -93,3 +93,20 @@ class TooManyAttempts(WikiError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after  # seconds, for the Retry-After header
+
+
+# --- Comments (discussion.py, views/comments.py) -----------------------------
+
+
+class CommentNotFound(WikiError):
+    status = 404
+    title = "Comment not found"
+
+
+class CommentTooLarge(WikiError):
+    status = 413
+    title = "Comment too long"
+
+
+class CommentRateLimited(TooManyAttempts):
+    title = "Too many comments"

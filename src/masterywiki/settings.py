@@ -38,6 +38,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("private", False, "When true, reading any page needs a login."),
     Setting("max_page_bytes", 1024 * 1024, "Largest page body accepted on save, in bytes."),
     Setting("max_comment_bytes", 20 * 1024, "Largest comment accepted, in bytes."),
+    Setting("anonymous_comments", False, "When true, visitors may comment without logging in."),
+    Setting("comment_rate_limit", 10, "Comments one user (or address) may post per window."),
+    Setting("comment_rate_window", 600, "The comment rate limit's window, in seconds."),
     Setting("page_cache_size", 2048, "How many rendered pages each server process keeps."),
 )
 
@@ -50,6 +53,9 @@ class Settings:
     private: bool
     max_page_bytes: int
     max_comment_bytes: int
+    anonymous_comments: bool
+    comment_rate_limit: int
+    comment_rate_window: int
     page_cache_size: int
 
     @property

@@ -102,3 +102,18 @@ def test_changes_filters_do_not_leak_into_the_search_box(client: FlaskClient) ->
     page = soup(client, "/-/changes?user=Ada")
     assert page.select_one("#search-q")["value"] == ""
     assert page.select_one("input[name=user]")["value"] == "Ada"
+
+
+def test_feed_escapes_what_people_write(client: FlaskClient, basic_repo: Path) -> None:
+    commit_files(basic_repo, {"guide/first.md": "# F\n"}, "Grades <b>&</b> reports")
+    root = ET.fromstring(client.get("/-/changes.atom").data)  # well-formed XML
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert root.findall("a:entry", ns)[0].findtext("a:title", namespaces=ns) == (
+        "Grades <b>&</b> reports"
+    )
+
+
+def test_comment_commits_link_to_the_discussion(client: FlaskClient, basic_repo: Path) -> None:
+    commit_files(basic_repo, {"guide/first.comments.jsonl": "{}\n"}, "Comment on guide/first")
+    row = soup(client, "/-/changes").select_one("table.history tbody tr")
+    assert row.select_one(".changed-files a")["href"] == "/guide/first/-/comments"
