@@ -283,28 +283,27 @@ def _term_link(state: _State, shown: str | None, wanted: str) -> str:
 
 def _doc_link(state: _State, shown: str | None, wanted: str) -> str:
     target = state.resolver.doc(wanted, state.file)
-    if target is None:
-        state.problem("doc", f"link to a page that does not exist: {wanted}")
-        state.text.append(shown or wanted)
-        return f'<span class="xref doc broken-link">{_escape(shown or wanted)}</span>'
-    if target.name:
-        state.links[target.name] = None
-    label = shown or target.title
-    state.text.append(label)
-    return f'<a class="xref doc" href="{_escape(target.url)}">{_escape(label)}</a>'
+    return _xref(state, "doc", target, shown, wanted, "link to a page that does not exist")
 
 
 def _ref_link(state: _State, shown: str | None, wanted: str) -> str:
     target = state.resolver.ref(wanted)
+    return _xref(state, "ref", target, shown, wanted, "unknown label")
+
+
+def _xref(
+    state: _State, role: str, target: Target | None, shown: str | None, wanted: str, missing: str
+) -> str:
+    """A {doc} or {ref} link; a missing target is marked and reported."""
     if target is None:
-        state.problem("ref", f"unknown label: {wanted}")
+        state.problem(role, f"{missing}: {wanted}")
         state.text.append(shown or wanted)
-        return f'<span class="xref ref broken-link">{_escape(shown or wanted)}</span>'
+        return f'<span class="xref {role} broken-link">{_escape(shown or wanted)}</span>'
     if target.name:
         state.links[target.name] = None
     label = shown or target.title
     state.text.append(label)
-    return f'<a class="xref ref" href="{_escape(target.url)}">{_escape(label)}</a>'
+    return f'<a class="xref {role}" href="{_escape(target.url)}">{_escape(label)}</a>'
 
 
 def _directive(
