@@ -17,6 +17,7 @@ from masterywiki.search import (
     _WriteLock,
     parse_synonyms,
 )
+from masterywiki.search.tables import SegmentTables
 from masterywiki.storage import GitStorage
 from masterywiki.wiki import Wiki
 from tests.conftest import commit_files, git
@@ -397,3 +398,80 @@ def test_fast_analyzer_matches_whoosh() -> None:
             for t in StemmingAnalyzer()(text, **options)
         ]
         assert ours == theirs
+    assert StemmingWords().words(text) == [t.text for t in StemmingAnalyzer()(text)]
+
+
+# -- the tables beside the index ---------------------------------------------------------
+
+# More pages than `tables.COMMON`, so their words get stored bitmaps and places.
+SUMMARY = "---\nsummary: River notes\n---\n"
+ANT = SUMMARY + "# Ant\n\nThe otter crossed the river bridge today.\n"
+BEE = SUMMARY + "# Bee\n\nA bridge over the river, said the otter.\n"
+ANTS = {f"p/ant-{i:02d}.md": ANT for i in range(30)}
+BEES = {f"p/bee-{i:02d}.md": BEE for i in range(30)}
+
+
+@pytest.fixture
+def common_service(repo_factory: Callable[..., Path], open_service: Service) -> SearchService:
+    return open_service(repo_factory({**ANTS, **BEES}))
+
+
+@pytest.mark.parametrize(
+    ("text", "total"),
+    [
+        ('"river bridge"', 30),  # common words only
+        ('"bridge river"', 0),  # order matters
+        ('"over river"', 30),  # stop words are left out, as when indexing
+        ('"crossed river bridge"', 30),  # a rarer word first
+        ('"otter river bridge"', 0),
+        ('"otter bee"', 0),  # never across two pages
+        ("riv*", 60),
+        ("rivr~", 60),
+        ("otter NOT crossed", 30),
+    ],
+)
+def test_common_words(common_service: SearchService, text: str, total: int) -> None:
+    assert common_service.search(text).total == total
+
+
+def test_tables_hold_common_terms(common_service: SearchService) -> None:
+    assert common_service.search("summary:notes").total == 60
+    folder = common_service.folder / index_folder(common_service)
+    (segment,) = folder.glob("*.mwt")
+    tables = SegmentTables.load(folder, segment.stem)
+    assert "note" in tables.fields["summary"]  # as text, as queries look it up
+    assert set(tables.common) >= {"otter", "river", "bridg"}
+    assert "cross" in tables.rare
+
+
+def test_phrases_follow_edits(common_service: SearchService) -> None:
+    repo = common_service.wiki.storage.path
+    assert common_service.search('"river bridge"').total == 30
+    commit_files(repo, {"p/ant-03.md": "# Ant\n\nThe otter jumped.\n"})
+    assert common_service.search('"river bridge"').total == 29
+    commit_files(repo, {"p/cat.md": "# Cat\n\nA river bridge, a cat.\n"})
+    assert common_service.search('"river bridge"').total == 30
+    assert names(common_service, '"river bridge" cat') == ["p/cat"]
+
+
+def test_tables_come_and_go_with_segments(service: SearchService, basic_repo: Path) -> None:
+    for i in range(8):  # enough commits for whoosh to merge segments
+        commit_files(basic_repo, {f"guide/n{i}.md": f"# Note {i}\n\nWombat numbat{i}.\n"})
+        assert names(service, f"numbat{i}") == [f"guide/n{i}"]
+    folder = service.folder / index_folder(service)
+    ours = {"mwt", "mws", "mwp"}
+    segments = {f.name.split(".")[0] for f in folder.glob("MAIN_*.*") if f.suffix[1:] not in ours}
+    for ext in ours:
+        assert {f.name.split(".")[0] for f in folder.glob(f"MAIN_*.{ext}")} == segments
+    assert service.search("wombat").total == 8
+
+
+def test_warm_opens_without_building(basic_repo: Path, open_service: Service) -> None:
+    cold = open_service(basic_repo)
+    cold.warm()  # no index yet: nothing happens
+    assert cold.read_state() is None
+    cold.search("rubric")
+    again = open_service(basic_repo)
+    again.warm()
+    assert names(again, "rubric")[0] == "glossary/rubric"
+    assert index_folder(again) == index_folder(cold)

@@ -68,9 +68,12 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     from masterywiki.views import api, auth, browse, edit, glossary, history, pages, search, site
     from masterywiki.views import comments as comment_views
+    from masterywiki.views import ops as ops_views
 
+    ops_views.init_app(app)  # first: its request timer starts before the other hooks run
     auth.init_app(app)
     search.init_app(app)
+    ops_views.connect_search(app)
     comment_views.init_app(app)
     for blueprint in (site.bp, glossary.bp, browse.bp, api.bp, edit.bp, history.bp):
         app.register_blueprint(blueprint)

@@ -123,6 +123,7 @@ class Catalog:
         self._nav = previous._nav if previous is not None and not nav_changed else self._build_nav()
         self._backlinks: dict[str, set[str]] | None = None  # built on first use
         self._relations: dict[str, set[str]] | None = None  # built on first use
+        self._tags: dict[str, list[PageRecord]] | None = None  # built on first use
         if previous is not None and changed is not None and not cross_changed:
             self._digest = previous._digest
             for name in changed:
@@ -310,7 +311,12 @@ class Catalog:
     # -- tags, resources and the general index -------------------------------------
 
     def tags(self) -> dict[str, list[PageRecord]]:
-        """Every tag with its pages (by title), tags in A-Z order."""
+        """Every tag with its pages (by title), tags in A-Z order (built once)."""
+        if self._tags is None:
+            self._tags = self._build_tags()
+        return self._tags
+
+    def _build_tags(self) -> dict[str, list[PageRecord]]:
         found: dict[str, list[PageRecord]] = {}
         for record in self.pages.values():
             for tag in record.info.front_matter.tags:

@@ -66,6 +66,7 @@ def diagnose(
     found += _label_and_term_findings(catalog)
     found += _redirect_findings(catalog)
     found += _file_findings(catalog, files)
+    found += sync_conflict_findings(catalog)
     return sorted(set(found))
 
 
@@ -208,6 +209,27 @@ def _file_findings(catalog: Catalog, files: Iterable[str]) -> list[Diagnostic]:
             found.append(
                 Diagnostic(
                     path, 1, WARNING, "file", f"not served: {record.file} is the page '{name}'"
+                )
+            )
+    return found
+
+
+# -- git sync: pages two servers changed at once (see treemerge.py) --------------------
+
+
+def sync_conflict_findings(catalog: Catalog) -> list[Diagnostic]:
+    """Pages flagged `sync_conflict: true` still hold both versions of a change."""
+    found = []
+    for record in catalog.records():
+        if record.info.front_matter.extra.get("sync_conflict"):
+            found.append(
+                Diagnostic(
+                    record.file,
+                    _front_matter_line(record),
+                    ERROR,
+                    "sync-conflict",
+                    "two servers changed this page at once: both versions are kept in it;"
+                    " combine them and remove `sync_conflict: true`",
                 )
             )
     return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -42,6 +43,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("comment_rate_limit", 10, "Comments one user (or address) may post per window."),
     Setting("comment_rate_window", 600, "The comment rate limit's window, in seconds."),
     Setting("page_cache_size", 2048, "How many rendered pages each server process keeps."),
+    # Several servers, one wiki: git sync with a central remote (see docs/scaling.md).
+    Setting("remote", "", "Git URL of the central repository to clone, fetch and push."),
+    Setting("branch", "main", "Branch of the central repository the wiki lives on."),
+    Setting("fetch_interval", 60, "Seconds between fetches from the remote; 0 turns them off."),
+    Setting("webhook_secret", "", "Shared secret for POST /-/hooks/git (HMAC or token)."),
+    Setting("trusted_proxies", "", "Reverse proxies whose X-Forwarded-* headers to trust."),
+    Setting("log_format", "text", "Log lines as `text` or `json` (one object a line)."),
 )
 
 
@@ -57,6 +65,12 @@ class Settings:
     comment_rate_limit: int
     comment_rate_window: int
     page_cache_size: int
+    remote: str
+    branch: str
+    fetch_interval: int
+    webhook_secret: str
+    trusted_proxies: str
+    log_format: str
 
     @property
     def cache_dir(self) -> Path:
@@ -69,9 +83,17 @@ class Settings:
             return path.read_text().strip()
         self.instance.mkdir(parents=True, exist_ok=True)
         key = secrets.token_hex(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key)
+        # Written aside, then linked into place: gunicorn workers starting at once
+        # all end up with the one key, and none reads a half-written file.
+        fd, tmp = tempfile.mkstemp(dir=self.instance, prefix=".secret-")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(key)
+            os.link(tmp, path)
+        except FileExistsError:
+            return path.read_text().strip()
+        finally:
+            os.unlink(tmp)
         return key
 
 
@@ -88,6 +110,8 @@ def _coerce(setting: Setting, value: Any) -> Any:
     elif kind is int and text.isdigit():
         return int(text)
     elif kind is str:
+        if isinstance(value, list):  # e.g. trusted_proxies = ["10.0.0.2", "10.0.0.3"]
+            return ", ".join(str(item) for item in value)
         return text
     raise ConfigError(f"setting '{setting.name}' must be a {kind.__name__}, got {value!r}")
 

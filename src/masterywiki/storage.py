@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +27,7 @@ import git
 from git.objects.fun import tree_entries_from_data
 from gitdb.base import IStream
 
-from masterywiki.errors import NotARepository, RepositoryBusy, RevisionNotFound
+from masterywiki.errors import NotARepository, RepositoryBusy, RevisionNotFound, WikiError
 
 log = logging.getLogger(__name__)
 WIKI_NAME = "masterywiki"
@@ -113,6 +113,9 @@ class GitStorage:
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._syncs: list[threading.Thread] = []
+        # Called as `hook(old, new)` after each commit this object publishes (not
+        # after merges of other servers' work): how git sync learns of saves.
+        self.after_commit: list[Callable[[str | None, str], None]] = []
 
     # -- HEAD -------------------------------------------------------------
 
@@ -374,12 +377,17 @@ class GitStorage:
             tree = self._commit_tree(repo, parent) if parent else None
             for changes, message in steps:
                 tree = self._write_tree(repo, tree, dict(changes))
-                tip = self._write_commit(repo, tree, tip, author, message)
+                tip = self._write_commit(repo, tree, [tip] if tip else [], author, message)
         assert tip is not None
         summary = steps[-1][1].splitlines()[0] if steps[-1][1] else "save"
         self._git(os.environ, "update-ref", "-m", f"masterywiki: {summary}",
                   self._branch_ref(), tip, parent or "0" * 40)  # fmt: skip
         self._sync_work_tree(parent, tip)
+        for hook in list(self.after_commit):
+            try:
+                hook(parent, tip)
+            except Exception:  # the commit stands whatever a listener does
+                log.exception("after-commit hook failed")
         return tip
 
     @staticmethod
@@ -425,12 +433,11 @@ class GitStorage:
         return self._store(repo, b"tree", data)
 
     def _write_commit(
-        self, repo: git.Repo, tree: bytes, parent: str | None, author: Author, message: str
+        self, repo: git.Repo, tree: bytes, parents: Sequence[str], author: Author, message: str
     ) -> str:
         stamp = f"{int(time.time())} +0000"
         lines = [f"tree {tree.hex()}"]
-        if parent:
-            lines.append(f"parent {parent}")
+        lines += [f"parent {parent}" for parent in parents]
         lines.append(f"author {_ident(author.name)} <{_ident(author.email)}> {stamp}")
         lines.append(f"committer {WIKI_NAME} <{WIKI_EMAIL}> {stamp}")
         body = "\n".join(lines) + "\n\n" + message.rstrip("\n") + "\n"
@@ -480,8 +487,15 @@ class GitStorage:
         for thread in pending:
             thread.join(timeout)
 
-    def merge(self, base: str, ours: str, theirs: str) -> Merge:
-        """Three-way merge of texts with `git merge-file` (diff3-style markers)."""
+    def merge(
+        self,
+        base: str,
+        ours: str,
+        theirs: str,
+        labels: tuple[str, str, str] = ("your version", "original", "saved meanwhile"),
+    ) -> Merge:
+        """Three-way merge of texts with `git merge-file` (diff3-style markers);
+        `labels` name ours, base and theirs in the markers."""
         with tempfile.TemporaryDirectory(prefix="masterywiki-merge-") as folder:
             paths = []
             for label, text in (("yours", ours), ("base", base), ("theirs", theirs)):
@@ -489,8 +503,8 @@ class GitStorage:
                 path.write_text(text)
                 paths.append(str(path))
             result = subprocess.run(
-                ["git", "merge-file", "-p", "-L", "your version", "-L", "original",
-                 "-L", "saved meanwhile", *paths],
+                ["git", "merge-file", "-p", "-L", labels[0], "-L", labels[1],
+                 "-L", labels[2], *paths],
                 capture_output=True, check=False,
             )  # fmt: skip
         if result.returncode < 0 or result.returncode > 127:
@@ -538,9 +552,203 @@ class GitStorage:
             rows.append(Revision(sha, name, email, when, summary, tuple(files)))
         return rows
 
+    # -- other repositories: fetch, push, merge commits, bundles (git sync) ----------
+
+    def ref(self, name: str) -> str | None:
+        """The commit a full ref name (`refs/remotes/origin/main`) points at, or None."""
+        try:
+            return (self.git_dir / name).read_text().strip() or None
+        except (FileNotFoundError, NotADirectoryError):
+            return self._packed_ref(name)
+
+    def branch(self) -> str:
+        """The full name of the branch HEAD is on (`refs/heads/main`)."""
+        return self._branch_ref()
+
+    def set_ref(self, name: str, new: str, old: str | None = None) -> None:
+        """Point `name` at `new`; with `old`, only if it still points there (else
+        RepositoryBusy). Moving the branch needs `write_lock()` held."""
+        args = ["update-ref", "-m", "masterywiki: sync", name, new]
+        self._git(os.environ, *args, *([old] if old else []))
+        if name == self._branch_ref():
+            self._sync_work_tree(old, new)
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        """The best common ancestor of two commits, or None for unrelated histories."""
+        result = subprocess.run(
+            ["git", "-C", str(self.path), "merge-base", one, other],
+            capture_output=True, check=False,
+        )  # fmt: skip
+        return result.stdout.decode().strip() or None if result.returncode == 0 else None
+
+    def ahead_behind(self, local: str, remote: str) -> tuple[int, int]:
+        """(commits only in `local`, commits only in `remote`)."""
+        out = self._run("rev-list", "--left-right", "--count", f"{local}...{remote}")
+        ahead, behind = out.decode().split()
+        return int(ahead), int(behind)
+
+    def count_commits(self, old: str | None, new: str) -> int:
+        """How many commits `new` has that `old` does not (all of them for None)."""
+        return int(self._run("rev-list", "--count", f"{old}..{new}" if old else new).decode())
+
+    def renames(self, old: str, new: str) -> dict[str, str]:
+        """{old path: new path} for files git sees as moved between two commits."""
+        out = self._run("diff-tree", "-r", "-z", "-M", "--diff-filter=R", old, new)
+        fields = out.split(b"\0")
+        moved: dict[str, str] = {}
+        index = 0
+        while index + 2 < len(fields):
+            if fields[index].startswith(b":"):
+                moved[fields[index + 1].decode()] = fields[index + 2].decode()
+                index += 3
+            else:
+                index += 1
+        return moved
+
+    def commit_merge(
+        self, changes: Mapping[str, bytes | None], message: str, ours: str, theirs: str
+    ) -> str:
+        """A merge commit with parents `ours` (the branch) and `theirs`: the tree of
+        `theirs` with `changes` applied. Call with `write_lock()` held; the branch
+        moves from `ours` by compare-and-swap (RepositoryBusy if it moved)."""
+        author = Author(WIKI_NAME, WIKI_EMAIL)
+        with self._lock:
+            repo = self._persistent_repo()
+            tree = self._write_tree(repo, self._commit_tree(repo, theirs), dict(changes))
+            tip = self._write_commit(repo, tree, [ours, theirs], author, message)
+        self.set_ref(self._branch_ref(), tip, ours)
+        return tip
+
+    @contextmanager
+    def remote_lock(self, wait: bool = True) -> Iterator[bool]:
+        """Serialize fetch/merge/push rounds across the processes of one server.
+
+        Yields False (without the lock) when `wait` is false and another process
+        holds it. Taken before `write_lock()`, never inside it.
+        """
+        fd = os.open(self.git_dir / "masterywiki-remote.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def fetch(self, url: str, branch: str, into: str) -> str | None:
+        """Fetch `branch` of the repository at `url` into the ref `into`; returns its
+        commit, or None when the remote has no such branch yet.
+        Raises RemoteUnavailable."""
+        refspec = f"+refs/heads/{branch}:{into}"
+        try:
+            _network_git(self.path, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", url,
+                         refspec)  # fmt: skip
+        except RemoteUnavailable as error:
+            if "couldn't find remote ref" in error.message:
+                return None
+            raise
+        return self.ref(into)
+
+    def push(self, url: str, branch: str, commit: str) -> bool:
+        """Push `commit` to `branch` at `url`, never forced. False when the remote
+        refused it (it moved on: fetch and merge first). Raises RemoteUnavailable."""
+        try:
+            _network_git(self.path, "push", "--porcelain", "--quiet", "--no-verify", url,
+                         f"{commit}:refs/heads/{branch}")  # fmt: skip
+        except RemoteUnavailable as error:
+            # --porcelain marks each refused ref with '!' (rejected, or the remote
+            # could not lock the ref because another server is pushing right now)
+            if any(line.startswith("!") for line in error.output.splitlines()):
+                return False
+            raise
+        return True
+
+    def bundle(self, out: Path) -> str:
+        """Write the branch and its whole history to a git bundle; returns the commit.
+
+        Needs no lock: git reads the branch once and objects never change, so a
+        save during the backup is simply not in it.
+        """
+        head = self.head()
+        if head is None:
+            raise NotARepository(f"{self.path} has no commits to back up.")
+        self._run("bundle", "create", "--quiet", str(out), "HEAD", self._branch_ref())
+        return head
+
     def close(self) -> None:
         self.wait_for_work_tree()
         self._repo.close()
+
+
+class RemoteUnavailable(WikiError):
+    """The other repository could not be reached, or refused the request."""
+
+    status = 502
+    title = "The central repository is not available"
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+
+
+NETWORK_TIMEOUT = 120.0  # seconds one fetch, push or clone may take
+
+
+def _network_git(folder: Path | None, *args: str) -> str:
+    """Run a git command that talks to another repository; never prompts.
+    Raises RemoteUnavailable (with git's output) when it fails."""
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0")
+    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=15")
+    where = ["-C", str(folder)] if folder else []
+    try:
+        result = subprocess.run(
+            ["git", *where, *args], capture_output=True, env=env, check=False,
+            timeout=NETWORK_TIMEOUT,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise RemoteUnavailable(f"git {args[0]} took longer than {NETWORK_TIMEOUT:.0f}s") from None
+    output = (result.stdout + result.stderr).decode("utf-8", "replace")
+    if result.returncode != 0:
+        lines = [line for line in output.splitlines() if line.strip()]
+        message = next((line for line in lines if line.startswith(("fatal", "error"))), "")
+        raise RemoteUnavailable(message or f"git {args[0]} failed", output)
+    return output
+
+
+def remote_has_branch(url: str, branch: str) -> bool:
+    """Whether `branch` exists at `url`. Raises RemoteUnavailable."""
+    return bool(_network_git(None, "ls-remote", "--heads", url, f"refs/heads/{branch}").strip())
+
+
+def clone_repository(
+    url: str, path: str | os.PathLike[str], branch: str, bare: bool = False
+) -> GitStorage:
+    """A clone of `branch` of the repository (or bundle file) at `url`; with no
+    `origin` remote left configured when `url` is a bundle.
+    Raises RemoteUnavailable, NotARepository."""
+    target = Path(path)
+    if target.exists() and any(target.iterdir()):
+        raise NotARepository(f"{target} already exists and is not empty.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    options = ["--bare"] if bare else []
+    _network_git(None, "clone", "--quiet", "--no-tags", *options, "--branch", branch, str(url),
+                 str(target))  # fmt: skip
+    if Path(url).is_file():  # a bundle is where the history came from, not a remote
+        _network_git(target, "remote", "remove", "origin")
+    return GitStorage(target)
+
+
+def verify_bundle(path: Path) -> None:
+    """Raises NotARepository unless `path` is a complete git bundle."""
+    result = subprocess.run(["git", "bundle", "list-heads", str(path)],
+                            capture_output=True, check=False)  # fmt: skip
+    if result.returncode != 0 or not result.stdout.strip():
+        raise NotARepository(f"{path} is not a readable git bundle.")
 
 
 def init_repository(

@@ -8,7 +8,7 @@
   var preview = document.getElementById("preview-tab");
   var writePane = document.getElementById("write-pane");
   var previewPane = document.getElementById("preview-pane");
-  var content = document.getElementById("content");
+  var content = document.getElementById("page-source");
   tabs.hidden = false;
 
   function show(previewing) {

@@ -50,8 +50,12 @@ from masterywiki.views import services
 ACCOUNTS_KEY = "masterywiki.accounts"
 SESSION_USER, SESSION_CSRF = "user", "csrf"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Reachable without a login even when the wiki is private.
-OPEN_PATHS = frozenset({"/-/login", "/-/logout", "/-/setup", "/-/healthz"})
+# Reachable without a login even when the wiki is private (the webhook and the
+# metrics carry no page content; the webhook checks its own signature).
+OPEN_PATHS = frozenset(
+    {"/-/login", "/-/logout", "/-/setup", "/-/healthz", "/-/hooks/git", "/-/metrics"}
+)
+CSRF_EXEMPT_KEY = "masterywiki.csrf_exempt"
 # base.html holds this marker where the login link or the user's menu goes. It is
 # filled in per response (see `_fill_user_nav`), so a page cached as finished
 # HTML never carries one user's name or CSRF token to another.
@@ -192,8 +196,16 @@ def csrf_token() -> str:
     return token
 
 
+def exempt_from_csrf(app: Flask, endpoint: str) -> None:
+    """Skip the CSRF check for `endpoint`: only for a view that authenticates each
+    request another way a cross-site form cannot imitate (a signed webhook)."""
+    app.extensions.setdefault(CSRF_EXEMPT_KEY, set()).add(endpoint)
+
+
 def _check_csrf() -> None:
     if request.method not in UNSAFE_METHODS:
+        return
+    if request.endpoint in current_app.extensions.get(CSRF_EXEMPT_KEY, ()):
         return
     sent = request.headers.get("X-CSRFToken") or request.form.get("csrf_token", "")
     expected = session.get(SESSION_CSRF)

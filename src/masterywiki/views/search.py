@@ -22,7 +22,10 @@ def init_app(app: Flask) -> None:
     """Create the app's search service and connect the search views."""
     found = app.extensions["masterywiki"]
     service = SearchService(found.wiki, found.settings.instance / "search")
+    service.warm()  # each worker opens the index at start, not on its first search
     app.extensions[EXTENSION] = service
+    for template in ("base.html", "search.html"):  # and compiles the results page
+        app.jinja_env.get_template(template)
     app.register_blueprint(bp)
 
     updater = BackgroundRefresh(service)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, redirect
 from flask.typing import ResponseReturnValue
 
-from masterywiki.views import services
+from masterywiki.views import ops, services
 
 bp = Blueprint("site", __name__)
 
@@ -13,7 +13,8 @@ bp = Blueprint("site", __name__)
 @bp.get("/-/healthz")
 def healthz() -> Response:
     snapshot = services().wiki.refresh()
-    return jsonify(status="ok", commit=snapshot.commit, pages=len(snapshot.catalog))
+    state = ops.health()  # the git state (ahead/behind the remote) and search index lag
+    return jsonify(status="ok", commit=snapshot.commit, pages=len(snapshot.catalog), **state)
 
 
 # Crawlers may read pages, not every old revision, diff and edit form.

@@ -1,0 +1,343 @@
+"""Matching, ranking and facet counts over one searcher generation, as bitmaps.
+
+A query's result set, its size and every facet count are a few big-integer operations
+over bitmaps of document numbers. Bitmaps of common terms, the body's postings and
+facet values come from each segment's tables (see `tables`), so a process answers its
+first query as fast as its hundredth. Ranking scores title, alias, heading, summary and
+tag matches by idf and field weight, and body matches with BM25 over each word's best
+documents.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+import threading
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from whoosh import query  # type: ignore[import-untyped]
+
+from masterywiki.search.tables import (
+    TOP,
+    SegmentTables,
+    TablesMissing,
+    bitmap,
+    members,
+    tf_part,
+    words_of_stored,
+    write,
+)
+from masterywiki.search.values import FACETS
+
+TERM_BOOST = 1.2  # glossary terms, over pages that match as well
+
+
+def open_tables(folder: Path, leaf: Any) -> SegmentTables:
+    """A segment's tables, computed and saved first if it has none yet."""
+    segment_id = leaf.segment().segment_id()
+    try:
+        return SegmentTables.load(folder, segment_id)
+    except TablesMissing:
+        write(folder, segment_id, leaf, words_of_stored(leaf))
+        return SegmentTables.load(folder, segment_id)
+
+
+def _within(a: str, b: str, limit: int) -> bool:
+    """Whether the edit distance of a and b is at most `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+class Docs:
+    """One searcher generation's documents, safe to share between threads."""
+
+    def __init__(self, searcher: Any, folder: Path) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.segments: list[tuple[Any, int, SegmentTables]] = [
+            (leaf, offset, open_tables(folder, leaf))
+            for leaf, offset in self.reader.leaf_readers()
+            if hasattr(leaf, "segment")
+        ]
+        self.size: int = self.reader.doc_count_all()
+        self.live: int = (1 << self.size) - 1
+        for leaf, offset, _ in self.segments:
+            if leaf.has_deletions():
+                self.live &= ~(bitmap(leaf.segment().deleted_docs()) << offset)
+        self.lengths: list[int] = []
+        for _, _, tables in self.segments:
+            self.lengths += tables.lengths
+        self.average = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
+        self._terms: dict[tuple[str, str], int] = {}
+        self._champions: dict[str, tuple[dict[int, float], float]] = {}
+        self._facets: dict[str, dict[str, int]] | None = None
+        self._vocab: list[str] | None = None
+        self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Read what every first query reads: facet values, each segment's stored-field
+        offsets."""
+        self.facet_values()
+        for leaf, _, tables in self.segments:
+            if tables.size:
+                leaf.stored_fields(0)
+
+    def close(self) -> None:
+        for _, _, tables in self.segments:
+            tables.close()
+
+    # -- terms ------------------------------------------------------------------------
+
+    def _cache(self, key: tuple[str, str], bits: int) -> int:
+        with self._lock:
+            if len(self._terms) > 50_000:
+                self._terms.clear()
+            self._terms[key] = bits
+        return bits
+
+    def term(self, field: str, text: str) -> int:
+        key = (field, text)
+        found = self._terms.get(key)
+        if found is not None:
+            return found
+        bits = 0
+        for leaf, offset, tables in self.segments:
+            if field == "body":
+                part = tables.body_bits(text)
+            else:
+                stored = tables.fields.get(field, {}).get(text)
+                if stored is not None:
+                    part = int.from_bytes(stored, "little")
+                elif (field, text) in leaf:  # a rare term: whoosh reads it quickly
+                    part = bitmap(leaf.postings(field, text).all_ids())
+                else:
+                    part = 0
+            bits |= part << offset
+        return self._cache(key, bits & self.live)
+
+    def champions(self, text: str) -> tuple[dict[int, float], float]:
+        """BM25 body scores of a word's best documents, and a floor for the others."""
+        found = self._champions.get(text)
+        if found is not None:
+            return found
+        idf = self.idf(self.term("body", text))
+        lengths, average, live = self.lengths, self.average, self.live
+        scored: list[tuple[float, int]] = []
+        cut = False
+        for _, offset, tables in self.segments:
+            docs, tfs, truncated = tables.body_candidates(text)
+            cut |= truncated
+            for docnum, tf in zip(docs, tfs, strict=True):
+                docnum += offset
+                if live >> docnum & 1:
+                    scored.append((idf * tf_part(tf, lengths[docnum], average), docnum))
+        best = heapq.nlargest(TOP, scored)
+        floor = best[-1][0] * 0.9 if best and (cut or len(best) == TOP) else 0.0
+        found = ({d: score for score, d in best}, floor)
+        with self._lock:
+            if len(self._champions) > 5_000:
+                self._champions.clear()
+            self._champions[text] = found
+        return found
+
+    def idf(self, bits: int) -> float:
+        df = bits.bit_count()
+        return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
+
+    def known(self, field: str, text: str) -> bool:
+        return bool(self.term(field, text))
+
+    # -- queries ----------------------------------------------------------------------
+
+    def matching(self, q: Any) -> int:
+        """The documents matching a whoosh query."""
+        if isinstance(q, query.Term):
+            return self.term(q.fieldname, q.text)
+        if isinstance(q, query.AndMaybe | query.AndNot | query.Require):
+            a = self.matching(q.a)
+            if isinstance(q, query.AndNot):
+                return a & ~self.matching(q.b)
+            return a & self.matching(q.b) if isinstance(q, query.Require) else a
+        if isinstance(q, query.And):
+            bits = self.live
+            for sub in q.subqueries:
+                bits &= self.matching(sub)
+            return bits
+        if isinstance(q, query.Or | query.DisjunctionMax):
+            bits = 0
+            for sub in q.subqueries:
+                bits |= self.matching(sub)
+            return bits
+        if isinstance(q, query.Not):
+            return self.live & ~self.matching(q.query)
+        if isinstance(q, query.Every):
+            return self.live
+        if q is query.NullQuery or isinstance(q, query.NullQuery.__class__):
+            return 0
+        if isinstance(q, query.MultiTerm):
+            bits = 0
+            for text in self.expand(q):
+                bits |= self.term(q.fieldname, text)
+            return bits
+        if isinstance(q, query.Phrase):
+            return self._phrase(q)
+        if getattr(q, "fieldname", None) == "body":
+            return 0  # another kind of query the body's tables do not answer
+        return bitmap(self.searcher.docs_for_query(q)) & self.live
+
+    def _phrase(self, q: Any) -> int:
+        bits = self.live
+        for word in q.words:
+            bits &= self.term(q.fieldname, word)
+        if not bits or len(q.words) < 2:
+            return bits
+        key = (q.fieldname, "\x1f".join(q.words) + "\x1e")
+        found = self._terms.get(key)
+        if found is not None:
+            return found
+        if q.fieldname == "body":
+            found = 0
+            for _, offset, tables in self.segments:
+                found |= bitmap(d + offset for d in tables.phrase(q.words))
+        else:
+            found = bitmap(self.searcher.docs_for_query(q))
+        return self._cache(key, found & bits)
+
+    def expand(self, q: Any, limit: int = 128) -> list[str]:
+        """The words a prefix, wildcard or fuzzy query stands for, at most `limit`."""
+        if q.fieldname == "body":
+            return self._expand_body(q, limit)
+        field = self.searcher.schema[q.fieldname]
+        texts = []
+        for btext in q._btexts(self.reader):
+            texts.append(field.from_bytes(btext) if isinstance(btext, bytes) else btext)
+            if len(texts) >= limit:
+                break
+        return texts
+
+    def _expand_body(self, q: Any, limit: int) -> list[str]:
+        if self._vocab is None:
+            vocab = sorted({w for _, _, t in self.segments for w in t.vocab})
+            with self._lock:
+                self._vocab = vocab
+        vocab = self._vocab
+        test: Callable[[str], bool]
+        if isinstance(q, query.FuzzyTerm):
+            prefix, test = q.text[: q.prefixlength], lambda w: _within(q.text, w, q.maxdist)
+        elif isinstance(q, query.Prefix):
+            prefix, test = q.text, lambda w: True
+        elif isinstance(q, query.PatternQuery):
+            pattern = re.compile(q._get_pattern())
+            prefix, test = q._find_prefix(q.text), lambda w: bool(pattern.match(w))
+        else:
+            return []
+        found: list[str] = []
+        for word in vocab[bisect_left(vocab, prefix) :]:
+            if not word.startswith(prefix) or len(found) >= limit:
+                break
+            if test(word):
+                found.append(word)
+        return found
+
+    def leaves(self, q: Any, boost: float = 1.0) -> Iterator[tuple[str, str, float]]:
+        """The (field, word, weight) a query looks for, leaving out negated parts."""
+        boost *= getattr(q, "boost", 1.0)
+        if isinstance(q, query.Term):
+            yield q.fieldname, q.text, boost
+        elif isinstance(q, query.Phrase):
+            for word in q.words:
+                yield q.fieldname, word, boost
+        elif isinstance(q, query.MultiTerm):
+            for text in self.expand(q, 32):
+                yield q.fieldname, text, boost * 0.7
+        elif isinstance(q, query.AndNot):
+            yield from self.leaves(q.a, boost)
+        elif isinstance(q, query.BinaryQuery):
+            yield from self.leaves(q.a, boost)
+            yield from self.leaves(q.b, boost)
+        elif isinstance(q, query.Not):
+            return
+        elif isinstance(q, query.CompoundQuery):
+            for sub in q.subqueries:
+                yield from self.leaves(sub, boost)
+
+    def rank(self, q: Any, matched: int, wanted: int) -> list[tuple[int, float]]:
+        """The best `wanted` documents of `matched`, with their scores."""
+        scores: dict[int, float] = {}
+        body: list[tuple[dict[int, float], float, int, float]] = []
+        for field, text, boost in self.leaves(q):
+            if field == "body":
+                champions, floor = self.champions(text)
+                body.append((champions, floor, self.term(field, text), boost))
+                for docnum, score in champions.items():
+                    if matched >> docnum & 1:
+                        scores[docnum] = scores.get(docnum, 0.0) + boost * score
+                continue
+            bits = self.term(field, text) & matched
+            if not bits:
+                continue
+            weight = boost * self.idf(self.term(field, text))
+            for docnum in members(bits, 2000):
+                scores[docnum] = scores.get(docnum, 0.0) + weight
+        if len(scores) < wanted:
+            for docnum in members(matched, wanted + len(scores)):
+                scores.setdefault(docnum, 0.0)
+        terms = self.facet_values()["type"].get("term", 0)
+        for docnum in scores:
+            for champions, floor, bits, boost in body:
+                if docnum not in champions and bits >> docnum & 1:
+                    scores[docnum] += boost * floor
+            if terms >> docnum & 1:  # practitioners come for definitions
+                scores[docnum] *= TERM_BOOST
+        return heapq.nlargest(wanted, scores.items(), key=lambda item: (item[1], -item[0]))
+
+    # -- facets ----------------------------------------------------------------------
+
+    def facet_values(self) -> dict[str, dict[str, int]]:
+        """{facet: {value: documents with it}}."""
+        if self._facets is not None:
+            return self._facets
+        found: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+        for _, offset, tables in self.segments:
+            for facet, values in tables.facets.items():
+                table = found.setdefault(facet, {})
+                for value, bits in values.items():
+                    table[value] = table.get(value, 0) | bits << offset
+        self._facets = {
+            f: {v: bits & self.live for v, bits in values.items()} for f, values in found.items()
+        }
+        return self._facets
+
+    def allowed(self, facet: str, values: Sequence[str]) -> int:
+        """Documents with any of `values` (for tags: with all of them)."""
+        table = self.facet_values()[facet]
+        if facet == "tag":
+            bits = self.live
+            for value in values:
+                bits &= table.get(value, 0)
+            return bits
+        bits = 0
+        for value in values:
+            bits |= table.get(value, 0)
+        return bits
+
+    def counts(self, facet: str, docs: int) -> dict[str, int]:
+        found = {}
+        for value, bits in self.facet_values()[facet].items():
+            count = (bits & docs).bit_count()
+            if count:
+                found[value] = count
+        return found

@@ -1,0 +1,231 @@
+"""Answering one query on an open index: parsing, results, facets, did-you-mean, hints.
+
+Query text supports words, "phrases", prefix*, AND/OR/NOT and field:value. Before
+parsing, words and phrases that name a glossary term (its title or an alias) or a group
+in the repository's `synonyms.txt` are expanded to all their synonyms.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, cast
+
+from whoosh import qparser, query  # type: ignore[import-untyped]
+
+from masterywiki import names
+from masterywiki.catalog import Catalog
+from masterywiki.search.docs import Docs
+from masterywiki.search.schema import FIELD_BOOSTS, normalize, section_of
+from masterywiki.search.snippets import Marker
+from masterywiki.search.synonyms import OPERATORS, QUERY_TOKEN, Synonyms
+from masterywiki.search.values import (
+    FACET_LABELS,
+    FACETS,
+    Crumb,
+    Definition,
+    Facet,
+    FacetValue,
+    Hit,
+    SearchResults,
+    Suggestion,
+)
+
+NAME_BOOST = 30.0  # the query is exactly a page's title or alias
+_PLAIN_QUERY = re.compile(r"^[\w\s'\u2019-]+$")
+Terms = dict[tuple[str, ...], str]  # normalized term title or alias -> term page name
+
+
+def parse(schema: Any, text: str, synonyms: Synonyms) -> tuple[Any, list[str]]:
+    """The whoosh query for a query string, and the synonyms it was expanded with."""
+    expanded, used = synonyms.expand(text)
+    parser = qparser.MultifieldParser(list(FIELD_BOOSTS), schema, fieldboosts=FIELD_BOOSTS)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parsed = parser.parse(expanded)
+    words = normalize(text)
+    if words and _PLAIN_QUERY.match(text.strip('"')):
+        exact = query.Term("names", " ".join(words), boost=NAME_BOOST)
+        parsed = query.AndMaybe(parsed, exact)
+    return parsed, used
+
+
+class Answer:
+    """One search over one open index generation."""
+
+    def __init__(
+        self,
+        searcher: Any,
+        docs: Docs,
+        catalog: Catalog,
+        synonyms: Synonyms,
+        terms: Terms,
+    ) -> None:
+        self.searcher = searcher
+        self.docs = docs
+        self.catalog = catalog
+        self.synonyms = synonyms
+        self.terms = terms
+
+    def results(
+        self, text: str, chosen: dict[str, tuple[str, ...]], page: int, page_size: int
+    ) -> SearchResults:
+        suggestion = self._correction(text) if text else None
+        definition = self._definition(text) or (
+            self._definition(suggestion) if suggestion else None
+        )
+        found = self._run(text, chosen, page, page_size)
+        corrected = False
+        if not found[0] and suggestion:
+            found = self._run(suggestion, chosen, page, page_size)
+            corrected = bool(found[0])
+        total, hits, facets, used = found
+        return SearchResults(
+            query=text,
+            filters=chosen,
+            total=total,
+            page=page,
+            page_size=page_size,
+            hits=hits,
+            facets=facets,
+            suggestion=suggestion,
+            corrected=corrected,
+            definition=definition,
+            synonyms=tuple(used),
+        )
+
+    def _run(
+        self, text: str, chosen: dict[str, tuple[str, ...]], page: int, page_size: int
+    ) -> tuple[int, tuple[Hit, ...], tuple[Facet, ...], list[str]]:
+        docs = self.docs
+        if text:
+            parsed, used = parse(self.searcher.schema, text, self.synonyms)
+            base = 0 if parsed is query.NullQuery else docs.matching(parsed)
+        else:
+            parsed, used = query.Every(), []
+            base = docs.live
+        allowed = {f: docs.allowed(f, v) for f, v in chosen.items()}
+        matched = base
+        for bits in allowed.values():
+            matched &= bits
+        facets = self._facets(base, allowed, chosen)
+        total = matched.bit_count()
+        start = (page - 1) * page_size
+        if start >= total:
+            return total, (), facets, used
+        ranked = docs.rank(parsed, matched, start + page_size)[start:]
+        words = [t for f, t, _ in docs.leaves(parsed) if f in ("body", "summary", "title")]
+        marker = Marker(words)
+        hits = tuple(self._hit(d, score, marker) for d, score in ranked)
+        return total, hits, facets, used
+
+    def _facets(
+        self, base: int, allowed: dict[str, int], chosen: dict[str, tuple[str, ...]]
+    ) -> tuple[Facet, ...]:
+        """Counts per facet value, each facet counted with the other facets' filters applied,
+        so a count says how many results choosing that value (too) would give."""
+        facets = []
+        for facet in FACETS:
+            scope = base
+            for other, bits in allowed.items():
+                if other != facet or facet == "tag":
+                    scope &= bits
+            counts = self.docs.counts(facet, scope)
+            selected = chosen.get(facet, ())
+            values = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+            shown = [FacetValue(v, n, v in selected) for v, n in values]
+            shown += [FacetValue(v, 0, True) for v in selected if v not in counts]
+            if shown:
+                facets.append(Facet(facet, FACET_LABELS[facet], tuple(shown)))
+        return tuple(facets)
+
+    def _hit(self, docnum: int, score: float, marker: Marker) -> Hit:
+        stored = self.searcher.stored_fields(docnum)
+        name = str(stored["path"])
+        summary = str(stored.get("summary") or "")
+        body = str(stored.get("text") or "")
+        title = str(stored.get("title") or name)
+        if body.startswith(title):  # the page's own heading: the title is shown already
+            body = body[len(title) :].lstrip()
+        snippet = marker.snippet(body) or marker.snippet(summary) or marker.plain(summary or body)
+        record = self.catalog.get(name)
+        crumbs = tuple(Crumb(r.title, r.url) for r in self.catalog.ancestors(name))
+        fm = record.info.front_matter if record else None
+        return Hit(
+            name=name,
+            title=title,
+            url=names.url_for_name(name),
+            type=str(stored.get("type") or "page"),
+            snippet=snippet,
+            summary=summary,
+            breadcrumbs=crumbs,
+            tags=tuple(fm.tags) if fm else (),
+            resource_type=str(stored.get("resource_type") or ""),
+            organization=str(stored.get("organization") or ""),
+            updated=cast(datetime | None, stored.get("updated")),
+            score=round(score, 4),
+        )
+
+    # -- did you mean, definitions --------------------------------------------------
+
+    def _known(self, word: str) -> bool:
+        if self.searcher.doc_frequency("spell", word):
+            return True
+        stems = [t.text for t in self.searcher.schema["body"].analyzer(word)]
+        # No stems: a stop word, never "misspelled".
+        return not stems or all(self.docs.known("body", s) for s in stems)
+
+    def _correction(self, text: str) -> str | None:
+        """The query with unknown words replaced by the closest known ones, or None."""
+        changed = False
+        out: list[str] = []
+        searcher = self.searcher
+        reader = searcher.reader()
+        for token in QUERY_TOKEN.findall(text):
+            word = token.casefold()
+            if token in OPERATORS or not re.fullmatch(r"[^\W\d_]{3,}", word) or self._known(word):
+                out.append(token)
+                continue
+            best: tuple[int, int, str] | None = None
+            for distance in (1, 2) if len(word) > 4 else (1,):
+                for candidate in reader.terms_within("spell", word, distance, prefix=1):
+                    rank = (distance, -searcher.doc_frequency("spell", candidate), candidate)
+                    best = rank if best is None or rank < best else best
+                if best is not None:
+                    break
+            if best is None:
+                out.append(token)
+            else:
+                out.append(best[2])
+                changed = True
+        return " ".join(out) if changed else None
+
+    def _definition(self, text: str) -> Definition | None:
+        name = self.terms.get(normalize(text.strip('"')))
+        record = self.catalog.get(name) if name else None
+        if record is None:
+            return None
+        return Definition(
+            name=record.name,
+            title=record.title,
+            url=record.url,
+            summary=record.summary or "",
+            aliases=tuple(record.info.front_matter.aliases),
+        )
+
+
+def suggestions(searcher: Any, catalog: Catalog, words: list[str], limit: int) -> list[Suggestion]:
+    """Pages whose title or alias starts with `words` (the last one possibly unfinished)."""
+    parts = [query.Term("complete", w) for w in words[:-1]]
+    parts.append(query.Prefix("complete", words[-1]))
+    wanted = query.And(parts)
+    exact = query.Term("names", " ".join(words), boost=NAME_BOOST)
+    results = searcher.search(query.AndMaybe(wanted, exact), limit=limit)
+    found = []
+    for hit in results:
+        name = str(hit["path"])
+        parents = catalog.ancestors(name)
+        context = parents[-1].title if parents else section_of(name)
+        found.append(
+            Suggestion(str(hit["title"]), names.url_for_name(name), str(hit["type"]), context)
+        )
+    return found

@@ -1,0 +1,331 @@
+"""Per-segment tables beside whoosh's files: the body's index, common-term bitmaps, facets.
+
+Whoosh steps through postings one document at a time in Python, which costs tens to
+hundreds of milliseconds for a word on most of 10,000 pages, and each process paid it
+again for each word it met. So what a query needs is computed once, when a segment is
+written, and saved beside it: `MAIN_<id>.mwt` (a pickle of bytes, lists and dicts: the
+body's postings, bitmaps of every term on at least `COMMON` documents, the best body
+documents of those terms, body lengths, facet values) and `MAIN_<id>.mws` (the body's
+stems in order, one fixed-width code each, for phrases: mapped, never read whole). The
+names match whoosh's segment-file pattern, so whoosh deletes them with their segment.
+
+Segments never change but for deletions, which the reader applies as a mask.
+"""
+
+from __future__ import annotations
+
+import heapq
+import mmap
+import os
+import pickle
+import secrets
+from array import array
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from masterywiki.search.schema import StemmingWords
+
+TABLES_FORMAT = 3
+TABLES_EXT, WORDS_EXT, PLACES_EXT = "mwt", "mws", "mwp"
+COMMON = 48  # documents of a segment: a term on this many gets a stored bitmap
+TOP = 400  # body documents kept per common term, for ranking
+K1, B = 1.2, 0.75  # BM25
+TABLE_FIELDS = ("title", "aliases", "headings", "summary", "tags", "organization")
+FACET_COLUMNS = ("type", "section", "resource_type", "organization_type")
+
+
+class TablesMissing(Exception):
+    """A segment has no tables, or tables of an older format: they are computed again."""
+
+
+def bitmap(ids: Iterable[int]) -> int:
+    """A set of document numbers as the bits of an int: AND, OR and counts run in C."""
+    found = bytearray()
+    for docnum in ids:
+        byte = docnum >> 3
+        if byte >= len(found):
+            found.extend(bytes(byte - len(found) + 1))
+        found[byte] |= 1 << (docnum & 7)
+    return int.from_bytes(found, "little")
+
+
+def members(bits: int, limit: int | None = None) -> Iterator[int]:
+    """The document numbers in a bitmap, in order."""
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    found = 0
+    for byte_index, byte in enumerate(data):
+        if not byte:
+            continue
+        base = byte_index << 3
+        for bit in range(8):
+            if byte >> bit & 1:
+                yield base + bit
+                found += 1
+                if limit is not None and found >= limit:
+                    return
+
+
+def tf_part(tf: int, length: int, average: float) -> float:
+    """BM25's term-frequency factor (times idf, a document's score for one word)."""
+    return tf * (K1 + 1) / (tf + K1 * (1 - B) + K1 * B * length / (average or 1.0))
+
+
+def _code(number: int, width: int) -> bytes:
+    """A word id in `width` bytes: only the first has its high bit set, so a match of a
+    sequence of codes can only start at a code's first byte."""
+    rest = [(number >> (7 * k)) & 0x7F for k in range(width - 2, -1, -1)]
+    return bytes([0x80 | number >> (7 * (width - 1)), *rest])
+
+
+def _width(words: int) -> int:
+    width = 2
+    while words + 1 >= 1 << (7 * width):
+        width += 1
+    return width
+
+
+def _bytes(bits: int, size: int) -> bytes:
+    return bits.to_bytes((size + 7) // 8, "little")
+
+
+def _file(folder: Path, segment_id: str, ext: str) -> Path:
+    return folder / f"{segment_id}.{ext}"
+
+
+def _replace(path: Path, data: bytes) -> None:
+    # The temporary name starts with a dot: whoosh's file cleaning leaves it alone.
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def words_of_stored(reader: Any) -> list[list[str]]:
+    """Every document's body stems, from the stored text (for segments whoosh merged)."""
+    analyzer = StemmingWords()
+    return [
+        analyzer.words(str(reader.stored_fields(d).get("text") or ""))
+        for d in range(reader.doc_count_all())
+    ]
+
+
+def write(folder: Path, segment_id: str, reader: Any, words: Sequence[Sequence[str]]) -> None:
+    """Compute and save one segment's tables; `words[d]` are document d's body stems."""
+    size = reader.doc_count_all()
+    lengths = array("I", bytes(4 * size))
+    postings: dict[str, tuple[array[int], array[int]]] = {}
+    for docnum, stems in enumerate(words):
+        lengths[docnum] = len(stems)
+        for stem, tf in Counter(stems).items():
+            found = postings.get(stem)
+            if found is None:
+                found = postings[stem] = (array("I"), array("H"))
+            found[0].append(docnum)
+            found[1].append(min(tf, 0xFFFF))
+    average = sum(lengths) / size if size else 1.0
+    rare: dict[str, tuple[bytes, bytes]] = {}
+    common: dict[str, tuple[bytes, bytes, bytes]] = {}
+    for stem, (docs, tfs) in postings.items():
+        if len(docs) < COMMON:
+            rare[stem] = (docs.tobytes(), tfs.tobytes())
+            continue
+        best = heapq.nlargest(
+            TOP, zip(docs, tfs, strict=True), key=lambda p: tf_part(p[1], lengths[p[0]], average)
+        )
+        common[stem] = (
+            _bytes(bitmap(docs), size),
+            array("I", [d for d, _ in best]).tobytes(),
+            array("H", [t for _, t in best]).tobytes(),
+        )
+    vocab = list(postings)
+    width = _width(len(vocab))
+    places, where = _places(words, common)
+    code_of = {stem: _code(i + 1, width) for i, stem in enumerate(vocab)}
+    separator = _code(0, width)
+    starts = array("I", [0])
+    parts = []
+    for stems in words:
+        parts.append(b"".join(map(code_of.__getitem__, stems)) + separator)
+        starts.append(starts[-1] + len(stems) + 1)
+    while len(starts) <= size:
+        starts.append(starts[-1])
+    tables = {
+        "format": TABLES_FORMAT,
+        "size": size,
+        "width": width,
+        "vocab": vocab,
+        "lengths": lengths.tobytes(),
+        "starts": starts.tobytes(),
+        "rare": rare,
+        "common": common,
+        "places": where,
+        "fields": _field_bitmaps(reader, size),
+        "facets": _facet_bitmaps(reader, size),
+    }
+    _replace(_file(folder, segment_id, WORDS_EXT), b"".join(parts))
+    _replace(_file(folder, segment_id, PLACES_EXT), places)
+    _replace(_file(folder, segment_id, TABLES_EXT), pickle.dumps(tables, protocol=5))
+
+
+def _places(
+    words: Sequence[Sequence[str]], common: Iterable[str]
+) -> tuple[bytes, dict[str, tuple[int, int]]]:
+    """Where each common stem occurs, as token numbers (documents one after the other, a
+    separator between): {stem: (first, count)} into one array of all their places."""
+    found: dict[str, array[int]] = {stem: array("I") for stem in common}
+    position = 0
+    for stems in words:
+        for stem in stems:
+            places = found.get(stem)
+            if places is not None:
+                places.append(position)
+            position += 1
+        position += 1  # the separator
+    where: dict[str, tuple[int, int]] = {}
+    out = array("I")
+    for stem, places in found.items():
+        where[stem] = (len(out), len(places))
+        out += places
+    return out.tobytes(), where
+
+
+def _field_bitmaps(reader: Any, size: int) -> dict[str, dict[str, bytes]]:
+    found: dict[str, dict[str, bytes]] = {}
+    for field in TABLE_FIELDS:
+        table = found[field] = {}
+        if field not in reader.schema:
+            continue
+        decode = reader.schema[field].from_bytes
+        for text, info in reader.iter_field(field):
+            if info.doc_frequency() >= COMMON:
+                ids = reader.postings(field, text).all_ids()
+                table[decode(text) if isinstance(text, bytes) else text] = _bytes(bitmap(ids), size)
+    return found
+
+
+def _facet_bitmaps(reader: Any, size: int) -> dict[str, dict[str, bytes]]:
+    found: dict[str, dict[str, list[int]]] = {f: {} for f in (*FACET_COLUMNS, "tag")}
+    for facet in FACET_COLUMNS:
+        if reader.has_column(facet):
+            for docnum, value in enumerate(reader.column_reader(facet)):
+                if value:
+                    found[facet].setdefault(value, []).append(docnum)
+    if reader.has_column("tag_list"):
+        for docnum, raw in enumerate(reader.column_reader("tag_list")):
+            for value in raw.decode().split("\x1f") if raw else ():
+                found["tag"].setdefault(value, []).append(docnum)
+    return {
+        f: {v: _bytes(bitmap(docs), size) for v, docs in values.items()}
+        for f, values in found.items()
+    }
+
+
+class SegmentTables:
+    """One segment's tables, loaded (the word sequence is mapped on first use)."""
+
+    def __init__(self, data: dict[str, Any], words_path: Path) -> None:
+        if data.get("format") != TABLES_FORMAT:
+            raise TablesMissing("search tables of another format: computed again")
+        self.size: int = data["size"]
+        self.width: int = data["width"]
+        self.vocab: list[str] = data["vocab"]
+        self.lengths = array("I", data["lengths"])
+        self.starts = array("I", data["starts"])
+        self.rare: dict[str, tuple[bytes, bytes]] = data["rare"]
+        self.common: dict[str, tuple[bytes, bytes, bytes]] = data["common"]
+        self.fields: dict[str, dict[str, bytes]] = data["fields"]
+        self.facets = {
+            f: {v: int.from_bytes(b, "little") for v, b in values.items()}
+            for f, values in data["facets"].items()
+        }
+        if len(self.lengths) != self.size or len(self.starts) != self.size + 1:
+            raise ValueError("search tables do not match their segment")
+        self._where: dict[str, tuple[int, int]] = data["places"]
+        self._words_path = words_path
+        self._words: Any = None
+        self._places: Any = None
+        self._ids: dict[str, int] | None = None
+
+    @classmethod
+    def load(cls, folder: Path, segment_id: str) -> SegmentTables:
+        """Raises TablesMissing, or any error of a damaged file (a corrupt index)."""
+        try:
+            data = _file(folder, segment_id, TABLES_EXT).read_bytes()
+        except FileNotFoundError:
+            raise TablesMissing(segment_id) from None
+        return cls(pickle.loads(data), _file(folder, segment_id, WORDS_EXT))
+
+    # -- the body ------------------------------------------------------------------
+
+    def body_bits(self, stem: str) -> int:
+        found = self.common.get(stem)
+        if found is not None:
+            return int.from_bytes(found[0], "little")
+        postings = self.rare.get(stem)
+        return bitmap(array("I", postings[0])) if postings else 0
+
+    def body_candidates(self, stem: str) -> tuple[array[int], array[int], bool]:
+        """(documents, term frequencies, cut): every posting, or the best `TOP` (cut)."""
+        found = self.common.get(stem)
+        if found is not None:
+            return array("I", found[1]), array("H", found[2]), True
+        postings = self.rare.get(stem)
+        if postings is None:
+            return array("I"), array("H"), False
+        return array("I", postings[0]), array("H", postings[1]), False
+
+    def phrase(self, stems: Sequence[str]) -> list[int]:
+        """The documents where `stems` occur in this order, one after the other."""
+        if self._ids is None:
+            self._ids = {stem: i + 1 for i, stem in enumerate(self.vocab)}
+        ids = [self._ids.get(s) for s in stems]
+        if not ids or None in ids:
+            return []
+        rare = [s for s in stems if s not in self.common]
+        if not rare:
+            return self._phrase_of_common(stems)
+        # A rare word: look for the sequence in the few documents that have it.
+        needle = b"".join(_code(i or 0, self.width) for i in ids)
+        words = self._words = self._words or _mapped(self._words_path)
+        width, starts = self.width, self.starts
+        found = []
+        for doc in array("I", self.rare[min(rare, key=lambda s: len(self.rare[s][0]))][0]):
+            if words.find(needle, starts[doc] * width, starts[doc + 1] * width) >= 0:
+                found.append(doc)
+        return found
+
+    def _phrase_of_common(self, stems: Sequence[str]) -> list[int]:
+        """Places where the first word is, minus k, and the k-th word is, minus k: sets."""
+        places = self._places = self._places or _mapped(
+            self._words_path.with_suffix("." + PLACES_EXT)
+        )
+        order = sorted(range(len(stems)), key=lambda k: self._where[stems[k]][1])
+        starts: set[int] | None = None
+        for k in order:
+            first, count = self._where[stems[k]]
+            at = array("I", places[4 * first : 4 * (first + count)])
+            shifted = map((-k).__add__, at) if k else at
+            starts = set(shifted) if starts is None else starts.intersection(shifted)
+            if not starts:
+                return []
+        found: list[int] = []
+        for start in sorted(starts or ()):
+            doc = bisect_right(self.starts, start) - 1
+            if not found or found[-1] != doc:
+                found.append(doc)
+        return found
+
+    def close(self) -> None:
+        for mapped in (self._words, self._places):
+            if isinstance(mapped, mmap.mmap):
+                mapped.close()
+        self._words = self._places = None
+
+
+def _mapped(path: Path) -> Any:
+    """A file's bytes, mapped (shared between processes through the page cache)."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""

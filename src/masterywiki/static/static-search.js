@@ -1,0 +1,195 @@
+// Search for the static site (masterywiki build): no server, so the header form opens
+// -/search/index.html?q=..., and this script ranks the prebuilt index there.
+// The ranking mirrors masterywiki/static_search.py (tests check that one): change both.
+(function () {
+  "use strict";
+  var BODY = 1, SUMMARY = 2, HEADING = 4, ALIAS = 8, TITLE = 16;
+  var WEIGHTS = [[TITLE, 10], [ALIAS, 8], [HEADING, 3], [SUMMARY, 2], [BODY, 1]];
+  var NAME_BONUS = 100, SYNONYM_FACTOR = 0.9, PREFIX_FACTOR = 0.5;
+  var PREFIX_MIN = 3, PREFIX_LIMIT = 50, LIMIT = 100;
+  var TYPES = { term: "Glossary term", resource: "Resource", event: "Event" };
+
+  // The site root, from this script's own address (.../-/static/static-search.js),
+  // so the site works under any URL prefix and from file://.
+  var me = document.currentScript && document.currentScript.src;
+  var root = me ? me.replace(/-\/static\/static-search\.js(\?.*)?$/, "") : "";
+
+  function words(text) {
+    return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []);
+  }
+
+  function stem(w) {
+    if (w.length > 4 && /ies$/.test(w)) { return w.slice(0, -3) + "y"; }
+    if (w.length > 4 && /(ches|shes|sses|xes|zes)$/.test(w)) { return w.slice(0, -2); }
+    if (w.length > 3 && /s$/.test(w) && !/(ss|us|is)$/.test(w)) { return w.slice(0, -1); }
+    return w;
+  }
+
+  // Objects from JSON inherit `constructor` & co.: a query word must not find those.
+  function has(object, key) { return Object.prototype.hasOwnProperty.call(object, key); }
+
+  function postings(index, word) {
+    var flat = has(index.terms, word) ? index.terms[word] : [], found = {}, doc = -1, i = 0;
+    while (i < flat.length) {
+      if (flat[i] > 0) { doc += flat[i]; found[doc] = BODY; i += 1; }
+      else { doc -= flat[i]; found[doc] = flat[i + 1]; i += 2; }
+    }
+    return found;
+  }
+
+  function weight(mask) {
+    for (var i = 0; i < WEIGHTS.length; i++) {
+      if (mask & WEIGHTS[i][0]) { return WEIGHTS[i][1]; }
+    }
+    return 0;
+  }
+
+  function wordScores(index, word) {
+    var key = stem(word), scores = {}, found = postings(index, key), doc;
+    for (doc in found) { scores[doc] = weight(found[doc]); }
+    if (key.length >= PREFIX_MIN) {
+      if (!index.sortedTerms) { index.sortedTerms = Object.keys(index.terms).sort(); }
+      var longer = index.sortedTerms.filter(function (t) {
+        return t !== key && t.lastIndexOf(key, 0) === 0;
+      }).slice(0, PREFIX_LIMIT);
+      longer.forEach(function (other) {
+        var more = postings(index, other);
+        for (var d in more) {
+          scores[d] = Math.max(scores[d] || 0, weight(more[d]) * PREFIX_FACTOR);
+        }
+      });
+    }
+    return scores;
+  }
+
+  function clauses(index, query) {
+    var byKey = Object.create(null), longest = 0;
+    index.synonyms.forEach(function (group) {
+      var keys = group.map(words);
+      keys.forEach(function (key) {
+        var name = key.join(" ");
+        byKey[name] = (byKey[name] || []).concat(keys.filter(function (k) {
+          return k.length && k.join(" ") !== name;
+        }));
+        longest = Math.max(longest, key.length);
+      });
+    });
+    var out = [], i = 0;
+    while (i < query.length) {
+      var matched = false;
+      for (var end = Math.min(query.length, i + longest); end > i; end--) {
+        var others = byKey[query.slice(i, end).join(" ")];
+        if (others && others.length) {
+          out.push([[query.slice(i, end), 1]].concat(others.map(function (o) {
+            return [o, SYNONYM_FACTOR];
+          })));
+          i = end;
+          matched = true;
+          break;
+        }
+      }
+      if (!matched) { out.push([[[query[i]], 1]]); i += 1; }
+    }
+    return out;
+  }
+
+  function intersect(a, b) {
+    var out = {};
+    for (var d in a) { if (d in b) { out[d] = a[d] + b[d]; } }
+    return out;
+  }
+
+  function search(index, text) {
+    var query = words(text);
+    if (!query.length) { return []; }
+    var total = null;
+    clauses(index, query).forEach(function (clause) {
+      var best = {};
+      clause.forEach(function (alternative) {
+        var scored = null;
+        alternative[0].forEach(function (word) {
+          var found = wordScores(index, word);
+          scored = scored === null ? found : intersect(scored, found);
+        });
+        for (var d in scored) {
+          best[d] = Math.max(best[d] || 0, scored[d] * alternative[1]);
+        }
+      });
+      total = total === null ? best : intersect(total, best);
+    });
+    var named = has(index.names, query.join(" ")) ? index.names[query.join(" ")] : undefined;
+    if (named !== undefined && has(total, named)) { total[named] += NAME_BONUS; }
+    var ranked = Object.keys(total).sort(function (a, b) {
+      if (total[b] !== total[a]) { return total[b] - total[a]; }
+      var x = index.docs[a][1].toLowerCase(), y = index.docs[b][1].toLowerCase();
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
+    return ranked.map(function (d) { return index.docs[d]; });
+  }
+
+  function element(tag, className, text) {
+    var el = document.createElement(tag);
+    if (className) { el.className = className; }
+    if (text) { el.textContent = text; }
+    return el;
+  }
+
+  function show(box, text) {
+    var index = window.MASTERYWIKI_SEARCH_INDEX;
+    var status = box.querySelector(".result-count"), list = box.querySelector(".results");
+    var also = box.querySelector(".synonyms");
+    list.textContent = "";
+    if (!index) { status.textContent = "The search index did not load."; return; }
+    if (!words(text).length) { status.textContent = "Type a word or a phrase to search."; return; }
+    var found = search(index, text);
+    status.textContent = found.length
+      ? found.length + " page" + (found.length === 1 ? "" : "s") + " match \u201c" + text + "\u201d" +
+        (found.length > LIMIT ? "; the first " + LIMIT + " are shown." : ".")
+      : "No page matches \u201c" + text + "\u201d. Try fewer or more general words.";
+    var synonyms = [];
+    clauses(index, words(text)).forEach(function (clause) {
+      clause.slice(1).forEach(function (alternative) { synonyms.push(alternative[0].join(" ")); });
+    });
+    also.hidden = !synonyms.length;
+    also.textContent = synonyms.length ? "Also searched for: " + synonyms.slice(0, 6).join(", ") : "";
+    found.slice(0, LIMIT).forEach(function (doc) {
+      var item = element("li", "result result-" + doc[3]);
+      if (doc[4]) {
+        var crumbs = element("nav", "result-crumbs"), trail = element("ol");
+        crumbs.setAttribute("aria-label", "Location of " + doc[1]);
+        trail.appendChild(element("li", "", doc[4]));
+        crumbs.appendChild(trail);
+        item.appendChild(crumbs);
+      }
+      var heading = element("h2", "result-title");
+      var link = element("a", "", doc[1]);
+      link.href = root + doc[0] + "index.html";
+      heading.appendChild(link);
+      if (TYPES[doc[3]]) {
+        heading.appendChild(document.createTextNode(" "));
+        heading.appendChild(element("span", "badge badge-" + doc[3], TYPES[doc[3]]));
+      }
+      item.appendChild(heading);
+      if (doc[2]) { item.appendChild(element("p", "snippet", doc[2])); }
+      list.appendChild(item);
+    });
+  }
+
+  function start() {
+    var box = document.getElementById("static-search");
+    if (!box) { return; }  // other pages: the header form opens the search page
+    var text = new URLSearchParams(window.location.search).get("q") || "";
+    var input = document.getElementById("search-q");
+    if (input) { input.value = text; }
+    document.title = (text ? text + " \u00b7 " : "") + document.title;
+    show(box, text);
+  }
+
+  window.masterywikiStaticSearch = search;  // for tests and the curious
+  // Deferred scripts run in order before DOMContentLoaded: the index comes after this one.
+  if (document.readyState === "complete") {
+    start();
+  } else {
+    document.addEventListener("DOMContentLoaded", start);
+  }
+})();
