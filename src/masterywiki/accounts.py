@@ -189,13 +189,22 @@ class Accounts:
 
     def _create_schema(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
-        try:
-            connection.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.executescript(SCHEMA)
-        finally:
-            connection.close()
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
+            connection = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+            try:
+                connection.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.executescript(SCHEMA)
+                break
+            except sqlite3.OperationalError as error:
+                # Switching to WAL needs a moment alone with the file; workers
+                # starting together can collide here, so try again briefly.
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            finally:
+                connection.close()
+            time.sleep(0.05)
         self._schema_ready = True
 
     def _hash(self, password: str) -> str:
