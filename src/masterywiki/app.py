@@ -66,11 +66,23 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         created=created,
     )
 
-    from masterywiki.views import api, auth, browse, edit, glossary, history, pages, search, site
+    from masterywiki.views import (
+        api,
+        auth,
+        browse,
+        edit,
+        glossary,
+        history,
+        markers,
+        pages,
+        search,
+        site,
+    )
     from masterywiki.views import comments as comment_views
     from masterywiki.views import ops as ops_views
 
-    ops_views.init_app(app)  # first: its request timer starts before the other hooks run
+    markers.init_app(app)  # Flask runs after_request hooks last-registered first: this runs last
+    ops_views.init_app(app)  # its request timer starts before the other hooks run
     auth.init_app(app)
     search.init_app(app)
     ops_views.connect_search(app)

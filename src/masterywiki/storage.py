@@ -113,6 +113,9 @@ class GitStorage:
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._syncs: list[threading.Thread] = []
+        self._head_ref_file = self.git_dir / "refs" / "heads" / "main"
+        self._head_stamp: tuple[tuple[int, int, int], ...] | None = None
+        self._head_value: str | None = None
         # Called as `hook(old, new)` after each commit this object publishes (not
         # after merges of other servers' work): how git sync learns of saves.
         self.after_commit: list[Callable[[str | None, str], None]] = []
@@ -120,7 +123,31 @@ class GitStorage:
     # -- HEAD -------------------------------------------------------------
 
     def head(self) -> str | None:
-        """The commit HEAD points at, or None in a repository with no commits."""
+        """The commit HEAD points at, or None in a repository with no commits.
+
+        Called on every request, so the answer is kept while the files it came
+        from are unchanged: git replaces a ref file (a new inode) on every update.
+        """
+        before = self._stamp_files()
+        if before is not None and before == self._head_stamp:
+            return self._head_value
+        value = self._read_head()
+        after = self._stamp_files()  # unchanged while reading: safe to keep
+        self._head_stamp = after if after == before else None
+        self._head_value = value
+        return value
+
+    def _stamp_files(self) -> tuple[tuple[int, int, int], ...] | None:
+        stamps = []
+        for path in (self.git_dir / "HEAD", self._head_ref_file):
+            try:
+                found = os.stat(path)
+            except OSError:
+                return None  # e.g. the branch lives in packed-refs: read it each time
+            stamps.append((found.st_ino, found.st_mtime_ns, found.st_size))
+        return tuple(stamps)
+
+    def _read_head(self) -> str | None:
         try:
             ref = (self.git_dir / "HEAD").read_text().strip()
         except OSError:
@@ -128,6 +155,7 @@ class GitStorage:
         if not ref.startswith("ref: "):
             return ref if is_sha(ref) else None
         name = ref[5:]
+        self._head_ref_file = self.git_dir / name
         try:
             return (self.git_dir / name).read_text().strip()
         except FileNotFoundError:
@@ -317,6 +345,7 @@ class GitStorage:
                         ) from None
                     time.sleep(0.005)
             try:
+                self._head_stamp = None  # a writer always reads HEAD afresh
                 self._clear_stale_git_locks()
                 yield
             finally:

@@ -45,7 +45,7 @@ from masterywiki.errors import (
     UserExists,
     WikiError,
 )
-from masterywiki.views import services
+from masterywiki.views import markers, services
 
 ACCOUNTS_KEY = "masterywiki.accounts"
 SESSION_USER, SESSION_CSRF = "user", "csrf"
@@ -56,10 +56,6 @@ OPEN_PATHS = frozenset(
     {"/-/login", "/-/logout", "/-/setup", "/-/healthz", "/-/hooks/git", "/-/metrics"}
 )
 CSRF_EXEMPT_KEY = "masterywiki.csrf_exempt"
-# base.html holds this marker where the login link or the user's menu goes. It is
-# filled in per response (see `_fill_user_nav`), so a page cached as finished
-# HTML never carries one user's name or CSRF token to another.
-USER_NAV_MARKER = b"<!-- masterywiki:user-nav -->"
 
 bp = Blueprint("auth", __name__)
 
@@ -72,7 +68,7 @@ def init_app(app: Flask) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=14)
     app.before_request(_check_csrf)
     app.before_request(_private_mode)
-    app.after_request(_fill_user_nav)
+    markers.register(app, "user-nav", lambda _arg: _user_nav())
     app.jinja_env.globals.update(current_user=current_user, csrf_token=csrf_token)
     app.register_blueprint(bp)
     from masterywiki.views import users
@@ -224,15 +220,6 @@ def _private_mode() -> ResponseReturnValue | None:
     if request.path in OPEN_PATHS or request.path.startswith("/-/static/"):
         return None
     return _send_to_login("This wiki is private: log in first.")
-
-
-def _fill_user_nav(response: Response) -> Response:
-    if response.mimetype != "text/html" or response.direct_passthrough or response.is_streamed:
-        return response
-    body = response.get_data()
-    if USER_NAV_MARKER in body:
-        response.set_data(body.replace(USER_NAV_MARKER, _user_nav().encode(), 1))
-    return response
 
 
 def _user_nav() -> str:

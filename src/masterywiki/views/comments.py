@@ -2,8 +2,8 @@
 
 A page view is cached as finished HTML shared by every visitor, so page.html only
 holds what is the same for all (the comment count, the section markers) and a
-marker where the thread goes; `_fill_thread` renders the thread, with this
-visitor's buttons and CSRF token, into each response (as auth does the user menu).
+marker where the thread goes; `_thread_for` (through views/markers.py) renders the
+thread, with this visitor's buttons and CSRF token, into each response.
 """
 
 from __future__ import annotations
@@ -39,13 +39,13 @@ from masterywiki.discussion import (
     sees_deleted,
 )
 from masterywiki.errors import CommentRateLimited, CommentTooLarge, InvalidInput, WikiError
+from masterywiki.views import markers
 from masterywiki.views.auth import current_user, login_url
 
 bp = Blueprint("comments", __name__)
 EXTENSION = "masterywiki.comments"
 # page.html leaves this where the thread goes; the page name is the only variable
 # part and page names are `a-z 0-9 - /`, so it cannot end the HTML comment.
-THREAD_MARKER = re.compile(rb"<!-- masterywiki:comments ([a-z0-9/-]+) -->")
 
 
 def init_app(app: Flask) -> None:
@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = CommentService(app.extensions["masterywiki"].wiki, policy, limiter)
     app.jinja_env.globals["comments_of"] = _comments_of
     app.jinja_env.filters["comment_markers"] = _comment_markers
-    app.after_request(_fill_thread)
+    markers.register(app, "comments", _thread_for)
     app.register_blueprint(bp)
 
 
@@ -109,21 +109,12 @@ def _comment_markers(html: str, discussion: Discussion) -> str:
 # -- the thread, per visitor ------------------------------------------------------------
 
 
-def _fill_thread(response: Response) -> Response:
-    if response.mimetype != "text/html" or response.direct_passthrough or response.is_streamed:
-        return response
-    body = response.get_data()
-    found = THREAD_MARKER.search(body)
-    if found is None:
-        return response
-    name = found.group(1).decode()
+def _thread_for(name: str) -> str:
     try:
         record, discussion = comment_service().page(name)
-        thread = _thread_html(record, discussion).encode()
     except WikiError:  # the page went away since it was cached: nothing to discuss
-        thread = b""
-    response.set_data(body[: found.start()] + thread + body[found.end() :])
-    return response
+        return ""
+    return _thread_html(record, discussion)
 
 
 def _thread_html(record: PageRecord, discussion: Discussion, **extra: Any) -> str:

@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from masterywiki.errors import ConfigError, RevisionNotFound, WikiError
 from masterywiki.metrics import Metrics, render
 from masterywiki.sync import Sync, verify_webhook
-from masterywiki.views import auth, services
+from masterywiki.views import auth, markers, services
 from masterywiki.views.search import EXTENSION as SEARCH_KEY
 from masterywiki.views.search import BackgroundRefresh
 
@@ -25,10 +25,9 @@ bp = Blueprint("ops", __name__)
 SYNC_KEY, METRICS_KEY = "masterywiki.sync", "masterywiki.metrics"
 # base.html holds this marker; each response fills it in (see `_sync_notice`) because
 # finished page HTML is cached per commit and "not pushed yet" changes without one.
-SYNC_MARKER = b"<!-- masterywiki:sync-status -->"
 SYNC_NOTICE = (
-    b'<p class="flash flash-info sync-pending" role="status">Sync pending: recent changes'
-    b" are saved on this server and will be copied to the central repository shortly.</p>"
+    '<p class="flash flash-info sync-pending" role="status">Sync pending: recent changes'
+    " are saved on this server and will be copied to the central repository shortly.</p>"
 )
 request_log = logging.getLogger("masterywiki.request")
 
@@ -55,7 +54,7 @@ def init_app(app: Flask) -> None:
                     count=metrics.count)  # fmt: skip
         storage.after_commit.append(lambda _old, _new: sync.push_soon())
         app.before_request(sync.start)  # (re)starts its thread in each gunicorn worker
-        app.after_request(_sync_notice)
+        markers.register(app, "sync-status", lambda _arg: _sync_notice())
         sync.start()
     app.extensions[SYNC_KEY] = sync
     # The webhook proves itself with an HMAC of its body made with the shared
@@ -107,15 +106,9 @@ def _count_request(response: Response) -> Response:
     return response
 
 
-def _sync_notice(response: Response) -> Response:
-    if response.mimetype != "text/html" or response.direct_passthrough or response.is_streamed:
-        return response
-    body = response.get_data()
-    if SYNC_MARKER in body:
-        sync = _sync()
-        notice = SYNC_NOTICE if sync is not None and sync.pending() else b""
-        response.set_data(body.replace(SYNC_MARKER, notice, 1))
-    return response
+def _sync_notice() -> str:
+    sync = _sync()
+    return SYNC_NOTICE if sync is not None and sync.pending() else ""
 
 
 # -- the views ---------------------------------------------------------------------------
