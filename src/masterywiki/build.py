@@ -23,10 +23,8 @@ import gc
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import posixpath
-import queue
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -42,6 +40,7 @@ from masterywiki import names, static_search
 from masterywiki.app import STATIC_DIR, create_app
 from masterywiki.catalog import Catalog, NavNode
 from masterywiki.errors import WikiError
+from masterywiki.forked import ForkedWorkFailed, run_forked
 from masterywiki.resources import templates_dir
 from masterywiki.settings import Settings
 from masterywiki.wiki import Snapshot, Wiki
@@ -268,48 +267,15 @@ class _Build:
             return response.get_data(as_text=True)
 
 
-def _worker(build: _Build, share: list[str], results: Any) -> None:
-    """In a forked process: render and write `share`, reporting back on `results`."""
-    try:
-        build.render_pages(share, lambda done: results.put(("pages", done)))
-        results.put(("done", None))
-    except BaseException as error:
-        results.put(("error", f"{type(error).__name__}: {error}"))
-
-
 def _render_in_processes(
     build: _Build, todo: list[str], processes: int, collect: Callable[[list[Any]], None]
 ) -> None:
-    context = multiprocessing.get_context("fork")
-    results = context.Queue()
-    workers = [
-        context.Process(target=_worker, args=(build, todo[i::processes], results), daemon=True)
-        for i in range(processes)
-    ]
-    for worker in workers:
-        worker.start()
-    finished, errors = 0, list[str]()
     try:
-        while finished + len(errors) < len(workers):
-            try:
-                kind, value = results.get(timeout=5)
-            except queue.Empty:
-                if not any(w.is_alive() for w in workers) and results.empty():
-                    errors.append("a rendering process died")
-                continue
-            if kind == "pages":
-                collect(value)
-            elif kind == "done":
-                finished += 1
-            else:
-                errors.append(value)
-    finally:
-        for worker in workers:
-            worker.join(timeout=5)
-            if worker.is_alive():
-                worker.kill()
-    if errors:
-        raise BuildFailed(f"Rendering failed: {errors[0]}")
+        run_forked(
+            lambda share, report: build.render_pages(share, report), todo, processes, collect
+        )
+    except ForkedWorkFailed as error:
+        raise BuildFailed(f"Rendering failed: {error}") from None
 
 
 # -- the build ---------------------------------------------------------------------------------

@@ -6,8 +6,6 @@ body stems it analyzed to them, an update computes them for the segments it crea
 
 from __future__ import annotations
 
-import multiprocessing
-import queue
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from whoosh import index  # type: ignore[import-untyped]
 from whoosh.reading import SegmentReader  # type: ignore[import-untyped]
 from whoosh.writing import MERGE_SMALL, SegmentWriter  # type: ignore[import-untyped]
 
+from masterywiki.forked import ForkedWorkFailed, run_forked
 from masterywiki.search import tables
 from masterywiki.search.schema import StemmingWords, page_document
 from masterywiki.search.values import SearchUnavailable
@@ -70,65 +69,26 @@ def build_here(ix: Any, folder: Path, wiki: Wiki, snapshot: Snapshot, progress: 
         raise
 
 
-def _segment_worker(
-    ix: Any, folder: Path, wiki: Wiki, snapshot: Snapshot, share: list[str], results: Any
-) -> None:
-    """In a forked process: render and index `share` into a segment of its own."""
-    try:
-        writer = SegmentWriter(ix, _lk=False, limitmb=192, compound=False)
-        words = _add_pages(writer, wiki, snapshot, share, lambda n: results.put(("progress", n)))
-        segment = writer._finalize_segment()
-        _write_tables(ix, folder, segment, words)
-        results.put(("segment", segment))
-    except BaseException as error:
-        results.put(("error", f"{type(error).__name__}: {error}"))
-
-
 def build_in_processes(
     ix: Any, folder: Path, wiki: Wiki, snapshot: Snapshot, processes: int, progress: Progress
 ) -> None:
     """Render and index in `processes` forked workers, one index segment each.
 
-    Rendering and analysis are pure Python, so this is the only way to use more than one
-    core. The segments are joined into one index generation the way whoosh's own
+    The segments are joined into one index generation the way whoosh's own
     multi-segment writer does it.
     """
-    names_ = sorted(snapshot.catalog.pages)
-    context = multiprocessing.get_context("fork")
-    results = context.Queue()
-    workers = [
-        context.Process(
-            target=_segment_worker,
-            args=(ix, folder, wiki, snapshot, names_[i::processes], results),
-            daemon=True,
-        )
-        for i in range(processes)
-    ]
-    for worker in workers:
-        worker.start()
-    segments: list[Any] = []
-    errors: list[str] = []
+
+    def index_share(share: list[str], report: Callable[[Any], None]) -> Any:
+        writer = SegmentWriter(ix, _lk=False, limitmb=192, compound=False)
+        words = _add_pages(writer, wiki, snapshot, share, report)
+        segment = writer._finalize_segment()
+        _write_tables(ix, folder, segment, words)
+        return segment
+
     try:
-        while len(segments) + len(errors) < len(workers):
-            try:
-                kind, value = results.get(timeout=5)
-            except queue.Empty:
-                if not any(w.is_alive() for w in workers) and results.empty():
-                    errors.append("an indexing process died")
-                continue
-            if kind == "progress" and progress is not None:
-                progress(value)
-            elif kind == "segment":
-                segments.append(value)
-            elif kind == "error":
-                errors.append(value)
-    finally:
-        for worker in workers:
-            worker.join(timeout=5)
-            if worker.is_alive():
-                worker.kill()
-    if errors:
-        raise SearchUnavailable(f"Indexing failed: {errors[0]}")
+        segments = run_forked(index_share, sorted(snapshot.catalog.pages), processes, progress)
+    except ForkedWorkFailed as error:
+        raise SearchUnavailable(f"Indexing failed: {error}") from None
     writer = ix.writer()
     writer._close_segment()
     writer._commit_toc(segments)

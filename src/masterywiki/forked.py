@@ -1,0 +1,70 @@
+"""Run work in forked processes, with progress messages and one clear failure.
+
+Rendering and indexing are pure Python, so forking is the only way to use more than
+one core. Each worker gets a share of the items and a `report` callback; what it
+returns comes back to the parent. A worker that raises or dies fails the whole run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from collections.abc import Callable, Sequence
+from typing import Any
+
+Report = Callable[[Any], None]
+Work = Callable[[list[Any], Report], Any]
+
+
+class ForkedWorkFailed(Exception):
+    pass
+
+
+def _child(work: Work, share: list[Any], results: Any) -> None:
+    try:
+        outcome = work(share, lambda message: results.put(("report", message)))
+        results.put(("done", outcome))
+    except BaseException as error:
+        results.put(("error", f"{type(error).__name__}: {error}"))
+
+
+def run_forked(
+    work: Work, items: Sequence[Any], processes: int, on_report: Report | None = None
+) -> list[Any]:
+    """`work(share, report)` in `processes` forked workers; returns their results.
+
+    Raises ForkedWorkFailed with the first error when any worker fails or dies.
+    """
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    workers = [
+        context.Process(target=_child, args=(work, list(items[i::processes]), results), daemon=True)
+        for i in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    outcomes: list[Any] = []
+    errors: list[str] = []
+    try:
+        while len(outcomes) + len(errors) < len(workers):
+            try:
+                kind, value = results.get(timeout=5)
+            except queue.Empty:
+                if not any(w.is_alive() for w in workers) and results.empty():
+                    errors.append("a worker process died")
+                continue
+            if kind == "report":
+                if on_report is not None:
+                    on_report(value)
+            elif kind == "done":
+                outcomes.append(value)
+            else:
+                errors.append(value)
+    finally:
+        for worker in workers:
+            worker.join(timeout=5)
+            if worker.is_alive():
+                worker.kill()
+    if errors:
+        raise ForkedWorkFailed(errors[0])
+    return outcomes
