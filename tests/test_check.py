@@ -53,9 +53,9 @@ EXPECTED = [
 def test_every_finding_with_its_line(broken: Path, tmp_path: Path) -> None:
     status, lines = run_check(broken, tmp_path)
     assert status == 1
-    bad_redirect = [line for line in lines if "'Bad Path'" in line]
+    bad_redirect = [line for line in lines if "'../Bad Path'" in line]
     assert len(bad_redirect) == 1 and bad_redirect[0].startswith("guide/second.md:2: error:")
-    assert [line for line in lines if "'Bad Path'" not in line] == EXPECTED
+    assert [line for line in lines if "'../Bad Path'" not in line] == EXPECTED
 
 
 def test_json_output(broken: Path, tmp_path: Path) -> None:
@@ -99,3 +99,23 @@ def test_unreadable_comment_lines_are_reported(
     status, lines = run_check(repo, tmp_path)
     assert status == 1
     assert len(lines) == 1 and lines[0].startswith("index.comments.jsonl:2: error: ")
+
+
+def test_old_addresses_from_another_wiki_are_accepted_once(
+    repo_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    toctree = "# Home\n\n```{toctree}\nnotes\nweek\n```\n"
+    repo = repo_factory(
+        {
+            "index.md": toctree,
+            "notes.md": '---\nredirect_from: ["Meeting Notes", "Notes/../x"]\n---\n# Notes\n',
+            "week.md": '---\nredirect_from: ["meeting notes"]\n---\n# Week\n',
+        }
+    )
+    status, lines = run_check(repo, tmp_path)
+    assert status == 1
+    assert lines == [
+        "notes.md:2: error: redirect_from 'Notes/../x': A page address cannot contain "
+        "'.' or '..' segments.",
+        "week.md:2: error: redirect_from 'meeting notes' is also claimed by notes.md",
+    ]

@@ -88,6 +88,7 @@ class Catalog:
     terms: dict[str, str]  # casefolded title or alias -> term page
     labels: dict[str, tuple[str, Label]]  # label -> (page, label)
     redirects: dict[str, str]  # old page name -> current page name
+    legacy: dict[str, str]  # names.legacy_key of an imported page's old address -> page
     _nav: _Nav
     _digest: int
 
@@ -111,8 +112,8 @@ class Catalog:
             for n in changed
         )
         if previous is not None and not cross_changed:
-            self.terms, self.labels, self.redirects = (
-                previous.terms, previous.labels, previous.redirects,
+            self.terms, self.labels, self.redirects, self.legacy = (
+                previous.terms, previous.labels, previous.redirects, previous.legacy,
             )  # fmt: skip
         else:
             self._index_cross_facts()
@@ -134,7 +135,7 @@ class Catalog:
         self.version = f"{self._digest:032x}"
 
     def _index_cross_facts(self) -> None:
-        self.terms, self.labels, self.redirects = {}, {}, {}
+        self.terms, self.labels, self.redirects, self.legacy = {}, {}, {}, {}
         for record in sorted(self.pages.values(), key=lambda r: r.name):
             fm = record.info.front_matter
             if record.type == "term":
@@ -145,7 +146,10 @@ class Catalog:
             for old in fm.redirect_from:
                 try:
                     old_name = names.normalize_user_input(old)
-                except InvalidPagePath:  # reported by `check`, ignored here
+                except InvalidPagePath:  # not a page path: another wiki's address
+                    for key in names.legacy_keys(old):  # none: reported by `check`
+                        if key != record.name:
+                            self.legacy.setdefault(key, record.name)
                     continue
                 if old_name not in self.pages:
                     self.redirects.setdefault(old_name, record.name)
@@ -388,6 +392,8 @@ class Catalog:
             digest ^= _record_digest(record)
         for old, new in self.redirects.items():
             digest ^= _digest_of(f"redirect\x1f{old}\x1f{new}")
+        for old, new in self.legacy.items():
+            digest ^= _digest_of(f"legacy\x1f{old}\x1f{new}")
         return digest
 
 

@@ -159,21 +159,22 @@ def _label_and_term_findings(catalog: Catalog) -> list[Diagnostic]:
 def _redirect_findings(catalog: Catalog) -> list[Diagnostic]:
     found = []
     claimed: dict[str, PageRecord] = {}
+    claimed_legacy: dict[str, PageRecord] = {}
     for record in sorted(catalog.records(), key=lambda r: r.name):
         line = _front_matter_line(record)
         for old in record.info.front_matter.redirect_from:
             try:
                 old_name = names.normalize_user_input(old)
             except InvalidPagePath as error:
-                found.append(
-                    Diagnostic(
-                        record.file,
-                        line,
-                        ERROR,
-                        "redirect",
-                        f"redirect_from '{old}': {error.message}",
-                    )
-                )
+                # Not a page path, but fine as an imported page's old address.
+                key = names.legacy_key(old)
+                if key is None:
+                    message = f"redirect_from '{old}': {error.message}"
+                elif claimed_legacy.setdefault(key, record) is not record:
+                    message = f"redirect_from '{old}' is also claimed by {claimed_legacy[key].file}"
+                else:
+                    continue
+                found.append(Diagnostic(record.file, line, ERROR, "redirect", message))
                 continue
             if old_name == record.name:
                 message = f"redirect_from '{old}' points the page at itself"

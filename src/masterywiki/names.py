@@ -139,8 +139,120 @@ def resolve_reference(target: str, from_file: str) -> str | None:
     return canonical(normalized)
 
 
+# --- Legacy addresses: pages imported from another wiki keep their old names -------
+
+
+def legacy_key(old: str) -> str | None:
+    """How an old address from another wiki is looked up: 'Meeting Notes/Week 1.md'
+    -> 'meeting notes/week 1'. None for what can never be an address ('..', NUL,
+    hidden segments), which `check` reports."""
+    text = old.strip().strip("/")
+    if text.endswith(PAGE_SUFFIX):
+        text = text[: -len(PAGE_SUFFIX)]
+    segments = text.split("/")
+    if not text or "\x00" in text or "\\" in text:
+        return None
+    if any(not seg.strip() or seg.startswith(".") for seg in segments):
+        return None
+    return "/".join(seg.strip() for seg in segments).casefold()
+
+
+def legacy_keys(old: str) -> tuple[str, ...]:
+    """The keys an old address answers to: as written, and with '-' for spaces, the
+    way Gollum spells page URLs ('Meeting Notes' is served at /Meeting-Notes)."""
+    key = legacy_key(old)
+    if key is None:
+        return ()
+    return tuple(dict.fromkeys((key, key.replace(" ", "-"))))
+
+
 def title_from_name(name: str) -> str:
     """A readable fallback title: 'framework/grading-policy' -> 'Grading policy'."""
     last = name.rsplit("/", 1)[-1]
     words = last.replace("-", " ").strip()
     return words[:1].upper() + words[1:] if words else name
+
+
+# --- Attachments: files kept beside a page, in `<page file stem>.files/NAME` -----
+
+ATTACHMENTS_SUFFIX = ".files"
+MAX_ATTACHMENT_NAME = 100
+_ATTACHMENT_RE = re.compile(r"[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*\.[a-z0-9]+")
+_NOT_NAME_CHAR = re.compile(r"[^a-z0-9._-]+")
+
+
+def validate_attachment(name: str) -> str:
+    """Return `name` if it is a valid attachment file name (`diagram.png`).
+
+    Raises InvalidPagePath (a 400) saying what is wrong.
+    """
+    if not name or "/" in name or "\\" in name or "\x00" in name or name.startswith("."):
+        raise InvalidPagePath(f"'{name[:60]}' is not an attachment name: use a plain file name.")
+    if len(name) > MAX_ATTACHMENT_NAME:
+        raise InvalidPagePath(f"An attachment name is at most {MAX_ATTACHMENT_NAME} characters.")
+    if _ATTACHMENT_RE.fullmatch(name) is None:
+        raise InvalidPagePath(
+            "An attachment name uses lowercase letters, digits, '-', '_' and '.', "
+            f"and ends in an extension such as '.png': '{name}' does not."
+        )
+    return name
+
+
+def attachment_name_for(filename: str) -> str:
+    """A valid attachment name for an uploaded file: 'My Diagram (v2).PNG' -> 'my-diagram-v2.png'.
+
+    Raises InvalidPagePath when nothing usable is left (no extension, say).
+    """
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    stem, dot, extension = base.rpartition(".")
+    if not dot or not stem:
+        raise InvalidPagePath(f"'{base[:60]}' has no file extension such as '.png' or '.pdf'.")
+    stem = _NOT_NAME_CHAR.sub("-", stem.lower()).strip("-._") or "file"
+    extension = _NOT_NAME_CHAR.sub("", extension.lower())
+    room = MAX_ATTACHMENT_NAME - len(extension) - 1
+    return validate_attachment(f"{stem[:room].rstrip('-._') or 'file'}.{extension}")
+
+
+def attachments_folder(page_file: str) -> str:
+    """'framework/grading.md' -> 'framework/grading.files'."""
+    return page_file[: -len(PAGE_SUFFIX)] + ATTACHMENTS_SUFFIX
+
+
+@lru_cache(maxsize=1 << 14)
+def split_attachment_path(path: str) -> tuple[str, str, str] | None:
+    """'framework/grading.files/a.png' -> ('framework/grading.md', 'framework/grading', 'a.png'):
+    the page file, page name and attachment name; None if `path` is not an attachment."""
+    folder, _, attachment = path.rpartition("/")
+    if not folder.endswith(ATTACHMENTS_SUFFIX) or attachment == "":
+        return None
+    page_file = folder[: -len(ATTACHMENTS_SUFFIX)] + PAGE_SUFFIX
+    page = name_for_file(page_file)
+    try:
+        validate_attachment(attachment)
+    except InvalidPagePath:
+        return None
+    return (page_file, page, attachment) if page is not None else None
+
+
+def resolve_attachment(target: str, from_file: str) -> str | None:
+    """The repository path of an attachment a link in `from_file` points at, or None.
+
+    `school-wide-systems.files/diagram.png` written in `framework/school-wide-systems.md`
+    is `framework/school-wide-systems.files/diagram.png`; absolute targets start at the root.
+    """
+    target = target.strip().split("#", 1)[0].split("?", 1)[0]
+    if ATTACHMENTS_SUFFIX + "/" not in target:
+        return None
+    joined = (
+        target.lstrip("/")
+        if target.startswith("/")
+        else posixpath.join(folder_of_file(from_file), target)
+    )
+    normalized = posixpath.normpath(joined)
+    if normalized.startswith("../") or normalized == "..":
+        return None
+    return normalized if split_attachment_path(normalized) is not None else None
+
+
+def attachment_url(page: str, attachment: str) -> str:
+    return f"/{page}/-/files/{attachment}"

@@ -21,7 +21,7 @@ from pathlib import Path
 from masterywiki import names
 from masterywiki.catalog import Catalog, PageRecord
 from masterywiki.docinfo import DocInfo, scan
-from masterywiki.errors import PageNotFound, WikiError
+from masterywiki.errors import InvalidPagePath, PageNotFound, WikiError
 from masterywiki.lru import LRU
 from masterywiki.markup import Rendered, render
 from masterywiki.model import Document, decode, parse_document
@@ -230,9 +230,20 @@ class Wiki:
 
     # -- pages ---------------------------------------------------------------------
 
+    def validate(self, name: str) -> str:
+        """`name` if it is a valid page name. Raises InvalidPagePath, or PageMoved
+        for an address of a wiki these pages were imported from."""
+        try:
+            return names.validate(name)
+        except InvalidPagePath:
+            moved_to = self.snapshot.catalog.legacy.get(names.legacy_key(name) or "")
+            if moved_to is None:
+                raise
+            raise PageMoved(name, moved_to) from None
+
     def record(self, name: str) -> PageRecord:
         """The page called `name`. Raises InvalidPagePath, PageMoved or PageNotFound."""
-        names.validate(name)
+        self.validate(name)
         catalog = self.snapshot.catalog
         canonical = names.canonical(name)
         if canonical != name and canonical in catalog:

@@ -161,3 +161,20 @@ def test_print_a_whole_section(client: FlaskClient) -> None:
     assert action.get_text() == "Print this section"
     single = page(client, "/guide/first/-/print")
     assert len(single.select("section.print-page")) == 1 and not single.select(".print-contents")
+
+
+def test_addresses_of_an_imported_wiki_redirect_to_their_pages(
+    client: FlaskClient, basic_repo: Path
+) -> None:
+    commit_files(
+        basic_repo,
+        {"guide/week-1.md": '---\nredirect_from: ["Meeting Notes/Week 1.md"]\n---\n# Week 1\n'},
+    )
+    for old in ("/Meeting%20Notes/Week%201", "/meeting%20notes/week%201", "/Meeting-Notes/Week-1"):
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response.headers["Location"] == "/guide/week-1"
+    history = client.get("/Meeting%20Notes/Week%201/-/history")
+    assert history.headers["Location"] == "/guide/week-1/-/history"
+    # An address nobody ever had is still refused, as the contract says.
+    assert client.get("/Meeting%20Notes/Week%202").status_code == 400

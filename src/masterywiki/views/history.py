@@ -19,7 +19,7 @@ def _page_number() -> int:
 
 @bp.get("/<path:name>/-/history")
 def page_history(name: str) -> str:
-    names.validate(name)
+    services().wiki.validate(name)
     listing = services().history.page_history(name, _page_number())
     record = services().wiki.snapshot.catalog.get(name)
     return render_template("history.html", name=name, record=record, listing=listing)
@@ -27,7 +27,7 @@ def page_history(name: str) -> str:
 
 @bp.get("/<path:name>/-/rev/<rev>")
 def revision(name: str, rev: str) -> str:
-    names.validate(name)
+    services().wiki.validate(name)
     version = services().history.version(name, rev)
     document, rendered = services().wiki.preview(name, version.text)
     return render_template(
@@ -37,7 +37,7 @@ def revision(name: str, rev: str) -> str:
 
 @bp.get("/<path:name>/-/diff")
 def diff(name: str) -> str:
-    names.validate(name)
+    services().wiki.validate(name)
     to = request.args.get("to", "") or (services().wiki.refresh().commit or "")
     comparison = services().history.compare(name, request.args.get("from") or None, to)
     return render_template("diff.html", name=name, comparison=comparison)
