@@ -17,6 +17,7 @@ from masterywiki.errors import PageNotFound, TooManyAttempts, WikiError
 from masterywiki.history import History
 from masterywiki.instance import open_repository
 from masterywiki.lru import LRU
+from masterywiki.protection import Protection
 from masterywiki.resources import templates_dir
 from masterywiki.settings import Settings, load
 from masterywiki.wiki import PageMoved, Wiki
@@ -60,7 +61,9 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.extensions["masterywiki"] = Services(
         settings=settings,
         wiki=wiki,
-        editor=Editor(wiki, settings.max_page_bytes),
+        editor=Editor(
+            wiki, settings.max_page_bytes, Protection.from_setting(settings.protected_sections)
+        ),
         history=History(wiki),
         pages=LRU(settings.page_cache_size),
         created=created,

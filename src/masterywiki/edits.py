@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from masterywiki import names
 from masterywiki.errors import PageNotFound, RevisionNotFound, WikiError
 from masterywiki.model import decode
+from masterywiki.protection import Protection, is_marked
 from masterywiki.relink import add_redirect, rewrite_references
 from masterywiki.storage import Author, is_sha
 from masterywiki.wiki import Wiki
@@ -65,10 +66,13 @@ def comments_file(page_file: str) -> str:
 
 
 class Editor:
-    def __init__(self, wiki: Wiki, max_page_bytes: int) -> None:
+    def __init__(
+        self, wiki: Wiki, max_page_bytes: int, protection: Protection | None = None
+    ) -> None:
         self.wiki = wiki
         self.storage = wiki.storage
         self.max_page_bytes = max_page_bytes
+        self.protection = protection or Protection()
 
     def _file_at(self, commit: str | None, name: str) -> tuple[str, str] | None:
         """(file, text) of page `name` at `commit`, or None if it had no page."""
@@ -89,12 +93,14 @@ class Editor:
         author: Author,
         new_file: str | None = None,
         comments: bytes | None = None,
+        admin: bool = False,
     ) -> SaveResult:
         """Save `content` as page `name`, merging with changes made since `base`.
 
         `comments` is a comments file to bring back with the page when the save
-        creates it (an undelete); an existing page keeps its own.
-        Raises InvalidPagePath, PageTooLarge, EditConflict, RepositoryBusy.
+        creates it (an undelete); an existing page keeps its own. `admin` may
+        change protected pages.
+        Raises InvalidPagePath, PageTooLarge, PageProtected, EditConflict, RepositoryBusy.
         """
         names.validate(name)
         name = names.canonical(name)
@@ -109,6 +115,9 @@ class Editor:
         with self.storage.write_lock():
             head = self.storage.head()
             current = self._file_at(head, name)
+            marked = is_marked(current[1]) if current else False
+            self.protection.check(name, marked, admin)
+            self.protection.check_marking(marked, is_marked(mine), admin)
             text, merged = mine, False
             if current is not None and base != head:
                 text, merged = self._merge(name, mine, current[1], base, head)
@@ -143,10 +152,14 @@ class Editor:
             raise EditConflict(mine, theirs, result.text, head or "")
         return result.text, True
 
-    def rename(self, name: str, new_name: str, author: Author, summary: str = "") -> SaveResult:
+    def rename(
+        self, name: str, new_name: str, author: Author, summary: str = "", admin: bool = False
+    ) -> SaveResult:
         """Move a page (and its comments); old links are rewritten, the old URL redirects.
 
-        Raises PageNotFound, PageExists, InvalidPagePath, CannotEditFrontMatter.
+        Links in protected pages are rewritten only for an admin; for others the
+        old address's redirect keeps those links working.
+        Raises PageNotFound, PageExists, PageProtected, InvalidPagePath.
         """
         new_name = names.normalize_user_input(new_name)
         with self.storage.write_lock():
@@ -155,6 +168,9 @@ class Editor:
             record = catalog.get(name)
             if record is None:
                 raise PageNotFound(name)
+            source = self.wiki.source(record)
+            self.protection.check(name, is_marked(source), admin, "move")
+            self.protection.check(new_name, False, admin, "move pages into")
             if new_name == name:
                 return SaveResult(name, None)
             if new_name in catalog:
@@ -170,7 +186,6 @@ class Editor:
 
             # Two commits, published together: a pure move git can follow, then the
             # old address recorded in the page (and its relative links fixed).
-            source = self.wiki.source(record)
             move: dict[str, bytes | None] = {record.file: None, new_file: source.encode()}
             old_comments = comments_file(record.file)
             if old_comments in snapshot.files:
@@ -179,6 +194,8 @@ class Editor:
             for source_name in catalog.backlinks(name):
                 other = catalog.pages[source_name]
                 text = self.wiki.source(other)
+                if not admin and self.protection.is_protected(other.name, is_marked(text)):
+                    continue
                 rewritten = rewrite_references(text, other.file, other.file, moved, file_of)
                 if rewritten != text:
                     move[other.file] = rewritten.encode()
@@ -193,13 +210,17 @@ class Editor:
         self.wiki.refresh()
         return SaveResult(new_name, commit)
 
-    def delete(self, name: str, author: Author, summary: str = "") -> SaveResult:
-        """Remove a page (its history stays). Raises PageNotFound."""
+    def delete(
+        self, name: str, author: Author, summary: str = "", admin: bool = False
+    ) -> SaveResult:
+        """Remove a page (its history stays). Raises PageNotFound, PageProtected."""
         with self.storage.write_lock():
             snapshot = self.wiki.refresh()
             record = snapshot.catalog.get(name)
             if record is None:
                 raise PageNotFound(name)
+            marked = is_marked(self.wiki.source(record))
+            self.protection.check(name, marked, admin, "delete")
             changes: dict[str, bytes | None] = {record.file: None}
             if comments_file(record.file) in snapshot.files:
                 changes[comments_file(record.file)] = None
@@ -208,12 +229,14 @@ class Editor:
         self.wiki.refresh()
         return SaveResult(name, commit)
 
-    def revert(self, name: str, rev: str, author: Author, path: str | None = None) -> SaveResult:
+    def revert(
+        self, name: str, rev: str, author: Author, path: str | None = None, admin: bool = False
+    ) -> SaveResult:
         """A new commit restoring page `name` to its text at `rev` (also undeletes,
         bringing back the page's comments as they were at `rev`).
 
         `path` is the page's file at `rev` when it was stored elsewhere then.
-        Raises RevisionNotFound, PageNotFound.
+        Raises RevisionNotFound, PageNotFound, PageProtected.
         """
         commit = self.storage.resolve(rev)
         found = None
@@ -228,5 +251,12 @@ class Editor:
         keep_file = found[0] if names.name_for_file(found[0]) == name else None
         comments = self.storage.read_file(commit, comments_file(found[0]))
         return self.save(
-            name, found[1], summary, head, author, new_file=keep_file, comments=comments
+            name,
+            found[1],
+            summary,
+            head,
+            author,
+            new_file=keep_file,
+            comments=comments,
+            admin=admin,
         )

@@ -51,6 +51,7 @@ class FrontMatter:
     organization: str | None = None
     organization_type: str | None = None
     source: str | None = None
+    protected: bool = False  # only admins may change the page (protection.py)
     extra: Mapping[str, Any] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
 
@@ -111,12 +112,17 @@ def parse_front_matter(raw: str, first_line: int = 2) -> FrontMatter:
                 problems.append(Problem(first_line, f"'{key}' must be a list of text values"))
             else:
                 values[key] = items
+    if data.get("protected") is not None:
+        if isinstance(data["protected"], bool):
+            values["protected"] = data["protected"]
+        else:
+            problems.append(Problem(first_line, "'protected' must be true or false"))
     page_type = values.get("type", "page")
     if page_type not in PAGE_TYPES:
         allowed = ", ".join(PAGE_TYPES)
         problems.append(Problem(first_line, f"unknown type '{page_type}' (use one of {allowed})"))
         values["type"] = "page"
-    known = set(_STRING_KEYS) | set(_LIST_KEYS)
+    known = {*_STRING_KEYS, *_LIST_KEYS, "protected"}
     extra = {str(k): v for k, v in data.items() if k not in known}
     return FrontMatter(**values, extra=extra, problems=tuple(problems))
 

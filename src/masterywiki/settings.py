@@ -43,6 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("comment_rate_limit", 10, "Comments one user (or address) may post per window."),
     Setting("comment_rate_window", 600, "The comment rate limit's window, in seconds."),
     Setting("page_cache_size", 2048, "How many rendered pages each server process keeps."),
+    Setting("protected_sections", "", "Sections only admins may change, e.g. `framework, index`."),
+    Setting("max_attachment_bytes", 10 * 1024 * 1024, "Largest file accepted as an attachment."),
     # Several servers, one wiki: git sync with a central remote (see docs/scaling.md).
     Setting("remote", "", "Git URL of the central repository to clone, fetch and push."),
     Setting("branch", "main", "Branch of the central repository the wiki lives on."),
@@ -65,6 +67,8 @@ class Settings:
     comment_rate_limit: int
     comment_rate_window: int
     page_cache_size: int
+    protected_sections: str
+    max_attachment_bytes: int
     remote: str
     branch: str
     fetch_interval: int

@@ -28,7 +28,7 @@ from masterywiki.model import Document, decode, parse_document
 from masterywiki.storage import Change, GitStorage
 
 log = logging.getLogger(__name__)
-_CACHE_FORMAT = 3
+_CACHE_FORMAT = 4
 CACHE_REWRITE_THRESHOLD = 20  # newly read pages that make the cache file worth rewriting
 
 

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from masterywiki import names
 from masterywiki.edits import EditConflict, PageTooLarge, SaveResult
+from masterywiki.protection import is_marked
 from masterywiki.storage import Author
 from masterywiki.views import services
 from masterywiki.views.auth import current_user, require_role
@@ -22,6 +23,11 @@ def _author() -> Author:
     assert user is not None  # require_role("editor") ran first
     email = user.email or f"{user.username}@users.masterywiki.invalid"
     return Author(user.name or user.username, email)
+
+
+def _is_admin() -> bool:
+    user = current_user()
+    return user is not None and user.can("admin")
 
 
 def _action_url(name: str, action: str) -> str:
@@ -58,6 +64,8 @@ def edit_form(name: str) -> ResponseReturnValue:
     base = snapshot.commit or ""
     record = snapshot.catalog.get(name)
     content = wiki.source(record) if record else _new_page_text(name)
+    # Say so before the work is typed, not after; the save checks again.
+    services().editor.protection.check(name, is_marked(content), _is_admin())
     return _editor_page(name, content, "", base, creating=record is None)
 
 
@@ -67,7 +75,9 @@ def save(name: str) -> ResponseReturnValue:
     form = request.form
     content, summary, base = form.get("content", ""), form.get("summary", ""), form.get("base", "")
     try:
-        result = services().editor.save(name, content, summary, base or None, _author())
+        result = services().editor.save(
+            name, content, summary, base or None, _author(), admin=_is_admin()
+        )
     except EditConflict as conflict:
         page = _editor_page(name, conflict.mine, summary, conflict.head, conflict=conflict)
         return make_response(page, 409)
@@ -133,7 +143,7 @@ def rename(name: str) -> ResponseReturnValue:
         return render_template("rename.html", page=record, backlinks=_backlinks(name))
     new_name = request.form.get("new_path", "")
     summary = request.form.get("summary", "")
-    result = services().editor.rename(record.name, new_name, _author(), summary)
+    result = services().editor.rename(record.name, new_name, _author(), summary, _is_admin())
     flash(
         f"Moved. The old address /{name} now redirects here, and links to it were updated.",
         "success",
@@ -152,7 +162,8 @@ def delete(name: str) -> ResponseReturnValue:
     record = services().wiki.record(name)
     if request.method == "GET":
         return render_template("delete.html", page=record, backlinks=_backlinks(name))
-    services().editor.delete(record.name, _author(), request.form.get("summary", ""))
+    summary = request.form.get("summary", "")
+    services().editor.delete(record.name, _author(), summary, _is_admin())
     flash(f"Deleted “{record.title}”. Its history is kept and it can be restored.", "success")
     return redirect(names.url_for_name(record.name), 303)
 
@@ -164,7 +175,9 @@ def revert(name: str) -> ResponseReturnValue:
     rev = request.form.get("rev", "")
     history = services().history
     version = history.version(name, rev)
-    result = services().editor.revert(name, version.revision.commit, _author(), version.path)
+    result = services().editor.revert(
+        name, version.revision.commit, _author(), version.path, _is_admin()
+    )
     if result.created:
         flash("Restored.", "success")
     elif result.changed:

@@ -62,6 +62,9 @@ def _render_page(name: str) -> str:
         toc=[h for h in content.rendered.headings if h.level in (2, 3)],
         see_also=catalog.related_by_type(record.name),
         has_children=bool(catalog.children(record.name)),
+        protected=services().editor.protection.is_protected(
+            record.name, record.info.front_matter.protected
+        ),
     )
 
 
