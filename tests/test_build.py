@@ -248,3 +248,41 @@ def test_a_tampered_manifest_never_deletes_outside_out(
     (out / MANIFEST_FILE).write_text(json.dumps(manifest))
     build(repo, tmp_path, out)
     assert outside.read_text() == "mine"
+
+
+def test_attachments_are_copied_and_linked_relatively(
+    repo_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    from tests.test_filetypes import PDF, PNG
+
+    repo = repo_factory(source="basic")
+    commit_files(repo, {"guide/second.md": "# Second\n\n![plan](first.files/plan.png)\n"})
+    (repo / "guide/first.files").mkdir()
+    (repo / "guide/first.files/plan.png").write_bytes(PNG)
+    (repo / "guide/first.files/policy.pdf").write_bytes(PDF)
+    git_add_all(repo)
+    out = tmp_path / "site"
+    first = build(repo, tmp_path, out)
+    assert (out / "guide/first/-/files/plan.png").read_bytes() == PNG
+    second = BeautifulSoup((out / "guide/second/index.html").read_text(), "html.parser")
+    assert second.select_one(".body img")["src"] == "../../guide/first/-/files/plan.png"
+    page = BeautifulSoup((out / "guide/first/index.html").read_text(), "html.parser")
+    assert [a["href"] for a in page.select(".page-attachments a")] == [
+        "../../guide/first/-/files/plan.png",
+        "../../guide/first/-/files/policy.pdf",
+    ]
+    assert unresolved_links(out) == []
+    # Removing a file re-renders its page and removes the copy.
+    commit_files(repo, {"guide/first.files/policy.pdf": None})
+    again = build(repo, tmp_path, out)
+    assert 0 < again.rendered < first.rendered
+    assert not (out / "guide/first/-/files/policy.pdf").exists()
+    page = BeautifulSoup((out / "guide/first/index.html").read_text(), "html.parser")
+    assert len(page.select(".page-attachments a")) == 1
+
+
+def git_add_all(repo: Path) -> None:
+    from tests.conftest import git
+
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Attach files")

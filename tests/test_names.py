@@ -101,3 +101,61 @@ def test_urls_and_titles() -> None:
     assert names.url_for_name("framework/grading") == "/framework/grading"
     assert names.title_from_name("framework/grading-policy") == "Grading policy"
     assert names.candidate_files("framework") == ("framework/index.md", "framework.md")
+
+
+# -- attachments ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "stored"),
+    [
+        ("diagram.png", "diagram.png"),
+        ("My Diagram (v2).PNG", "my-diagram-v2.png"),
+        ("C:\\Users\\ann\\Grading Policy.pdf", "grading-policy.pdf"),
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("Résumé.docx", "resume.docx"),
+        (".hidden.txt", "hidden.txt"),
+        ("plan.tar.gz", "plan.tar.gz"),
+    ],
+)
+def test_attachment_name_for_uploads(uploaded: str, stored: str) -> None:
+    assert names.attachment_name_for(uploaded) == stored
+
+
+@pytest.mark.parametrize("uploaded", ["README", "", "...", "plan."])
+def test_attachment_names_need_an_extension(uploaded: str) -> None:
+    with pytest.raises(InvalidPagePath):
+        names.attachment_name_for(uploaded)
+
+
+@pytest.mark.parametrize("bad", ["a/b.png", "../x.png", ".git", "UPPER.png", "no-ext", "a b.png"])
+def test_validate_attachment_refuses(bad: str) -> None:
+    with pytest.raises(InvalidPagePath):
+        names.validate_attachment(bad)
+
+
+def test_attachment_paths_map_to_their_page() -> None:
+    found = names.split_attachment_path("framework/grading.files/plan.png")
+    assert found == ("framework/grading.md", "framework/grading", "plan.png")
+    assert found is not None and found.url == "/framework/grading/-/files/plan.png"
+    section = names.split_attachment_path("framework/index.files/map.pdf")
+    assert section is not None and section.page == "framework"
+    assert names.split_attachment_path("framework/grading.md") is None
+    assert names.split_attachment_path("Bad Page.files/plan.png") is None
+    assert names.split_attachment_path("grading.files/Plan.PNG") is None
+
+
+@pytest.mark.parametrize(
+    ("target", "from_file", "path"),
+    [
+        ("grading.files/plan.png", "framework/grading.md", "framework/grading.files/plan.png"),
+        ("../glossary/rubric.files/r.pdf", "framework/grading.md", "glossary/rubric.files/r.pdf"),
+        ("/index.files/logo.png", "framework/grading.md", "index.files/logo.png"),
+        ("grading.files/plan.png#p2", "framework/grading.md", "framework/grading.files/plan.png"),
+        ("../../outside.files/x.png", "framework/grading.md", None),
+        ("grading.md", "framework/grading.md", None),
+    ],
+)
+def test_resolve_attachment(target: str, from_file: str, path: str | None) -> None:
+    found = names.resolve_attachment(target, from_file)
+    assert (found.path if found else None) == path

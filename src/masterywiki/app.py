@@ -12,6 +12,7 @@ from flask import Flask, Response, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from masterywiki import names
+from masterywiki.attachments import Attachments
 from masterywiki.edits import Editor
 from masterywiki.errors import PageNotFound, TooManyAttempts, WikiError
 from masterywiki.history import History
@@ -33,6 +34,7 @@ class Services:
     settings: Settings
     wiki: Wiki
     editor: Editor
+    attachments: Attachments
     history: History
     pages: LRU[str]  # finished page HTML by (page name, commit)
     created: bool
@@ -58,12 +60,13 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     )
     wiki = Wiki(storage, cache_dir=settings.cache_dir)
     wiki.refresh()  # each worker reads the catalog at start, not on its first request
+    protection = Protection.from_setting(settings.protected_sections)
+    editor = Editor(wiki, settings.max_page_bytes, protection)
     app.extensions["masterywiki"] = Services(
         settings=settings,
         wiki=wiki,
-        editor=Editor(
-            wiki, settings.max_page_bytes, Protection.from_setting(settings.protected_sections)
-        ),
+        editor=editor,
+        attachments=Attachments(editor, settings.max_attachment_bytes),
         history=History(wiki),
         pages=LRU(settings.page_cache_size),
         created=created,
@@ -74,6 +77,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         auth,
         browse,
         edit,
+        files,
         glossary,
         history,
         markers,
@@ -86,6 +90,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     markers.init_app(app)  # Flask runs after_request hooks last-registered first: this runs last
     ops_views.init_app(app)  # its request timer starts before the other hooks run
+    files.init_app(app)  # raises the upload size limit before the CSRF check reads the form
     auth.init_app(app)
     search.init_app(app)
     ops_views.connect_search(app)
@@ -196,9 +201,13 @@ def _register_error_handlers(app: Flask) -> None:
             return jsonify(error=error.name, message=error.description), status
         description = error.description or error.name
         if status == 413:
-            limit = app.extensions["masterywiki"].settings.max_page_bytes
+            settings = app.extensions["masterywiki"].settings
+            if request.endpoint == "files.upload":
+                what, limit = "a file", settings.max_attachment_bytes
+            else:
+                what, limit = "a page", settings.max_page_bytes
             description = (
-                f"What you sent is larger than this wiki accepts ({limit:,} bytes a page)."
+                f"What you sent is larger than this wiki accepts ({limit:,} bytes {what})."
             )
         wrapped = WikiError(description)
         wrapped.status, wrapped.title = status, error.name

@@ -41,6 +41,7 @@ from masterywiki.app import STATIC_DIR, create_app
 from masterywiki.catalog import Catalog, NavNode
 from masterywiki.errors import WikiError
 from masterywiki.forked import ForkedWorkFailed, run_forked
+from masterywiki.pagecontext import page_context
 from masterywiki.resources import templates_dir
 from masterywiki.settings import Settings
 from masterywiki.wiki import Snapshot, Wiki
@@ -208,22 +209,16 @@ class _Build:
         rendered = self.wiki.rendered(record, source)
         fm = record.info.front_matter
         ancestors = catalog.ancestors(name)
-        html = self.render_template(
-            "page.html",
-            page=record,
-            fm=fm,
-            rendered=rendered,
-            change=self.snapshot.changes.get(record.file),
-            breadcrumbs=ancestors,
+        services = self.app.extensions["masterywiki"]
+        context = page_context(
+            self.snapshot,
+            record,
+            rendered,
             sidebar=static_sidebar(catalog, name),
-            neighbours=catalog.neighbours(name),
-            related=[
-                catalog.doc("/" + item, record.file) or catalog.term(item) for item in fm.related
-            ],
-            toc=[h for h in rendered.headings if h.level in (2, 3)],
-            see_also=catalog.related_by_type(name),
-            has_children=bool(catalog.children(name)),
+            protection=services.editor.protection,
+            attachments=services.attachments.of_record(record, self.snapshot),
         )
+        html = self.render_template("page.html", **context)
         entry = static_search.entry(
             path=posixpath.dirname(page_file(name)) + ("/" if name != names.ROOT else ""),
             title=record.title,
@@ -297,13 +292,19 @@ def _page_keys(snapshot: Snapshot, settings: Settings) -> dict[str, str]:
     nav = hashlib.sha1()
     for name in sorted(catalog.pages):
         nav.update(f"{name}:{','.join(catalog.children(name))};".encode())
-    common = f"{_code_digest()}|{settings.site_name}|{catalog.version}|{nav.hexdigest()}"
+    common = (
+        f"{_code_digest()}|{settings.site_name}|{settings.protected_sections}|"
+        f"{catalog.version}|{nav.hexdigest()}"
+    )
     keys: dict[str, str] = {}
     for name, record in catalog.pages.items():
         change = snapshot.changes.get(record.file)
         when = f"{change.commit}" if change else ""
         see_also = ",".join(r.name for r in catalog.related_by_type(name))
-        text = f"{common}|{record.blob}|{record.file}|{when}|{see_also}"
+        files = ",".join(
+            f"{k}={v}" for k, v in sorted(snapshot.attachments.get(record.file, {}).items())
+        )
+        text = f"{common}|{record.blob}|{record.file}|{when}|{see_also}|{files}"
         keys[name] = hashlib.sha1(text.encode()).hexdigest()
     return keys
 
@@ -314,6 +315,20 @@ def _read_manifest(out: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) and data.get("format") == BUILD_FORMAT else {}
+
+
+def _attachment_files(snapshot: Snapshot, catalog: Catalog) -> dict[str, tuple[str, str]]:
+    """Attachment URL -> (file under OUT, blob), for the attachments of served pages."""
+    found = {}
+    for page_file_name, attached in snapshot.attachments.items():
+        name = names.name_for_file(page_file_name)
+        record = catalog.get(name) if name else None
+        if record is None or record.file != page_file_name:
+            continue
+        for attachment, blob in attached.items():
+            url = names.attachment_url(record.name, attachment)
+            found[url] = (url.lstrip("/"), blob)
+    return found
 
 
 def _redirect_html(target: str) -> str:
@@ -381,6 +396,9 @@ def build_site(
             site.add(f"/-/static/{asset.name}", f"-/static/{asset.name}")
     for name in catalog.pages:
         site.add(names.url_for_name(name), page_file(name))
+    attachments = _attachment_files(snapshot, catalog)
+    for url, (file, _blob) in attachments.items():
+        site.add(url, file)
     moved = {old: new for old, new in catalog.redirects.items() if old not in catalog.pages}
     for old in moved:
         site.add(names.url_for_name(old), page_file(old))
@@ -412,6 +430,9 @@ def build_site(
     for old, new in moved.items():
         target = "../" * page_file(old).count("/") + page_file(new)
         write(page_file(old), _redirect_html(target))
+    contents = wiki.storage.read_blobs(blob for _file, blob in attachments.values())
+    for file, blob in attachments.values():
+        write(file, contents[blob])
 
     lap("site views")
 

@@ -292,7 +292,8 @@ class Catalog:
         return tuple(node(k) for k in self._nav.children.get(names.ROOT, ()))
 
     def backlinks(self, name: str) -> list[str]:
-        """Pages that link to `name` (by {doc}, {term}, a .md link or a toctree), sorted."""
+        """Pages that link to `name` (by {doc}, {term}, a .md link, a toctree or a link to
+        one of its attachments), sorted."""
         if self._backlinks is None:
             self._backlinks = self._build_backlinks()
         return sorted(self._backlinks.get(name, ()))
@@ -307,6 +308,9 @@ class Catalog:
                 elif reference.kind in ("doc", "link"):
                     target = names.resolve_reference(reference.target, record.file)
                     targets.add(self.redirects.get(target, target) if target else None)
+                elif reference.kind == "file":  # showing a page's attachment links it too
+                    attachment = names.resolve_attachment(reference.target, record.file)
+                    targets.add(attachment.page if attachment else None)
             for target in targets:
                 if target is not None and target != record.name:
                     found.setdefault(target, set()).add(record.name)

@@ -65,7 +65,9 @@ def diagnose(
     found += _anchor_findings(catalog, rendered)
     found += _label_and_term_findings(catalog)
     found += _redirect_findings(catalog)
+    files = set(files)
     found += _file_findings(catalog, files)
+    found += _attachment_findings(catalog, files)
     found += sync_conflict_findings(catalog)
     return sorted(set(found))
 
@@ -212,6 +214,39 @@ def _file_findings(catalog: Catalog, files: Iterable[str]) -> list[Diagnostic]:
                     path, 1, WARNING, "file", f"not served: {record.file} is the page '{name}'"
                 )
             )
+    return found
+
+
+def _attachment_findings(catalog: Catalog, files: set[str]) -> list[Diagnostic]:
+    """Links to attachments that are not there, and files in attachment folders the
+    wiki cannot serve (a bad name, or no page beside them)."""
+    found = []
+    for record in catalog.records():
+        for reference in record.info.references:
+            if reference.kind != "file":
+                continue
+            attachment = names.resolve_attachment(reference.target, record.file)
+            if attachment is None:
+                message = f"link to an attachment the wiki cannot serve: {reference.target}"
+            elif attachment.path not in files:
+                message = f"link to a missing attachment: {attachment.path}"
+            else:
+                continue
+            found.append(Diagnostic(record.file, reference.line, ERROR, "attachment", message))
+    for path in files:
+        folder = path.rpartition("/")[0]
+        if not folder.endswith(names.ATTACHMENTS_SUFFIX):
+            continue
+        attachment = names.split_attachment_path(path)
+        if attachment is None:
+            message = "not served: attachment names use lowercase a-z, 0-9, '-', '_' and '.'"
+        elif catalog.get(attachment.page) is None or (
+            catalog.pages[attachment.page].file != attachment.page_file
+        ):
+            message = f"not served: no page {attachment.page_file} beside this attachment"
+        else:
+            continue
+        found.append(Diagnostic(path, 1, WARNING, "attachment", message))
     return found
 
 

@@ -42,9 +42,10 @@ class TocEntry:
 
 @dataclass(frozen=True)
 class Reference:
-    """A cross-reference written in a page: {doc}, {term}, {ref} or a link to a .md file."""
+    """A cross-reference written in a page: {doc}, {term}, {ref}, a link to a .md file
+    or a link (or image) to an attachment."""
 
-    kind: str  # "doc", "term", "ref" or "link"
+    kind: str  # "doc", "term", "ref", "link" or "file"
     target: str
     line: int
     fragment: str = ""  # for links: the part after '#'
@@ -86,6 +87,8 @@ def plain_inline(text: str) -> str:
 
 _ROLE = re.compile(r"\{(doc|term|ref)\}`([^`]+)`")
 _MD_LINK = re.compile(r"\]\(\s*<?([^()\s<>]+?\.md)(#[^()\s>]*)?>?(?:\s+\"[^\"]*\")?\s*\)")
+# A link or image to a page's attachment: `![plan](grading.files/plan.png)`.
+_FILE_LINK = re.compile(r"\]\(\s*<?([^()\s<>]*?\.files/[^()\s<>#?]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 ADMONITION_NAMES = frozenset(
     ("note", "tip", "hint", "important", "warning", "caution", "attention", "danger", "error",
      "seealso", "admonition")
@@ -138,6 +141,9 @@ def _references(line: str, number: int) -> Iterator[Reference]:
         if "://" not in match.group(1):
             fragment = (match.group(2) or "#")[1:]
             yield Reference("link", match.group(1), number, fragment)
+    for match in _FILE_LINK.finditer(line):
+        if "://" not in match.group(1):
+            yield Reference("file", match.group(1), number)
 
 
 def _starts_block(line: str) -> bool:

@@ -6,6 +6,7 @@ so saves from several processes are serialized and none is lost.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from masterywiki import names
@@ -14,7 +15,7 @@ from masterywiki.model import decode
 from masterywiki.protection import Protection, is_marked
 from masterywiki.relink import add_redirect, rewrite_references
 from masterywiki.storage import Author, is_sha
-from masterywiki.wiki import Wiki
+from masterywiki.wiki import Wiki, index_attachments
 
 COMMENTS_SUFFIX = ".comments.jsonl"
 
@@ -94,12 +95,13 @@ class Editor:
         new_file: str | None = None,
         comments: bytes | None = None,
         admin: bool = False,
+        attachments: Mapping[str, bytes] | None = None,
     ) -> SaveResult:
         """Save `content` as page `name`, merging with changes made since `base`.
 
-        `comments` is a comments file to bring back with the page when the save
-        creates it (an undelete); an existing page keeps its own. `admin` may
-        change protected pages.
+        `comments` and `attachments` ({name: bytes}) are brought back with the page
+        when the save creates it (an undelete); an existing page keeps its own.
+        `admin` may change protected pages.
         Raises InvalidPagePath, PageTooLarge, PageProtected, EditConflict, RepositoryBusy.
         """
         names.validate(name)
@@ -129,6 +131,10 @@ class Editor:
             changes: dict[str, bytes | None] = {path: text.encode()}
             if current is None and comments is not None:
                 changes[comments_file(path)] = comments
+            if current is None:
+                folder = names.attachments_folder(path)
+                for attachment, data in (attachments or {}).items():
+                    changes[f"{folder}/{attachment}"] = data
             commit = self.storage.commit(changes, message, author, head)
         self.wiki.refresh()
         return SaveResult(name, commit, created=current is None, merged=merged)
@@ -191,15 +197,24 @@ class Editor:
             if old_comments in snapshot.files:
                 move[old_comments] = None
                 move[comments_file(new_file)] = self.storage.read_blob(snapshot.files[old_comments])
+            old_folder, new_folder = (names.attachments_folder(f) for f in (record.file, new_file))
+            attached = snapshot.attachments.get(record.file, {})
+            contents = self.storage.read_blobs(attached.values())
+            for file_name, blob in attached.items():
+                move[f"{old_folder}/{file_name}"] = None
+                move[f"{new_folder}/{file_name}"] = contents[blob]
+            folders = {old_folder: new_folder}
             for source_name in catalog.backlinks(name):
                 other = catalog.pages[source_name]
                 text = self.wiki.source(other)
                 if not admin and self.protection.is_protected(other.name, is_marked(text)):
                     continue
-                rewritten = rewrite_references(text, other.file, other.file, moved, file_of)
+                rewritten = rewrite_references(
+                    text, other.file, other.file, moved, file_of, folders
+                )
                 if rewritten != text:
                     move[other.file] = rewritten.encode()
-            relinked = rewrite_references(source, record.file, new_file, moved, file_of)
+            relinked = rewrite_references(source, record.file, new_file, moved, file_of, folders)
             record_old = {new_file: add_redirect(relinked, name).encode()}
             message = summary.strip() or f"Move {name} to {new_name}"
             commit = self.storage.commit_steps(
@@ -224,6 +239,9 @@ class Editor:
             changes: dict[str, bytes | None] = {record.file: None}
             if comments_file(record.file) in snapshot.files:
                 changes[comments_file(record.file)] = None
+            folder = names.attachments_folder(record.file)
+            for attachment in snapshot.attachments.get(record.file, {}):
+                changes[f"{folder}/{attachment}"] = None
             message = summary.strip() or f"Delete {name}"
             commit = self.storage.commit(changes, message, author, snapshot.commit)
         self.wiki.refresh()
@@ -250,6 +268,11 @@ class Editor:
         summary = f"Revert {name} to {commit[:10]}"
         keep_file = found[0] if names.name_for_file(found[0]) == name else None
         comments = self.storage.read_file(commit, comments_file(found[0]))
+        attachments: dict[str, bytes] = {}
+        if self.wiki.refresh().catalog.get(name) is None:  # an undelete: bring its files back
+            attached = index_attachments(self.storage.tree(commit)).get(found[0], {})
+            contents = self.storage.read_blobs(attached.values())
+            attachments = {file_name: contents[blob] for file_name, blob in attached.items()}
         return self.save(
             name,
             found[1],
@@ -259,4 +282,5 @@ class Editor:
             new_file=keep_file,
             comments=comments,
             admin=admin,
+            attachments=attachments,
         )

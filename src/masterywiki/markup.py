@@ -25,6 +25,7 @@ from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from masterywiki import names
 from masterywiki.docinfo import parse_toctree, split_explicit_title
 from masterywiki.model import Problem
 from masterywiki.slugs import SlugRegistry, slugify, split_pinned_id
@@ -212,10 +213,19 @@ class _Renderer(RendererHTML):
                     state.links[target.name] = None
                 fragment = f"#{parts.fragment}" if parts.fragment else ""
                 token.attrSet("href", target.url + fragment)
+        elif not parts.scheme and not parts.netloc and _attach(token, "href", _state(env)):
+            token.attrJoin("class", "attachment")
         elif parts.scheme in ("http", "https"):
             token.attrSet("rel", "noopener noreferrer")
             token.attrJoin("class", "external")
         return self.renderToken(tokens, idx, options, env)
+
+    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        token = tokens[idx]
+        parts = urlsplit(str(token.attrGet("src") or ""))
+        if not parts.scheme and not parts.netloc:
+            _attach(token, "src", _state(env))
+        return super().image(tokens, idx, options, env)
 
     def myst_target(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
@@ -259,6 +269,16 @@ class _Renderer(RendererHTML):
         return _directive(self, token, directive.group(1), directive.group(2), options, env)
 
     colon_fence = fence
+
+
+def _attach(token: Token, attribute: str, state: _State) -> bool:
+    """Point a link or image written as `page.files/name` at the attachment's URL.
+    Whether the file exists is for `check` to say: rendering never reads git."""
+    found = names.resolve_attachment(str(token.attrGet(attribute) or ""), state.file)
+    if found is None:
+        return False
+    token.attrSet(attribute, found.url)
+    return True
 
 
 def _term_link(state: _State, shown: str | None, wanted: str) -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
 from masterywiki.errors import InvalidPagePath
 
@@ -207,6 +209,7 @@ def attachment_name_for(filename: str) -> str:
     stem, dot, extension = base.rpartition(".")
     if not dot or not stem:
         raise InvalidPagePath(f"'{base[:60]}' has no file extension such as '.png' or '.pdf'.")
+    stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     stem = _NOT_NAME_CHAR.sub("-", stem.lower()).strip("-._") or "file"
     extension = _NOT_NAME_CHAR.sub("", extension.lower())
     room = MAX_ATTACHMENT_NAME - len(extension) - 1
@@ -218,10 +221,26 @@ def attachments_folder(page_file: str) -> str:
     return page_file[: -len(PAGE_SUFFIX)] + ATTACHMENTS_SUFFIX
 
 
+class AttachmentPath(NamedTuple):
+    """Where an attachment lives: 'framework/grading.files/a.png' is attachment 'a.png'
+    of page 'framework/grading', stored beside 'framework/grading.md'."""
+
+    page_file: str
+    page: str
+    name: str
+
+    @property
+    def path(self) -> str:
+        return f"{attachments_folder(self.page_file)}/{self.name}"
+
+    @property
+    def url(self) -> str:
+        return attachment_url(self.page, self.name)
+
+
 @lru_cache(maxsize=1 << 14)
-def split_attachment_path(path: str) -> tuple[str, str, str] | None:
-    """'framework/grading.files/a.png' -> ('framework/grading.md', 'framework/grading', 'a.png'):
-    the page file, page name and attachment name; None if `path` is not an attachment."""
+def split_attachment_path(path: str) -> AttachmentPath | None:
+    """The attachment a repository path holds, or None if it is not one."""
     folder, _, attachment = path.rpartition("/")
     if not folder.endswith(ATTACHMENTS_SUFFIX) or attachment == "":
         return None
@@ -231,27 +250,27 @@ def split_attachment_path(path: str) -> tuple[str, str, str] | None:
         validate_attachment(attachment)
     except InvalidPagePath:
         return None
-    return (page_file, page, attachment) if page is not None else None
+    return AttachmentPath(page_file, page, attachment) if page is not None else None
 
 
-def resolve_attachment(target: str, from_file: str) -> str | None:
-    """The repository path of an attachment a link in `from_file` points at, or None.
+def resolve_attachment(target: str, from_file: str) -> AttachmentPath | None:
+    """The attachment a link in `from_file` points at, or None.
 
     `school-wide-systems.files/diagram.png` written in `framework/school-wide-systems.md`
-    is `framework/school-wide-systems.files/diagram.png`; absolute targets start at the root.
+    is attachment `diagram.png` of `framework/school-wide-systems`; absolute targets
+    start at the wiki root.
     """
     target = target.strip().split("#", 1)[0].split("?", 1)[0]
     if ATTACHMENTS_SUFFIX + "/" not in target:
         return None
-    joined = (
-        target.lstrip("/")
-        if target.startswith("/")
-        else posixpath.join(folder_of_file(from_file), target)
-    )
+    if target.startswith("/"):
+        joined = target.lstrip("/")
+    else:
+        joined = posixpath.join(folder_of_file(from_file), target)
     normalized = posixpath.normpath(joined)
     if normalized.startswith("../") or normalized == "..":
         return None
-    return normalized if split_attachment_path(normalized) is not None else None
+    return split_attachment_path(normalized)
 
 
 def attachment_url(page: str, attachment: str) -> str:

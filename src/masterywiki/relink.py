@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from masterywiki import names
-from masterywiki.docinfo import _MD_LINK, _ROLE, classify, split_explicit_title
+from masterywiki.docinfo import _FILE_LINK, _MD_LINK, _ROLE, classify, split_explicit_title
 from masterywiki.errors import WikiError
 from masterywiki.model import parse_document
 
@@ -76,18 +76,39 @@ def retarget(
     return posixpath.relpath(path, folder)
 
 
+def retarget_attachment(
+    target: str, old_file: str, new_file: str, folders: Mapping[str, str]
+) -> str | None:
+    """The text to write instead of attachment link `target`, or None if it still
+    resolves correctly. `folders` maps moved attachment folders to their new place."""
+    found = names.resolve_attachment(target, old_file)
+    if found is None:
+        return None
+    folder = names.attachments_folder(found.page_file)
+    path = f"{folders.get(folder, folder)}/{found.name}"
+    moved = names.resolve_attachment(target, new_file)
+    if moved is not None and moved.path == path:
+        return None
+    if target.startswith("/"):
+        return "/" + path
+    return posixpath.relpath(path, names.folder_of_file(new_file) or ".")
+
+
 def rewrite_references(
     text: str,
     old_file: str,
     new_file: str,
     renamed: Mapping[str, str],
     file_of: Callable[[str], str],
+    folders: Mapping[str, str] | None = None,
 ) -> str:
-    """Rewrite {doc} roles, .md links and toctree entries that `renamed` or a move breaks.
+    """Rewrite {doc} roles, .md links, attachment links and toctree entries that
+    `renamed` (and `folders`, the attachment folders that move) or a move breaks.
 
     `old_file` is where the text was written, `new_file` where it will live;
     `file_of(name)` is the file a page name is stored in after the change.
     """
+    folders = folders or {}
     document = parse_document(text)
     lines = text.split("\n")
     offset = document.body_line - 1
@@ -109,10 +130,16 @@ def rewrite_references(
             return match.group(0)
         return match.group(0).replace(target, fix(target), 1)
 
+    def fix_file_link(match: re.Match[str]) -> str:
+        target = match.group(1)
+        new = retarget_attachment(target, old_file, new_file, folders)
+        return match.group(0) if new is None else match.group(0).replace(target, new, 1)
+
     for index, line, kind in classify(lines[offset:]):
         number = index + offset
         if kind == "text":
-            lines[number] = _MD_LINK.sub(fix_link, _ROLE.sub(fix_role, line))
+            line = _MD_LINK.sub(fix_link, _ROLE.sub(fix_role, line))
+            lines[number] = _FILE_LINK.sub(fix_file_link, line)
         elif kind == "toctree" and line.strip() and not line.strip().startswith(":"):
             shown, target = split_explicit_title(line.strip())
             new = fix(target)

@@ -233,6 +233,19 @@ class GitStorage:
             pos = start + size + 1
         return blobs
 
+    def blob_sizes(self, shas: Iterable[str]) -> dict[str, int]:
+        """Sizes in bytes of many blobs, without reading them (`cat-file --batch-check`)."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        out = self._run("cat-file", "--batch-check", input="\n".join(wanted).encode() + b"\n")
+        sizes: dict[str, int] = {}
+        for sha, line in zip(wanted, out.decode().splitlines(), strict=False):
+            parts = line.split(" ")
+            if len(parts) == 3 and parts[1] == "blob":
+                sizes[sha] = int(parts[2])
+        return sizes
+
     def read_file(self, commit: str, path: str) -> bytes | None:
         """A file's bytes at `commit`, or None if it did not exist there."""
         if not is_sha(commit):

@@ -15,7 +15,9 @@ import os
 import pickle
 import tempfile
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from masterywiki import names
@@ -28,7 +30,7 @@ from masterywiki.model import Document, decode, parse_document
 from masterywiki.storage import Change, GitStorage
 
 log = logging.getLogger(__name__)
-_CACHE_FORMAT = 4
+_CACHE_FORMAT = 5
 CACHE_REWRITE_THRESHOLD = 20  # newly read pages that make the cache file worth rewriting
 
 
@@ -50,6 +52,21 @@ class Snapshot:
     files: dict[str, str]  # path -> blob, every file at `commit`
     catalog: Catalog
     changes: dict[str, Change] = field(default_factory=dict)
+
+    @cached_property
+    def attachments(self) -> dict[str, dict[str, str]]:
+        """{page file: {attachment name: blob}}, built on first use at this commit."""
+        return index_attachments(self.files)
+
+
+def index_attachments(files: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """{page file: {attachment name: blob}} of the attachments among `files`."""
+    found: dict[str, dict[str, str]] = {}
+    marker = names.ATTACHMENTS_SUFFIX + "/"
+    for path, blob in files.items():
+        if marker in path and (attachment := names.split_attachment_path(path)) is not None:
+            found.setdefault(attachment.page_file, {})[attachment.name] = blob
+    return found
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,14 @@ from masterywiki.views.auth import current_user, require_role
 bp = Blueprint("edit", __name__)
 
 
-def _author() -> Author:
+def author_of_request() -> Author:
     user = current_user()
     assert user is not None  # require_role("editor") ran first
     email = user.email or f"{user.username}@users.masterywiki.invalid"
     return Author(user.name or user.username, email)
 
 
-def _is_admin() -> bool:
+def is_admin() -> bool:
     user = current_user()
     return user is not None and user.can("admin")
 
@@ -65,7 +65,7 @@ def edit_form(name: str) -> ResponseReturnValue:
     record = snapshot.catalog.get(name)
     content = wiki.source(record) if record else _new_page_text(name)
     # Say so before the work is typed, not after; the save checks again.
-    services().editor.protection.check(name, is_marked(content), _is_admin())
+    services().editor.protection.check(name, is_marked(content), is_admin())
     return _editor_page(name, content, "", base, creating=record is None)
 
 
@@ -76,7 +76,7 @@ def save(name: str) -> ResponseReturnValue:
     content, summary, base = form.get("content", ""), form.get("summary", ""), form.get("base", "")
     try:
         result = services().editor.save(
-            name, content, summary, base or None, _author(), admin=_is_admin()
+            name, content, summary, base or None, author_of_request(), admin=is_admin()
         )
     except EditConflict as conflict:
         page = _editor_page(name, conflict.mine, summary, conflict.head, conflict=conflict)
@@ -143,7 +143,9 @@ def rename(name: str) -> ResponseReturnValue:
         return render_template("rename.html", page=record, backlinks=_backlinks(name))
     new_name = request.form.get("new_path", "")
     summary = request.form.get("summary", "")
-    result = services().editor.rename(record.name, new_name, _author(), summary, _is_admin())
+    result = services().editor.rename(
+        record.name, new_name, author_of_request(), summary, is_admin()
+    )
     flash(
         f"Moved. The old address /{name} now redirects here, and links to it were updated.",
         "success",
@@ -163,7 +165,7 @@ def delete(name: str) -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("delete.html", page=record, backlinks=_backlinks(name))
     summary = request.form.get("summary", "")
-    services().editor.delete(record.name, _author(), summary, _is_admin())
+    services().editor.delete(record.name, author_of_request(), summary, is_admin())
     flash(f"Deleted “{record.title}”. Its history is kept and it can be restored.", "success")
     return redirect(names.url_for_name(record.name), 303)
 
@@ -176,7 +178,7 @@ def revert(name: str) -> ResponseReturnValue:
     history = services().history
     version = history.version(name, rev)
     result = services().editor.revert(
-        name, version.revision.commit, _author(), version.path, _is_admin()
+        name, version.revision.commit, author_of_request(), version.path, is_admin()
     )
     if result.created:
         flash("Restored.", "success")

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, session
 from flask.typing import ResponseReturnValue
 
 from masterywiki import names
+from masterywiki.pagecontext import page_context
 from masterywiki.views import services
 
 bp = Blueprint("pages", __name__)
@@ -42,30 +43,18 @@ def _show(name: str) -> str:
 
 
 def _render_page(name: str) -> str:
-    wiki = services().wiki
-    content = wiki.page(name)
-    catalog = wiki.snapshot.catalog
+    found = services()
+    content = found.wiki.page(name)
     record = content.record
-    return render_template(
-        "page.html",
-        page=record,
-        fm=record.info.front_matter,
-        rendered=content.rendered,
-        change=content.change,
-        breadcrumbs=catalog.ancestors(record.name),
-        sidebar=catalog.sidebar(record.name),
-        neighbours=catalog.neighbours(record.name),
-        related=[
-            catalog.doc("/" + item, record.file) or catalog.term(item)
-            for item in record.info.front_matter.related
-        ],
-        toc=[h for h in content.rendered.headings if h.level in (2, 3)],
-        see_also=catalog.related_by_type(record.name),
-        has_children=bool(catalog.children(record.name)),
-        protected=services().editor.protection.is_protected(
-            record.name, record.info.front_matter.protected
-        ),
+    context = page_context(
+        found.wiki.snapshot,
+        record,
+        content.rendered,
+        sidebar=found.wiki.snapshot.catalog.sidebar(record.name),
+        protection=found.editor.protection,
+        attachments=found.attachments.of_page(record.name),
     )
+    return render_template("page.html", **context)
 
 
 @bp.get("/<path:name>/-/raw")

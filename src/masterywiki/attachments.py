@@ -1,0 +1,206 @@
+"""Files attached to pages: images and documents kept in git beside their page.
+
+Page `framework/grading` (file `framework/grading.md`) keeps its attachments in
+`framework/grading.files/NAME`. Every upload, replacement and removal is one
+commit under the repository's write lock, so each attachment has a history.
+No Flask here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from masterywiki import names
+from masterywiki.catalog import PageRecord
+from masterywiki.edits import Editor
+from masterywiki.errors import PageNotFound, WikiError
+from masterywiki.filetypes import FileType, check_upload, type_of_stored
+from masterywiki.lru import LRU
+from masterywiki.protection import is_marked
+from masterywiki.storage import Author, Revision
+from masterywiki.wiki import Snapshot
+
+
+class AttachmentTooLarge(WikiError):
+    status = 413
+    title = "File too large"
+
+
+class AttachmentNotFound(WikiError):
+    status = 404
+    title = "Attachment not found"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    page: str
+    page_file: str
+    name: str
+    blob: str
+    size: int
+    type: FileType
+
+    @property
+    def url(self) -> str:
+        return names.attachment_url(self.page, self.name)
+
+    @property
+    def link(self) -> str:
+        """How the page itself links it: `grading.files/plan.png`."""
+        folder = names.attachments_folder(self.page_file).rsplit("/", 1)[-1]
+        return f"{folder}/{self.name}"
+
+    @property
+    def markdown(self) -> str:
+        """What to paste into the page to show (an image) or link (anything else) it."""
+        return f"![{self.name}]({self.link})" if self.type.image else f"[{self.name}]({self.link})"
+
+
+@dataclass(frozen=True)
+class Upload:
+    attachment: Attachment
+    commit: str | None  # None when the same file was already there
+    replaced: bool
+
+
+class Attachments:
+    def __init__(self, editor: Editor, max_bytes: int) -> None:
+        self.editor = editor
+        self.wiki = editor.wiki
+        self.storage = editor.storage
+        self.max_bytes = max_bytes
+        self._sizes: LRU[int] = LRU(8192)  # blob -> size; blobs never change
+
+    def of_page(self, name: str) -> list[Attachment]:
+        """The attachments of page `name`, by name. Raises PageNotFound, PageMoved."""
+        return self.of_record(self.wiki.record(name), self.wiki.snapshot)
+
+    def of_record(self, record: PageRecord, snapshot: Snapshot) -> list[Attachment]:
+        """The attachments of a page at `snapshot`, by name."""
+        attached = snapshot.attachments.get(record.file, {})
+        if not attached:
+            return []
+        sizes = self._blob_sizes(attached.values())
+        return [
+            Attachment(
+                record.name,
+                record.file,
+                file_name,
+                blob,
+                sizes.get(blob, 0),
+                type_of_stored(file_name),
+            )
+            for file_name, blob in sorted(attached.items())
+        ]
+
+    def _blob_sizes(self, blobs: Iterable[str]) -> dict[str, int]:
+        wanted = list(blobs)
+        known = {blob: size for blob in wanted if (size := self._sizes.get(blob)) is not None}
+        missing = [blob for blob in wanted if blob not in known]
+        for blob, size in self.storage.blob_sizes(missing).items():
+            self._sizes.put(blob, size)
+            known[blob] = size
+        return known
+
+    def get(self, name: str, attachment: str) -> Attachment:
+        """One attachment of page `name` as it is now. Raises AttachmentNotFound."""
+        names.validate_attachment(attachment)
+        for found in self.of_page(name):
+            if found.name == attachment:
+                return found
+        raise AttachmentNotFound(f"Page '{name}' has no attachment called '{attachment}'.")
+
+    def read(self, found: Attachment) -> bytes:
+        return self.storage.read_blob(found.blob)
+
+    def read_at(self, name: str, attachment: str, rev: str, path: str = "") -> bytes:
+        """An attachment's bytes as they were at revision `rev`. `path` is where it was
+        stored then, if the page has moved since (history rows name it).
+        Raises RevisionNotFound, AttachmentNotFound."""
+        names.validate_attachment(attachment)
+        commit = self.storage.resolve(rev)
+        earlier = names.split_attachment_path(path) if path else None
+        paths = [earlier.path] if earlier is not None and earlier.name == attachment else []
+        paths += [
+            f"{names.attachments_folder(f)}/{attachment}" for f in names.candidate_files(name)
+        ]
+        for candidate in paths:
+            data = self.storage.read_file(commit, candidate)
+            if data is not None:
+                return data
+        raise AttachmentNotFound(
+            f"'{attachment}' was not attached to '{name}' in revision {rev[:10]}."
+        )
+
+    def history(self, name: str, attachment: str) -> list[Revision]:
+        """Every commit that added, replaced or removed the attachment, newest first
+        (across page moves). Raises AttachmentNotFound when it never existed."""
+        names.validate_attachment(attachment)
+        record = self.wiki.record(name)
+        path = f"{names.attachments_folder(record.file)}/{attachment}"
+        revisions = self.storage.log([path], follow=True, limit=200)
+        if not revisions:
+            raise AttachmentNotFound(f"Page '{name}' never had an attachment '{attachment}'.")
+        return revisions
+
+    def upload(
+        self,
+        name: str,
+        filename: str,
+        data: bytes,
+        author: Author,
+        *,
+        admin: bool = False,
+        summary: str = "",
+    ) -> Upload:
+        """Attach `data` to page `name` as `filename` (normalized), replacing a file of
+        that name. Raises InvalidPagePath, AttachmentTooLarge, UnsupportedFile,
+        PageNotFound, PageProtected, RepositoryBusy.
+        """
+        attachment = names.attachment_name_for(filename)
+        if len(data) > self.max_bytes:
+            raise AttachmentTooLarge(
+                f"'{filename}' is {len(data):,} bytes; attachments are at most "
+                f"{self.max_bytes:,} bytes. Make it smaller (a lower resolution, a compressed "
+                "PDF), or link to where it is published."
+            )
+        file_type = check_upload(attachment, data)
+        with self.storage.write_lock():
+            snapshot = self.wiki.refresh()
+            record = snapshot.catalog.get(name)
+            if record is None:
+                raise PageNotFound(name, f"There is no page at '{name}' to attach a file to.")
+            marked = is_marked(self.wiki.source(record))
+            self.editor.protection.check(record.name, marked, admin, "attach files to")
+            path = f"{names.attachments_folder(record.file)}/{attachment}"
+            existing = snapshot.files.get(path)
+            verb = "Replace" if existing else "Attach"
+            message = summary.strip() or f"{verb} {attachment} on {record.name}"
+            commit = None
+            if existing is None or self.storage.read_blob(existing) != data:
+                commit = self.storage.commit({path: data}, message, author, snapshot.commit)
+        snapshot = self.wiki.refresh()
+        blob = snapshot.files.get(path, existing or "")
+        self._sizes.put(blob, len(data))
+        found = Attachment(record.name, record.file, attachment, blob, len(data), file_type)
+        return Upload(found, commit, replaced=existing is not None)
+
+    def delete(self, name: str, attachment: str, author: Author, *, admin: bool = False) -> str:
+        """Remove an attachment (its history stays); returns the commit.
+        Raises AttachmentNotFound, PageNotFound, PageProtected."""
+        names.validate_attachment(attachment)
+        with self.storage.write_lock():
+            snapshot = self.wiki.refresh()
+            record = snapshot.catalog.get(name)
+            if record is None:
+                raise PageNotFound(name)
+            marked = is_marked(self.wiki.source(record))
+            self.editor.protection.check(record.name, marked, admin, "remove files from")
+            path = f"{names.attachments_folder(record.file)}/{attachment}"
+            if path not in snapshot.files:
+                raise AttachmentNotFound(f"Page '{name}' has no attachment called '{attachment}'.")
+            message = f"Remove {attachment} from {record.name}"
+            commit = self.storage.commit({path: None}, message, author, snapshot.commit)
+        self.wiki.refresh()
+        return commit

@@ -1,0 +1,122 @@
+"""Page attachments: the list with its upload form, serving a file, its history, removal."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, flash, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+
+from masterywiki import names
+from masterywiki.errors import InvalidInput
+from masterywiki.filetypes import type_of_stored
+from masterywiki.views import services
+from masterywiki.views.auth import current_user, require_role
+from masterywiki.views.edit import author_of_request, is_admin
+
+bp = Blueprint("files", __name__)
+FORM_ROOM = 64 * 1024  # the upload form's other fields
+# Served files never run anything in the wiki's origin, whatever they contain.
+FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
+
+
+def init_app(app: Flask) -> None:
+    """Register before the CSRF check reads the form, so an upload may be larger
+    than a page body."""
+    app.before_request(_allow_uploads)
+    app.register_blueprint(bp)
+
+
+def _allow_uploads() -> None:
+    if request.endpoint == "files.upload":
+        request.max_content_length = services().settings.max_attachment_bytes + FORM_ROOM
+
+
+def _files_url(name: str) -> str:
+    return f"/{name}/-/files"
+
+
+@bp.get("/<path:name>/-/files")
+def listing(name: str) -> str:
+    found = services()
+    record = found.wiki.record(name)
+    user = current_user()
+    return render_template(
+        "attachments.html",
+        page=record,
+        attachments=found.attachments.of_page(record.name),
+        can_upload=user is not None and user.can("editor"),
+        max_bytes=found.settings.max_attachment_bytes,
+    )
+
+
+@bp.post("/<path:name>/-/files")
+@require_role("editor")
+def upload(name: str) -> ResponseReturnValue:
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        raise InvalidInput("Choose a file to upload.")
+    result = services().attachments.upload(
+        name,
+        sent.filename,
+        sent.read(),
+        author_of_request(),
+        admin=is_admin(),
+        summary=request.form.get("summary", ""),
+    )
+    attachment = result.attachment
+    if result.commit is None:
+        flash(f"{attachment.name} was already attached with exactly this content.", "info")
+    else:
+        verb = "Replaced" if result.replaced else "Attached"
+        flash(
+            f"{verb} {attachment.name}. To show it on the page, add {attachment.markdown}",
+            "success",
+        )
+    return redirect(_files_url(attachment.page), 303)
+
+
+@bp.get("/<path:name>/-/files/<attachment>")
+def serve(name: str, attachment: str) -> Response:
+    found = services()
+    rev = request.args.get("rev", "")
+    if rev:
+        data = found.attachments.read_at(name, attachment, rev, request.args.get("path", ""))
+        etag = f"{rev}:{attachment}"
+    else:
+        current = found.attachments.get(name, attachment)
+        data, etag = found.attachments.read(current), current.blob
+    file_type = type_of_stored(attachment)
+    mimetype = file_type.mimetype + (
+        "; charset=utf-8" if file_type.mimetype == "text/plain" else ""
+    )
+    disposition = "inline" if file_type.inline else "attachment"
+    response = Response(data, content_type=mimetype)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{attachment}"'
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    # A revision's file never changes; the current one may be replaced at any time.
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if rev else "no-cache"
+    response.set_etag(etag)
+    response.make_conditional(request)
+    return response
+
+
+@bp.get("/<path:name>/-/files/<attachment>/history")
+def history(name: str, attachment: str) -> str:
+    found = services()
+    record = found.wiki.record(name)
+    revisions = found.attachments.history(record.name, attachment)
+    current = {a.name for a in found.attachments.of_page(record.name)}
+    return render_template(
+        "attachment_history.html",
+        page=record,
+        attachment=attachment,
+        revisions=revisions,
+        exists=attachment in current,
+    )
+
+
+@bp.post("/<path:name>/-/files/<attachment>/delete")
+@require_role("editor")
+def delete(name: str, attachment: str) -> ResponseReturnValue:
+    services().attachments.delete(name, attachment, author_of_request(), admin=is_admin())
+    flash(f"Removed {attachment}. Its history is kept.", "success")
+    return redirect(_files_url(names.canonical(name)), 303)

@@ -1,0 +1,184 @@
+"""Attachments through HTTP: uploads with CSRF and roles, serving headers, limits, history."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+
+from masterywiki.app import create_app
+from tests.auth_fixtures import csrf_token, login, make_user
+from tests.conftest import commit_files, git
+from tests.test_filetypes import HTML, PDF, PNG, SVG_WITH_SCRIPT
+
+
+def upload(
+    client: FlaskClient, name: str, data: bytes, page: str = "guide/first", token: str = ""
+) -> object:
+    token = token or csrf_token(client, f"/{page}/-/files")
+    return client.post(
+        f"/{page}/-/files",
+        data={"csrf_token": token, "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def html_of(response: object) -> BeautifulSoup:
+    return BeautifulSoup(response.data, "html.parser")  # type: ignore[attr-defined]
+
+
+def test_editor_uploads_and_everyone_sees_the_file(
+    editor_client: FlaskClient, client: FlaskClient, basic_repo: Path
+) -> None:
+    response = upload(editor_client, "Plan.png", PNG)
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    listing = html_of(editor_client.get("/guide/first/-/files"))
+    assert "Attached plan.png" in listing.select_one(".flash-success").get_text()
+    assert listing.select_one(".attachment-markdown").get_text() == (
+        "![plan.png](first.files/plan.png)"
+    )
+    page = html_of(client.get("/guide/first"))
+    link = page.select_one(".page-attachments a")
+    assert link["href"] == "/guide/first/-/files/plan.png"
+    assert "Files (1)" in page.select_one(".page-actions").get_text()
+    served = client.get("/guide/first/-/files/plan.png")
+    assert served.status_code == 200 and served.data == PNG
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "mimetype", "disposition"),
+    [
+        ("plan.png", PNG, "image/png", "inline"),
+        ("policy.pdf", PDF, "application/pdf", "attachment"),
+        ("drawing.svg", SVG_WITH_SCRIPT, "image/svg+xml", "attachment"),
+        ("notes.txt", b"<b>plain</b> notes\n", "text/plain", "inline"),
+    ],
+)
+def test_serving_headers(
+    editor_client: FlaskClient, name: str, data: bytes, mimetype: str, disposition: str
+) -> None:
+    assert upload(editor_client, name, data).status_code == 303  # type: ignore[attr-defined]
+    served = editor_client.get(f"/guide/first/-/files/{name}")
+    assert served.mimetype == mimetype
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers["Content-Disposition"] == f'{disposition}; filename="{name}"'
+    assert "sandbox" in served.headers["Content-Security-Policy"]
+    assert "script-src" not in served.headers["Content-Security-Policy"]  # default-src 'none'
+    again = editor_client.get(
+        f"/guide/first/-/files/{name}", headers={"If-None-Match": served.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("report.pdf", PNG, "its content is a PNG image"),
+        ("diagram.png", HTML, "its content is not one"),
+        ("page.html", HTML, "not a kind of file this wiki accepts"),
+    ],
+)
+def test_wrong_content_is_refused_with_415(
+    editor_client: FlaskClient, basic_repo: Path, name: str, data: bytes, message: str
+) -> None:
+    before = git(basic_repo, "rev-parse", "HEAD")
+    response = upload(editor_client, name, data)
+    assert response.status_code == 415  # type: ignore[attr-defined]
+    assert message in html_of(response).get_text()
+    assert git(basic_repo, "rev-parse", "HEAD") == before
+
+
+def test_too_large_is_a_clear_413(basic_repo: Path, tmp_path: Path) -> None:
+    app = create_app(
+        {"repo": basic_repo, "instance": tmp_path / "inst", "max_attachment_bytes": 2_000}
+    )
+    try:
+        make_user(app, "edna", "editor")
+        client = app.test_client()
+        login(client, "edna")
+        near = upload(client, "plan.pdf", PDF + bytes(10_000))  # over the limit, under the room
+        assert near.status_code == 413  # type: ignore[attr-defined]
+        assert "at most 2,000 bytes" in html_of(near).get_text()
+        far = upload(client, "plan.pdf", PDF + bytes(200_000))  # refused before it is read
+        assert far.status_code == 413  # type: ignore[attr-defined]
+        assert "2,000 bytes a file" in html_of(far).get_text()
+        # A page body is still held to its own, smaller limit elsewhere.
+        assert upload(client, "plan.pdf", PDF).status_code == 303  # type: ignore[attr-defined]
+    finally:
+        app.extensions["masterywiki"].wiki.storage.close()
+
+
+def test_uploads_need_an_editor_and_a_csrf_token(app: Flask, client: FlaskClient) -> None:
+    token = csrf_token(client)  # the login form's: anonymous, but a valid session token
+    assert upload(client, "plan.png", PNG, token=token).status_code == 401  # type: ignore[attr-defined]
+    make_user(app, "rita", "reader")
+    login(client, "rita")
+    assert upload(client, "plan.png", PNG).status_code == 403  # type: ignore[attr-defined]
+    make_user(app, "edna", "editor")
+    login(client, "edna")
+    assert upload(client, "plan.png", PNG, token="forged").status_code == 400  # type: ignore[attr-defined]
+    listing = html_of(client.get("/guide/first/-/files"))
+    assert listing.select_one(".empty") is not None  # nothing was attached
+
+
+def test_history_and_old_versions(editor_client: FlaskClient, basic_repo: Path) -> None:
+    upload(editor_client, "plan.png", PNG)
+    first = git(basic_repo, "rev-parse", "HEAD")
+    upload(editor_client, "plan.png", PNG + b"second")
+    page = html_of(editor_client.get("/guide/first/-/files/plan.png/history"))
+    versions = [a["href"] for a in page.select("table.history a")]
+    assert len(versions) == 2
+    assert editor_client.get(versions[1]).data == PNG
+    old = editor_client.get(f"/guide/first/-/files/plan.png?rev={first}")
+    assert old.data == PNG and "immutable" in old.headers["Cache-Control"]
+    assert editor_client.get("/guide/first/-/files/plan.png?rev=nonsense").status_code == 404
+
+
+def test_remove_then_history_says_removed(editor_client: FlaskClient) -> None:
+    upload(editor_client, "plan.png", PNG)
+    token = csrf_token(editor_client, "/guide/first/-/files")
+    removed = editor_client.post("/guide/first/-/files/plan.png/delete", data={"csrf_token": token})
+    assert removed.status_code == 303
+    assert editor_client.get("/guide/first/-/files/plan.png").status_code == 404
+    page = html_of(editor_client.get("/guide/first/-/files/plan.png/history"))
+    assert "has been removed" in page.select_one(".warning-box").get_text()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/guide/first/-/files/..%2F..%2Fsecond.md",
+        "/guide/first/-/files/.git",
+        "/guide/first/-/files/Plan.PNG",
+        "/guide/first/-/files/first.md",
+    ],
+)
+def test_attachment_names_never_reach_other_files(client: FlaskClient, url: str) -> None:
+    assert client.get(url).status_code in (400, 404)
+
+
+def test_markdown_images_point_at_the_file(
+    editor_client: FlaskClient, client: FlaskClient, basic_repo: Path
+) -> None:
+    upload(editor_client, "plan.png", PNG)
+    commit_files(basic_repo, {"guide/second.md": "# Second\n\n![plan](first.files/plan.png)\n"})
+    image = html_of(client.get("/guide/second")).select_one(".body img")
+    assert image["src"] == "/guide/first/-/files/plan.png"
+    assert client.get(image["src"]).data == PNG
+
+
+def test_old_page_addresses_redirect_for_files_too(
+    editor_client: FlaskClient, client: FlaskClient
+) -> None:
+    upload(editor_client, "plan.png", PNG)
+    token = csrf_token(editor_client, "/guide/first/-/rename")
+    editor_client.post(
+        "/guide/first/-/rename", data={"new_path": "guide/opening", "csrf_token": token}
+    )
+    moved = client.get("/guide/first/-/files/plan.png")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == "/guide/opening/-/files/plan.png"
