@@ -56,6 +56,20 @@ SCHEMAS: dict[str, Any] = {
                 },
             },
             "links": _STRINGS,
+            "protected": {"type": "boolean", "description": "Only admins may change it"},
+            "attachments": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "url", "type", "size"],
+                    "properties": {
+                        "name": {"type": "string", "description": "e.g. grading-flow.png"},
+                        "url": {"type": "string"},
+                        "type": {"type": "string", "description": "Media type it is served as"},
+                        "size": {"type": "integer", "description": "Bytes"},
+                    },
+                },
+            },
             "breadcrumbs": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
             "related": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
             "last_change": {

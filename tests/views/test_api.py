@@ -97,3 +97,23 @@ def test_embed_card_may_be_framed_and_nothing_else_may(
 def test_api_sees_outside_commits(client: FlaskClient, basic_repo: Path) -> None:
     commit_files(basic_repo, {"guide/first.md": "---\ntitle: Renamed Title\n---\n# X\n"})
     assert client.get("/-/api/v1/pages/guide/first").json["title"] == "Renamed Title"
+
+
+def test_page_json_lists_attachments_and_protection(
+    client: FlaskClient, spec: dict[str, Any], basic_repo: Path
+) -> None:
+    from tests.conftest import git
+    from tests.test_filetypes import PNG
+
+    folder = basic_repo / "guide/first.files"
+    folder.mkdir()
+    (folder / "plan.png").write_bytes(PNG)
+    git(basic_repo, "add", "-A")
+    git(basic_repo, "commit", "-q", "-m", "Attach a plan")
+    data = client.get("/-/api/v1/pages/guide/first").json
+    check(spec, "Page", data)
+    assert data["attachments"] == [
+        {"name": "plan.png", "url": "/guide/first/-/files/plan.png", "type": "image/png",
+         "size": len(PNG)}
+    ]  # fmt: skip
+    assert data["protected"] is False

@@ -52,6 +52,11 @@ def page(name: str) -> Response:
             {"level": h.level, "id": h.id, "text": h.text} for h in content.rendered.headings
         ],
         links=list(content.rendered.links),
+        protected=services().editor.protection.is_protected(record.name, fm.protected),
+        attachments=[
+            {"name": f.name, "url": f.url, "type": f.type.mimetype, "size": f.size}
+            for f in services().attachments.of_page(record.name)
+        ],
         breadcrumbs=[_link(r) for r in catalog.ancestors(record.name)],
         related=[{"path": t.name or "", "title": t.title, "url": t.url} for t in related if t],
         last_change=None
