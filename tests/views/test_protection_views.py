@@ -33,9 +33,10 @@ def test_editors_get_a_clear_403_everywhere(
 ) -> None:
     token = csrf_token(editor_client, "/guide/second/-/edit")
     before = git(basic_repo, "rev-parse", "HEAD")
-    form = editor_client.get("/guide/first/-/edit")
-    assert form.status_code == 403
-    assert "only admins can change it" in form.get_data(as_text=True)
+    for action, verb in (("edit", "change"), ("rename", "move"), ("delete", "delete")):
+        form = editor_client.get(f"/guide/first/-/{action}")
+        assert form.status_code == 403, action
+        assert f"only admins can {verb} it" in form.get_data(as_text=True)
     posts = {
         "/guide/first/-/edit": {"content": "# Mine\n", "base": before},
         "/guide/first/-/rename": {"new_path": "guide/mine"},

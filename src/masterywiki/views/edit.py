@@ -30,6 +30,12 @@ def is_admin() -> bool:
     return user is not None and user.can("admin")
 
 
+def _refuse_early(name: str, source: str, action: str) -> None:
+    """A protected page says so on the form, before the work is done; the write
+    itself checks again (raises PageProtected)."""
+    services().editor.protection.check(name, is_marked(source), is_admin(), action)
+
+
 def _action_url(name: str, action: str) -> str:
     return f"/{name}/-/{action}"
 
@@ -64,8 +70,7 @@ def edit_form(name: str) -> ResponseReturnValue:
     base = snapshot.commit or ""
     record = snapshot.catalog.get(name)
     content = wiki.source(record) if record else _new_page_text(name)
-    # Say so before the work is typed, not after; the save checks again.
-    services().editor.protection.check(name, is_marked(content), is_admin())
+    _refuse_early(name, content, "change")
     return _editor_page(name, content, "", base, creating=record is None)
 
 
@@ -140,6 +145,7 @@ def rename(name: str) -> ResponseReturnValue:
     wiki = services().wiki
     record = wiki.record(name)
     if request.method == "GET":
+        _refuse_early(record.name, wiki.source(record), "move")
         return render_template("rename.html", page=record, backlinks=_backlinks(name))
     new_name = request.form.get("new_path", "")
     summary = request.form.get("summary", "")
@@ -163,6 +169,7 @@ def _backlinks(name: str) -> list[Any]:
 def delete(name: str) -> ResponseReturnValue:
     record = services().wiki.record(name)
     if request.method == "GET":
+        _refuse_early(record.name, services().wiki.source(record), "delete")
         return render_template("delete.html", page=record, backlinks=_backlinks(name))
     summary = request.form.get("summary", "")
     services().editor.delete(record.name, author_of_request(), summary, is_admin())
