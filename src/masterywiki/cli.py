@@ -128,4 +128,11 @@ def run() -> None:  # pragma: no cover - used by `python -m masterywiki`
 
 # Commands kept in their own modules add themselves to `main` when imported; they
 # import the helpers above, so these imports come last.
-from masterywiki import cli_build, cli_check, cli_ops, cli_search, cli_users  # noqa: E402, F401
+from masterywiki import (  # noqa: E402, F401
+    cli_build,
+    cli_check,
+    cli_import,
+    cli_ops,
+    cli_search,
+    cli_users,
+)
