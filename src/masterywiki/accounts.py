@@ -20,6 +20,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from masterywiki import sqlitedb
 from masterywiki.errors import (
     Forbidden,
     InvalidInput,
@@ -35,7 +36,7 @@ USERNAME = re.compile(r"[a-z0-9._-]{1,40}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 MAX_NAME = 100
-BUSY_SECONDS = 10.0
+BUSY_SECONDS = sqlitedb.BUSY_SECONDS
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -169,42 +170,11 @@ class Accounts:
         """A connection; with `write`, one IMMEDIATE transaction committed on success."""
         if not self._schema_ready:
             self._create_schema()
-        connection = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
-        try:
-            connection.row_factory = sqlite3.Row
-            connection.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
-            if write:
-                # IMMEDIATE takes the write lock up front, so two processes never
-                # both read "no such user" and then both insert.
-                connection.execute("BEGIN IMMEDIATE")
+        with sqlitedb.connect(self.path, write) as connection:
             yield connection
-            if write:
-                connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
-        finally:
-            connection.close()
 
     def _create_schema(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + BUSY_SECONDS
-        while True:
-            connection = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
-            try:
-                connection.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
-                connection.execute("PRAGMA journal_mode = WAL")
-                connection.executescript(SCHEMA)
-                break
-            except sqlite3.OperationalError as error:
-                # Switching to WAL needs a moment alone with the file; workers
-                # starting together can collide here, so try again briefly.
-                if "locked" not in str(error) or time.monotonic() > deadline:
-                    raise
-            finally:
-                connection.close()
-            time.sleep(0.05)
+        sqlitedb.create_schema(self.path, SCHEMA)
         self._schema_ready = True
 
     def _hash(self, password: str) -> str:

@@ -87,6 +87,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     )
     from masterywiki.views import comments as comment_views
     from masterywiki.views import ops as ops_views
+    from masterywiki.views import watch as watch_views
 
     markers.init_app(app)  # Flask runs after_request hooks last-registered first: this runs last
     ops_views.init_app(app)  # its request timer starts before the other hooks run
@@ -95,6 +96,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     search.init_app(app)
     ops_views.connect_search(app)
     comment_views.init_app(app)
+    watch_views.init_app(app)  # needs the accounts (auth) and registers before pages
     for blueprint in (site.bp, glossary.bp, browse.bp, api.bp, edit.bp, history.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)  # last: its /<path:name> catches what is left

@@ -6,6 +6,7 @@ page's history costs the same however large the wiki is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from masterywiki import names
@@ -152,6 +153,23 @@ class History:
             paths, skip=(max(page, 1) - 1) * per_page, limit=per_page + 1, author=author
         )
         return found[:per_page], len(found) > per_page
+
+    def changes_in(
+        self, paths: Sequence[str] | None, page: int = 1, per_page: int = PER_PAGE
+    ) -> tuple[list[Revision], bool]:
+        """Recent commits touching any of `paths` (git pathspecs; None: the whole wiki),
+        each listing only its files among them (the watchlist)."""
+        if paths is not None and not paths:
+            return [], False
+        found = self.storage.log(
+            paths or [], skip=(max(page, 1) - 1) * per_page, limit=per_page + 1
+        )
+        return found[:per_page], len(found) > per_page
+
+    def changes_since(self, old: str, new: str, limit: int = 1000) -> list[Revision]:
+        """The commits `new` has that `old` has not, newest first (at most `limit`).
+        Raises RevisionNotFound when `old` is not in the repository any more."""
+        return self.storage.log(rev=f"{self.storage.resolve(old)}..{new}", limit=limit)
 
 
 def _row(revision: Revision, fallback: str) -> HistoryRow:

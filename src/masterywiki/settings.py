@@ -52,6 +52,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("webhook_secret", "", "Shared secret for POST /-/hooks/git (HMAC or token)."),
     Setting("trusted_proxies", "", "Reverse proxies whose X-Forwarded-* headers to trust."),
     Setting("log_format", "text", "Log lines as `text` or `json` (one object a line)."),
+    # Watchlist email notices (see notify.py); no smtp_host, no email.
+    Setting("base_url", "", "The wiki's public address, for links in emails."),
+    Setting("smtp_host", "", "Mail server for watchlist email notices; empty turns email off."),
+    Setting("smtp_port", 587, "The mail server's port (465 means implicit TLS)."),
+    Setting("smtp_starttls", True, "Whether to switch the connection to TLS with STARTTLS."),
+    Setting("smtp_username", "", "Login name at the mail server (empty: no login)."),
+    Setting("smtp_password", "", "Password at the mail server."),
+    Setting("smtp_from", "", "The From address of notices (default: the site at base_url's host)."),
+    Setting("notify_batch_seconds", 120, "Quiet seconds that end a burst of edits (one email)."),
 )
 
 
@@ -75,6 +84,14 @@ class Settings:
     webhook_secret: str
     trusted_proxies: str
     log_format: str
+    base_url: str
+    smtp_host: str
+    smtp_port: int
+    smtp_starttls: bool
+    smtp_username: str
+    smtp_password: str
+    smtp_from: str
+    notify_batch_seconds: int
 
     @property
     def cache_dir(self) -> Path:

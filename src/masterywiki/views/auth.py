@@ -56,6 +56,7 @@ OPEN_PATHS = frozenset(
     {"/-/login", "/-/logout", "/-/setup", "/-/healthz", "/-/hooks/git", "/-/metrics"}
 )
 CSRF_EXEMPT_KEY = "masterywiki.csrf_exempt"
+PRIVATE_OPEN_KEY = "masterywiki.private_open"
 
 bp = Blueprint("auth", __name__)
 
@@ -198,6 +199,12 @@ def exempt_from_csrf(app: Flask, endpoint: str) -> None:
     app.extensions.setdefault(CSRF_EXEMPT_KEY, set()).add(endpoint)
 
 
+def open_when_private(app: Flask, endpoint: str) -> None:
+    """Let `endpoint` answer without a login in a private wiki: only for a view that
+    checks its own credential (a feed whose secret address stands for its reader)."""
+    app.extensions.setdefault(PRIVATE_OPEN_KEY, set()).add(endpoint)
+
+
 def _check_csrf() -> None:
     if request.method not in UNSAFE_METHODS:
         return
@@ -218,6 +225,8 @@ def _private_mode() -> ResponseReturnValue | None:
     if not services().settings.private or current_user() is not None:
         return None
     if request.path in OPEN_PATHS or request.path.startswith("/-/static/"):
+        return None
+    if request.endpoint in current_app.extensions.get(PRIVATE_OPEN_KEY, ()):
         return None
     return _send_to_login("This wiki is private: log in first.")
 
