@@ -150,3 +150,16 @@ def test_force_push_to_unrelated_history(basic_repo: Path) -> None:
     snapshot = wiki.refresh()
     assert list(snapshot.catalog.pages) == ["index"]
     assert snapshot.changes["index.md"].summary == "Start over"
+
+
+def test_a_vanished_previous_commit_means_reading_afresh(basic_repo: Path) -> None:
+    """History rewritten and garbage-collected under a running server (or a restored
+    repository under an old cache): the next refresh reads everything again."""
+    wiki = Wiki(GitStorage(basic_repo))
+    commit_files(basic_repo, {"guide/first.md": "# Doomed\n"}, "to be rewritten")
+    assert wiki.refresh().catalog.get("guide/first").title == "Doomed"
+    git(basic_repo, "reset", "-q", "--hard", "HEAD~1")
+    commit_files(basic_repo, {"guide/first.md": "# Rewritten\n"}, "the new history")
+    git(basic_repo, "reflog", "expire", "--expire=now", "--all")
+    git(basic_repo, "gc", "-q", "--prune=now")
+    assert wiki.refresh().catalog.get("guide/first").title == "Rewritten"

@@ -23,7 +23,7 @@ from pathlib import Path
 from masterywiki import names
 from masterywiki.catalog import Catalog, PageRecord
 from masterywiki.docinfo import DocInfo, scan
-from masterywiki.errors import InvalidPagePath, PageNotFound, WikiError
+from masterywiki.errors import InvalidPagePath, PageNotFound, RevisionNotFound, WikiError
 from masterywiki.lru import LRU
 from masterywiki.markup import Rendered, render
 from masterywiki.model import Document, decode, parse_document
@@ -114,10 +114,12 @@ class Wiki:
         if head is None:
             return Snapshot(None, {}, Catalog({}))
         if previous.commit is not None and previous.files and len(previous.catalog):
-            snapshot = self._build_from(previous, head)
-        else:
-            snapshot = self._build_all(previous, head)
-        return snapshot
+            try:
+                return self._build_from(previous, head)
+            except RevisionNotFound:  # history rewritten and collected, or a restored repo
+                log.warning("commit %s is gone; reading the wiki afresh", previous.commit)
+                previous = Snapshot(None, {}, Catalog({}))
+        return self._build_all(previous, head)
 
     def _read_infos(self, blobs: set[str]) -> set[str]:
         """Scan the blobs not scanned yet; returns those that were read."""
