@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from masterywiki.errors import NotARepository, RevisionNotFound
-from masterywiki.storage import GitStorage, init_repository
+from masterywiki.storage import Author, GitStorage, init_repository
 from tests.conftest import commit_files, git
 
 
@@ -89,3 +89,14 @@ def test_init_repository_makes_one_commit(tmp_path: Path) -> None:
     assert git(storage.path, "status", "--porcelain") == ""
     with pytest.raises(NotARepository, match="not empty"):
         init_repository(tmp_path / "wiki", {"x.md": b""}, "again")
+
+
+def test_the_first_commit_of_an_empty_repository_reaches_the_work_tree(tmp_path: Path) -> None:
+    repo = tmp_path / "new"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    storage = GitStorage(repo)
+    storage.commit({"index.md": b"# Home\n"}, "First page", Author("Ada", "ada@example.org"), None)
+    storage.wait_for_work_tree()
+    assert (repo / "index.md").read_text() == "# Home\n"
+    assert git(repo, "status", "--porcelain") == ""

@@ -504,7 +504,7 @@ class GitStorage:
         save does not wait for this. `read-tree -m -u HEAD` is idempotent and
         keeps a person's local edits; syncs are serialized by their own lock.
         """
-        if self._repo.bare or old is None:
+        if self._repo.bare:
             return
         thread = threading.Thread(target=self._sync_now, name="masterywiki-sync", daemon=True)
         with self._lock:
