@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from masterywiki import names
 from masterywiki.catalog import PageRecord
 from masterywiki.edits import Editor
-from masterywiki.errors import PageNotFound, WikiError
+from masterywiki.errors import WikiError
 from masterywiki.filetypes import FileType, check_upload, type_of_stored
 from masterywiki.lru import LRU
-from masterywiki.protection import is_marked
 from masterywiki.storage import Author, Revision
 from masterywiki.wiki import Snapshot
 
@@ -166,13 +165,7 @@ class Attachments:
                 "PDF), or link to where it is published."
             )
         file_type = check_upload(attachment, data)
-        with self.storage.write_lock():
-            snapshot = self.wiki.refresh()
-            record = snapshot.catalog.get(name)
-            if record is None:
-                raise PageNotFound(name, f"There is no page at '{name}' to attach a file to.")
-            marked = is_marked(self.wiki.source(record))
-            self.editor.protection.check(record.name, marked, admin, "attach files to")
+        with self.editor.changing(name, admin, "attach files to") as (snapshot, record, _):
             path = f"{names.attachments_folder(record.file)}/{attachment}"
             existing = snapshot.files.get(path)
             verb = "Replace" if existing else "Attach"
@@ -190,13 +183,7 @@ class Attachments:
         """Remove an attachment (its history stays); returns the commit.
         Raises AttachmentNotFound, PageNotFound, PageProtected."""
         names.validate_attachment(attachment)
-        with self.storage.write_lock():
-            snapshot = self.wiki.refresh()
-            record = snapshot.catalog.get(name)
-            if record is None:
-                raise PageNotFound(name)
-            marked = is_marked(self.wiki.source(record))
-            self.editor.protection.check(record.name, marked, admin, "remove files from")
+        with self.editor.changing(name, admin, "remove files from") as (snapshot, record, _):
             path = f"{names.attachments_folder(record.file)}/{attachment}"
             if path not in snapshot.files:
                 raise AttachmentNotFound(f"Page '{name}' has no attachment called '{attachment}'.")

@@ -6,16 +6,18 @@ so saves from several processes are serialized and none is lost.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from masterywiki import names
+from masterywiki.catalog import PageRecord
 from masterywiki.errors import PageNotFound, RevisionNotFound, WikiError
 from masterywiki.model import decode
 from masterywiki.protection import Protection, is_marked
 from masterywiki.relink import add_redirect, rewrite_references
 from masterywiki.storage import Author, is_sha
-from masterywiki.wiki import Wiki, index_attachments
+from masterywiki.wiki import Snapshot, Wiki, index_attachments
 
 COMMENTS_SUFFIX = ".comments.jsonl"
 
@@ -139,6 +141,21 @@ class Editor:
         self.wiki.refresh()
         return SaveResult(name, commit, created=current is None, merged=merged)
 
+    @contextmanager
+    def changing(
+        self, name: str, admin: bool, action: str
+    ) -> Iterator[tuple[Snapshot, PageRecord, str]]:
+        """Under the write lock: the current snapshot, page `name` and its source, once
+        the writer may `action` it. Raises PageNotFound, PageProtected, RepositoryBusy."""
+        with self.storage.write_lock():
+            snapshot = self.wiki.refresh()
+            record = snapshot.catalog.get(name)
+            if record is None:
+                raise PageNotFound(name)
+            source = self.wiki.source(record)
+            self.protection.check(record.name, is_marked(source), admin, action)
+            yield snapshot, record, source
+
     def _merge(
         self, name: str, mine: str, theirs: str, base: str | None, head: str | None
     ) -> tuple[str, bool]:
@@ -168,14 +185,8 @@ class Editor:
         Raises PageNotFound, PageExists, PageProtected, InvalidPagePath.
         """
         new_name = names.normalize_user_input(new_name)
-        with self.storage.write_lock():
-            snapshot = self.wiki.refresh()
+        with self.changing(name, admin, "move") as (snapshot, record, source):
             catalog = snapshot.catalog
-            record = catalog.get(name)
-            if record is None:
-                raise PageNotFound(name)
-            source = self.wiki.source(record)
-            self.protection.check(name, is_marked(source), admin, "move")
             self.protection.check(new_name, False, admin, "move pages into")
             if new_name == name:
                 return SaveResult(name, None)
@@ -229,13 +240,7 @@ class Editor:
         self, name: str, author: Author, summary: str = "", admin: bool = False
     ) -> SaveResult:
         """Remove a page (its history stays). Raises PageNotFound, PageProtected."""
-        with self.storage.write_lock():
-            snapshot = self.wiki.refresh()
-            record = snapshot.catalog.get(name)
-            if record is None:
-                raise PageNotFound(name)
-            marked = is_marked(self.wiki.source(record))
-            self.protection.check(name, marked, admin, "delete")
+        with self.changing(name, admin, "delete") as (snapshot, record, _source):
             changes: dict[str, bytes | None] = {record.file: None}
             if comments_file(record.file) in snapshot.files:
                 changes[comments_file(record.file)] = None
