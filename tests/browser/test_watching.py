@@ -3,6 +3,8 @@ checked by axe-core in light and dark mode."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,7 +45,9 @@ def test_watch_a_page_by_keyboard_and_find_it_on_the_watchlist(browser: Any, liv
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_the_watchlist_page_passes_axe(browser: Any, live_url: str, scheme: str) -> None:
+def test_the_watchlist_page_passes_axe(
+    browser: Any, live_url: str, scheme: str, save_screenshot: Callable[[Any, str], Path]
+) -> None:
     context = browser.new_context(bypass_csp=True, color_scheme=scheme)
     page = log_in(context, live_url, {"light": "cole", "dark": "ben"}[scheme])
     page.goto(live_url + PAGE)
@@ -55,4 +59,7 @@ def test_the_watchlist_page_passes_axe(browser: Any, live_url: str, scheme: str)
     assert page.locator("input#feed-url").input_value().endswith(".atom")
     violations = axe_violations(page, rules=["color-contrast"] if scheme == "dark" else None)
     assert not violations, f"watchlist ({scheme}):\n{describe(violations)}"
+    save_screenshot(page, f"watchlist-{scheme}-1280")
+    page.set_viewport_size({"width": 375, "height": 800})
+    save_screenshot(page, f"watchlist-{scheme}-375")
     context.close()
