@@ -15,19 +15,11 @@ from click.testing import CliRunner
 from masterywiki import settings as settings_module
 from masterywiki import static_search
 from masterywiki.app import create_app
-from masterywiki.build import (
-    INDEX_FILE,
-    MANIFEST_FILE,
-    NAV_AROUND,
-    NAV_FULL,
-    BuildResult,
-    build_site,
-    page_file,
-    static_sidebar,
-)
+from masterywiki.build import INDEX_FILE, MANIFEST_FILE, BuildResult, build_site
 from masterywiki.catalog import Catalog
 from masterywiki.cli import main
 from masterywiki.instance import create_wiki
+from masterywiki.sitemap import NAV_AROUND, NAV_FULL, page_file, static_sidebar
 from tests.conftest import commit_files
 
 LINK = re.compile(r'\s(?:href|src|action)="([^"]*)"')

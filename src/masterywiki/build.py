@@ -10,7 +10,8 @@ prefix and from `file://`. A page is `OUT/<path>/index.html`, like its URL.
 
 The sidebar is not the whole tree in every page (Sphinx's and MkDocs' cost): as on
 the server only the current page's ancestors are opened, and a long toctree level
-shows the entries around the current page with a "more" link to its parent.
+shows the entries around the current page with a "more" link to its parent
+(`sitemap.static_sidebar`, beside the URL-to-file map).
 
 Incremental: `OUT/.masterywiki-build.json` keeps each page's inputs key (its blob,
 the catalog version, the navigation, the code and templates); an unchanged page is
@@ -25,45 +26,45 @@ import json
 import logging
 import os
 import posixpath
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from html import escape, unescape
+from html import unescape
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode
+from urllib.parse import quote
 
 from flask import Flask
 
 from masterywiki import names, static_search
 from masterywiki.app import STATIC_DIR, create_app
-from masterywiki.catalog import Catalog, NavNode
+from masterywiki.catalog import Catalog
 from masterywiki.errors import WikiError
 from masterywiki.forked import ForkedWorkFailed, run_forked
 from masterywiki.pagecontext import page_context
 from masterywiki.resources import templates_dir
 from masterywiki.settings import Settings
+from masterywiki.sitemap import (
+    LOCAL_LINK,
+    SEARCH_PAGE,
+    SiteMap,
+    canonical_url,
+    page_file,
+    static_sidebar,
+)
 from masterywiki.wiki import Snapshot, Wiki
 
 log = logging.getLogger(__name__)
 
 BUILD_FORMAT = 1
 MANIFEST_FILE = ".masterywiki-build.json"
-SEARCH_PAGE = "/-/search"
 INDEX_FILE = "-/search/searchindex.js"
 SITE_VIEWS = ("/-/glossary", "/-/genindex", "/-/resources", "/-/tags")
 VARIANT_LIMIT = 200  # filtered or paged variants of a site view (`/-/resources?page=2`)
-NAV_FULL = 30  # a toctree level this long or shorter is shown whole in the sidebar
-NAV_AROUND = 6  # otherwise: this many entries each side of the current one
 BATCH = 25  # pages a worker reports at once
 
 Progress = Callable[[int], None]
 Log = Callable[[str], None]
-
-_LINK = re.compile(r'\s(href|src|action)="(/(?!/)[^"]*)"')
-_FORM = re.compile(r'<form\b(?![^>]*class="search-box")[^>]*>.*?</form>\s*', re.S)
-_MARKER = re.compile(r"<!-- masterywiki:[^>]*-->")
 
 
 class BuildFailed(WikiError):
@@ -79,101 +80,6 @@ class BuildResult:
     removed: int  # files of an earlier build no longer produced
     seconds: float
     phases: dict[str, float] = field(default_factory=dict)  # seconds per step
-
-
-# -- URLs and files -------------------------------------------------------------------------
-
-
-def page_file(name: str) -> str:
-    return "index.html" if name == names.ROOT else f"{name}/index.html"
-
-
-def _canonical(path: str, query: str) -> str:
-    pairs = sorted((k, v) for k, v in parse_qsl(query) if v)
-    return path + ("?" + urlencode(pairs) if pairs else "")
-
-
-@dataclass
-class SiteMap:
-    """Server URL (path, or path?query for a site view variant) -> file under OUT."""
-
-    files: dict[str, str] = field(default_factory=dict)
-
-    def add(self, url: str, file: str) -> None:
-        self.files[url] = file
-
-    def variant_file(self, url: str) -> str:
-        path = url.split("?", 1)[0]
-        digest = hashlib.sha1(url.encode()).hexdigest()[:12]
-        return f"{path.lstrip('/')}/q-{digest}.html"
-
-    def target(self, url: str) -> str | None:
-        """The file `url` (path, query and fragment as in an href) answers, or None."""
-        path, _, fragment = unescape(url).partition("#")
-        path, _, query = path.partition("?")
-        path = unquote(path) if "%" in path else path
-        if not query or path == SEARCH_PAGE:  # the static search page reads ?q= itself
-            found = self.files.get(path)
-        else:
-            found = self.files.get(_canonical(path, query)) or self.files.get(path)
-        if found is None:
-            return None
-        suffix = ("?" + query if path == SEARCH_PAGE and query else "") + (
-            "#" + fragment if fragment else ""
-        )
-        return escape(quote(found, safe="/") + suffix)
-
-    def rewrite(self, html: str, from_file: str) -> str:
-        """Absolute links made relative to `from_file`; links to what the static site
-        cannot answer (edit, history, login...) lose their href and become plain text."""
-        prefix = "../" * from_file.count("/")
-
-        def replace(match: re.Match[str]) -> str:
-            found = self.target(match.group(2))
-            if found is None:
-                return ""
-            return f' {match.group(1)}="{prefix}{found}"'
-
-        html = _MARKER.sub("", _FORM.sub("", html))
-        return _LINK.sub(replace, html)
-
-
-# -- the sidebar ------------------------------------------------------------------------------
-
-
-def static_sidebar(catalog: Catalog, current: str) -> tuple[NavNode, ...]:
-    """Like `Catalog.sidebar`, but a long level shows only the entries around the path."""
-    path = {r.name for r in catalog.ancestors(current)} | {current}
-
-    def level(parent: str) -> tuple[NavNode, ...]:
-        kids = catalog.children(parent)
-        if len(kids) <= NAV_FULL:
-            return tuple(node(k) for k in kids)
-        at = next((i for i, k in enumerate(kids) if k in path), 0)
-        start, end = max(0, at - NAV_AROUND), min(len(kids), at + NAV_AROUND + 1)
-        url = names.url_for_name(parent)
-        shown = [node(k) for k in kids[start:end]]
-        if start:
-            shown.insert(0, NavNode(parent, f"… {start} earlier pages", url))
-        if end < len(kids):
-            shown.append(NavNode(parent, f"… {len(kids) - end} more pages", url))
-        return tuple(shown)
-
-    def node(name: str) -> NavNode:
-        record = catalog.pages[name]
-        has_children = bool(catalog.children(name))
-        opened = name in path and has_children
-        return NavNode(
-            name=name,
-            title=record.title,
-            url=record.url,
-            current=name == current,
-            open=opened,
-            children=level(name) if opened else (),
-            has_children=has_children,
-        )
-
-    return level(names.ROOT) if names.ROOT in catalog else ()
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -517,11 +423,11 @@ def _fetch_variants(build: _Build, fetched: dict[str, str]) -> None:
     count = 0
     while pending and count < VARIANT_LIMIT:
         _, html = pending.pop(0)
-        for match in _LINK.finditer(html):
+        for match in LOCAL_LINK.finditer(html):
             path, _, query = unescape(match.group(2)).partition("#")[0].partition("?")
             if not query or path not in fetched or path == SEARCH_PAGE:
                 continue
-            url = _canonical(path, query)
+            url = canonical_url(path, query)
             if url in build.site.files or url == path or count >= VARIANT_LIMIT:
                 continue
             found = build.dispatch(url)
