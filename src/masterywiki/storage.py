@@ -375,6 +375,8 @@ class GitStorage:
         """
         branch = self._branch_ref()
         locks = [self.git_dir / "index.lock", self.git_dir / f"{branch}.lock"]
+        if locks[0].exists():  # most often our own work-tree sync: wait for it exactly
+            self._wait_for_sync()
         deadline = time.monotonic() + GIT_LOCK_GRACE
         while any(lock.exists() for lock in locks) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -512,15 +514,26 @@ class GitStorage:
         thread.start()
 
     def _sync_now(self) -> None:
-        fd = os.open(self.git_dir / "masterywiki-sync.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with self._sync_lock():
             subprocess.run(
                 ["git", "-C", str(self.path), "read-tree", "-m", "-u", "HEAD"],
                 capture_output=True, check=False,
             )  # fmt: skip
+
+    @contextmanager
+    def _sync_lock(self) -> Iterator[None]:
+        """Held while `read-tree` updates the work tree (and its index.lock)."""
+        fd = os.open(self.git_dir / "masterywiki-sync.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
         finally:
             os.close(fd)
+
+    def _wait_for_sync(self) -> None:
+        """Return once no process is syncing the work tree."""
+        with self._sync_lock():
+            pass
 
     def wait_for_work_tree(self, timeout: float = 30.0) -> None:
         """Block until background work-tree syncs started by this process are done."""

@@ -182,3 +182,18 @@ def test_old_page_addresses_redirect_for_files_too(
     moved = client.get("/guide/first/-/files/plan.png")
     assert moved.status_code == 301
     assert moved.headers["Location"] == "/guide/opening/-/files/plan.png"
+
+
+def test_a_304_answers_without_reading_the_file(
+    app: Flask, editor_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upload(editor_client, "policy.pdf", PDF)
+    etag = editor_client.get("/guide/first/-/files/policy.pdf").headers["ETag"]
+
+    def no_reading(*_args: object) -> bytes:
+        raise AssertionError("a 304 must not read the file")
+
+    monkeypatch.setattr(app.extensions["masterywiki"].attachments, "read", no_reading)
+    again = editor_client.get("/guide/first/-/files/policy.pdf", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["ETag"] == etag
+    assert again.headers["Cache-Control"] == "no-cache"

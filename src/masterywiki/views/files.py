@@ -78,24 +78,33 @@ def upload(name: str) -> ResponseReturnValue:
 def serve(name: str, attachment: str) -> Response:
     found = services()
     rev = request.args.get("rev", "")
-    if rev:
-        data = found.attachments.read_at(name, attachment, rev, request.args.get("path", ""))
-        etag = f"{rev}:{attachment}"
+    current = None if rev else found.attachments.get(name, attachment)
+    etag = current.blob if current else f"{rev}:{attachment}"
+    if request.if_none_match.contains(etag):  # the reader's copy is current: skip the read
+        return _file_response(b"", attachment, etag, immutable=bool(rev), status=304)
+    if current is not None:
+        data = found.attachments.read(current)
     else:
-        current = found.attachments.get(name, attachment)
-        data, etag = found.attachments.read(current), current.blob
+        data = found.attachments.read_at(name, attachment, rev, request.args.get("path", ""))
+    return _file_response(data, attachment, etag, immutable=bool(rev))
+
+
+def _file_response(
+    data: bytes, attachment: str, etag: str, immutable: bool, status: int = 200
+) -> Response:
     file_type = type_of_stored(attachment)
-    mimetype = file_type.mimetype + (
-        "; charset=utf-8" if file_type.mimetype == "text/plain" else ""
-    )
+    charset = "; charset=utf-8" if file_type.mimetype == "text/plain" else ""
+    response = Response(data, status=status, content_type=file_type.mimetype + charset)
     disposition = "inline" if file_type.inline else "attachment"
-    response = Response(data, content_type=mimetype)
     response.headers["Content-Disposition"] = f'{disposition}; filename="{attachment}"'
     response.headers["Content-Security-Policy"] = FILE_CSP
     # A revision's file never changes; the current one may be replaced at any time.
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if rev else "no-cache"
+    response.headers["Cache-Control"] = (
+        "public, max-age=31536000, immutable" if immutable else "no-cache"
+    )
     response.set_etag(etag)
-    response.make_conditional(request)
+    if status == 200:
+        response.make_conditional(request)  # Range requests, If-Modified-Since
     return response
 
 
