@@ -36,6 +36,8 @@ PAGE_TYPES: dict[str, tuple[str, str | None]] = {
     "diff": ("DIFF", "ada"),
     "editor": ("/glossary/rubric/-/edit", "ada"),
     "recent changes": ("/-/changes", None),
+    "files, with the upload form": ("/glossary/rubric/-/files", "ada"),
+    "watchlist": ("/-/watchlist", "ada"),
 }
 SCHEMES = ("light", "dark")
 
