@@ -24,6 +24,8 @@ PAGES: dict[str, tuple[str, bool]] = {
     "editor": ("/framework/grading-policy/-/edit", True),
     "history": ("/framework/grading-policy/-/history", False),
     "diff": ("DIFF", False),
+    "files": ("/framework/grading-policy/-/files", True),
+    "watchlist": ("/-/watchlist", True),
 }
 
 
