@@ -8,17 +8,19 @@ No Flask here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from masterywiki import names
 from masterywiki.catalog import PageRecord
 from masterywiki.edits import Editor
-from masterywiki.errors import WikiError
+from masterywiki.errors import InvalidInput, WikiError
 from masterywiki.filetypes import FileType, check_upload, type_of_stored
 from masterywiki.lru import LRU
 from masterywiki.storage import Author, Revision
 from masterywiki.wiki import Snapshot
+
+MAX_FILES_AT_ONCE = 20
 
 
 class AttachmentTooLarge(WikiError):
@@ -58,9 +60,14 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Upload:
-    attachment: Attachment
-    commit: str | None  # None when the same file was already there
-    replaced: bool
+    attachments: tuple[Attachment, ...]  # in the order they were sent
+    commit: str | None  # None when every file was already there, byte for byte
+    replaced: tuple[str, ...] = ()  # names whose earlier file this upload replaced
+    unchanged: tuple[str, ...] = ()  # names already attached with exactly these bytes
+
+    @property
+    def attachment(self) -> Attachment:
+        return self.attachments[0]
 
 
 class Attachments:
@@ -153,31 +160,79 @@ class Attachments:
         admin: bool = False,
         summary: str = "",
     ) -> Upload:
-        """Attach `data` to page `name` as `filename` (normalized), replacing a file of
-        that name. Raises InvalidPagePath, AttachmentTooLarge, UnsupportedFile,
-        PageNotFound, PageProtected, RepositoryBusy.
+        """Attach one file; see `upload_files`."""
+        return self.upload_files(name, [(filename, data)], author, admin=admin, summary=summary)
+
+    def upload_files(
+        self,
+        name: str,
+        files: Sequence[tuple[str, bytes]],
+        author: Author,
+        *,
+        admin: bool = False,
+        summary: str = "",
+    ) -> Upload:
+        """Attach `files` ([(filename, bytes)], names normalized) to page `name` in one
+        commit, replacing files of the same names. Every file is checked before
+        anything is written. Raises InvalidInput, InvalidPagePath, AttachmentTooLarge,
+        UnsupportedFile, PageNotFound, PageProtected, RepositoryBusy.
         """
-        attachment = names.attachment_name_for(filename)
-        if len(data) > self.max_bytes:
-            raise AttachmentTooLarge(
-                f"'{filename}' is {len(data):,} bytes; attachments are at most "
-                f"{self.max_bytes:,} bytes. Make it smaller (a lower resolution, a compressed "
-                "PDF), or link to where it is published."
-            )
-        file_type = check_upload(attachment, data)
+        checked = self._check_files(files)
         with self.editor.changing(name, admin, "attach files to") as (snapshot, record, _):
-            path = f"{names.attachments_folder(record.file)}/{attachment}"
-            existing = snapshot.files.get(path)
-            verb = "Replace" if existing else "Attach"
-            message = summary.strip() or f"{verb} {attachment} on {record.name}"
+            folder = names.attachments_folder(record.file)
+            before = {a: snapshot.files.get(f"{folder}/{a}") for a, _type, _data in checked}
+            current = self.storage.read_blobs(blob for blob in before.values() if blob)
+            changed = [
+                (attachment, data)
+                for attachment, _type, data in checked
+                if current.get(before[attachment] or "") != data
+            ]
             commit = None
-            if existing is None or self.storage.read_blob(existing) != data:
-                commit = self.storage.commit({path: data}, message, author, snapshot.commit)
+            if changed:
+                message = summary.strip() or self._message(changed, before, record.name)
+                changes: dict[str, bytes | None] = {f"{folder}/{a}": d for a, d in changed}
+                commit = self.storage.commit(changes, message, author, snapshot.commit)
         snapshot = self.wiki.refresh()
-        blob = snapshot.files.get(path, existing or "")
-        self._sizes.put(blob, len(data))
-        found = Attachment(record.name, record.file, attachment, blob, len(data), file_type)
-        return Upload(found, commit, replaced=existing is not None)
+        attached = []
+        for attachment, file_type, data in checked:
+            blob = snapshot.files.get(f"{folder}/{attachment}", "")
+            self._sizes.put(blob, len(data))
+            attached.append(
+                Attachment(record.name, record.file, attachment, blob, len(data), file_type)
+            )
+        changed_names = [attachment for attachment, _data in changed]
+        return Upload(
+            tuple(attached),
+            commit,
+            replaced=tuple(a for a in changed_names if before[a]),
+            unchanged=tuple(a for a, _t, _d in checked if a not in changed_names),
+        )
+
+    def _check_files(self, files: Sequence[tuple[str, bytes]]) -> list[tuple[str, FileType, bytes]]:
+        if not files:
+            raise InvalidInput("Choose a file to upload.")
+        if len(files) > MAX_FILES_AT_ONCE:
+            raise InvalidInput(f"Upload at most {MAX_FILES_AT_ONCE} files at once.")
+        checked: list[tuple[str, FileType, bytes]] = []
+        for filename, data in files:
+            attachment = names.attachment_name_for(filename)
+            if len(data) > self.max_bytes:
+                raise AttachmentTooLarge(
+                    f"'{filename}' is {len(data):,} bytes; attachments are at most "
+                    f"{self.max_bytes:,} bytes. Make it smaller (a lower resolution, a "
+                    "compressed PDF), or link to where it is published."
+                )
+            if any(attachment == seen for seen, _t, _d in checked):
+                raise InvalidInput(f"Two of the files would both be called '{attachment}'.")
+            checked.append((attachment, check_upload(attachment, data), data))
+        return checked
+
+    @staticmethod
+    def _message(changed: list[tuple[str, bytes]], before: dict[str, str | None], page: str) -> str:
+        if len(changed) == 1:
+            attachment = changed[0][0]
+            return f"{'Replace' if before[attachment] else 'Attach'} {attachment} on {page}"
+        return f"Attach {len(changed)} files on {page}: " + ", ".join(a for a, _d in changed)
 
     def delete(self, name: str, attachment: str, author: Author, *, admin: bool = False) -> str:
         """Remove an attachment (its history stays); returns the commit.

@@ -46,7 +46,7 @@ def test_upload_a_diagram_and_show_it_on_the_page(
     page.goto(f"{live_url}/framework/grading-policy")
     follow(page, page.locator(".page-actions").get_by_role("link", name="Files"))
     assert page.locator(".empty").is_visible(), "an empty state before the first upload"
-    page.get_by_label("File", exact=True).set_input_files(str(diagram))
+    page.get_by_label("Files", exact=True).set_input_files(str(diagram))
     follow(page, page.get_by_role("button", name="Upload"))
     flash = page.locator(".flash-success").inner_text()
     assert "![grading-flow.png](grading-policy.files/grading-flow.png)" in flash
@@ -74,7 +74,7 @@ def test_a_file_of_the_wrong_kind_is_refused_with_a_reason(
     disguised = tmp_path / "diagram.png"
     disguised.write_text("<html><script>alert(1)</script></html>")
     page.goto(f"{live_url}/framework/grading-policy/-/files")
-    page.get_by_label("File", exact=True).set_input_files(str(disguised))
+    page.get_by_label("Files", exact=True).set_input_files(str(disguised))
     response = follow(page, page.get_by_role("button", name="Upload"))
     assert response.status == 415
     assert "its content is not one" in page.locator("main").inner_text()

@@ -197,3 +197,58 @@ def test_a_304_answers_without_reading_the_file(
     again = editor_client.get("/guide/first/-/files/policy.pdf", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.headers["ETag"] == etag
     assert again.headers["Cache-Control"] == "no-cache"
+
+
+def test_several_files_in_one_upload_are_one_commit(
+    editor_client: FlaskClient, basic_repo: Path
+) -> None:
+    before = int(git(basic_repo, "rev-list", "--count", "HEAD"))
+    token = csrf_token(editor_client, "/guide/first/-/files")
+    files = [(io.BytesIO(PNG), "Plan.png"), (io.BytesIO(PDF), "Policy.pdf")]
+    response = editor_client.post(
+        "/guide/first/-/files",
+        data={"csrf_token": token, "file": files},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    assert int(git(basic_repo, "rev-list", "--count", "HEAD")) == before + 1
+    assert git(basic_repo, "log", "-1", "--format=%s") == (
+        "Attach 2 files on guide/first: plan.png, policy.pdf"
+    )
+    listing = html_of(editor_client.get("/guide/first/-/files"))
+    assert "Attached 2 files: plan.png, policy.pdf" in listing.select_one(".flash").get_text()
+
+
+@pytest.mark.parametrize(
+    ("files", "status"),
+    [
+        ([(PNG, "plan.png"), (HTML, "notes.png")], 415),  # one bad file stops them all
+        ([(PNG, "Plan.png"), (PNG + b"x", "plan.PNG")], 400),  # the same name twice
+        ([], 400),
+    ],
+)
+def test_a_bad_batch_writes_nothing(
+    editor_client: FlaskClient, basic_repo: Path, files: list[tuple[bytes, str]], status: int
+) -> None:
+    before = git(basic_repo, "rev-parse", "HEAD")
+    token = csrf_token(editor_client, "/guide/first/-/files")
+    response = editor_client.post(
+        "/guide/first/-/files",
+        data={"csrf_token": token, "file": [(io.BytesIO(d), n) for d, n in files]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == status
+    assert git(basic_repo, "rev-parse", "HEAD") == before
+
+
+def test_a_protected_page_offers_uploads_to_admins_only(
+    app: Flask, editor_client: FlaskClient, basic_repo: Path
+) -> None:
+    commit_files(basic_repo, {"guide/first.md": "---\nprotected: true\n---\n# First\n"})
+    listing = html_of(editor_client.get("/guide/first/-/files"))
+    assert listing.select_one(".upload-form") is None
+    assert "only admins can attach files" in listing.select_one(".warning-box").get_text()
+    make_user(app, "ada", "admin")
+    admin = app.test_client()
+    login(admin, "ada")
+    assert html_of(admin.get("/guide/first/-/files")).select_one(".upload-form") is not None

@@ -6,7 +6,7 @@ from flask import Blueprint, Flask, Response, flash, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 
 from masterywiki import names
-from masterywiki.errors import InvalidInput
+from masterywiki.attachments import Upload
 from masterywiki.filetypes import type_of_stored
 from masterywiki.views import services
 from masterywiki.views.auth import current_user, require_role
@@ -39,11 +39,15 @@ def listing(name: str) -> str:
     found = services()
     record = found.wiki.record(name)
     user = current_user()
+    protected = found.editor.protection.is_protected(
+        record.name, record.info.front_matter.protected
+    )
     return render_template(
         "attachments.html",
         page=record,
         attachments=found.attachments.of_page(record.name),
-        can_upload=user is not None and user.can("editor"),
+        can_upload=user is not None and user.can("admin" if protected else "editor"),
+        protected=protected,
         max_bytes=found.settings.max_attachment_bytes,
     )
 
@@ -51,27 +55,23 @@ def listing(name: str) -> str:
 @bp.post("/<path:name>/-/files")
 @require_role("editor")
 def upload(name: str) -> ResponseReturnValue:
-    sent = request.files.get("file")
-    if sent is None or not sent.filename:
-        raise InvalidInput("Choose a file to upload.")
-    result = services().attachments.upload(
-        name,
-        sent.filename,
-        sent.read(),
-        author_of_request(),
-        admin=is_admin(),
-        summary=request.form.get("summary", ""),
+    sent = [(f.filename or "", f.read()) for f in request.files.getlist("file") if f.filename]
+    result = services().attachments.upload_files(
+        name, sent, author_of_request(), admin=is_admin(), summary=request.form.get("summary", "")
     )
-    attachment = result.attachment
+    flash(_uploaded_message(result), "info" if result.commit is None else "success")
+    return redirect(_files_url(result.attachment.page), 303)
+
+
+def _uploaded_message(result: Upload) -> str:
     if result.commit is None:
-        flash(f"{attachment.name} was already attached with exactly this content.", "info")
-    else:
+        return "Nothing changed: these files were already attached with exactly this content."
+    shown = result.attachment.markdown
+    if len(result.attachments) == 1:
         verb = "Replaced" if result.replaced else "Attached"
-        flash(
-            f"{verb} {attachment.name}. To show it on the page, add {attachment.markdown}",
-            "success",
-        )
-    return redirect(_files_url(attachment.page), 303)
+        return f"{verb} {result.attachment.name}. To show it on the page, add {shown}"
+    listed = ", ".join(a.name for a in result.attachments)
+    return f"Attached {len(result.attachments)} files: {listed}. Show one on the page with {shown}"
 
 
 @bp.get("/<path:name>/-/files/<attachment>")
