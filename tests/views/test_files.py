@@ -252,3 +252,11 @@ def test_a_protected_page_offers_uploads_to_admins_only(
     admin = app.test_client()
     login(admin, "ada")
     assert html_of(admin.get("/guide/first/-/files")).select_one(".upload-form") is not None
+
+
+def test_the_editor_lists_the_lines_to_paste(editor_client: FlaskClient) -> None:
+    upload(editor_client, "plan.png", PNG)
+    form = html_of(editor_client.get("/guide/first/-/edit"))
+    lines = [code.get_text() for code in form.select(".editor-files code")]
+    assert lines == ["![plan.png](first.files/plan.png)"]
+    assert form.select_one(".editor-files a")["href"] == "/guide/first/-/files"

@@ -50,6 +50,7 @@ def _editor_page(name: str, content: str, summary: str, base: str, **extra: Any)
         summary=summary,
         base=base,
         max_bytes=services().settings.max_page_bytes,
+        attachments=services().attachments.of_page(record.name) if record else [],
         **extra,
     )
 
