@@ -114,3 +114,33 @@ def test_killed_save_leaves_the_wiki_able_to_save(basic_repo: Path, tmp_path: Pa
     assert git(basic_repo, "log", "--format=%s", f"{before}..HEAD").splitlines() == ["after"]
     assert git(basic_repo, "rev-parse", "HEAD~1") == before, "no commit was lost"
     git(basic_repo, "fsck", "--strict")
+
+
+def upload_many(repo: str, worker: int) -> None:
+    from masterywiki.attachments import Attachments
+
+    attachments = Attachments(Editor(Wiki(GitStorage(repo)), 100_000), max_bytes=100_000)
+    author = Author(f"Worker {worker}", f"w{worker}@example.org")
+    for n in range(10):
+        data = b"\x89PNG\r\n\x1a\n" + f"worker {worker} file {n}".encode()
+        attachments.upload(SHARED, f"w{worker}-{n}.png", data, author)
+    attachments.storage.close()
+
+
+def test_parallel_uploads_to_one_page_all_land(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    commit_files(repo, {"shared/page.md": "# Shared\n"}, "start")
+    context = multiprocessing.get_context("fork")
+    processes = [context.Process(target=upload_many, args=(str(repo), i)) for i in range(3)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+    stored = git(repo, "ls-tree", "--name-only", "HEAD", "shared/page.files/").splitlines()
+    assert len(stored) == 30
+    expected = len(b"\x89PNG\r\n\x1a\n" + b"worker 2 file 9")
+    assert git(repo, "cat-file", "-s", "HEAD:shared/page.files/w2-9.png") == str(expected)
+    git(repo, "fsck", "--strict")
