@@ -38,6 +38,19 @@ def _content_options(command: F) -> F:
     return command
 
 
+def _format_option(shape: str) -> Callable[[F], F]:
+    """`--format text|json`, passed to the command as `output`; `shape` says what a
+    line of text looks like and what the JSON holds."""
+    return click.option(
+        "--format",
+        "output",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=shape,
+    )
+
+
 def _one_line_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

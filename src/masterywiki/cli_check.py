@@ -9,7 +9,7 @@ import click
 
 from masterywiki import settings as settings_module
 from masterywiki.check import ERROR, Diagnostic, as_json, diagnose, from_problems, render_all
-from masterywiki.cli import _content_options, _one_line_errors, main
+from masterywiki.cli import _content_options, _format_option, _one_line_errors, main
 from masterywiki.comments import parse as parse_comments
 from masterywiki.edits import COMMENTS_SUFFIX
 from masterywiki.instance import open_repository
@@ -18,14 +18,7 @@ from masterywiki.wiki import Wiki
 
 @main.command()
 @_content_options
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="One `path:line: severity: message` per line, or a JSON list.",
-)
+@_format_option("One `path:line: severity: message` per line, or a JSON list.")
 @_one_line_errors
 def check(repo: Path | None, instance: Path, output: str) -> None:
     """Check every page: broken links and anchors, unknown terms, labels and pages,

@@ -17,7 +17,7 @@ import click
 
 from masterywiki import names
 from masterywiki import settings as settings_module
-from masterywiki.cli import _content_options, _one_line_errors, main
+from masterywiki.cli import _content_options, _format_option, _one_line_errors, main
 from masterywiki.importer import Existing, Plan, normalize_section, plan_import, section_chain
 from masterywiki.importpages import page_title
 from masterywiki.instance import open_repository
@@ -116,14 +116,7 @@ def _summary(plan: Plan) -> str:
     help="Author of the commit, as 'Name <email>'.",
 )
 @click.option("--title", default=None, help="Title of the import's top page if it has none.")
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="One `path[:line]: kind: message` per change, or a JSON object.",
-)
+@_format_option("One `path[:line]: kind: message` per change, or a JSON object.")
 @_one_line_errors
 def import_command(
     src: Path,
