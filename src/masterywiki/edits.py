@@ -182,7 +182,8 @@ class Editor:
 
         Links in protected pages are rewritten only for an admin; for others the
         old address's redirect keeps those links working.
-        Raises PageNotFound, PageExists, PageProtected, InvalidPagePath.
+        Raises PageNotFound, PageExists, PageProtected, InvalidPagePath,
+        CannotEditFrontMatter.
         """
         new_name = names.normalize_user_input(new_name)
         with self.changing(name, admin, "move") as (snapshot, record, source):
