@@ -5,6 +5,7 @@ Loaded as a pytest plugin from conftest.py, so every test can use them:
 - `make_user(app, username, role, password=...) -> User`
 - `login(client, username, password)` posts the real login form (with its CSRF token)
 - `csrf_token(client, url="/-/login") -> str` a token for the client's session
+- `logged_in_client(app, username, role)` a client of a new, logged-in account
 - fixtures `editor_client` and `admin_client` (test clients of the `app` fixture)
 """
 
@@ -56,17 +57,19 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> TestR
     return response
 
 
+def logged_in_client(app: Flask, username: str, role: str) -> FlaskClient:
+    """A test client of a new account with `role`, logged in through the form."""
+    make_user(app, username, role)
+    client = app.test_client()
+    login(client, username)
+    return client
+
+
 @pytest.fixture
 def editor_client(app: Flask) -> FlaskClient:
-    make_user(app, "edna", "editor")
-    client = app.test_client()
-    login(client, "edna")
-    return client
+    return logged_in_client(app, "edna", "editor")
 
 
 @pytest.fixture
 def admin_client(app: Flask) -> FlaskClient:
-    make_user(app, "ada", "admin")
-    client = app.test_client()
-    login(client, "ada")
-    return client
+    return logged_in_client(app, "ada", "admin")

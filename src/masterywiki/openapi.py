@@ -24,6 +24,15 @@ _ERROR = {
     "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
 }
 
+
+def _objects(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    """An array of objects with these properties."""
+    return {
+        "type": "array",
+        "items": {"type": "object", "required": required, "properties": properties},
+    }
+
+
 SCHEMAS: dict[str, Any] = {
     "Link": _LINK,
     "Error": _ERROR,
@@ -43,33 +52,25 @@ SCHEMAS: dict[str, Any] = {
             "organization_type": _STRING_OR_NULL,
             "source": _STRING_OR_NULL,
             "html": {"type": "string", "description": "Rendered, sanitized HTML body"},
-            "headings": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["level", "id", "text"],
-                    "properties": {
-                        "level": {"type": "integer"},
-                        "id": {"type": "string"},
-                        "text": {"type": "string"},
-                    },
+            "headings": _objects(
+                ["level", "id", "text"],
+                {
+                    "level": {"type": "integer"},
+                    "id": {"type": "string"},
+                    "text": {"type": "string"},
                 },
-            },
+            ),
             "links": _STRINGS,
             "protected": {"type": "boolean", "description": "Only admins may change it"},
-            "attachments": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["name", "url", "type", "size"],
-                    "properties": {
-                        "name": {"type": "string", "description": "e.g. grading-flow.png"},
-                        "url": {"type": "string"},
-                        "type": {"type": "string", "description": "Media type it is served as"},
-                        "size": {"type": "integer", "description": "Bytes"},
-                    },
+            "attachments": _objects(
+                ["name", "url", "type", "size"],
+                {
+                    "name": {"type": "string", "description": "e.g. grading-flow.png"},
+                    "url": {"type": "string"},
+                    "type": {"type": "string", "description": "Media type it is served as"},
+                    "size": {"type": "integer", "description": "Bytes"},
                 },
-            },
+            ),
             "breadcrumbs": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
             "related": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
             "last_change": {
@@ -103,20 +104,16 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["terms"],
         "properties": {
-            "terms": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["slug", "term", "url"],
-                    "properties": {
-                        "slug": {"type": "string"},
-                        "term": {"type": "string"},
-                        "url": {"type": "string"},
-                        "summary": _STRING_OR_NULL,
-                        "aliases": _STRINGS,
-                    },
+            "terms": _objects(
+                ["slug", "term", "url"],
+                {
+                    "slug": {"type": "string"},
+                    "term": {"type": "string"},
+                    "url": {"type": "string"},
+                    "summary": _STRING_OR_NULL,
+                    "aliases": _STRINGS,
                 },
-            }
+            )
         },
     },
     "SearchResults": {
@@ -129,19 +126,15 @@ SCHEMAS: dict[str, Any] = {
             "page_size": {"type": "integer"},
             "pages": {"type": "integer"},
             "suggestion": _STRING_OR_NULL,
-            "results": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["path", "title", "url"],
-                    "properties": {
-                        "path": {"type": "string"},
-                        "title": {"type": "string"},
-                        "url": {"type": "string"},
-                        "type": {"type": "string"},
-                    },
+            "results": _objects(
+                ["path", "title", "url"],
+                {
+                    "path": {"type": "string"},
+                    "title": {"type": "string"},
+                    "url": {"type": "string"},
+                    "type": {"type": "string"},
                 },
-            },
+            ),
             "facets": {"type": "object"},
         },
     },

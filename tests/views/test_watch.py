@@ -15,7 +15,14 @@ from werkzeug.test import TestResponse
 
 from masterywiki.app import create_app
 from masterywiki.views.watch import EXTENSION
-from tests.auth_fixtures import PASSWORD, accounts_of, csrf_token, login, make_user
+from tests.auth_fixtures import (
+    PASSWORD,
+    accounts_of,
+    csrf_token,
+    logged_in_client,
+    login,
+    make_user,
+)
 from tests.conftest import commit_files, git
 
 PAGE = "/guide/first"
@@ -27,19 +34,13 @@ def soup(response: TestResponse) -> BeautifulSoup:
 
 
 @pytest.fixture
-def edna(app: Flask) -> FlaskClient:
-    make_user(app, "edna", "editor")
-    client = app.test_client()
-    login(client, "edna")
-    return client
+def edna(editor_client: FlaskClient) -> FlaskClient:
+    return editor_client
 
 
 @pytest.fixture
 def rita(app: Flask) -> FlaskClient:
-    make_user(app, "rita", "reader")
-    client = app.test_client()
-    login(client, "rita")
-    return client
+    return logged_in_client(app, "rita", "reader")
 
 
 def post(client: FlaskClient, url: str, **data: str) -> TestResponse:

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, render_template, request
 
 from masterywiki.facets import facet, paginate
-from masterywiki.views import services
+from masterywiki.views import page_number, services
 
 bp = Blueprint("browse", __name__)
 
@@ -59,8 +59,7 @@ def resources() -> str:
     else:
         items = sorted(catalog.resources(), key=SORTS.get(sort, SORTS["title"]))
     result = facet(items, RESOURCE_FACETS, selected)
-    number = request.args.get("page", "1")
-    page = paginate(result.items, int(number) if number.isdigit() else 1, RESOURCES_PER_PAGE)
+    page = paginate(result.items, page_number(), RESOURCES_PER_PAGE)
     return render_template(
         "resources.html",
         page=page,

@@ -7,20 +7,15 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, render_template, request, url_for
 
 from masterywiki import names
-from masterywiki.views import services
+from masterywiki.views import page_number, services
 
 bp = Blueprint("history", __name__)
-
-
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(int(raw), 1) if raw.isdigit() else 1
 
 
 @bp.get("/<path:name>/-/history")
 def page_history(name: str) -> str:
     services().wiki.validate(name)
-    listing = services().history.page_history(name, _page_number())
+    listing = services().history.page_history(name, page_number())
     record = services().wiki.snapshot.catalog.get(name)
     return render_template("history.html", name=name, record=record, listing=listing)
 
@@ -61,7 +56,7 @@ class _ChangesQuery:
 def _changes_query() -> _ChangesQuery:
     user = request.args.get("user", "").strip() or None
     section = request.args.get("section", "").strip() or None
-    return _ChangesQuery(user, section, _page_number())
+    return _ChangesQuery(user, section, page_number())
 
 
 @bp.get("/-/changes")

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 
 from masterywiki.search import FACETS, SearchResults, SearchService
-from masterywiki.views import services
+from masterywiki.views import page_number, services
 
 bp = Blueprint("search", __name__)
 log = logging.getLogger(__name__)
@@ -84,10 +84,7 @@ def search_service() -> SearchService:
 def _run() -> SearchResults:
     args = request.args
     filters = {facet: args.getlist(facet) for facet in FACETS}
-    page = args.get("page", "1")
-    return search_service().search(
-        args.get("q", ""), filters, page=int(page) if page.isdigit() else 1
-    )
+    return search_service().search(args.get("q", ""), filters, page=page_number())
 
 
 def search_url(results: SearchResults, **changes: Any) -> str:

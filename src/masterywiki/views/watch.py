@@ -31,7 +31,7 @@ from masterywiki.errors import InvalidInput, PageNotFound
 from masterywiki.lru import LRU
 from masterywiki.notices import Mail, default_sender
 from masterywiki.notify import Notifier, SmtpMailer
-from masterywiki.views import auth, markers, services
+from masterywiki.views import auth, markers, page_number, services
 from masterywiki.views.auth import current_user, local_path, require_role
 from masterywiki.watches import Watch, follow, touch_link
 from masterywiki.watchlist import WatchedChanges, Watchlist
@@ -87,11 +87,6 @@ def _user() -> User:
 
 def _action_base(name: str) -> str:
     return "/" + name  # the root's actions live under /index
-
-
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(int(raw), 1) if raw.isdigit() else 1
 
 
 # -- the buttons on each page ---------------------------------------------------------
@@ -216,7 +211,7 @@ def _watchlist_page(user: User, **extra: Any) -> str:
     settings = services().settings
     watches = found.watchlist.watches(user.username)
     catalog = services().wiki.refresh().catalog
-    page = _page_number()
+    page = page_number()
     changes, more = found.changes.recent(watches, catalog.redirects, page)
     created = found.watchlist.token_created(user.username)
     return render_template(
