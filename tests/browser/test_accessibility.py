@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.support import axe_violations, describe, follow, log_in, save_an_edit
 
@@ -166,7 +167,9 @@ def test_log_in_and_edit_with_the_keyboard_alone(browser: Any, live_url: str) ->
             break
     page.keyboard.press("Enter")
     page.wait_for_url("**/-/login**")
-    page.keyboard.type("ben")  # the username field has the focus
+    # autofocus lands a frame after "load": wait for it rather than type into <body>
+    expect(page.locator("#login-username")).to_be_focused()
+    page.keyboard.type("ben")
     page.keyboard.press("Tab")
     page.keyboard.type("correct horse battery staple")
     page.keyboard.press("Enter")
@@ -175,7 +178,8 @@ def test_log_in_and_edit_with_the_keyboard_alone(browser: Any, live_url: str) ->
     page.locator(".page-actions").get_by_role("link", name="Edit").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/-/edit")
-    page.keyboard.press("Control+End")  # the source has the focus; add a line at the end
+    expect(page.locator("#page-source")).to_be_focused()
+    page.keyboard.press("Control+End")  # add a line at the end of the source
     page.keyboard.type("\nEdited without a mouse.\n")
     page.keyboard.press("Control+s")
     page.wait_for_url(f"{live_url}/glossary/competency")
