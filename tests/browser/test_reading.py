@@ -1,4 +1,5 @@
-"""What a reader sees in a real browser: hover definitions, keyboard use, phone layout."""
+"""What a reader sees in a real browser: term definitions (hover, focus, touch), keyboard
+use, phone layout."""
 
 from __future__ import annotations
 
@@ -99,6 +100,66 @@ def test_term_definition_shows_on_keyboard_focus_too(browser: Any, live_url: str
     shown = term.evaluate("el => getComputedStyle(el, '::after').content")
     assert term.get_attribute("data-summary") in shown
     page.close()
+
+
+def _definition_shown(term: Any) -> bool:
+    shown: bool = term.evaluate(
+        """el => { const after = getComputedStyle(el, '::after');
+                   return after.display !== 'none'
+                          && after.content.includes(el.dataset.summary); }"""
+    )
+    return shown
+
+
+def test_escape_hides_a_definition_without_moving_focus_or_pointer(
+    browser: Any, live_url: str
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_url}/framework/grading-policy")
+    term = page.locator("main a.xref.term").first
+    term.hover()
+    assert _definition_shown(term)
+    page.keyboard.press("Escape")
+    assert not _definition_shown(term), "Escape dismisses the definition under the pointer"
+    page.mouse.move(0, 0)
+    term.focus()
+    assert _definition_shown(term), "it comes back on the next focus"
+    page.keyboard.press("Escape")
+    assert not _definition_shown(term)
+    assert term.evaluate("el => el === document.activeElement"), "the focus stays on the term"
+    page.close()
+
+
+def test_on_a_touch_screen_a_first_tap_shows_the_definition_a_second_follows(
+    browser: Any, live_url: str
+) -> None:
+    phone = browser.new_context(
+        viewport={"width": 375, "height": 800}, has_touch=True, is_mobile=True
+    )
+    page = phone.new_page()
+    page.goto(f"{live_url}/framework/grading-policy")
+    terms = page.locator("main a.xref.term")
+    lefts = terms.evaluate_all("els => els.map(el => el.getBoundingClientRect().left)")
+    # the term furthest right: its definition must be pulled back onto the screen
+    furthest = max(range(len(lefts)), key=lambda i: lefts[i])
+    assert lefts[furthest] > 100
+    term = terms.nth(furthest)
+    term.scroll_into_view_if_needed()
+    url = page.url
+    term.tap()
+    assert page.url == url, "the first tap stays on the page"
+    assert _definition_shown(term)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, "the definition stays on screen: no sideways scrolling"
+    page.locator("main h1").tap()  # a tap elsewhere closes it
+    assert not _definition_shown(term)
+    term.tap()
+    assert _definition_shown(term)
+    target = term.get_attribute("href")
+    with page.expect_navigation():
+        term.tap()
+    assert page.url == f"{live_url}{target}"
+    phone.close()
 
 
 def test_search_with_an_alias_narrow_by_a_facet_and_open_a_result(
