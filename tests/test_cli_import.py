@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from masterywiki.app import create_app
 from masterywiki.cli import main
 from masterywiki.model import parse_document
 from tests.conftest import git
@@ -291,3 +292,156 @@ def test_bad_author_is_a_usage_error(wiki: Path, tmp_path: Path) -> None:
     result = run(wiki, "import", str(src), "--apply", "--author", "nobody")
     assert result.exit_code == 2
     assert "use the form 'Name <email@example.org>'" in result.output
+
+
+# -- MkDocs nav, raw HTML, {doc} roles ----------------------------------------------------
+
+NAV_CONFIG = """\
+site_name: Staff Handbook
+theme:
+  name: material
+markdown_extensions:
+  - pymdownx.emoji:
+      emoji_index: !!python/name:material.extensions.emoji.twemoji
+      emoji_generator: !!python/name:material.extensions.emoji.to_svg
+extra:
+  analytics: !ENV [ANALYTICS_KEY, "none"]
+nav:
+  - Welcome: index.md
+  - Our policies:
+      - Grading: policies/grading.md
+      - policies/attendance.md
+  - Getting started:
+      - Zebra crossing: zebra.md
+      - Install: install.md
+  - Old blog: https://blog.example.org/
+"""
+
+
+def nav_project(root: Path, config: str = NAV_CONFIG) -> Path:
+    return write_tree(
+        root,
+        {
+            "mkdocs.yml": config,
+            "docs/index.md": "# Handbook\n\nStart with {doc}`the grading policy "
+            "<policies/grading>` or {doc}`/install`.\n",
+            "docs/install.md": '# Installing\n\n<img src="img/screen.png" alt="screen" '
+            'width="300">\n\nSee <a href="policies/attendance.md#late-arrivals">late</a>, '
+            '<a href="https://example.org/x.md">elsewhere</a>, `<img src="img/nope.png">`.\n',
+            "docs/zebra.md": '# Zebra\n\n```html\n<img src="img/screen.png">\n```\n',
+            "docs/about.md": "# About\n\nBack to {doc}`index`.\n",
+            "docs/policies/grading.md": "# How we grade\n\nSee {doc}`attendance` and "
+            "{doc}`Install <../install.md>`.\n",
+            "docs/policies/attendance.md": "# Attendance\n\n## Late arrivals\n\nOn time.\n",
+            "docs/policies/homework.md": "# Homework\n",
+            "docs/img/screen.png": PNG,
+        },
+    )
+
+
+def toctree_entries(path: Path) -> list[str]:
+    body = parse_document(path.read_text()).body
+    block = body.split("```{toctree}\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line and not line.startswith(":")]
+
+
+def test_mkdocs_nav_orders_and_titles_the_import(wiki: Path, tmp_path: Path) -> None:
+    src = nav_project(tmp_path / "site")
+    result = run(wiki, "import", str(src), "--into", "handbook", "--apply")
+    assert result.exit_code == 0, result.output
+    handbook = wiki / "handbook"
+    # Nav order (a section that is no folder keeps its pages' order), then what the nav
+    # leaves out in natural order; the 'Our policies' section is the policies folder.
+    assert toctree_entries(handbook / "index.md") == [
+        "policies/index", "zebra", "install", "about",
+    ]  # fmt: skip
+    assert toctree_entries(handbook / "policies/index.md") == ["grading", "attendance", "homework"]
+    titles = {
+        path: parse_document((handbook / path).read_text()).front_matter.title
+        for path in ("policies/grading.md", "policies/attendance.md", "zebra.md", "index.md")
+    }
+    assert titles == {
+        "policies/grading.md": "Grading",  # the nav's title beats the first heading
+        "policies/attendance.md": "Attendance",  # a bare nav entry: the heading
+        "zebra.md": "Zebra crossing",
+        "index.md": "Welcome",
+    }
+    policies = parse_document((handbook / "policies/index.md").read_text())
+    assert policies.front_matter.title == "Our policies"  # the nav section's title
+    lines = report(result)
+    assert (
+        "mkdocs.yml:18: skipped: nav link to https://blog.example.org/ (Old blog): not a page; "
+        "left out of the toctrees"
+    ) in lines
+    assert (
+        "mkdocs.yml: nav: the nav orders 5 pages; the 2 it does not name are listed after them, "
+        "in natural order: about.md, policies/homework.md"
+    ) in lines
+    check_is_clean(wiki)
+
+
+def test_raw_html_and_doc_roles_point_at_the_imported_pages(wiki: Path, tmp_path: Path) -> None:
+    src = nav_project(tmp_path / "site")
+    result = run(wiki, "import", str(src), "--into", "handbook", "--apply")
+    assert result.exit_code == 0, result.output
+    handbook = wiki / "handbook"
+    install = parse_document((handbook / "install.md").read_text()).body
+    assert '<img src="/handbook/install/-/files/screen.png" alt="screen" width="300">' in install
+    assert '<a href="/handbook/policies/attendance#late-arrivals">late</a>' in install
+    assert '<a href="https://example.org/x.md">elsewhere</a>' in install  # external: kept
+    assert '`<img src="img/nope.png">`' in install  # inline code: kept
+    assert (handbook / "install.files/screen.png").read_bytes() == PNG
+    zebra = (handbook / "zebra.md").read_text()
+    assert '```html\n<img src="img/screen.png">\n```' in zebra  # a code block: kept
+    index = (handbook / "index.md").read_text()
+    assert "{doc}`the grading policy <policies/grading>` or {doc}`/handbook/install`" in index
+    grading = (handbook / "policies/grading.md").read_text()
+    assert "{doc}`attendance` and {doc}`Install <../install>`" in grading
+    lines = report(result)
+    assert (
+        'install.md:3: link: <img src="img/screen.png" alt="screen" width="300"> -> '
+        '<img src="/handbook/install/-/files/screen.png" alt="screen" width="300">'
+    ) in lines
+    assert "index.md:3: link: {doc}`/install` -> {doc}`/handbook/install`" in lines
+    assert (
+        "policies/grading.md:3: link: {doc}`Install <../install.md>` -> {doc}`Install <../install>`"
+    ) in lines
+    check_is_clean(wiki)
+    instance = wiki.parent / "instance"
+    app = create_app({"repo": wiki, "instance": instance})
+    try:
+        client = app.test_client()
+        page = client.get("/handbook/install")
+        assert page.status_code == 200
+        assert b'src="/handbook/install/-/files/screen.png"' in page.data
+        assert client.get("/handbook/install/-/files/screen.png").data == PNG
+        assert client.get("/handbook/policies/attendance").status_code == 200
+        grading = client.get("/handbook/policies/grading")
+        assert b'href="/handbook/policies/attendance"' in grading.data
+    finally:
+        app.extensions["masterywiki"].wiki.storage.close()
+
+
+def test_a_malformed_mkdocs_yml_is_reported_and_natural_order_kept(
+    wiki: Path, tmp_path: Path
+) -> None:
+    config = "site_name: Broken Handbook\ndocs_dir: pages\nnav:\n  - Home: index.md\n   - bad\n"
+    src = write_tree(
+        tmp_path / "site",
+        {
+            "mkdocs.yml": config,
+            "pages/index.md": "# Home\n",
+            "pages/b.md": "# B\n",
+            "pages/a.md": "# A\n",
+        },
+    )
+    result = run(wiki, "import", str(src), "--into", "broken", "--apply")
+    assert result.exit_code == 0, result.output
+    lines = report(result)
+    (problem,) = [line for line in lines if " nav: " in line]
+    assert problem.startswith("mkdocs.yml:5: nav: cannot be read: ")
+    assert problem.endswith("; pages keep their natural order")
+    assert "mkdocs.yml: skipped: MkDocs settings: pages are read from pages/" in lines
+    assert toctree_entries(wiki / "broken/index.md") == ["a", "b"]
+    assert parse_document((wiki / "broken/index.md").read_text()).front_matter.title == "Home"
+    check_is_clean(wiki)

@@ -12,6 +12,7 @@ from masterywiki.catalog import Catalog, PageRecord
 from masterywiki.docinfo import scan
 from masterywiki.errors import InvalidPagePath
 from masterywiki.importer import Entry, Existing, Plan, plan_import, section_chain
+from masterywiki.importnav import read_mkdocs
 from masterywiki.importpages import segment
 from masterywiki.model import parse_document
 from tests.test_layers import PACKAGE, imports_of
@@ -340,6 +341,192 @@ def test_toctree_entries_of_the_source_are_rewritten() -> None:
     assert "chapter-one\nIntro <part-two/start>\n```" in text(plan, "index.md")
 
 
+# -- raw HTML and {doc} roles ----------------------------------------------------------------
+
+HTML_TREE = {
+    "Dir/Other Page.md": "# Other\n\n## Part\n",
+    "Top.md": "# Top\n\n## Here\n",
+    "Dir/pic.png": PNG,
+}
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<img src="pic.png">', '<img src="/dir/file/-/files/pic.png">'),
+        (
+            "<img alt='a src=x' src='pic.png' width=20>",
+            "<img alt='a src=x' src='/dir/file/-/files/pic.png' width=20>",
+        ),
+        ("<IMG SRC=pic.png>", '<IMG SRC="/dir/file/-/files/pic.png">'),
+        ('<a href="Other%20Page.md#Part">o</a>', '<a href="/dir/other-page#part">o</a>'),
+        ('<a class="x" href="../Top.md">t</a>', '<a class="x" href="/top">t</a>'),
+        ('<a href="../Top.md#here">t</a>', '<a href="/top#here">t</a>'),
+        ('<a href="File.md">me</a>', '<a href="/dir/file">me</a>'),
+        ('<a href="File.md#File">me</a>', '<a href="#file">me</a>'),
+        ('<a href="Other Page.md?x=1&amp;y=2">o</a>', '<a href="/dir/other-page">o</a>'),
+        ('<img src="https://example.org/pic.png">', '<img src="https://example.org/pic.png">'),
+        (
+            '<a href="#part">x</a> <a href="mailto:a@example.org">m</a>',
+            '<a href="#part">x</a> <a href="mailto:a@example.org">m</a>',
+        ),
+        ('<a name="top">x</a> <img alt="pic.png">', '<a name="top">x</a> <img alt="pic.png">'),
+        ('<img src="nowhere.png">', '<img src="nowhere.png">'),
+        ('`<img src="pic.png">`', '`<img src="pic.png">`'),
+    ],
+)
+def test_raw_html_links_and_images_point_at_what_the_wiki_serves(html: str, expected: str) -> None:
+    plan = plan_of({**HTML_TREE, "Dir/File.md": f"# File\n\nSee {html} now.\n"})
+    assert body(plan, "dir/file.md") == f"# File\n\nSee {expected} now.\n"
+
+
+def test_raw_html_rewrites_are_reported() -> None:
+    source = (
+        '<div>\n<img src="pic.png" alt="p">\n<a href="gone.md">x</a>\n</div>\n\n'
+        '```html\n<img src="pic.png">\n```\n\n    <img src="pic.png">\n'
+    )
+    plan = plan_of({**HTML_TREE, "Dir/File.md": source})
+    out = body(plan, "dir/file.md")
+    assert out.count('src="pic.png"') == 2  # the code block and the indented code: kept
+    assert '<img src="/dir/file/-/files/pic.png" alt="p">' in out
+    (link,) = kinds(plan, "link")
+    assert (link.path, link.line, link.new) == (
+        "Dir/File.md",
+        2,
+        '<img src="/dir/file/-/files/pic.png" alt="p">',
+    )
+    (unresolved,) = kinds(plan, "unresolved")
+    assert str(unresolved) == (
+        'Dir/File.md:3: unresolved: <a href="gone.md">: no imported page or file at '
+        "'gone.md'; left as written"
+    )
+    assert "Dir/pic.png: attachment: attached to dir/file.md as dir/file.files/pic.png" in map(
+        str, plan.entries
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("{doc}`Other Page`", "{doc}`other-page`"),
+        ("{doc}`Other Page.md`", "{doc}`other-page`"),
+        ("{doc}`the other <Other Page>`", "{doc}`the other <other-page>`"),
+        ("{doc}`../Top`", "{doc}`../top`"),
+        ("{doc}`/Dir/Other Page`", "{doc}`/legacy/dir/other-page`"),
+        ("{doc}`/index`", "{doc}`/legacy/index`"),
+        ("{doc}`Sub/Deep`", "{doc}`sub/deep`"),
+        ("{doc}`other-page`", "{doc}`other-page`"),
+        ("{doc}`Nowhere`", "{doc}`Nowhere`"),
+        ("``{doc}`Other Page` ``", "``{doc}`Other Page` ``"),
+        ("{ref}`Other Page`", "{ref}`Other Page`"),
+    ],
+)
+def test_doc_roles_point_at_the_new_paths(role: str, expected: str) -> None:
+    sources = {
+        "index.md": "# Home\n",
+        "Top.md": "t",
+        "Dir/Other Page.md": "o",
+        "Dir/Sub/Deep.md": "d",
+        "Dir/File.md": f"See {role}.\n",
+    }
+    plan = plan_of(sources, into="legacy")
+    assert body(plan, "legacy/dir/file.md") == f"See {expected}.\n"
+    assert bool(kinds(plan, "unresolved")) == (role == "{doc}`Nowhere`")
+
+
+def test_doc_role_changes_and_unresolved_roles_are_reported() -> None:
+    source = "# F\n\n{doc}`Other Page` and {doc}`Missing`\n\n```\n{doc}`Missing`\n```\n"
+    plan = plan_of({"Other Page.md": "o", "File.md": source})
+    assert [str(e) for e in kinds(plan, "link")] == [
+        "File.md:3: link: {doc}`Other Page` -> {doc}`other-page`"
+    ]
+    (unresolved,) = kinds(plan, "unresolved")
+    assert (unresolved.line, unresolved.severity, unresolved.old) == (
+        3,
+        "warning",
+        "{doc}`Missing`",
+    )
+    assert "no imported page at 'Missing'; left as written" in unresolved.message
+
+
+# -- MkDocs nav ----------------------------------------------------------------------------
+
+NAV_SOURCES = {
+    "index.md": "# Welcome\n",
+    "zeta.md": "# Zeta\n",
+    "alpha.md": "# Alpha\n",
+    "beta.md": "---\ntitle: Own Title\n---\n# Beta\n",
+    "guide/setup.md": "# Setup\n",
+    "guide/usage.md": "# Usage\n",
+    "guide/faq.md": "# FAQ\n",
+    "notes/week-1.md": "# Week 1\n",
+}
+NAV = """\
+site_name: Handbook
+nav:
+  - Home: index.md
+  - The guide:
+      - Using it: guide/usage.md
+      - guide/setup.md
+  - Zeta first: zeta.md
+  - Extra:
+      - Beta named here: beta.md
+  - Source: https://github.com/example/handbook
+"""
+
+
+def test_mkdocs_nav_orders_the_toctrees_and_the_rest_follows() -> None:
+    plan = plan_of(NAV_SOURCES, mkdocs=read_mkdocs(NAV), title="Handbook")
+    assert body(plan, "index.md").endswith(
+        "```{toctree}\n:maxdepth: 1\n\nguide/index\nzeta\nbeta\nalpha\nnotes/index\n```\n"
+    )
+    assert text(plan, "guide/index.md") == (
+        "---\ntitle: The guide\n---\n\n# The guide\n\n```{toctree}\n:maxdepth: 1\n\n"
+        "usage\nsetup\nfaq\n```\n"
+    )
+    titles = {p: parse_document(text(plan, p)).front_matter.title for p in plan.files}
+    assert titles["guide/usage.md"] == "Using it"
+    assert titles["guide/setup.md"] == "Setup"
+    assert titles["zeta.md"] == "Zeta first"
+    assert titles["beta.md"] == "Own Title"  # the page's own title is kept
+    assert titles["notes/index.md"] == "Notes"
+    files = {p: d.decode() for p, d in plan.files.items()}
+    assert catalog_of(files).orphans() == []
+
+
+def test_mkdocs_nav_into_an_existing_wiki() -> None:
+    existing = existing_of(STARTER)
+    plan = plan_of(NAV_SOURCES, existing=existing, mkdocs=read_mkdocs(NAV))
+    assert text(plan, "index.md").endswith(
+        "\n```{toctree}\n:maxdepth: 1\n\nhome\nguide-2/index\nzeta\nbeta\nalpha\nnotes/index\n```\n"
+    )
+    files = {**STARTER, **{p: d.decode() for p, d in plan.files.items()}}
+    assert catalog_of(files).orphans() == []
+
+
+def test_mkdocs_nav_problems_are_in_the_report() -> None:
+    nav = NAV + "  - Gone: gone.md\n  - {a: b.md, c: d.md}\n"
+    plan = plan_of(NAV_SOURCES, mkdocs=read_mkdocs(nav, "mkdocs.yaml"))
+    found = [str(e) for e in plan.entries if e.path == "mkdocs.yaml"]
+    assert found == [
+        "mkdocs.yaml: nav: the nav orders 5 pages; the 3 it does not name are listed after "
+        "them, in natural order: alpha.md, guide/faq.md, notes/week-1.md",
+        "mkdocs.yaml:10: skipped: nav link to https://github.com/example/handbook (Source): "
+        "not a page; left out of the toctrees",
+        "mkdocs.yaml:11: unresolved: nav entry gone.md: no imported page or folder at that path",
+        "mkdocs.yaml:12: nav: nav entry not understood (expected 'path.md', 'Title: path.md' or "
+        "'Title: [...]'): left out",
+    ]
+    assert plan.warnings == 3
+
+
+def test_an_unreadable_mkdocs_yml_keeps_the_natural_order() -> None:
+    plan = plan_of(NAV_SOURCES, mkdocs=read_mkdocs("nav:\n  - A: a.md\n   - b\n"))
+    assert body(plan, "index.md").endswith("\n\nalpha\nbeta\nzeta\nguide/index\nnotes/index\n```\n")
+    (warning,) = [e for e in plan.entries if e.path == "mkdocs.yml"]
+    assert (warning.kind, warning.line, warning.severity) == ("nav", 3, "warning")
+
+
 # -- front matter ------------------------------------------------------------------------
 
 
@@ -548,7 +735,7 @@ def test_attachment_names_never_clash() -> None:
 # -- the module ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", ["importer", "importlinks", "importpages"])
+@pytest.mark.parametrize("module", ["importer", "importlinks", "importpages", "importnav"])
 def test_the_planner_does_no_io(module: str) -> None:
     used = imports_of(PACKAGE / f"{module}.py")
     assert not used & {"os", "pathlib", "subprocess", "git", "flask", "click", "shutil"}

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "masterywiki"
 PURE = {"names", "slugs", "model", "docinfo", "markup", "catalog", "errors", "lru"}
 PURE |= {"watches", "notices"}  # watchlist matching and the words of email notices
 PURE |= {"filetypes", "protection", "sitemap"}  # file types; who may edit; static URLs
-PURE |= {"importer", "importlinks", "importpages"}  # planning an import, before any write
+PURE |= {"importer", "importlinks", "importpages", "importnav"}  # planning an import
 FLASK_ALLOWED = {"app", "cli", "views", "build"}  # build.py sits above app.py
 
 

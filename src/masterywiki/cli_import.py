@@ -19,13 +19,13 @@ from masterywiki import names
 from masterywiki import settings as settings_module
 from masterywiki.cli import _content_options, _format_option, _one_line_errors, main
 from masterywiki.importer import Existing, Plan, normalize_section, plan_import, section_chain
+from masterywiki.importnav import MkDocs, read_mkdocs
 from masterywiki.importpages import page_title
 from masterywiki.instance import open_repository
 from masterywiki.storage import WIKI_EMAIL, WIKI_NAME, Author
 from masterywiki.wiki import Wiki
 
 _AUTHOR = re.compile(r"^\s*([^<>]+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$")
-_MKDOCS_KEY = r"^{key}:\s*['\"]?(.+?)['\"]?\s*(?:#.*)?$"
 
 
 def _author(text: str) -> Author:
@@ -35,14 +35,12 @@ def _author(text: str) -> Author:
     return Author(match.group(1), match.group(2))
 
 
-def _mkdocs_setting(config: str, key: str) -> str | None:
-    found = re.search(_MKDOCS_KEY.format(key=key), config, re.MULTILINE)
-    return found.group(1).strip() if found else None
-
-
-def read_source(src: Path) -> tuple[dict[str, bytes], list[tuple[str, str]], str]:
+def read_source(
+    src: Path,
+) -> tuple[dict[str, bytes], list[tuple[str, str]], str, MkDocs | None]:
     """The files under SRC ({relative path: bytes}), what was left unread (path, reason),
-    and a title for the import. An MkDocs project is read from its docs folder."""
+    a title for the import and, for an MkDocs project, its settings (the project is
+    read from its docs folder)."""
     if not src.exists():
         raise click.ClickException(f"{src} does not exist")
     if not src.is_dir():
@@ -50,10 +48,11 @@ def read_source(src: Path) -> tuple[dict[str, bytes], list[tuple[str, str]], str
     root, title = src, page_title(src.resolve().name or "Home")
     skipped: list[tuple[str, str]] = []
     config = next((src / n for n in ("mkdocs.yml", "mkdocs.yaml") if (src / n).is_file()), None)
+    mkdocs = None
     if config is not None:
-        text = config.read_text(errors="replace")
-        docs = src / (_mkdocs_setting(text, "docs_dir") or "docs")
-        title = _mkdocs_setting(text, "site_name") or title
+        mkdocs = read_mkdocs(config.read_text(errors="replace"), config.name)
+        docs = src / (mkdocs.docs_dir or "docs")
+        title = mkdocs.site_name or title
         if docs.is_dir() and docs.resolve() != src.resolve():
             root = docs
             skipped.append((config.name, f"MkDocs settings: pages are read from {docs.name}/"))
@@ -74,7 +73,7 @@ def read_source(src: Path) -> tuple[dict[str, bytes], list[tuple[str, str]], str
     with click.progressbar(paths, label="Reading files", file=sys.stderr) as bar:
         for path in bar:
             sources[path.relative_to(root).as_posix()] = path.read_bytes()
-    return sources, skipped, title
+    return sources, skipped, title, mkdocs
 
 
 def _existing(wiki: Wiki, into: str) -> tuple[str | None, Existing]:
@@ -138,7 +137,7 @@ def import_command(
     """
     committer = _author(author)
     target = normalize_section(into)
-    sources, skipped, found_title = read_source(src)
+    sources, skipped, found_title, mkdocs = read_source(src)
     loaded = settings_module.load({"repo": repo, "instance": instance})
     storage, _created = open_repository(loaded)
     wiki = Wiki(storage, cache_dir=loaded.cache_dir)
@@ -146,7 +145,7 @@ def import_command(
     def plan_now() -> tuple[str | None, Plan]:
         head, existing = _existing(wiki, target)
         plan = plan_import(sources, existing, target, title or found_title,
-                           loaded.max_page_bytes, skipped)  # fmt: skip
+                           loaded.max_page_bytes, skipped, mkdocs)  # fmt: skip
         return head, plan
 
     try:

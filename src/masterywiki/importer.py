@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from masterywiki import names
 from masterywiki.errors import InvalidPagePath
 from masterywiki.importlinks import rewrite_links
+from masterywiki.importnav import MkDocs, NavOrder, order_from_nav
 from masterywiki.importpages import (
     IndexTexts,
     Sources,
@@ -142,6 +143,7 @@ class _Planner:
                 self.taken_folders.add(folder)
         self.holder: dict[str, str] = {}  # name -> the source path that claimed it
         self.old_names: dict[str, str] = {}  # old address (as looked up) -> source path
+        self.nav = NavOrder()  # the order an MkDocs nav gives (none: natural order)
 
     def note(self, kind: str, path: str, message: str, line: int = 0,
              severity: str = INFO, old: str = "", new: str = "") -> None:  # fmt: skip
@@ -292,7 +294,8 @@ class _Planner:
                 self.note(kind, source, message, severity=severity)
 
             redirect = old_name if self.keeps_redirect(source, old_name, new_file) else None
-            text = with_front_matter(self.texts[source], fallback, redirect, rewrite, note)
+            text = with_front_matter(self.texts[source], fallback, redirect, rewrite, note,
+                                     self.nav.titles.get(source))  # fmt: skip
             self.files[new_file] = text.encode()
 
     def keeps_redirect(self, source: str, old: str, new_file: str) -> bool:
@@ -317,7 +320,8 @@ class _Planner:
 
     def folder_title(self, folder: _Folder) -> str:
         if folder.source:
-            return page_title(posixpath.basename(folder.source))
+            named = self.nav.folder_titles.get(folder.source)
+            return named or page_title(posixpath.basename(folder.source))
         return self.title
 
     def write_indexes(self) -> None:
@@ -327,14 +331,16 @@ class _Planner:
             if source and not folder.target:
                 continue  # not imported (its address would have been too long)
             own = _index_file(folder.target)
-            pages = sorted(folder.pages, key=natural)
-            if folder.home is not None:
-                pages.insert(0, folder.home)
-            children = [self.new_file[p] for p in dict.fromkeys(pages) if p in self.new_file]
+            # The folder's own page first, then its pages and subfolders as the nav
+            # orders them, the rest in natural order: pages, then subfolders.
+            listed = [(p, False) for p in folder.pages if p != folder.home and p in self.new_file]
+            listed += [(s, True) for s in folder.subfolders if self.folders[s].target]
+            listed.sort(key=lambda item: (*self.nav.key(*item), natural(item[0])))
+            home = self.new_file.get(folder.home or "")
+            children = [home] if home else []
             children += [
-                _index_file(self.folders[s].target)
-                for s in sorted(folder.subfolders, key=natural)
-                if self.folders[s].target
+                _index_file(self.folders[path].target) if sub else self.new_file[path]
+                for path, sub in listed
             ]
             children = [c for c in children if c != own]
             for kind, path, message in indexes.extend(
@@ -360,17 +366,23 @@ def plan_import(
     title: str = "Home",
     max_page_bytes: int | None = None,
     skipped: Iterable[tuple[str, str]] = (),
+    mkdocs: MkDocs | None = None,
 ) -> Plan:
     """Plan importing `sources` ({path relative to the source folder: bytes}) into the
     section `into` ('' for the root) of a wiki holding `existing`. `title` names the
     import's top index page if it needs one; `skipped` are (path, reason) pairs the
-    reader left out. Raises InvalidPagePath for a bad `into`.
+    reader left out; `mkdocs`, an MkDocs project's settings, orders the toctrees by its
+    nav. Raises InvalidPagePath for a bad `into`.
     """
     existing = existing or Existing()
     planner = _Planner(existing, normalize_section(into), title)
     for path, reason in skipped:
         planner.note("skipped", path, reason)
     planner.read(sources, max_page_bytes)
+    if mkdocs is not None:
+        planner.nav = order_from_nav(mkdocs, list(planner.texts))
+        for n in planner.nav.notes:
+            planner.note(n.kind, mkdocs.file, n.message, n.line, n.severity)
     if planner.texts:
         planner.place(planner.folder(""), planner.into)
     targets = Targets(

@@ -1,4 +1,5 @@
-"""Rewriting the links of an imported page: `[[wiki links]]`, relative links and images.
+"""Rewriting the links of an imported page: `[[wiki links]]`, relative links and images,
+raw HTML `<a href>` and `<img src>`, and MyST `{doc}` roles.
 
 Pure text work on one page body at a time. A `Targets` object (built by importer.py)
 says where an old reference now points; this module finds the references, leaves
@@ -7,6 +8,7 @@ code alone, and notes every change so the import report can list it.
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from collections.abc import Callable
@@ -26,7 +28,15 @@ _MD = (
     r"\((?P<dest><[^<>\n]*>|[^()<>\n]*?(?:\([^()\n]*\)[^()<>\n]*?)*)"
     r"(?P<title>\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
 )
-_INLINE = re.compile(f"{_WIKI}|{_MD}")
+# Raw HTML: the renderer passes it through as written, so it gets the URLs the wiki serves.
+_TAG = r"<(?P<tag>(?i:img|a))\b(?P<attributes>[^<>\n]*)>"
+_INLINE = re.compile(f"{_WIKI}|{_MD}|{_TAG}")
+_ATTRIBUTE = re.compile(
+    r"(?P<lead>\s(?P<name>[A-Za-z_:][\w:.-]*)\s*=\s*)"
+    r"(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s\"'=<>`]+))"
+)
+_DOC_ROLE = re.compile(r"\{doc\}$")  # the text just before a role's `target`
+_ROLE_CONTENT = re.compile(r"`[^`]+`")
 _REFERENCE = re.compile(
     r"^(?P<lead> {0,3}\[[^\]\n]+\]:[ \t]*)(?P<dest><[^<>\n]*>|\S+)(?P<rest>.*)$"
 )
@@ -122,25 +132,90 @@ class _Rewriter:
                   written, "")  # fmt: skip
         return written
 
-    def destination(self, written: str, raw: str) -> str | None:
-        """The new destination for a link's `raw` destination, or None to keep it."""
-        target = raw[1:-1] if raw.startswith("<") else raw.strip()
+    def locate(self, written: str, target: str) -> tuple[str, str, bool] | None:
+        """(new file, fragment, is a page) for a link's local `target`; None for an
+        external or same-page link, or one that matches nothing (reported)."""
         if not target or target.startswith("#") or _EXTERNAL.match(target):
             return None
         path, _, fragment = target.partition("#")
         path = unquote(path.partition("?")[0])
         if (file := self.targets.page(path, self.source, wiki=False)) is not None:
-            return self.page_link(file, fragment, written)
+            return file, fragment, True
         if (found := self.targets.attachment(path, self.source, self.new_file)) is not None:
-            return relative(found, self.new_file)
+            return found, "", False
         self.note(self.line, "unresolved", "warning",
                   f"{written}: no imported page or file at '{path}'; left as written",
                   written, "")  # fmt: skip
         return None
 
+    def destination(self, written: str, raw: str) -> str | None:
+        """The new destination for a link's `raw` destination, or None to keep it."""
+        found = self.locate(written, raw[1:-1] if raw.startswith("<") else raw.strip())
+        if found is None:
+            return None
+        file, fragment, is_page = found
+        return self.page_link(file, fragment, written) if is_page else relative(file, self.new_file)
+
+    def url(self, written: str, value: str) -> str | None:
+        """The URL the wiki serves for an HTML attribute's local `value`, or None."""
+        found = self.locate(written, html.unescape(value).strip())
+        if found is None:
+            return None
+        file, fragment, is_page = found
+        if not is_page:
+            attachment = names.split_attachment_path(file)
+            return attachment.url if attachment is not None else None
+        anchor = self.anchor(file, fragment, written)
+        if file == self.new_file and anchor:
+            return anchor
+        return names.url_for_name(names.name_for_file(file) or names.ROOT) + anchor
+
+    def tag(self, match: re.Match[str]) -> str:
+        """`<img src>` or `<a href>` pointed at what the wiki serves for its target."""
+        written = match.group(0)
+        wanted = "src" if match.group("tag").lower() == "img" else "href"
+
+        def attribute(found: re.Match[str]) -> str:
+            if found.group("name").lower() != wanted:
+                return found.group(0)
+            value = next(v for v in found.group("dq", "sq", "bare") if v is not None)
+            new = self.url(written, value)
+            if new is None:
+                return found.group(0)
+            quote = "'" if found.group("sq") is not None else '"'
+            return f"{found.group('lead')}{quote}{html.escape(new)}{quote}"
+
+        new = _ATTRIBUTE.sub(attribute, written)
+        if new != written:
+            self.note(self.line, "link", "info", f"{written} -> {new}", written, new)
+        return new
+
+    def doc_role(self, content: str) -> str:
+        """The backquoted part of a `{doc}` role, pointing at the page's new path:
+        relative as written, or absolute from the wiki's root if written so."""
+        written = "{doc}" + content
+        shown, target = split_explicit_title(content[1:-1])
+        file = self.targets.page(target, self.source, wiki=False)
+        if file is None:
+            self.note(self.line, "unresolved", "warning",
+                      f"{written}: no imported page at '{target}'; left as written",
+                      written, "")  # fmt: skip
+            return content
+        absolute = target.startswith("/")
+        entry = ("/" + file if absolute else relative(file, self.new_file)).removesuffix(
+            names.PAGE_SUFFIX
+        )
+        if entry == target:
+            return content
+        new = f"`{shown} <{entry}>`" if shown else f"`{entry}`"
+        self.note(self.line, "link", "info", f"{written} -> {{doc}}{new}", written, "{doc}" + new)
+        return new
+
     def markdown(self, match: re.Match[str]) -> str:
         if match.group("wiki") is not None:
             return self.wiki(match)
+        if match.group("tag") is not None:
+            return self.tag(match)
         written = match.group(0)
         label = self.inline(match.group("label"))  # an image inside a link
         new_dest = self.destination(written, match.group("dest"))
@@ -153,10 +228,16 @@ class _Rewriter:
         return new
 
     def inline(self, text: str) -> str:
-        return "".join(
-            part if is_code else _INLINE.sub(self.markdown, part)
-            for is_code, part in code_spans(text)
-        )
+        parts = code_spans(text)
+        out = []
+        for index, (is_code, part) in enumerate(parts):
+            if not is_code:
+                out.append(_INLINE.sub(self.markdown, part))
+            elif index and _DOC_ROLE.search(parts[index - 1][1]) and _ROLE_CONTENT.fullmatch(part):
+                out.append(self.doc_role(part))
+            else:
+                out.append(part)
+        return "".join(out)
 
     def reference_definition(self, match: re.Match[str]) -> str:
         written = match.group(0).strip()

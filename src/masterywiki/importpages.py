@@ -121,11 +121,13 @@ def with_front_matter(
     old_name: str | None,
     rewrite: Callable[[str, int], str],
     note: Callable[[str, str, str], None],
+    given_title: str | None = None,
 ) -> str:
-    """The page text to write: its own front matter kept, `title` added when missing,
-    `old_name` added to `redirect_from`, and the body passed through `rewrite(body,
-    first_line)`. Front matter that does not parse is kept in the body as a code
-    block, so the page shows it and nothing is lost. `note(kind, message, severity)`."""
+    """The page text to write: its own front matter kept, `title` added when missing
+    (`given_title`, else the first heading, else `fallback_title`), `old_name` added to
+    `redirect_from`, and the body passed through `rewrite(body, first_line)`. Front
+    matter that does not parse is kept in the body as a code block, so the page shows
+    it and nothing is lost. `note(kind, message, severity)`."""
     document = parse_document(text)
     front_matter = document.front_matter
     lines = text.split("\n")
@@ -142,7 +144,7 @@ def with_front_matter(
         header, front_matter = [], parse_document("").front_matter
     added: dict[str, object] = {}
     if front_matter.title is None:
-        added["title"] = scan(text).heading_title or fallback_title
+        added["title"] = given_title or scan(text).heading_title or fallback_title
         header = _without_key(header, "title")  # an empty 'title:' line
     if old_name is not None and old_name not in front_matter.redirect_from:
         added["redirect_from"] = [*front_matter.redirect_from, old_name]
