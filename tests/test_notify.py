@@ -355,7 +355,8 @@ def test_the_server_mails_watchers_from_its_thread(
     finally:
         notifier.close()
         app.extensions["masterywiki"].wiki.storage.close()
-    assert notifier._thread is not None and not notifier._thread.is_alive()
+    thread = notifier._worker.thread
+    assert thread is not None and not thread.is_alive()
 
 
 def test_no_smtp_host_no_thread(app: Any) -> None:

@@ -16,7 +16,8 @@ from masterywiki.check import diagnose, sync_conflict_findings
 from masterywiki.comments import parse as parse_comments
 from masterywiki.discussion import CommentService, Policy
 from masterywiki.edits import Editor
-from masterywiki.storage import Author, GitStorage, RemoteUnavailable, clone_repository
+from masterywiki.gitremote import RemoteUnavailable, clone_repository
+from masterywiki.storage import Author, GitStorage
 from masterywiki.sync import Sync, redact
 from masterywiki.treemerge import fence_conflicts, flag, split_front_matter, union_lines
 from masterywiki.wiki import Wiki

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import click
 
+from masterywiki import gitremote
 from masterywiki import settings as settings_module
 from masterywiki.accounts import DATABASE
 from masterywiki.cli import _content_options, _one_line_errors, main
 from masterywiki.errors import NotARepository
-from masterywiki.storage import GitStorage, clone_repository, verify_bundle
+from masterywiki.storage import GitStorage
 
 BUNDLE, MANIFEST, FORMAT = "wiki.bundle", "backup.json", 1
 DERIVED = ("search", "cache")  # instance folders rebuilt from git
@@ -54,7 +55,7 @@ def backup(out: Path, repo: Path | None, instance: Path) -> None:
     storage = GitStorage(loaded.repo)
     with tempfile.TemporaryDirectory(prefix=".backup-", dir=out.parent or None) as folder:
         work = Path(folder)
-        commit = storage.bundle(work / BUNDLE)
+        commit = gitremote.bundle(storage, work / BUNDLE)
         database = loaded.instance / DATABASE
         members = [BUNDLE]
         if database.exists():
@@ -108,7 +109,7 @@ def restore(backup_file: Path, force: bool, repo: Path | None, instance: Path) -
             manifest = json.loads((work / MANIFEST).read_text())
         except (tarfile.TarError, OSError, ValueError) as error:
             raise NotARepository(f"{backup_file} is not a masterywiki backup ({error}).") from None
-        verify_bundle(work / BUNDLE)
+        gitremote.verify_bundle(work / BUNDLE)
         target = loaded.repo
         database = loaded.instance / DATABASE
         has_accounts = (work / DATABASE).exists()
@@ -123,7 +124,8 @@ def restore(backup_file: Path, force: bool, repo: Path | None, instance: Path) -
                 extra.unlink(missing_ok=True)
         if target.exists():
             target.rmdir()  # empty
-        clone_repository(str(work / BUNDLE), target, manifest.get("branch", "main")).close()
+        branch = manifest.get("branch", "main")
+        gitremote.clone_repository(str(work / BUNDLE), target, branch).close()
         if has_accounts:
             loaded.instance.mkdir(parents=True, exist_ok=True)
             _copy_database(work / DATABASE, database)

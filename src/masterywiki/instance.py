@@ -8,14 +8,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from masterywiki.gitremote import clone_repository, remote_has_branch
 from masterywiki.resources import starter_files
 from masterywiki.settings import Settings
-from masterywiki.storage import (
-    GitStorage,
-    clone_repository,
-    init_repository,
-    remote_has_branch,
-)
+from masterywiki.storage import GitStorage, init_repository
 from masterywiki.sync import normalize_remote
 
 STARTER_MESSAGE = "Create the wiki from the masterywiki starter content"

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import email.policy
 import logging
-import os
 import smtplib
 import sqlite3
 import ssl
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,6 +31,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
 from masterywiki import sqlitedb
+from masterywiki.background import BackgroundThread
 from masterywiki.errors import RevisionNotFound
 from masterywiki.notices import Mail, render_digest
 from masterywiki.watches import Digest, burst_ready, digests
@@ -135,10 +134,7 @@ class Notifier:
         self.longest = self.quiet * LONGEST_WAIT
         self.path: Path = watchlist.path
         self._schema_ready = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-        self._start_lock = threading.Lock()
+        self._worker = BackgroundThread(self._run, "notify")
 
     @contextmanager
     def _db(self, write: bool = False) -> Iterator[sqlite3.Connection]:
@@ -294,23 +290,14 @@ class Notifier:
 
     def start(self) -> None:
         """Start (or, in a forked gunicorn worker, restart) the thread."""
-        if self._pid == os.getpid() or self._stop.is_set():
-            return
-        with self._start_lock:
-            if self._pid == os.getpid():
-                return
-            self._pid = os.getpid()
-            self._thread = threading.Thread(target=self._run, name="notify", daemon=True)
-            self._thread.start()
+        self._worker.start()
 
     def close(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None and self._pid == os.getpid():
-            self._thread.join(timeout)
+        self._worker.stop(timeout)
 
     def _run(self) -> None:
         poll = max(1.0, min(30.0, self.quiet / 4))
-        while not self._stop.wait(poll):
+        while not self._worker.stopped.wait(poll):
             try:
                 self.run_once(time.time())
             except Exception:  # never let a bad round end the thread

@@ -1,4 +1,7 @@
-"""Git storage: the only module that talks to git.
+"""Git storage: reading and writing the local repository, the core of the git layer.
+
+Its parts are `gitobjects` (writing blobs, trees and commits) and `worktree`;
+`gitremote` works with other repositories.
 
 Reads go through the git CLI (`ls-tree`, `cat-file --batch`, `log`), which is much
 faster than walking objects in Python for large wikis; GitPython keeps a persistent
@@ -20,18 +23,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from io import BytesIO
 from pathlib import Path
 
 import git
-from git.objects.fun import tree_entries_from_data
-from gitdb.base import IStream
 
-from masterywiki.errors import NotARepository, RepositoryBusy, RevisionNotFound, WikiError
+from masterywiki import gitobjects
+from masterywiki.errors import NotARepository, RepositoryBusy, RevisionNotFound
+from masterywiki.worktree import WorkTree
 
 log = logging.getLogger(__name__)
 WIKI_NAME = "masterywiki"
 WIKI_EMAIL = "wiki@masterywiki.invalid"
+WIKI = (WIKI_NAME, WIKI_EMAIL)  # the author of merge commits; the committer of every commit
 _SHA_CHARS = frozenset("0123456789abcdef")
 
 
@@ -80,16 +83,6 @@ LOCK_TIMEOUT = 30.0  # seconds a save waits for another save to finish
 GIT_LOCK_GRACE = 1.0  # seconds a git lock may stay while we hold ours before it counts as stale
 
 
-FILE_MODE = 0o100644
-TREE_MODE = 0o040000
-EMPTY_TREE = bytes.fromhex("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
-
-
-def _ident(text: str) -> str:
-    """A name or email fit for a commit header (no angle brackets or newlines)."""
-    return " ".join(text.replace("<", "").replace(">", "").split()) or "unknown"
-
-
 def _text(value: str | bytes) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -112,7 +105,7 @@ class GitStorage:
         self.git_dir = Path(self._repo.git_dir).resolve()
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._syncs: list[threading.Thread] = []
+        self._work_tree = WorkTree(self.path, self.git_dir, self._repo.bare)
         self._head_ref_file = self.git_dir / "refs" / "heads" / "main"
         self._head_stamp: tuple[tuple[int, int, int], ...] | None = None
         self._head_value: str | None = None
@@ -376,7 +369,7 @@ class GitStorage:
         branch = self._branch_ref()
         locks = [self.git_dir / "index.lock", self.git_dir / f"{branch}.lock"]
         if locks[0].exists():  # most often our own work-tree sync: wait for it exactly
-            self._wait_for_sync()
+            self._work_tree.wait_for_any()
         deadline = time.monotonic() + GIT_LOCK_GRACE
         while any(lock.exists() for lock in locks) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -418,74 +411,24 @@ class GitStorage:
         tip = parent
         with self._lock:
             repo = self._persistent_repo()
-            tree = self._commit_tree(repo, parent) if parent else None
+            tree = gitobjects.tree_of(repo, parent) if parent else None
             for changes, message in steps:
-                tree = self._write_tree(repo, tree, dict(changes))
-                tip = self._write_commit(repo, tree, [tip] if tip else [], author, message)
+                tree = gitobjects.write_tree(repo, tree, dict(changes))
+                parents = [tip] if tip else []
+                tip = gitobjects.write_commit(
+                    repo, tree, parents, message, author=(author.name, author.email), committer=WIKI
+                )
         assert tip is not None
         summary = steps[-1][1].splitlines()[0] if steps[-1][1] else "save"
         self._git(os.environ, "update-ref", "-m", f"masterywiki: {summary}",
                   self._branch_ref(), tip, parent or "0" * 40)  # fmt: skip
-        self._sync_work_tree(parent, tip)
+        self._work_tree.update_soon()
         for hook in list(self.after_commit):
             try:
                 hook(parent, tip)
             except Exception:  # the commit stands whatever a listener does
                 log.exception("after-commit hook failed")
         return tip
-
-    @staticmethod
-    def _commit_tree(repo: git.Repo, commit: str) -> bytes:
-        data = repo.odb.stream(bytes.fromhex(commit)).read()
-        return bytes.fromhex(data.split(b"\n", 1)[0].split(b" ")[1].decode())
-
-    @staticmethod
-    def _store(repo: git.Repo, kind: bytes, data: bytes) -> bytes:
-        stored: bytes = repo.odb.store(IStream(kind, len(data), BytesIO(data))).binsha
-        return stored
-
-    def _write_tree(
-        self, repo: git.Repo, tree: bytes | None, changes: dict[str, bytes | None]
-    ) -> bytes:
-        """The tree `tree` with `changes` applied; only changed folders are rewritten."""
-        entries: dict[str, tuple[bytes, int]] = {}
-        if tree is not None:
-            data = repo.odb.stream(tree).read()
-            entries = {name: (sha, mode) for sha, mode, name in tree_entries_from_data(data)}
-        nested: dict[str, dict[str, bytes | None]] = {}
-        for path, content in changes.items():
-            head, _, rest = path.partition("/")
-            if rest:
-                nested.setdefault(head, {})[rest] = content
-            elif content is None:
-                entries.pop(head, None)
-            else:
-                entries[head] = (self._store(repo, b"blob", content), FILE_MODE)
-        for folder, inner in nested.items():
-            existing = entries.get(folder)
-            subtree = existing[0] if existing and existing[1] == TREE_MODE else None
-            written = self._write_tree(repo, subtree, inner)
-            if written == EMPTY_TREE:
-                entries.pop(folder, None)
-            else:
-                entries[folder] = (written, TREE_MODE)
-        # git orders entries by name, comparing a folder's name as if it ended in '/'
-        ordered = sorted(
-            entries.items(), key=lambda item: item[0] + "/" if item[1][1] == TREE_MODE else item[0]
-        )
-        data = b"".join(b"%o %s\0%s" % (mode, name.encode(), sha) for name, (sha, mode) in ordered)
-        return self._store(repo, b"tree", data)
-
-    def _write_commit(
-        self, repo: git.Repo, tree: bytes, parents: Sequence[str], author: Author, message: str
-    ) -> str:
-        stamp = f"{int(time.time())} +0000"
-        lines = [f"tree {tree.hex()}"]
-        lines += [f"parent {parent}" for parent in parents]
-        lines.append(f"author {_ident(author.name)} <{_ident(author.email)}> {stamp}")
-        lines.append(f"committer {WIKI_NAME} <{WIKI_EMAIL}> {stamp}")
-        body = "\n".join(lines) + "\n\n" + message.rstrip("\n") + "\n"
-        return self._store(repo, b"commit", body.encode()).hex()
 
     def _git(self, env: Mapping[str, str], *args: str, input: bytes | None = None) -> str:
         result = subprocess.run(
@@ -499,48 +442,9 @@ class GitStorage:
             raise RepositoryBusy(f"git {args[0]} failed: {message}")
         return result.stdout.decode("utf-8", "replace")
 
-    def _sync_work_tree(self, old: str | None, new: str) -> None:
-        """Bring a checked-out work tree up to the branch, in the background.
-
-        The commit already stands and readers never use the work tree, so the
-        save does not wait for this. `read-tree -m -u HEAD` is idempotent and
-        keeps a person's local edits; syncs are serialized by their own lock.
-        """
-        if self._repo.bare:
-            return
-        thread = threading.Thread(target=self._sync_now, name="masterywiki-sync", daemon=True)
-        with self._lock:
-            self._syncs = [t for t in self._syncs if t.is_alive()] + [thread]
-        thread.start()
-
-    def _sync_now(self) -> None:
-        with self._sync_lock():
-            subprocess.run(
-                ["git", "-C", str(self.path), "read-tree", "-m", "-u", "HEAD"],
-                capture_output=True, check=False,
-            )  # fmt: skip
-
-    @contextmanager
-    def _sync_lock(self) -> Iterator[None]:
-        """Held while `read-tree` updates the work tree (and its index.lock)."""
-        fd = os.open(self.git_dir / "masterywiki-sync.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
-
-    def _wait_for_sync(self) -> None:
-        """Return once no process is syncing the work tree."""
-        with self._sync_lock():
-            pass
-
     def wait_for_work_tree(self, timeout: float = 30.0) -> None:
         """Block until background work-tree syncs started by this process are done."""
-        with self._lock:
-            pending = list(self._syncs)
-        for thread in pending:
-            thread.join(timeout)
+        self._work_tree.wait(timeout)
 
     def merge(
         self,
@@ -607,7 +511,7 @@ class GitStorage:
             rows.append(Revision(sha, name, email, when, summary, tuple(files)))
         return rows
 
-    # -- other repositories: fetch, push, merge commits, bundles (git sync) ----------
+    # -- refs and merge commits (git sync: see `gitremote`) -------------------------------
 
     def ref(self, name: str) -> str | None:
         """The commit a full ref name (`refs/remotes/origin/main`) points at, or None."""
@@ -626,7 +530,7 @@ class GitStorage:
         args = ["update-ref", "-m", "masterywiki: sync", name, new]
         self._git(os.environ, *args, *([old] if old else []))
         if name == self._branch_ref():
-            self._sync_work_tree(old, new)
+            self._work_tree.update_soon()
 
     def merge_base(self, one: str, other: str) -> str | None:
         """The best common ancestor of two commits, or None for unrelated histories."""
@@ -666,144 +570,18 @@ class GitStorage:
         """A merge commit with parents `ours` (the branch) and `theirs`: the tree of
         `theirs` with `changes` applied. Call with `write_lock()` held; the branch
         moves from `ours` by compare-and-swap (RepositoryBusy if it moved)."""
-        author = Author(WIKI_NAME, WIKI_EMAIL)
         with self._lock:
             repo = self._persistent_repo()
-            tree = self._write_tree(repo, self._commit_tree(repo, theirs), dict(changes))
-            tip = self._write_commit(repo, tree, [ours, theirs], author, message)
+            tree = gitobjects.write_tree(repo, gitobjects.tree_of(repo, theirs), dict(changes))
+            tip = gitobjects.write_commit(
+                repo, tree, [ours, theirs], message, author=WIKI, committer=WIKI
+            )
         self.set_ref(self._branch_ref(), tip, ours)
         return tip
-
-    @contextmanager
-    def remote_lock(self, wait: bool = True) -> Iterator[bool]:
-        """Serialize fetch/merge/push rounds across the processes of one server.
-
-        Yields False (without the lock) when `wait` is false and another process
-        holds it. Taken before `write_lock()`, never inside it.
-        """
-        fd = os.open(self.git_dir / "masterywiki-remote.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
-
-    def fetch(self, url: str, branch: str, into: str) -> str | None:
-        """Fetch `branch` of the repository at `url` into the ref `into`; returns its
-        commit, or None when the remote has no such branch yet.
-        Raises RemoteUnavailable."""
-        refspec = f"+refs/heads/{branch}:{into}"
-        try:
-            _network_git(self.path, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", url,
-                         refspec)  # fmt: skip
-        except RemoteUnavailable as error:
-            if "couldn't find remote ref" in error.message:
-                return None
-            raise
-        return self.ref(into)
-
-    def push(self, url: str, branch: str, commit: str) -> bool:
-        """Push `commit` to `branch` at `url`, never forced. False when the remote
-        refused it (it moved on: fetch and merge first). Raises RemoteUnavailable."""
-        try:
-            _network_git(self.path, "push", "--porcelain", "--quiet", "--no-verify", url,
-                         f"{commit}:refs/heads/{branch}")  # fmt: skip
-        except RemoteUnavailable as error:
-            # --porcelain marks each refused ref with '!' (rejected, or the remote
-            # could not lock the ref because another server is pushing right now)
-            if any(line.startswith("!") for line in error.output.splitlines()):
-                return False
-            raise
-        return True
-
-    def bundle(self, out: Path) -> str:
-        """Write the branch and its whole history to a git bundle; returns the commit.
-
-        Needs no lock: git reads the branch once and objects never change, so a
-        save during the backup is simply not in it.
-        """
-        head = self.head()
-        if head is None:
-            raise NotARepository(f"{self.path} has no commits to back up.")
-        self._run("bundle", "create", "--quiet", str(out), "HEAD", self._branch_ref())
-        return head
 
     def close(self) -> None:
         self.wait_for_work_tree()
         self._repo.close()
-
-
-class RemoteUnavailable(WikiError):
-    """The other repository could not be reached, or refused the request."""
-
-    status = 502
-    title = "The central repository is not available"
-
-    def __init__(self, message: str, output: str = "") -> None:
-        super().__init__(message)
-        self.output = output
-
-
-NETWORK_TIMEOUT = 120.0  # seconds one fetch, push or clone may take
-
-
-def _network_git(folder: Path | None, *args: str) -> str:
-    """Run a git command that talks to another repository; never prompts.
-    Raises RemoteUnavailable (with git's output) when it fails."""
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0")
-    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=15")
-    where = ["-C", str(folder)] if folder else []
-    try:
-        result = subprocess.run(
-            ["git", *where, *args], capture_output=True, env=env, check=False,
-            timeout=NETWORK_TIMEOUT,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        raise RemoteUnavailable(f"git {args[0]} took longer than {NETWORK_TIMEOUT:.0f}s") from None
-    output = (result.stdout + result.stderr).decode("utf-8", "replace")
-    if result.returncode != 0:
-        lines = [line for line in output.splitlines() if line.strip()]
-        message = next((line for line in lines if line.startswith(("fatal", "error"))), "")
-        raise RemoteUnavailable(message or f"git {args[0]} failed", output)
-    return output
-
-
-def remote_has_branch(url: str, branch: str) -> bool:
-    """Whether `branch` exists at `url`. Raises RemoteUnavailable."""
-    return bool(_network_git(None, "ls-remote", "--heads", url, f"refs/heads/{branch}").strip())
-
-
-def clone_repository(
-    url: str, path: str | os.PathLike[str], branch: str, bare: bool = False
-) -> GitStorage:
-    """A clone of `branch` of the repository (or bundle file) at `url`; with no
-    `origin` remote left configured when `url` is a bundle.
-    Raises RemoteUnavailable, NotARepository."""
-    target = Path(path)
-    if target.exists() and any(target.iterdir()):
-        raise NotARepository(f"{target} already exists and is not empty.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    options = ["--bare"] if bare else []
-    _network_git(None, "clone", "--quiet", "--no-tags", *options, "--branch", branch, str(url),
-                 str(target))  # fmt: skip
-    if Path(url).is_file():  # a bundle is where the history came from, not a remote
-        _network_git(target, "remote", "remove", "origin")
-    return GitStorage(target)
-
-
-def verify_bundle(path: Path) -> None:
-    """Raises NotARepository unless `path` is a complete git bundle."""
-    result = subprocess.run(["git", "bundle", "list-heads", str(path)],
-                            capture_output=True, check=False)  # fmt: skip
-    if result.returncode != 0 or not result.stdout.strip():
-        raise NotARepository(f"{path} is not a readable git bundle.")
 
 
 def init_repository(

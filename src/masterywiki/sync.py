@@ -22,9 +22,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from masterywiki import treemerge
+from masterywiki import gitremote, treemerge
+from masterywiki.background import BackgroundThread
 from masterywiki.errors import RepositoryBusy, WikiError
-from masterywiki.storage import GitStorage, RemoteUnavailable
+from masterywiki.gitremote import RemoteUnavailable
+from masterywiki.storage import GitStorage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12  # push attempts in one round while other servers keep pushing first
@@ -108,12 +110,9 @@ class Sync:
         self.on_change: list[Listener] = []  # called after other servers' work came in
         self._count = count or (lambda _name: None)
         self._wake = threading.Event()
-        self._stop = threading.Event()
         self._want_fetch = True
         self._failures = 0
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-        self._start_lock = threading.Lock()
+        self._worker = BackgroundThread(self._run, "git-sync", wake=self._wake)
         self.last_error: str | None = None
         self.last_push: float | None = None
         self.last_fetch: float | None = None
@@ -123,16 +122,11 @@ class Sync:
     def start(self) -> None:
         """Start (or, in a forked child such as a gunicorn worker, restart) the thread;
         its first round fetches at once."""
-        if self._pid == os.getpid() or self._stop.is_set():
-            return
-        with self._start_lock:
-            if self._pid == os.getpid():
-                return
-            self._pid = os.getpid()
-            self._want_fetch = True
-            self._wake.set()
-            self._thread = threading.Thread(target=self._run, name="git-sync", daemon=True)
-            self._thread.start()
+        self._worker.start(prepare=self._fetch_first)
+
+    def _fetch_first(self) -> None:
+        self._want_fetch = True
+        self._wake.set()
 
     def push_soon(self) -> None:
         """Ask the thread for a round (after a local commit); returns at once."""
@@ -145,19 +139,16 @@ class Sync:
         self.push_soon()
 
     def close(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None and self._pid == os.getpid():
-            self._thread.join(timeout)
+        self._worker.stop(timeout)
 
     def _run(self) -> None:
         next_try = 0.0
-        while not self._stop.is_set():
+        while not self._worker.stopped.is_set():
             timeout = self.fetch_interval if self.fetch_interval > 0 else None
             if self._failures:
                 timeout = max(0.0, next_try - time.monotonic())
             woke = self._wake.wait(timeout)
-            if self._stop.is_set():
+            if self._worker.stopped.is_set():
                 return
             if woke and self._failures and time.monotonic() < next_try and not self._want_fetch:
                 self._wake.clear()  # a save while the remote is down waits for the
@@ -181,7 +172,7 @@ class Sync:
         merge, then push until the remote has our commits. Waits while another
         process of this server is in a round. Raises RemoteUnavailable."""
         try:
-            with self.storage.remote_lock():
+            with gitremote.remote_lock(self.storage):
                 self._round(fetch)
         except (RemoteUnavailable, RepositoryBusy) as error:
             self._failures += 1
@@ -204,7 +195,7 @@ class Sync:
                 fetch = True  # the remote has commits we have not merged yet
                 continue
             try:
-                pushed = self.storage.push(self.url, self.branch, head)
+                pushed = gitremote.push(self.storage, self.url, self.branch, head)
             except RemoteUnavailable:
                 self._count("push_failures")
                 raise
@@ -222,7 +213,7 @@ class Sync:
         )
 
     def _fetch_and_merge(self) -> None:
-        tip = self.storage.fetch(self.url, self.branch, self.tracking)
+        tip = gitremote.fetch(self.storage, self.url, self.branch, self.tracking)
         self.last_fetch = time.time()
         self._count("fetches")
         if tip is None:

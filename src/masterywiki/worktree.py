@@ -1,0 +1,69 @@
+"""Keeping a checked-out work tree in step with its branch, in the background.
+
+The wiki writes commits without git's index or work tree (see `gitobjects`), so a
+person's clone with files on disk would fall behind; after each commit a thread
+runs `git read-tree -m -u HEAD`, which is idempotent and keeps local edits.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class WorkTree:
+    """The work tree of the repository at `path` (none to keep for a bare one)."""
+
+    def __init__(self, path: Path, git_dir: Path, bare: bool) -> None:
+        self.path = path
+        self.git_dir = git_dir
+        self.bare = bare
+        self._lock = threading.Lock()
+        self._updates: list[threading.Thread] = []
+
+    def update_soon(self) -> None:
+        """Bring the work tree up to the branch in a background thread.
+
+        The commit already stands and readers never use the work tree, so a save
+        does not wait for this; updates are serialized by their own file lock.
+        """
+        if self.bare:
+            return
+        thread = threading.Thread(target=self._update, name="masterywiki-sync", daemon=True)
+        with self._lock:
+            self._updates = [t for t in self._updates if t.is_alive()] + [thread]
+        thread.start()
+
+    def _update(self) -> None:
+        with self._update_lock():
+            subprocess.run(
+                ["git", "-C", str(self.path), "read-tree", "-m", "-u", "HEAD"],
+                capture_output=True, check=False,
+            )  # fmt: skip
+
+    @contextmanager
+    def _update_lock(self) -> Iterator[None]:
+        """Held while `read-tree` updates the work tree (and its index.lock)."""
+        fd = os.open(self.git_dir / "masterywiki-sync.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def wait_for_any(self) -> None:
+        """Return once no process is updating the work tree."""
+        with self._update_lock():
+            pass
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Block until the updates this process started are done."""
+        with self._lock:
+            pending = list(self._updates)
+        for thread in pending:
+            thread.join(timeout)
