@@ -179,3 +179,7 @@ def test_stale_git_locks_from_a_killed_process_are_recovered(editor: Editor) -> 
         os.utime(stale, (old, old))
     assert editor.save("guide/first", "# After a crash\n", "", head(editor), ADA).changed
     assert not (git_dir / "refs/heads/main.lock").exists()
+    # the work tree's update clears the stale index.lock in the background, and catches up
+    editor.storage.wait_for_work_tree()
+    assert not (git_dir / "index.lock").exists()
+    assert (editor.storage.path / "guide/first.md").read_text() == "# After a crash\n"

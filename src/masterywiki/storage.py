@@ -360,23 +360,20 @@ class GitStorage:
             os.close(fd)
 
     def _clear_stale_git_locks(self) -> None:
-        """Remove git lock files a killed process left behind.
+        """Remove the branch's lock file if a killed process left it behind.
 
         Called with our write lock held, so no masterywiki writer is running. A
         person's git command holds its lock for a moment only, so a lock that
-        outlives GIT_LOCK_GRACE seconds was left by a process that died.
+        outlives GIT_LOCK_GRACE seconds was left by a process that died. (A stale
+        index.lock is the work tree's business: see `WorkTree`.)
         """
-        branch = self._branch_ref()
-        locks = [self.git_dir / "index.lock", self.git_dir / f"{branch}.lock"]
-        if locks[0].exists():  # most often our own work-tree sync: wait for it exactly
-            self._work_tree.wait_for_any()
+        lock = self.git_dir / f"{self._branch_ref()}.lock"
         deadline = time.monotonic() + GIT_LOCK_GRACE
-        while any(lock.exists() for lock in locks) and time.monotonic() < deadline:
+        while lock.exists() and time.monotonic() < deadline:
             time.sleep(0.02)
-        for lock in locks:
-            if lock.exists():
-                log.warning("removing stale git lock %s", lock)
-                lock.unlink(missing_ok=True)
+        if lock.exists():
+            log.warning("removing stale git lock %s", lock)
+            lock.unlink(missing_ok=True)
 
     def _branch_ref(self) -> str:
         ref = (self.git_dir / "HEAD").read_text().strip()

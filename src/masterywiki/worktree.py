@@ -8,12 +8,18 @@ runs `git read-tree -m -u HEAD`, which is idempotent and keeps local edits.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+log = logging.getLogger(__name__)
+INDEX_LOCK_GRACE = 1.0  # seconds a person's git command may hold index.lock
+
 
 
 class WorkTree:
@@ -41,6 +47,7 @@ class WorkTree:
 
     def _update(self) -> None:
         with self._update_lock():
+            self._clear_stale_index_lock()
             subprocess.run(
                 ["git", "-C", str(self.path), "read-tree", "-m", "-u", "HEAD"],
                 capture_output=True, check=False,
@@ -56,10 +63,20 @@ class WorkTree:
         finally:
             os.close(fd)
 
-    def wait_for_any(self) -> None:
-        """Return once no process is updating the work tree."""
-        with self._update_lock():
-            pass
+    def _clear_stale_index_lock(self) -> None:
+        """Remove an index.lock a killed `read-tree` left, or no update would work again.
+
+        Called with the update lock held, so no update of ours is running; a person's
+        git command holds the lock for a moment only. This runs here, in the
+        background, so that a save never waits on the work tree.
+        """
+        lock = self.git_dir / "index.lock"
+        deadline = time.monotonic() + INDEX_LOCK_GRACE
+        while lock.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if lock.exists():
+            log.warning("removing stale git lock %s", lock)
+            lock.unlink(missing_ok=True)
 
     def wait(self, timeout: float = 30.0) -> None:
         """Block until the updates this process started are done."""
