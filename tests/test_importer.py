@@ -319,6 +319,17 @@ def test_reference_definitions_and_images_in_links_are_rewritten() -> None:
     )
 
 
+def test_links_already_right_are_no_change() -> None:
+    plan = plan_of(
+        {
+            "guide/index.md": "# Guide\n",
+            "guide/late-work.md": "[up](index.md) [same](#x)\n\n[ref]: index.md\n",
+        }
+    )
+    assert body(plan, "guide/late-work.md") == "[up](index.md) [same](#x)\n\n[ref]: index.md\n"
+    assert [e for e in kinds(plan, "link") if e.path == "guide/late-work.md"] == []
+
+
 def test_links_in_code_are_left_alone() -> None:
     source = (
         "Text [[Other]] and `[[Other]]` and ``[x](Other.md)``.\n\n"

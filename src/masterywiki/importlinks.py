@@ -223,7 +223,7 @@ class _Rewriter:
             return written
         dest = new_dest if new_dest is not None else match.group("dest")
         new = f"{match.group('bang')}[{label}]({dest}{match.group('title') or ''})"
-        if new_dest is not None:
+        if new_dest is not None and new != written:  # a link already right is no change
             self.note(self.line, "link", "info", f"{written} -> {new}", written, new)
         return new
 
@@ -245,6 +245,8 @@ class _Rewriter:
         if dest is None:
             return match.group(0)
         new = match.group("lead") + dest + match.group("rest")
+        if new == match.group(0):
+            return new
         self.note(self.line, "link", "info", f"{written} -> {new.strip()}", written, new.strip())
         return new
 
