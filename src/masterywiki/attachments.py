@@ -16,8 +16,9 @@ from masterywiki.catalog import PageRecord
 from masterywiki.edits import Editor
 from masterywiki.errors import InvalidInput, WikiError
 from masterywiki.filetypes import FileType, check_upload, type_of_stored
+from masterywiki.gitparse import Revision
 from masterywiki.lru import LRU
-from masterywiki.storage import Author, Revision
+from masterywiki.storage import Author
 from masterywiki.wiki import Snapshot
 
 MAX_FILES_AT_ONCE = 20

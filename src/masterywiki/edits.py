@@ -10,13 +10,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from masterywiki import names
+from masterywiki import names, textmerge
 from masterywiki.catalog import PageRecord
 from masterywiki.errors import PageNotFound, RevisionNotFound, WikiError
+from masterywiki.gitparse import is_sha
 from masterywiki.model import decode
 from masterywiki.protection import Protection, is_marked
 from masterywiki.relink import add_redirect, rewrite_references
-from masterywiki.storage import Author, is_sha
+from masterywiki.storage import Author
 from masterywiki.wiki import Snapshot, Wiki, index_attachments
 
 COMMENTS_SUFFIX = ".comments.jsonl"
@@ -170,7 +171,7 @@ class Editor:
             original = found[1] if found else None
         if original == theirs:  # the page did not change since the form was opened
             return mine, False
-        result = self.storage.merge(original or "", mine, theirs)
+        result = textmerge.merge(original or "", mine, theirs)
         if result.conflicts:
             raise EditConflict(mine, theirs, result.text, head or "")
         return result.text, True

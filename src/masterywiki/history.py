@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from masterywiki import names
 from masterywiki.diffs import Diff, diff_texts
 from masterywiki.errors import PageNotFound
+from masterywiki.gitparse import Revision
 from masterywiki.lru import LRU
 from masterywiki.model import decode
-from masterywiki.storage import Revision
 from masterywiki.wiki import Wiki
 
 PER_PAGE = 50

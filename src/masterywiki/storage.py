@@ -1,7 +1,8 @@
 """Git storage: reading and writing the local repository, the core of the git layer.
 
 Its parts are `gitobjects` (writing blobs, trees and commits) and `worktree`;
-`gitremote` works with other repositories.
+`gitparse` reads the output of the git commands run here; `gitremote` works with
+other repositories.
 
 Reads go through the git CLI (`ls-tree`, `cat-file --batch`, `log`), which is much
 faster than walking objects in Python for large wikis; GitPython keeps a persistent
@@ -16,53 +17,24 @@ import logging
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import git
 
-from masterywiki import gitobjects
+from masterywiki import gitobjects, gitparse
 from masterywiki.errors import NotARepository, RepositoryBusy, RevisionNotFound
+from masterywiki.gitparse import LOG_FORMAT, Change, Revision, is_sha
 from masterywiki.worktree import WorkTree
 
 log = logging.getLogger(__name__)
 WIKI_NAME = "masterywiki"
 WIKI_EMAIL = "wiki@masterywiki.invalid"
 WIKI = (WIKI_NAME, WIKI_EMAIL)  # the author of merge commits; the committer of every commit
-_SHA_CHARS = frozenset("0123456789abcdef")
-
-
-@dataclass(frozen=True)
-class Change:
-    """The last commit that touched a file."""
-
-    commit: str
-    author: str
-    email: str
-    date: datetime
-    summary: str
-
-
-@dataclass(frozen=True)
-class Revision:
-    """One commit as a history row; `files` holds (status, path) pairs (R: old -> new)."""
-
-    commit: str
-    author: str
-    email: str
-    date: datetime
-    summary: str
-    files: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def short(self) -> str:
-        return self.commit[:10]
 
 
 @dataclass(frozen=True)
@@ -71,24 +43,8 @@ class Author:
     email: str
 
 
-@dataclass(frozen=True)
-class Merge:
-    """The result of a three-way merge of texts; `conflicts` counts conflict blocks."""
-
-    text: str
-    conflicts: int
-
-
 LOCK_TIMEOUT = 30.0  # seconds a save waits for another save to finish
 GIT_LOCK_GRACE = 1.0  # seconds a git lock may stay while we hold ours before it counts as stale
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def is_sha(text: str) -> bool:
-    return 4 <= len(text) <= 64 and set(text) <= _SHA_CHARS
 
 
 class GitStorage:
@@ -159,21 +115,17 @@ class GitStorage:
             packed = (self.git_dir / "packed-refs").read_text()
         except FileNotFoundError:
             return None
-        for line in packed.splitlines():
-            sha, _, ref = line.partition(" ")
-            if ref == name:
-                return sha
-        return None
+        return gitparse.packed_ref(packed, name)
 
     # -- trees and blobs ----------------------------------------------------
 
+    def _try(self, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+        """Run git in the repository; the caller judges its exit code."""
+        cmd = ["git", "-C", str(self.path), *args]
+        return subprocess.run(cmd, input=input, capture_output=True, check=False)
+
     def _run(self, *args: str, input: bytes | None = None) -> bytes:
-        result = subprocess.run(
-            ["git", "-C", str(self.path), *args],
-            input=input,
-            capture_output=True,
-            check=False,
-        )
+        result = self._try(*args, input=input)
         if result.returncode != 0:
             message = result.stderr.decode("utf-8", "replace").strip()
             raise RevisionNotFound(message or f"git {args[0]} failed")
@@ -181,16 +133,7 @@ class GitStorage:
 
     def tree(self, commit: str) -> dict[str, str]:
         """Every file at `commit` as {path: blob sha}."""
-        out = self._run("ls-tree", "-r", "-z", "--full-tree", commit)
-        files: dict[str, str] = {}
-        for record in out.split(b"\0"):
-            if not record:
-                continue
-            meta, _, path = record.partition(b"\t")
-            mode_type_sha = meta.split(b" ")
-            if mode_type_sha[1] == b"blob":
-                files[path.decode("utf-8", "surrogateescape")] = mode_type_sha[2].decode()
-        return files
+        return gitparse.parse_ls_tree(self._run("ls-tree", "-r", "-z", "--full-tree", commit))
 
     def _persistent_repo(self) -> git.Repo:
         """GitPython's cat-file process must not be shared across a fork (gunicorn --preload)."""
@@ -212,19 +155,7 @@ class GitStorage:
         if not wanted:
             return {}
         out = self._run("cat-file", "--batch", input="\n".join(wanted).encode() + b"\n")
-        blobs: dict[str, bytes] = {}
-        pos = 0
-        for sha in wanted:
-            header_end = out.index(b"\n", pos)
-            header = out[pos:header_end].split(b" ")
-            if header[-1] == b"missing":
-                pos = header_end + 1
-                continue
-            size = int(header[2])
-            start = header_end + 1
-            blobs[sha] = out[start : start + size]
-            pos = start + size + 1
-        return blobs
+        return gitparse.parse_batch(out, wanted)
 
     def blob_sizes(self, shas: Iterable[str]) -> dict[str, int]:
         """Sizes in bytes of many blobs, without reading them (`cat-file --batch-check`)."""
@@ -232,12 +163,7 @@ class GitStorage:
         if not wanted:
             return {}
         out = self._run("cat-file", "--batch-check", input="\n".join(wanted).encode() + b"\n")
-        sizes: dict[str, int] = {}
-        for sha, line in zip(wanted, out.decode().splitlines(), strict=False):
-            parts = line.split(" ")
-            if len(parts) == 3 and parts[1] == "blob":
-                sizes[sha] = int(parts[2])
-        return sizes
+        return gitparse.parse_batch_check(out, wanted)
 
     def read_file(self, commit: str, path: str) -> bytes | None:
         """A file's bytes at `commit`, or None if it did not exist there."""
@@ -249,7 +175,7 @@ class GitStorage:
             except (ValueError, git.GitCommandError):
                 header = None
         # GitPython returns bytes here, though its annotations say str.
-        sha, kind = (_text(part) for part in header[:2]) if header else ("", "")
+        sha, kind = (gitparse.as_str(part) for part in header[:2]) if header else ("", "")
         if kind != "blob":
             self.resolve(commit)  # raises when the commit itself is unknown
             return None
@@ -277,23 +203,10 @@ class GitStorage:
     def changed_files(self, old: str, new: str) -> dict[str, str | None]:
         """{path: blob at `new`, or None if deleted} for files that differ."""
         out = self._run("diff-tree", "-r", "-z", "--no-renames", old, new)
-        fields = out.split(b"\0")
-        changed: dict[str, str | None] = {}
-        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
-            if not meta.startswith(b":"):
-                continue
-            _old_mode, new_mode, _old_sha, new_sha, _status = meta[1:].decode().split(" ")
-            deleted = new_mode == "000000"
-            changed[path.decode("utf-8", "surrogateescape")] = None if deleted else new_sha
-        return changed
+        return gitparse.parse_changed_files(out)
 
     def is_ancestor(self, old: str, new: str) -> bool:
-        result = subprocess.run(
-            ["git", "-C", str(self.path), "merge-base", "--is-ancestor", old, new],
-            capture_output=True,
-            check=False,
-        )
-        return result.returncode == 0
+        return self._try("merge-base", "--is-ancestor", old, new).returncode == 0
 
     def last_changes(
         self, commit: str, since: str | None = None, paths: set[str] | None = None
@@ -305,26 +218,19 @@ class GitStorage:
         spec = f"{since}..{commit}" if since else commit
         cmd = [
             "git", "-C", str(self.path), "-c", "core.quotePath=false", "log",
-            "--no-renames", "--name-only", "--format=%x1e%H%x1f%an%x1f%ae%x1f%at%x1f%s", spec,
+            "--no-renames", "--name-only", f"--format={LOG_FORMAT}", spec,
         ]  # fmt: skip
         found: dict[str, Change] = {}
         remaining = set(paths) if paths is not None else None
         with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
             assert proc.stdout is not None
-            current: Change | None = None
-            for raw in proc.stdout:
-                line = raw.decode("utf-8", "replace").rstrip("\n")
-                if line.startswith("\x1e"):
-                    sha, name, email, stamp, summary = line[1:].split("\x1f", 4)
-                    when = datetime.fromtimestamp(int(stamp), tz=UTC)
-                    current = Change(sha, name, email, when, summary)
-                elif line and current is not None and line not in found:
-                    found[line] = current
-                    if remaining is not None:
-                        remaining.discard(line)
-                        if not remaining:
-                            proc.kill()
-                            break
+            for path, change in gitparse.newest_changes(proc.stdout):
+                found[path] = change
+                if remaining is not None:
+                    remaining.discard(path)
+                    if not remaining:
+                        proc.kill()
+                        break
         return found
 
     # -- writing -----------------------------------------------------------------
@@ -443,30 +349,6 @@ class GitStorage:
         """Block until background work-tree syncs started by this process are done."""
         self._work_tree.wait(timeout)
 
-    def merge(
-        self,
-        base: str,
-        ours: str,
-        theirs: str,
-        labels: tuple[str, str, str] = ("your version", "original", "saved meanwhile"),
-    ) -> Merge:
-        """Three-way merge of texts with `git merge-file` (diff3-style markers);
-        `labels` name ours, base and theirs in the markers."""
-        with tempfile.TemporaryDirectory(prefix="masterywiki-merge-") as folder:
-            paths = []
-            for label, text in (("yours", ours), ("base", base), ("theirs", theirs)):
-                path = Path(folder) / label
-                path.write_text(text)
-                paths.append(str(path))
-            result = subprocess.run(
-                ["git", "merge-file", "-p", "-L", labels[0], "-L", labels[1],
-                 "-L", labels[2], *paths],
-                capture_output=True, check=False,
-            )  # fmt: skip
-        if result.returncode < 0 or result.returncode > 127:
-            raise RepositoryBusy("git merge-file failed")
-        return Merge(result.stdout.decode("utf-8", "replace"), result.returncode)
-
     def log(
         self,
         paths: Iterable[str] = (),
@@ -483,9 +365,8 @@ class GitStorage:
         if start is None:
             return []
         args = [
-            "-c", "core.quotePath=false", "log", "--name-status", "-M",
-            "--format=%x1e%H%x1f%an%x1f%ae%x1f%at%x1f%s", f"--skip={max(skip, 0)}",
-            f"--max-count={max(limit, 0)}",
+            "-c", "core.quotePath=false", "log", "--name-status", "-M", f"--format={LOG_FORMAT}",
+            f"--skip={max(skip, 0)}", f"--max-count={max(limit, 0)}",
         ]  # fmt: skip
         if follow:
             args.append("--follow")
@@ -494,19 +375,7 @@ class GitStorage:
         if diff_filter:
             args.append(f"--diff-filter={diff_filter}")
         args += [start, "--", *paths]
-        out = self._run(*args).decode("utf-8", "replace")
-        rows: list[Revision] = []
-        for record in out.split("\x1e")[1:]:
-            header, _, body = record.partition("\n")
-            sha, name, email, stamp, summary = header.split("\x1f", 4)
-            files = []
-            for line in body.splitlines():
-                parts = line.split("\t")
-                if len(parts) >= 2:
-                    files.append((parts[0][:1], " -> ".join(parts[1:])))
-            when = datetime.fromtimestamp(int(stamp), tz=UTC)
-            rows.append(Revision(sha, name, email, when, summary, tuple(files)))
-        return rows
+        return gitparse.parse_log(self._run(*args).decode("utf-8", "replace"))
 
     # -- refs and merge commits (git sync: see `gitremote`) -------------------------------
 
@@ -531,10 +400,7 @@ class GitStorage:
 
     def merge_base(self, one: str, other: str) -> str | None:
         """The best common ancestor of two commits, or None for unrelated histories."""
-        result = subprocess.run(
-            ["git", "-C", str(self.path), "merge-base", one, other],
-            capture_output=True, check=False,
-        )  # fmt: skip
+        result = self._try("merge-base", one, other)
         return result.stdout.decode().strip() or None if result.returncode == 0 else None
 
     def ahead_behind(self, local: str, remote: str) -> tuple[int, int]:
@@ -550,16 +416,7 @@ class GitStorage:
     def renames(self, old: str, new: str) -> dict[str, str]:
         """{old path: new path} for files git sees as moved between two commits."""
         out = self._run("diff-tree", "-r", "-z", "-M", "--diff-filter=R", old, new)
-        fields = out.split(b"\0")
-        moved: dict[str, str] = {}
-        index = 0
-        while index + 2 < len(fields):
-            if fields[index].startswith(b":"):
-                moved[fields[index + 1].decode()] = fields[index + 2].decode()
-                index += 3
-            else:
-                index += 1
-        return moved
+        return gitparse.parse_renames(out)
 
     def commit_merge(
         self, changes: Mapping[str, bytes | None], message: str, ours: str, theirs: str

@@ -16,7 +16,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from masterywiki import names
+from masterywiki import names, textmerge
 from masterywiki.storage import GitStorage
 
 log = logging.getLogger(__name__)
@@ -248,7 +248,7 @@ class _Planner:
         texts = [d.decode() if d is not None else "" for d in (base, mine, other)]
         if path.endswith(names.PAGE_SUFFIX):
             return self.merge_page(path, *texts).encode()
-        merged = self.storage.merge(texts[0], texts[1], texts[2], self.labels)
+        merged = textmerge.merge(texts[0], texts[1], texts[2], self.labels)
         if merged.conflicts:
             log.warning("conflict in %s kept with markers", path)
             self.conflicts.append(path)
@@ -256,8 +256,8 @@ class _Planner:
 
     def merge_page(self, path: str, base: str, mine: str, other: str) -> str:
         (fb, bb), (fm, bm), (ft, bt) = map(split_front_matter, (base, mine, other))
-        front = self.storage.merge(fb or "", fm or "", ft or "", self.labels)
-        body = self.storage.merge(bb, bm, bt, self.labels)
+        front = textmerge.merge(fb or "", fm or "", ft or "", self.labels)
+        body = textmerge.merge(bb, bm, bt, self.labels)
         if not front.conflicts and not body.conflicts:
             return join_front_matter(front.text or None, body.text)
         self.conflicts.append(path)

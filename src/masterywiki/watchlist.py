@@ -22,9 +22,9 @@ from pathlib import Path
 from masterywiki import accounts, names, sqlitedb
 from masterywiki.accounts import User
 from masterywiki.errors import InvalidInput, UnknownUser, WikiError
+from masterywiki.gitparse import Revision
 from masterywiki.history import History
 from masterywiki.lru import LRU
-from masterywiki.storage import Revision
 from masterywiki.watches import (
     SCOPES,
     Change,

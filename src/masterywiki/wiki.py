@@ -24,10 +24,11 @@ from masterywiki import names
 from masterywiki.catalog import Catalog, PageRecord
 from masterywiki.docinfo import DocInfo, scan
 from masterywiki.errors import InvalidPagePath, PageNotFound, RevisionNotFound, WikiError
+from masterywiki.gitparse import Change
 from masterywiki.lru import LRU
 from masterywiki.markup import Rendered, render
 from masterywiki.model import Document, decode, parse_document
-from masterywiki.storage import Change, GitStorage
+from masterywiki.storage import GitStorage
 
 log = logging.getLogger(__name__)
 _CACHE_FORMAT = 5
