@@ -69,18 +69,24 @@ def make_png(target: int, seed: int) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + crc
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 def make_pdf(target: int, seed: int) -> bytes:
     """A one-page PDF 1.7 with a cross-reference table, padded to ``target`` bytes by an
     unreferenced binary stream."""
     drawing = b"0.2 0.4 0.8 RG 4 w 72 72 m 523 770 l S"
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawing), drawing)]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawing), drawing),
+    ]
     pad = random.Random(seed).randbytes(max(0, target - 900))
     objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(pad), pad))
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
@@ -112,8 +118,14 @@ class Answer(Reply):
 class Browser(Client):
     """edits.Client plus multipart uploads, extra request headers and the ETag."""
 
-    def send(self, method: str, path: str, body: bytes | None = None,
-             headers: dict[str, str] | None = None, timeout: float | None = None) -> Answer:
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Answer:
         sent = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -128,20 +140,31 @@ class Browser(Client):
         seconds = time.perf_counter() - start
         for value in resp.msg.get_all("Set-Cookie") or []:
             self._store(value)
-        return Answer(resp.status, resp.getheader("Location", ""), data, seconds,
-                      resp.getheader("ETag", ""))
+        return Answer(
+            resp.status, resp.getheader("Location", ""), data, seconds, resp.getheader("ETag", "")
+        )
 
-    def upload(self, path: str, fields: dict[str, str], filename: str, data: bytes,
-               mimetype: str) -> Answer:
+    def upload(
+        self, path: str, fields: dict[str, str], filename: str, data: bytes, mimetype: str
+    ) -> Answer:
         boundary = f"bench-{random.randrange(16**16):016x}"
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
-                 .encode() for k, v in fields.items()]
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-                     f'filename="{filename}"\r\nContent-Type: {mimetype}\r\n\r\n'.encode()
-                     + data + b"\r\n")
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in fields.items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{filename}"\r\nContent-Type: {mimetype}\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+        )
         parts.append(f"--{boundary}--\r\n".encode())
-        return self.send("POST", path, b"".join(parts),
-                         {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        return self.send(
+            "POST",
+            path,
+            b"".join(parts),
+            {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
 
 
 # ---------------------------------------------------------------- the two wikis
@@ -159,14 +182,26 @@ class Flavor:
     redirect: int
 
 
-MW = Flavor("masterywiki", "masterywiki", lambda url: f"{url}/-/files",
-            lambda url, name: f"{url}/-/files/{name}",
-            lambda path, name: f"{path.removesuffix('.md')}.files/{name}",
-            lambda text: hidden_value(text, "csrf_token"), "summary", 303)
-OTTER = Flavor("otter", "An Otter Wiki", lambda url: f"{url}/attachments",
-               lambda url, name: f"{url}/a/{name}",
-               lambda path, name: f"{path.removesuffix('.md')}/{name}",
-               meta_csrf, "message", 302)
+MW = Flavor(
+    "masterywiki",
+    "masterywiki",
+    lambda url: f"{url}/-/files",
+    lambda url, name: f"{url}/-/files/{name}",
+    lambda path, name: f"{path.removesuffix('.md')}.files/{name}",
+    lambda text: hidden_value(text, "csrf_token"),
+    "summary",
+    303,
+)
+OTTER = Flavor(
+    "otter",
+    "An Otter Wiki",
+    lambda url: f"{url}/attachments",
+    lambda url, name: f"{url}/a/{name}",
+    lambda path, name: f"{path.removesuffix('.md')}/{name}",
+    meta_csrf,
+    "message",
+    302,
+)
 
 
 @dataclass
@@ -205,20 +240,25 @@ class Result:
         return False
 
 
-ROWS = [("form", "upload form (GET)"), ("png", "upload PNG ~100 KB, distinct pages"),
-        ("pdf", "upload PDF ~2 MB, distinct pages"),
-        ("replace", "replace the same PNG (new bytes)"),
-        ("multi", "more PNGs onto one page"),
-        ("commits", "uploads sent / answered / commits / right bytes committed"),
-        ("png_cold", "GET PNG, first fetch"), ("png_warm", "GET PNG, warm"),
-        ("pdf_cold", "GET PDF, first fetch"), ("pdf_warm", "GET PDF, warm"),
-        ("png_304", "GET PNG with If-None-Match (304)"),
-        ("pdf_304", "GET PDF with If-None-Match (304)"),
-        ("wrk", "wrk -t1 -c2 -d{duration}s on one PNG URL: req/s, latency ms"),
-        ("view_first_att", "page view, first, page with 1 attachment"),
-        ("view_first_plain", "page view, first, page without attachments"),
-        ("view_warm_att", "page view, warm, page with {multi} attachments"),
-        ("view_warm_plain", "page view, warm, page without attachments")]
+ROWS = [
+    ("form", "upload form (GET)"),
+    ("png", "upload PNG ~100 KB, distinct pages"),
+    ("pdf", "upload PDF ~2 MB, distinct pages"),
+    ("replace", "replace the same PNG (new bytes)"),
+    ("multi", "more PNGs onto one page"),
+    ("commits", "uploads sent / answered / commits / right bytes committed"),
+    ("png_cold", "GET PNG, first fetch"),
+    ("png_warm", "GET PNG, warm"),
+    ("pdf_cold", "GET PDF, first fetch"),
+    ("pdf_warm", "GET PDF, warm"),
+    ("png_304", "GET PNG with If-None-Match (304)"),
+    ("pdf_304", "GET PDF with If-None-Match (304)"),
+    ("wrk", "wrk -t1 -c2 -d{duration}s on one PNG URL: req/s, latency ms"),
+    ("view_first_att", "page view, first, page with 1 attachment"),
+    ("view_first_plain", "page view, first, page without attachments"),
+    ("view_warm_att", "page view, warm, page with {multi} attachments"),
+    ("view_warm_plain", "page view, warm, page without attachments"),
+]
 
 
 @dataclass
@@ -239,15 +279,28 @@ def make_plan(spec: corpus.CorpusSpec, args: argparse.Namespace) -> Plan:
     def take(n: int) -> list[int]:
         return [next(taken) for _ in range(n)]
 
-    return Plan(prime=take(PRIME_PAGES), small=take(args.small), large=take(args.large),
-                multi=take(1)[0], plain=take(args.small + 1))
+    return Plan(
+        prime=take(PRIME_PAGES),
+        small=take(args.small),
+        large=take(args.large),
+        multi=take(1)[0],
+        plain=take(args.small + 1),
+    )
 
 
 # ---------------------------------------------------------------- measurements
 
 
-def upload(editor: Browser, fl: Flavor, result: Result, row: str, index: int, name: str,
-           data: bytes, spec: corpus.CorpusSpec) -> None:
+def upload(
+    editor: Browser,
+    fl: Flavor,
+    result: Result,
+    row: str,
+    index: int,
+    name: str,
+    data: bytes,
+    spec: corpus.CorpusSpec,
+) -> None:
     """Load the page's upload form, post one file, follow the redirect."""
     url = corpus.page_url(index, spec.pages)
     try:
@@ -260,11 +313,18 @@ def upload(editor: Browser, fl: Flavor, result: Result, row: str, index: int, na
         sent = Sent(fl.stored(corpus.page_path(index, spec.pages), name), blob_id(data))
         result.sent.append(sent)
         mimetype = "image/png" if name.endswith(".png") else "application/pdf"
-        reply = editor.upload(fl.form(url), {"csrf_token": token, fl.note_field: f"bench {name}"},
-                              name, data, mimetype)
+        reply = editor.upload(
+            fl.form(url),
+            {"csrf_token": token, fl.note_field: f"bench {name}"},
+            name,
+            data,
+            mimetype,
+        )
         if reply.status != fl.redirect or not reply.location.endswith(fl.form(url)):
-            result.error(f"POST {fl.form(url)} ({name}, {len(data):,} bytes): HTTP "
-                         f"{reply.status} to {reply.location!r}: {reply.text[:120]!r}")
+            result.error(
+                f"POST {fl.form(url)} ({name}, {len(data):,} bytes): HTTP "
+                f"{reply.status} to {reply.location!r}: {reply.text[:120]!r}"
+            )
             return
         sent.answered = True
         result.row(row).ms.append(reply.ms)
@@ -273,24 +333,44 @@ def upload(editor: Browser, fl: Flavor, result: Result, row: str, index: int, na
         result.error(f"upload {name} to {url}: {exc}")
 
 
-def uploads(editor: Browser, fl: Flavor, result: Result, plan: Plan, spec: corpus.CorpusSpec,
-            args: argparse.Namespace, budget: float) -> None:
+def uploads(
+    editor: Browser,
+    fl: Flavor,
+    result: Result,
+    plan: Plan,
+    spec: corpus.CorpusSpec,
+    args: argparse.Namespace,
+    budget: float,
+) -> None:
     deadline = time.perf_counter() + budget
-    steps = [("png", i, "bench-figure.png", make_png, SMALL_BYTES, n)
-             for n, i in enumerate(plan.small)]
-    steps += [("pdf", i, "bench-report.pdf", make_pdf, LARGE_BYTES, 100 + n)
-              for n, i in enumerate(plan.large)]
-    steps += [("replace", plan.small[0], "bench-figure.png", make_png, SMALL_BYTES, 200 + n)
-              for n in range(args.replace)]
-    steps += [("multi", plan.multi, f"bench-figure-{n + 1}.png", make_png, SMALL_BYTES, 300 + n)
-              for n in range(args.multi)]
+    steps = [
+        ("png", i, "bench-figure.png", make_png, SMALL_BYTES, n) for n, i in enumerate(plan.small)
+    ]
+    steps += [
+        ("pdf", i, "bench-report.pdf", make_pdf, LARGE_BYTES, 100 + n)
+        for n, i in enumerate(plan.large)
+    ]
+    steps += [
+        ("replace", plan.small[0], "bench-figure.png", make_png, SMALL_BYTES, 200 + n)
+        for n in range(args.replace)
+    ]
+    steps += [
+        ("multi", plan.multi, f"bench-figure-{n + 1}.png", make_png, SMALL_BYTES, 300 + n)
+        for n in range(args.multi)
+    ]
     for row, index, name, maker, size, seed in steps:
         if result.more(row, deadline):
             upload(editor, fl, result, row, index, name, maker(size, seed), spec)
 
 
-def fetch(reader: Browser, url: str, into: Timings, result: Result, expect: bytes | None = None,
-          etag: str = "") -> Answer | None:
+def fetch(
+    reader: Browser,
+    url: str,
+    into: Timings,
+    result: Result,
+    expect: bytes | None = None,
+    etag: str = "",
+) -> Answer | None:
     try:
         reply = reader.send("GET", url, headers={"If-None-Match": etag} if etag else None)
     except OSError as exc:
@@ -298,8 +378,9 @@ def fetch(reader: Browser, url: str, into: Timings, result: Result, expect: byte
         return None
     wanted = 304 if etag else 200
     if reply.status != wanted:
-        result.error(f"GET {url}{' (If-None-Match)' if etag else ''}: HTTP {reply.status}, "
-                     f"expected {wanted}")
+        result.error(
+            f"GET {url}{' (If-None-Match)' if etag else ''}: HTTP {reply.status}, expected {wanted}"
+        )
         return None
     if expect is not None and blob_id(reply.body) != blob_id(expect):
         result.error(f"GET {url}: {len(reply.body):,} bytes, not the uploaded file")
@@ -308,8 +389,15 @@ def fetch(reader: Browser, url: str, into: Timings, result: Result, expect: byte
     return reply
 
 
-def serving(reader: Browser, fl: Flavor, result: Result, plan: Plan, spec: corpus.CorpusSpec,
-            args: argparse.Namespace, budget: float) -> None:
+def serving(
+    reader: Browser,
+    fl: Flavor,
+    result: Result,
+    plan: Plan,
+    spec: corpus.CorpusSpec,
+    args: argparse.Namespace,
+    budget: float,
+) -> None:
     """First fetches of every uploaded file, then warm and 304 fetches of one PNG and PDF."""
     deadline = time.perf_counter() + budget
     # the bytes each URL should hold now (the replacements changed small[0]'s PNG)
@@ -317,12 +405,19 @@ def serving(reader: Browser, fl: Flavor, result: Result, plan: Plan, spec: corpu
     if args.replace:
         png[plan.small[0]] = make_png(SMALL_BYTES, 200 + args.replace - 1)
     pdf = {i: make_pdf(LARGE_BYTES, 100 + n) for n, i in enumerate(plan.large)}
-    for row, files, name in (("png_cold", png, "bench-figure.png"),
-                             ("pdf_cold", pdf, "bench-report.pdf")):
+    for row, files, name in (
+        ("png_cold", png, "bench-figure.png"),
+        ("pdf_cold", pdf, "bench-report.pdf"),
+    ):
         for index, data in files.items():
             if result.more(row, deadline):
-                fetch(reader, fl.file(corpus.page_url(index, spec.pages), name),
-                      result.row(row), result, data)
+                fetch(
+                    reader,
+                    fl.file(corpus.page_url(index, spec.pages), name),
+                    result.row(row),
+                    result,
+                    data,
+                )
     for kind, files, name in (("png", png, "bench-figure.png"), ("pdf", pdf, "bench-report.pdf")):
         if not files:
             continue
@@ -341,8 +436,15 @@ def serving(reader: Browser, fl: Flavor, result: Result, plan: Plan, spec: corpu
                 fetch(reader, url, result.row(f"{kind}_304"), result, etag=last.etag)
 
 
-def page_views(reader: Browser, fl: Flavor, result: Result, plan: Plan, spec: corpus.CorpusSpec,
-               args: argparse.Namespace, budget: float) -> None:
+def page_views(
+    reader: Browser,
+    fl: Flavor,
+    result: Result,
+    plan: Plan,
+    spec: corpus.CorpusSpec,
+    args: argparse.Namespace,
+    budget: float,
+) -> None:
     """First views alternate between pages with one attachment and unseen pages without;
     warm views alternate between the page with several attachments and one without."""
 
@@ -379,8 +481,16 @@ def page_views(reader: Browser, fl: Flavor, result: Result, plan: Plan, spec: co
 
 
 def load_test(port: int, url: str, duration: int, result: Result) -> None:
-    cmd = ["wrk", "-t1", "-c2", f"-d{duration}s", "--timeout", "10s", "--latency",
-           f"http://127.0.0.1:{port}{url}"]
+    cmd = [
+        "wrk",
+        "-t1",
+        "-c2",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        f"http://127.0.0.1:{port}{url}",
+    ]
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=duration + 60)
     if proc.returncode != 0:
         result.error(f"wrk failed: {proc.stderr.strip() or proc.stdout.strip()}")
@@ -401,16 +511,28 @@ def verify(repo: Path, result: Result, before: int) -> None:
         raw = git(repo, "log", "--format=", "--raw", "--no-abbrev", "HEAD", "--", path)
         committed = {line.split()[3] for line in raw.splitlines() if line.startswith(":")}
         kept += sum(1 for blob in blobs if blob in committed)
-        proc = subprocess.run(["git", "-C", str(repo), "rev-parse", f"HEAD:{path}"],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", f"HEAD:{path}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if proc.stdout.strip() != blobs[-1]:
-            result.error(f"HEAD:{path} is {proc.stdout.strip()[:10] or 'missing'}, "
-                         f"not the last upload {blobs[-1][:10]}")
+            result.error(
+                f"HEAD:{path} is {proc.stdout.strip()[:10] or 'missing'}, "
+                f"not the last upload {blobs[-1][:10]}"
+            )
     result.kept = kept
 
 
-def measure(fl: Flavor, args: argparse.Namespace, plan: Plan, spec: corpus.CorpusSpec,
-            source: Path, workdir: Path) -> Result:
+def measure(
+    fl: Flavor,
+    args: argparse.Namespace,
+    plan: Plan,
+    spec: corpus.CorpusSpec,
+    source: Path,
+    workdir: Path,
+) -> Result:
     result = Result(fl.label, fl.key)
     repo = pageview.clone(source, workdir / f"{fl.key}-repo")
     if fl is MW:
@@ -421,14 +543,19 @@ def measure(fl: Flavor, args: argparse.Namespace, plan: Plan, spec: corpus.Corpu
         edits.reindex(repo, instance, args, holder)
         result.search_index = holder.search_index
         mine = [sys.executable, "-m", "gunicorn"]
-        server = ServerSpec(fl.key, fl.label, [*pageview.gunicorn_args(mine),
-                                               "masterywiki:create_app()"],
-                            {"MASTERYWIKI_REPO": str(repo), "MASTERYWIKI_INSTANCE": str(instance)},
-                            "/-/healthz")
+        server = ServerSpec(
+            fl.key,
+            fl.label,
+            [*pageview.gunicorn_args(mine), "masterywiki:create_app()"],
+            {"MASTERYWIKI_REPO": str(repo), "MASTERYWIKI_INSTANCE": str(instance)},
+            "/-/healthz",
+        )
         timeout, budget = args.timeout, 1e9
     else:
-        argv = [*pageview.gunicorn_args([str(pageview.ensure_otter_venv())]),
-                "otterwiki.server:app"]
+        argv = [
+            *pageview.gunicorn_args([str(pageview.ensure_otter_venv())]),
+            "otterwiki.server:app",
+        ]
         env = {"REPOSITORY": str(repo), "SECRET_KEY": "bench-secret-key-0123456789abcdef"}
         server = ServerSpec(fl.key, fl.label, argv, env, "/-/healthz")
         timeout, budget = args.otter_timeout, args.otter_budget
@@ -467,8 +594,10 @@ def measure(fl: Flavor, args: argparse.Namespace, plan: Plan, spec: corpus.Corpu
 
 def commits_cell(r: Result) -> str:
     answered = sum(1 for s in r.sent if s.answered)
-    return (f"{len(r.sent)} / {answered} / {'n/a' if r.commits is None else r.commits} / "
-            f"{'n/a' if r.kept is None else r.kept}")
+    return (
+        f"{len(r.sent)} / {answered} / {'n/a' if r.commits is None else r.commits} / "
+        f"{'n/a' if r.kept is None else r.kept}"
+    )
 
 
 def all_kept(r: Result) -> bool:
@@ -479,42 +608,71 @@ def cell(r: Result, key: str) -> str:
     if key == "commits":
         return commits_cell(r)
     if key == "wrk":
-        return (f"{r.wrk.req_s:,.0f} req/s, p50 {r.wrk.p50_ms:,.2f} / p99 {r.wrk.p99_ms:,.1f}"
-                if r.wrk else "n/a")
+        return (
+            f"{r.wrk.req_s:,.0f} req/s, p50 {r.wrk.p50_ms:,.2f} / p99 {r.wrk.p99_ms:,.1f}"
+            if r.wrk
+            else "n/a"
+        )
     return r.rows[key].cell() if key in r.rows else "n/a"
 
 
 def table(results: list[Result], args: argparse.Namespace) -> str:
-    lines = ["| | " + " | ".join(r.label + (" (errors)" if r.errors else "") for r in results)
-             + " |", "|---|" + "---|" * len(results)]
+    lines = [
+        "| | " + " | ".join(r.label + (" (errors)" if r.errors else "") for r in results) + " |",
+        "|---|" + "---|" * len(results),
+    ]
     for key, label in ROWS:
-        lines.append(f"| {label.format(multi=args.multi, duration=args.duration)} | "
-                     + " | ".join(cell(r, key) for r in results) + " |")
+        lines.append(
+            f"| {label.format(multi=args.multi, duration=args.duration)} | "
+            + " | ".join(cell(r, key) for r in results)
+            + " |"
+        )
     return "\n".join(lines)
 
 
-def report(results: list[Result], spec: corpus.CorpusSpec, args: argparse.Namespace,
-           load_before: str, elapsed: float) -> str:
+def report(
+    results: list[Result],
+    spec: corpus.CorpusSpec,
+    args: argparse.Namespace,
+    load_before: str,
+    elapsed: float,
+) -> str:
     otter_python = str(OTTER_VENV / "bin" / "python")
-    machine = (f"- machine: {os.cpu_count()} CPUs (nproc), {platform.platform()}, "
-               f"Python {platform.python_version()}, load average before run {load_before}")
-    versions = (f"- masterywiki {pageview.version_of(sys.executable, 'masterywiki')} at "
-                f"{pageview.head_commit()}; otterwiki "
-                f"{pageview.version_of(otter_python, 'otterwiki')}; gunicorn -w 2 (sync)")
+    machine = (
+        f"- machine: {os.cpu_count()} CPUs (nproc), {platform.platform()}, "
+        f"Python {platform.python_version()}, load average before run {load_before}"
+    )
+    versions = (
+        f"- masterywiki {pageview.version_of(sys.executable, 'masterywiki')} at "
+        f"{pageview.head_commit()}; otterwiki "
+        f"{pageview.version_of(otter_python, 'otterwiki')}; gunicorn -w 2 (sync)"
+    )
     png, pdf = len(make_png(SMALL_BYTES, 0)), len(make_pdf(LARGE_BYTES, 100))
-    setup = (f"- corpus: {spec.pages} pages, {spec.history} edit commits, seed {spec.seed}; "
-             f"files: PNG {png:,} bytes, PDF {pdf:,} bytes; {args.small} PNGs and {args.large} "
-             f"PDFs to distinct pages, {args.replace} replacements, {args.multi} PNGs onto one "
-             f"page; warm requests repeated {args.repeat} times; run took {elapsed:.0f} s")
-    lines = [f"# Attachments at {spec.pages:,} pages", "",
-             f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", machine, versions, setup, "",
-             "Latency in ms as p50 / p90 (sample size), one request at a time on new "
-             "connections. Uploads by a logged-in editor (masterywiki) or anonymously (An "
-             "Otter Wiki, its default); reads by an anonymous reader.", "",
-             table(results, args), "",
-             "*Right bytes committed*: uploads whose exact bytes (git blob id) appear in "
-             "`git log --raw` of their path; HEAD must also hold each path's last upload. "
-             "*Commits*: `git rev-list --count HEAD` after minus before.", ""]
+    setup = (
+        f"- corpus: {spec.pages} pages, {spec.history} edit commits, seed {spec.seed}; "
+        f"files: PNG {png:,} bytes, PDF {pdf:,} bytes; {args.small} PNGs and {args.large} "
+        f"PDFs to distinct pages, {args.replace} replacements, {args.multi} PNGs onto one "
+        f"page; warm requests repeated {args.repeat} times; run took {elapsed:.0f} s"
+    )
+    lines = [
+        f"# Attachments at {spec.pages:,} pages",
+        "",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        machine,
+        versions,
+        setup,
+        "",
+        "Latency in ms as p50 / p90 (sample size), one request at a time on new "
+        "connections. Uploads by a logged-in editor (masterywiki) or anonymously (An "
+        "Otter Wiki, its default); reads by an anonymous reader.",
+        "",
+        table(results, args),
+        "",
+        "*Right bytes committed*: uploads whose exact bytes (git blob id) appear in "
+        "`git log --raw` of their path; HEAD must also hold each path's last upload. "
+        "*Commits*: `git rev-list --count HEAD` after minus before.",
+        "",
+    ]
     notes = []
     for r in results:
         parts = [f"ready {fmt(r.ready_s, 2)} s"]
@@ -525,9 +683,12 @@ def report(results: list[Result], spec: corpus.CorpusSpec, args: argparse.Namesp
                 parts.append(f"first {name} upload {r.rows[key].ms[0]:,.0f} ms")
         if r.capped:
             budget = args.otter_budget if r.key == "otter" else None
-            parts.append("sample cut short by the time budget"
-                         + (f" ({budget:.0f} s per phase)" if budget else "") + ": "
-                         + ", ".join(sorted(r.capped)))
+            parts.append(
+                "sample cut short by the time budget"
+                + (f" ({budget:.0f} s per phase)" if budget else "")
+                + ": "
+                + ", ".join(sorted(r.capped))
+            )
         notes.append(f"- {r.label}: " + "; ".join(parts))
     lines += ["Notes:", "", *notes, ""]
     errors = [f"- {r.label}: {e.splitlines()[0]}" for r in results for e in r.errors[:8]]
@@ -549,25 +710,39 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--history", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--corpora", type=Path, default=BENCH / "corpora")
-    parser.add_argument("--servers", default="masterywiki,otter",
-                        help="comma-separated subset of masterywiki,otter")
+    parser.add_argument(
+        "--servers", default="masterywiki,otter", help="comma-separated subset of masterywiki,otter"
+    )
     parser.add_argument("--small", type=int, default=20, help="PNG uploads to distinct pages")
     parser.add_argument("--large", type=int, default=10, help="PDF uploads to distinct pages")
     parser.add_argument("--replace", type=int, default=5, help="replacements of one PNG")
     parser.add_argument("--multi", type=int, default=5, help="PNGs uploaded onto one page")
     parser.add_argument("--repeat", type=int, default=30, help="warm requests per URL")
     parser.add_argument("--duration", type=int, default=10, help="wrk seconds per server")
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="masterywiki per-request timeout, seconds")
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="masterywiki per-request timeout, seconds"
+    )
     parser.add_argument("--otter-timeout", type=float, default=120.0)
-    parser.add_argument("--otter-budget", type=float, default=120.0,
-                        help="seconds per phase (uploads, serving, page views) for An Otter Wiki")
-    parser.add_argument("--no-reindex", dest="reindex", action="store_false",
-                        help="do not build masterywiki's search index before starting it")
+    parser.add_argument(
+        "--otter-budget",
+        type=float,
+        default=120.0,
+        help="seconds per phase (uploads, serving, page views) for An Otter Wiki",
+    )
+    parser.add_argument(
+        "--no-reindex",
+        dest="reindex",
+        action="store_false",
+        help="do not build masterywiki's search index before starting it",
+    )
     parser.add_argument("--reindex-timeout", type=float, default=400.0)
     parser.add_argument("--start-timeout", type=float, default=180.0)
-    parser.add_argument("--out", type=Path, default=None,
-                        help="results file (default bench/results/attachments-<pages>.md)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results file (default bench/results/attachments-<pages>.md)",
+    )
     return parser.parse_args(argv)
 
 

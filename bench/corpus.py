@@ -158,8 +158,9 @@ def table(rng: random.Random) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * cols]
     rows = rng.randint(2, 6)
     for _ in range(rows):
-        cells = [words(rng, rng.randint(1, 3)) if c else str(rng.randint(1, 999))
-                 for c in range(cols)]
+        cells = [
+            words(rng, rng.randint(1, 3)) if c else str(rng.randint(1, 999)) for c in range(cols)
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -167,16 +168,17 @@ def table(rng: random.Random) -> str:
 def front_matter(index: int, spec: CorpusSpec, rng: random.Random) -> str:
     tags = ", ".join(sorted(set(rng.choices(VOCAB[150:], k=rng.randint(1, 4)))))
     summary = sentence(rng, rng.randint(8, 14))
-    return (f"---\ntitle: {page_title(index, spec.seed)}\nsummary: {summary}\n"
-            f"tags: [{tags}]\n---")
+    return f"---\ntitle: {page_title(index, spec.seed)}\nsummary: {summary}\ntags: [{tags}]\n---"
 
 
 def page_blocks(index: int, spec: CorpusSpec) -> BlockList:
     """The page as (kind, text) blocks; ``kind`` 'p' marks editable paragraphs."""
     rng = random.Random(f"page:{spec.seed}:{index}")
     target = rng.randint(300, 1900)  # whitespace-separated words, markup included
-    blocks: BlockList = [("meta", front_matter(index, spec, rng)),
-                         ("h", f"# {page_title(index, spec.seed)}")]
+    blocks: BlockList = [
+        ("meta", front_matter(index, spec, rng)),
+        ("h", f"# {page_title(index, spec.seed)}"),
+    ]
     used = sum(len(text.split()) for _, text in blocks)
     while used < target:
         if rng.random() < 0.25:
@@ -207,18 +209,22 @@ def toctree(entries: list[str]) -> str:
 
 def root_index(spec: CorpusSpec) -> bytes:
     entries = [f"sec-{s:02d}/index" for s in range(1, SECTIONS + 1)]
-    text = (f"---\ntitle: Benchmark Wiki\nsummary: Generated corpus of {spec.pages} pages.\n"
-            f"tags: [benchmark]\n---\n\n# Benchmark Wiki\n\n"
-            f"A generated corpus of {spec.pages} pages in {SECTIONS} sections.\n\n"
-            f"{toctree(entries)}\n")
+    text = (
+        f"---\ntitle: Benchmark Wiki\nsummary: Generated corpus of {spec.pages} pages.\n"
+        f"tags: [benchmark]\n---\n\n# Benchmark Wiki\n\n"
+        f"A generated corpus of {spec.pages} pages in {SECTIONS} sections.\n\n"
+        f"{toctree(entries)}\n"
+    )
     return text.encode()
 
 
 def section_index(section: int, members: list[int], spec: CorpusSpec) -> bytes:
     entries = [page_path(i, spec.pages).split("/", 1)[1].removesuffix(".md") for i in members]
-    text = (f"---\ntitle: Section {section:02d}\nsummary: Pages of section {section:02d}.\n"
-            f"tags: [section]\n---\n\n# Section {section:02d}\n\n"
-            f"This section holds {len(members)} pages.\n\n{toctree(entries)}\n")
+    text = (
+        f"---\ntitle: Section {section:02d}\nsummary: Pages of section {section:02d}.\n"
+        f"tags: [section]\n---\n\n# Section {section:02d}\n\n"
+        f"This section holds {len(members)} pages.\n\n{toctree(entries)}\n"
+    )
     return text.encode()
 
 
@@ -323,8 +329,11 @@ def build(out: Path, spec: CorpusSpec) -> float:
         sys.exit("git fast-import failed")
     subprocess.run(["git", "-C", str(out), "reset", "-q", "--hard", "main"], check=True)
     seconds = time.perf_counter() - start
-    marker = {**spec.marker(), "hot": page_path(hot_page_index(spec), spec.pages),
-              "seconds": round(seconds, 1)}
+    marker = {
+        **spec.marker(),
+        "hot": page_path(hot_page_index(spec), spec.pages),
+        "seconds": round(seconds, 1),
+    }
     (out / ".git" / MARKER_NAME).write_text(json.dumps(marker, indent=1) + "\n")
     return seconds
 
@@ -336,8 +345,10 @@ def ensure_corpus(out: Path, spec: CorpusSpec) -> dict[str, int]:
         print(f"corpus {out}: up to date ({spec.pages} pages, {spec.history} edits)")
         return marker
     seconds = build(out, spec)
-    print(f"corpus {out}: {spec.pages} pages + {spec.history} edit commits "
-          f"generated in {seconds:.1f} s")
+    print(
+        f"corpus {out}: {spec.pages} pages + {spec.history} edit commits "
+        f"generated in {seconds:.1f} s"
+    )
     return read_marker(out) or {}
 
 

@@ -89,8 +89,9 @@ class Client:
     def post(self, path: str, form: dict[str, str], timeout: float | None = None) -> Reply:
         return self.request("POST", path, form, timeout)
 
-    def request(self, method: str, path: str, form: dict[str, str] | None,
-                timeout: float | None = None) -> Reply:
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None, timeout: float | None = None
+    ) -> Reply:
         headers = {"Host": f"127.0.0.1:{self.port}"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -99,8 +100,7 @@ class Client:
             payload = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         start = time.perf_counter()
-        conn = http.client.HTTPConnection("127.0.0.1", self.port,
-                                          timeout=timeout or self.timeout)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout or self.timeout)
         try:
             conn.request(method, path, body=payload, headers=headers)
             resp = conn.getresponse()
@@ -132,8 +132,9 @@ def hidden_value(body: str, name: str) -> str | None:
 
 
 def textarea(body: str, name: str) -> str | None:
-    found = re.search(rf'<textarea\b[^>]*\bname="{re.escape(name)}"[^>]*>(.*?)</textarea>',
-                      body, re.S)
+    found = re.search(
+        rf'<textarea\b[^>]*\bname="{re.escape(name)}"[^>]*>(.*?)</textarea>', body, re.S
+    )
     if found is None:
         return None
     text = html.unescape(found[1])
@@ -221,17 +222,23 @@ def make_plan(spec: corpus.CorpusSpec, args: argparse.Namespace) -> Plan:
     def take(n: int) -> list[int]:
         return [next(taken) for _ in range(n)]
 
-    return Plan(prime=take(PRIME_PAGES), edit=take(args.forms), quick=take(args.quick_pages),
-                burst=[take(args.burst) for _ in range(args.clients)],
-                otter_forms=take(args.otter_forms), hot=hot)
+    return Plan(
+        prime=take(PRIME_PAGES),
+        edit=take(args.forms),
+        quick=take(args.quick_pages),
+        burst=[take(args.burst) for _ in range(args.clients)],
+        otter_forms=take(args.otter_forms),
+        hot=hot,
+    )
 
 
 # ---------------------------------------------------------------- git helpers
 
 
 def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, timeout=60
+    )
     return proc.stdout
 
 
@@ -273,8 +280,15 @@ def prime(client: Client, plan: Plan, spec: corpus.CorpusSpec) -> None:
             client.get(corpus.page_url(index, spec.pages))
 
 
-def history(client: Client, url: str, repeat: int, budget: float, into: Timings,
-            result: Result, check: Callable[[Reply], str]) -> Reply | None:
+def history(
+    client: Client,
+    url: str,
+    repeat: int,
+    budget: float,
+    into: Timings,
+    result: Result,
+    check: Callable[[Reply], str],
+) -> Reply | None:
     """GET ``url`` once cold (``first_ms``), then ``repeat`` times (``ms``)."""
     deadline = time.perf_counter() + budget
     last = None
@@ -306,10 +320,22 @@ def marker_for(result: Result, kind: str, n: int) -> str:
 
 
 def add_user(repo: Path, instance: Path) -> None:
-    cmd = ["masterywiki", "user", "add", USER, "--role", "editor", "--password-stdin",
-           "--repo", str(repo), "--instance", str(instance)]
-    proc = subprocess.run(cmd, input=PASSWORD + "\n", capture_output=True, text=True,
-                          timeout=120, check=False)
+    cmd = [
+        "masterywiki",
+        "user",
+        "add",
+        USER,
+        "--role",
+        "editor",
+        "--password-stdin",
+        "--repo",
+        str(repo),
+        "--instance",
+        str(instance),
+    ]
+    proc = subprocess.run(
+        cmd, input=PASSWORD + "\n", capture_output=True, text=True, timeout=120, check=False
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"masterywiki user add failed: {proc.stderr.strip()}")
 
@@ -322,19 +348,26 @@ def reindex(repo: Path, instance: Path, args: argparse.Namespace, result: Result
     if not args.reindex:
         result.search_index = "not built before the run (built in the background meanwhile)"
         return
-    helptext = subprocess.run(["masterywiki", "--help"], capture_output=True, text=True,
-                              timeout=60, check=False).stdout
+    helptext = subprocess.run(
+        ["masterywiki", "--help"], capture_output=True, text=True, timeout=60, check=False
+    ).stdout
     if "reindex" not in helptext:
         result.search_index = "no `masterywiki reindex` command"
         return
     start = time.perf_counter()
-    proc = subprocess.run(["masterywiki", "reindex", "--repo", str(repo), "--instance",
-                           str(instance)], capture_output=True, text=True,
-                          timeout=args.reindex_timeout, check=False)
+    proc = subprocess.run(
+        ["masterywiki", "reindex", "--repo", str(repo), "--instance", str(instance)],
+        capture_output=True,
+        text=True,
+        timeout=args.reindex_timeout,
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"masterywiki reindex failed: {proc.stderr.strip()[-500:]}")
-    result.search_index = (f"built with `masterywiki reindex` before the server started "
-                           f"({time.perf_counter() - start:.0f} s)")
+    result.search_index = (
+        f"built with `masterywiki reindex` before the server started "
+        f"({time.perf_counter() - start:.0f} s)"
+    )
 
 
 def mw_login(client: Client) -> None:
@@ -342,8 +375,9 @@ def mw_login(client: Client) -> None:
     token = hidden_value(form.text, "csrf_token")
     if form.status != 200 or token is None:
         raise RuntimeError(f"GET /-/login: HTTP {form.status}, csrf_token {token is not None}")
-    reply = client.post("/-/login", {"username": USER, "password": PASSWORD,
-                                     "csrf_token": token, "next": "/"})
+    reply = client.post(
+        "/-/login", {"username": USER, "password": PASSWORD, "csrf_token": token, "next": "/"}
+    )
     if reply.status != 303:
         raise RuntimeError(f"POST /-/login: HTTP {reply.status}, expected 303")
 
@@ -354,8 +388,15 @@ def mw_history_check(reply: Reply) -> str:
     return "" if "/-/rev/" in reply.text else "no revisions listed"
 
 
-def mw_edit(client: Client, result: Result, url: str, path: str, marker: str,
-            form_into: Timings, save_into: Timings) -> None:
+def mw_edit(
+    client: Client,
+    result: Result,
+    url: str,
+    path: str,
+    marker: str,
+    form_into: Timings,
+    save_into: Timings,
+) -> None:
     """Open the editor for ``url``, append a paragraph and save with the form's base."""
     try:
         form = client.get(f"{url}/-/edit")
@@ -366,30 +407,41 @@ def mw_edit(client: Client, result: Result, url: str, path: str, marker: str,
     content = textarea(text, "content")
     base, token = hidden_value(text, "base"), hidden_value(text, "csrf_token")
     if form.status != 200 or content is None or not base or not token:
-        result.error(f"GET {url}/-/edit: HTTP {form.status}, form fields missing "
-                     f"(content {content is not None}, base {bool(base)}, csrf {bool(token)})")
+        result.error(
+            f"GET {url}/-/edit: HTTP {form.status}, form fields missing "
+            f"(content {content is not None}, base {bool(base)}, csrf {bool(token)})"
+        )
         return
     with result.lock:
         form_into.ms.append(form.ms)
     result.expect(path, marker)
-    fields = {"content": appended(content, marker), "summary": f"bench {marker}", "base": base,
-              "csrf_token": token}
+    fields = {
+        "content": appended(content, marker),
+        "summary": f"bench {marker}",
+        "base": base,
+        "csrf_token": token,
+    }
     try:
         reply = client.post(f"{url}/-/edit", fields)
     except OSError as exc:
         result.error(f"POST {url}/-/edit: {exc}")
         return
     if reply.status != 303 or not reply.location.endswith(url):
-        result.error(f"POST {url}/-/edit: HTTP {reply.status} to {reply.location!r}, "
-                     f"expected 303 to {url}")
+        result.error(
+            f"POST {url}/-/edit: HTTP {reply.status} to {reply.location!r}, expected 303 to {url}"
+        )
         return
     with result.lock:
         result.answered += 1
         save_into.ms.append(reply.ms)
 
 
-def burst(clients: list[Client], pages: list[list[int]],
-          work: Callable[[Client, int, int], None], timeout: float) -> None:
+def burst(
+    clients: list[Client],
+    pages: list[list[int]],
+    work: Callable[[Client, int, int], None],
+    timeout: float,
+) -> None:
     """Clients run ``work(client, page, n)`` over their pages at the same time."""
     barrier = threading.Barrier(len(clients))
 
@@ -399,16 +451,19 @@ def burst(clients: list[Client], pages: list[list[int]],
         for n, index in enumerate(mine):
             work(client, index, offset + n)
 
-    threads = [threading.Thread(target=run, args=(c, p, 100 * k), daemon=True)
-               for k, (c, p) in enumerate(zip(clients, pages, strict=True))]
+    threads = [
+        threading.Thread(target=run, args=(c, p, 100 * k), daemon=True)
+        for k, (c, p) in enumerate(zip(clients, pages, strict=True))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout)
 
 
-def measure_masterywiki(args: argparse.Namespace, plan: Plan, spec: corpus.CorpusSpec,
-                        source: Path, workdir: Path) -> Result:
+def measure_masterywiki(
+    args: argparse.Namespace, plan: Plan, spec: corpus.CorpusSpec, source: Path, workdir: Path
+) -> Result:
     result = Result("masterywiki", "masterywiki")
     repo = pageview.clone(source, workdir / "mw-repo")
     instance = workdir / "mw-instance"
@@ -420,10 +475,13 @@ def measure_masterywiki(args: argparse.Namespace, plan: Plan, spec: corpus.Corpu
         result.error(str(exc))
         result.search_index = "reindex failed"
     mine = [sys.executable, "-m", "gunicorn"]
-    server = ServerSpec("masterywiki", "masterywiki",
-                        [*pageview.gunicorn_args(mine), "masterywiki:create_app()"],
-                        {"MASTERYWIKI_REPO": str(repo), "MASTERYWIKI_INSTANCE": str(instance)},
-                        "/-/healthz")
+    server = ServerSpec(
+        "masterywiki",
+        "masterywiki",
+        [*pageview.gunicorn_args(mine), "masterywiki:create_app()"],
+        {"MASTERYWIKI_REPO": str(repo), "MASTERYWIKI_INSTANCE": str(instance)},
+        "/-/healthz",
+    )
     result.commits_before = commit_count(repo)
     port = pageview.free_port()
     log = workdir / "masterywiki.log"
@@ -435,13 +493,27 @@ def measure_masterywiki(args: argparse.Namespace, plan: Plan, spec: corpus.Corpu
             prime(client, plan, spec)
             mw_login(client)
             hot = corpus.page_url(plan.hot, spec.pages)
-            reply = history(client, f"{hot}/-/history", args.repeat, 60, result.history1,
-                            result, mw_history_check)
+            reply = history(
+                client,
+                f"{hot}/-/history",
+                args.repeat,
+                60,
+                result.history1,
+                result,
+                mw_history_check,
+            )
             if reply:
                 result.history_bytes = len(reply.body)
             rows = []
-            reply5 = history(client, f"{hot}/-/history?page=5", args.repeat, 60,
-                             result.history5, result, mw_history_check)
+            reply5 = history(
+                client,
+                f"{hot}/-/history?page=5",
+                args.repeat,
+                60,
+                result.history5,
+                result,
+                mw_history_check,
+            )
             for r in (reply, reply5):
                 if r:
                     rows.append(str(len(set(re.findall(r"/-/rev/([0-9a-f]+)", r.text)))))
@@ -453,22 +525,36 @@ def measure_masterywiki(args: argparse.Namespace, plan: Plan, spec: corpus.Corpu
     return result
 
 
-def mw_saves(client: Client, result: Result, plan: Plan, spec: corpus.CorpusSpec,
-             args: argparse.Namespace) -> None:
+def mw_saves(
+    client: Client, result: Result, plan: Plan, spec: corpus.CorpusSpec, args: argparse.Namespace
+) -> None:
     for n, index in enumerate(plan.edit):
         url, path = corpus.page_url(index, spec.pages), corpus.page_path(index, spec.pages)
-        mw_edit(client, result, url, path, marker_for(result, "edit", n), result.form,
-                result.save)
+        mw_edit(client, result, url, path, marker_for(result, "edit", n), result.form, result.save)
     for n, index in enumerate(plan.quick):
         url, path = corpus.page_url(index, spec.pages), corpus.page_path(index, spec.pages)
         for k in range(args.quick_saves):
-            mw_edit(client, result, url, path, marker_for(result, "quick", 10 * n + k),
-                    result.form_again, result.quick)
+            mw_edit(
+                client,
+                result,
+                url,
+                path,
+                marker_for(result, "quick", 10 * n + k),
+                result.form_again,
+                result.quick,
+            )
 
     def work(c: Client, index: int, n: int) -> None:
         url, path = corpus.page_url(index, spec.pages), corpus.page_path(index, spec.pages)
-        mw_edit(c, result, url, path, marker_for(result, "burst", n), result.form_again,
-                result.concurrent)
+        mw_edit(
+            c,
+            result,
+            url,
+            path,
+            marker_for(result, "burst", n),
+            result.form_again,
+            result.concurrent,
+        )
 
     burst([client.copy() for _ in plan.burst], plan.burst, work, args.timeout * 10)
 
@@ -509,8 +595,17 @@ def otter_history_check(reply: Reply) -> str:
     return "" if reply.status == 200 else f"HTTP {reply.status}"
 
 
-def otter_save(client: Client, result: Result, token: str, index: int, spec: corpus.CorpusSpec,
-               text: str, marker: str, into: Timings, timeout: float) -> str:
+def otter_save(
+    client: Client,
+    result: Result,
+    token: str,
+    index: int,
+    spec: corpus.CorpusSpec,
+    text: str,
+    marker: str,
+    into: Timings,
+    timeout: float,
+) -> str:
     """POST one save; returns the content sent (the page's new text)."""
     url, path = corpus.page_url(index, spec.pages), corpus.page_path(index, spec.pages)
     content = appended(text, marker)
@@ -530,8 +625,9 @@ def otter_save(client: Client, result: Result, token: str, index: int, spec: cor
     return content
 
 
-def measure_otter(args: argparse.Namespace, plan: Plan, spec: corpus.CorpusSpec,
-                  source: Path, workdir: Path) -> Result:
+def measure_otter(
+    args: argparse.Namespace, plan: Plan, spec: corpus.CorpusSpec, source: Path, workdir: Path
+) -> Result:
     result = Result("An Otter Wiki", "otter")
     repo = pageview.clone(source, workdir / "otter-repo")
     argv = [*pageview.gunicorn_args([str(pageview.ensure_otter_venv())]), "otterwiki.server:app"]
@@ -547,8 +643,15 @@ def measure_otter(args: argparse.Namespace, plan: Plan, spec: corpus.CorpusSpec,
             client = Client(port, args.otter_timeout)
             prime(client, plan, spec)
             hot = corpus.page_url(plan.hot, spec.pages)
-            reply = history(client, f"{hot}/history", args.repeat, args.otter_budget,
-                            result.history1, result, otter_history_check)
+            reply = history(
+                client,
+                f"{hot}/history",
+                args.repeat,
+                args.otter_budget,
+                result.history1,
+                result,
+                otter_history_check,
+            )
             if reply:
                 result.history_bytes = len(reply.body)
             result.history5.note = "no pagination"
@@ -561,8 +664,14 @@ def measure_otter(args: argparse.Namespace, plan: Plan, spec: corpus.CorpusSpec,
     return result
 
 
-def otter_saves(client: Client, result: Result, plan: Plan, spec: corpus.CorpusSpec,
-                args: argparse.Namespace, repo: Path) -> None:
+def otter_saves(
+    client: Client,
+    result: Result,
+    plan: Plan,
+    spec: corpus.CorpusSpec,
+    args: argparse.Namespace,
+    repo: Path,
+) -> None:
     """Saves as in masterywiki's run, with the CSRF token of one page view (Otter's edit
     form would take too long at 10,000 pages; its save has no base to send)."""
     view = client.get(corpus.page_url(plan.prime[0], spec.pages))
@@ -579,23 +688,51 @@ def otter_saves(client: Client, result: Result, plan: Plan, spec: corpus.CorpusS
         if not within(deadline, len(result.save.ms)):
             result.save.note = "budget spent"
             break
-        otter_save(client, result, token, index, spec, source(index),
-                   marker_for(result, "edit", n), result.save, timeout)
+        otter_save(
+            client,
+            result,
+            token,
+            index,
+            spec,
+            source(index),
+            marker_for(result, "edit", n),
+            result.save,
+            timeout,
+        )
     for n, index in enumerate(plan.quick):
         text = source(index)
         for k in range(args.quick_saves):
-            text = otter_save(client, result, token, index, spec, text,
-                              marker_for(result, "quick", 10 * n + k), result.quick, timeout)
+            text = otter_save(
+                client,
+                result,
+                token,
+                index,
+                spec,
+                text,
+                marker_for(result, "quick", 10 * n + k),
+                result.quick,
+                timeout,
+            )
 
     def work(c: Client, index: int, n: int) -> None:
-        otter_save(c, result, token, index, spec, source(index), marker_for(result, "burst", n),
-                   result.concurrent, timeout)
+        otter_save(
+            c,
+            result,
+            token,
+            index,
+            spec,
+            source(index),
+            marker_for(result, "burst", n),
+            result.concurrent,
+            timeout,
+        )
 
     burst([client.copy() for _ in plan.burst], plan.burst, work, timeout * 10)
 
 
-def otter_forms(client: Client, result: Result, plan: Plan, spec: corpus.CorpusSpec,
-                args: argparse.Namespace) -> None:
+def otter_forms(
+    client: Client, result: Result, plan: Plan, spec: corpus.CorpusSpec, args: argparse.Namespace
+) -> None:
     """A small edit-form sample, last: a timed-out request leaves a worker busy."""
     deadline = time.perf_counter() + args.otter_form_budget
     for index in plan.otter_forms:
@@ -627,24 +764,35 @@ def commits_cell(r: Result) -> str:
 
 
 def summary_line(r: Result) -> str:
-    return (f"ready {fmt(r.ready_s, 2)} s; form {r.form.cell()}; save {r.save.cell()}; "
-            f"history {r.history1.cell()}; saves sent/ok/commits/kept {commits_cell(r)}")
+    return (
+        f"ready {fmt(r.ready_s, 2)} s; form {r.form.cell()}; save {r.save.cell()}; "
+        f"history {r.history1.cell()}; saves sent/ok/commits/kept {commits_cell(r)}"
+    )
 
 
 def table(results: list[Result]) -> str:
-    header = ("| server | edit form | save | quick same-page save | 2 concurrent clients save "
-              "| history p1 | history ?page=5 | saves sent / answered / commits / kept |")
+    header = (
+        "| server | edit form | save | quick same-page save | 2 concurrent clients save "
+        "| history p1 | history ?page=5 | saves sent / answered / commits / kept |"
+    )
     lines = [header, "|---|---|---|---|---|---|---|---|"]
     for r in results:
-        cells = [r.label + (" (errors)" if r.errors else ""), r.form.cell(), r.save.cell(),
-                 r.quick.cell(), r.concurrent.cell(), r.history1.cell(), r.history5.cell(),
-                 commits_cell(r)]
+        cells = [
+            r.label + (" (errors)" if r.errors else ""),
+            r.form.cell(),
+            r.save.cell(),
+            r.quick.cell(),
+            r.concurrent.cell(),
+            r.history1.cell(),
+            r.history5.cell(),
+            commits_cell(r),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def all_saves_kept(r: Result) -> bool:
-    return (r.attempted > 0 and r.attempted == r.answered == r.commits == r.markers_found)
+    return r.attempted > 0 and r.attempted == r.answered == r.commits == r.markers_found
 
 
 def target_lines(results: list[Result], pages: int) -> list[str]:
@@ -655,12 +803,13 @@ def target_lines(results: list[Result], pages: int) -> list[str]:
     def p50_under(t: Timings, limit: float) -> bool:
         return bool(t.ms) and pct(t.ms, 50) < limit
 
-    checks = [("edit form p50 < 50 ms", p50_under(mw.form, TARGETS["form_p50_ms"])),
-              ("save p50 < 100 ms", p50_under(mw.save, TARGETS["save_p50_ms"])),
-              ("history (first page) p50 < 30 ms",
-               p50_under(mw.history1, TARGETS["history_p50_ms"])),
-              ("history ?page=5 p50 < 30 ms", p50_under(mw.history5, TARGETS["history_p50_ms"])),
-              ("every save answered and committed, every edit kept", all_saves_kept(mw))]
+    checks = [
+        ("edit form p50 < 50 ms", p50_under(mw.form, TARGETS["form_p50_ms"])),
+        ("save p50 < 100 ms", p50_under(mw.save, TARGETS["save_p50_ms"])),
+        ("history (first page) p50 < 30 ms", p50_under(mw.history1, TARGETS["history_p50_ms"])),
+        ("history ?page=5 p50 < 30 ms", p50_under(mw.history5, TARGETS["history_p50_ms"])),
+        ("every save answered and committed, every edit kept", all_saves_kept(mw)),
+    ]
     return [f"- {'PASS' if ok else 'FAIL'}: {name}" for name, ok in checks]
 
 
@@ -674,40 +823,66 @@ def notes(results: list[Result]) -> list[str]:
             if t.first_ms is not None:
                 parts.append(f"first (cold) {name} {t.first_ms:,.0f} ms")
         if r.history_bytes:
-            parts.append(f"history p1 {r.history_bytes / 1024:,.0f} KB, "
-                         f"revisions listed {r.history_rows}")
+            parts.append(
+                f"history p1 {r.history_bytes / 1024:,.0f} KB, revisions listed {r.history_rows}"
+            )
         if r.form_again.ms:
-            parts.append(f"edit form reloaded before quick/concurrent saves "
-                         f"p50 {pct(r.form_again.ms, 50):,.1f} ms")
+            parts.append(
+                f"edit form reloaded before quick/concurrent saves "
+                f"p50 {pct(r.form_again.ms, 50):,.1f} ms"
+            )
         if r.save.ms:
             parts.append(f"first save {r.save.ms[0]:,.0f} ms")
         if r.key == "otter" and r.form.ms:
-            parts.append("edit form samples " + ", ".join(f"{ms:,.0f}" for ms in r.form.ms)
-                         + " ms")
+            parts.append("edit form samples " + ", ".join(f"{ms:,.0f}" for ms in r.form.ms) + " ms")
         lines.append(f"- {r.label}: " + "; ".join(parts))
     return lines
 
 
-def report(results: list[Result], spec: corpus.CorpusSpec, args: argparse.Namespace,
-           load_before: str, elapsed: float, hot: str) -> str:
+def report(
+    results: list[Result],
+    spec: corpus.CorpusSpec,
+    args: argparse.Namespace,
+    load_before: str,
+    elapsed: float,
+    hot: str,
+) -> str:
     otter_python = str(OTTER_VENV / "bin" / "python")
-    machine = (f"- machine: {os.cpu_count()} CPUs (nproc), {platform.platform()}, "
-               f"Python {platform.python_version()}, load average before run {load_before}")
-    versions = (f"- masterywiki {pageview.version_of(sys.executable, 'masterywiki')} at "
-                f"{pageview.head_commit()}; otterwiki "
-                f"{pageview.version_of(otter_python, 'otterwiki')}; gunicorn -w 2 (sync)")
-    setup = (f"- corpus: {spec.pages} pages, {spec.history} edit commits, seed {spec.seed}; "
-             f"hot page `{hot}`; {args.forms} distinct pages opened and saved, "
-             f"{args.quick_pages} pages saved {args.quick_saves} times in quick succession, "
-             f"{args.clients} concurrent clients x {args.burst} saves; history repeated "
-             f"{args.repeat} times; run took {elapsed:.0f} s")
-    lines = [f"# Editing and history at {spec.pages:,} pages", "",
-             f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", machine, versions, setup, "",
-             "Latency in ms as p50 / p90 (sample size), one request at a time unless noted.", "",
-             table(results), ""]
-    lines += ["Saves: *sent* POSTs, *answered* with the redirect to the page, *commits* "
-              "added to the branch (`git rev-list --count HEAD` after minus before), "
-              "*kept*: appended paragraphs found in the final HEAD.", ""]
+    machine = (
+        f"- machine: {os.cpu_count()} CPUs (nproc), {platform.platform()}, "
+        f"Python {platform.python_version()}, load average before run {load_before}"
+    )
+    versions = (
+        f"- masterywiki {pageview.version_of(sys.executable, 'masterywiki')} at "
+        f"{pageview.head_commit()}; otterwiki "
+        f"{pageview.version_of(otter_python, 'otterwiki')}; gunicorn -w 2 (sync)"
+    )
+    setup = (
+        f"- corpus: {spec.pages} pages, {spec.history} edit commits, seed {spec.seed}; "
+        f"hot page `{hot}`; {args.forms} distinct pages opened and saved, "
+        f"{args.quick_pages} pages saved {args.quick_saves} times in quick succession, "
+        f"{args.clients} concurrent clients x {args.burst} saves; history repeated "
+        f"{args.repeat} times; run took {elapsed:.0f} s"
+    )
+    lines = [
+        f"# Editing and history at {spec.pages:,} pages",
+        "",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        machine,
+        versions,
+        setup,
+        "",
+        "Latency in ms as p50 / p90 (sample size), one request at a time unless noted.",
+        "",
+        table(results),
+        "",
+    ]
+    lines += [
+        "Saves: *sent* POSTs, *answered* with the redirect to the page, *commits* "
+        "added to the branch (`git rev-list --count HEAD` after minus before), "
+        "*kept*: appended paragraphs found in the final HEAD.",
+        "",
+    ]
     for r in results:
         made = "n/a" if r.commits is None else f"{r.commits:,}"
         lines.append(f"- {r.label}: {r.attempted} saves attempted, {made} commits made")
@@ -718,10 +893,13 @@ def report(results: list[Result], spec: corpus.CorpusSpec, args: argparse.Namesp
     lines += ["Notes:", "", *notes(results), ""]
     otter = next((r for r in results if r.key == "otter"), None)
     if otter is not None:
-        lines += [f"An Otter Wiki: edit form sample of up to {args.otter_forms} pages, "
-                  f"{args.otter_timeout:.0f} s timeout per request, measured after its saves; "
-                  "its saves use the CSRF token from a page view (its edit form is too slow to "
-                  "open before each save at 10,000 pages) and send no base revision.", ""]
+        lines += [
+            f"An Otter Wiki: edit form sample of up to {args.otter_forms} pages, "
+            f"{args.otter_timeout:.0f} s timeout per request, measured after its saves; "
+            "its saves use the CSRF token from a page view (its edit form is too slow to "
+            "open before each save at 10,000 pages) and send no base revision.",
+            "",
+        ]
     errors = [f"- {r.label}: {e.splitlines()[0]}" for r in results for e in r.errors[:5]]
     if errors:
         lines += ["Errors:", "", *errors, ""]
@@ -741,32 +919,57 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--history", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--corpora", type=Path, default=BENCH / "corpora")
-    parser.add_argument("--servers", default="masterywiki,otter",
-                        help="comma-separated subset of masterywiki,otter")
-    parser.add_argument("--forms", type=int, default=30,
-                        help="distinct pages opened in the editor and saved")
+    parser.add_argument(
+        "--servers", default="masterywiki,otter", help="comma-separated subset of masterywiki,otter"
+    )
+    parser.add_argument(
+        "--forms", type=int, default=30, help="distinct pages opened in the editor and saved"
+    )
     parser.add_argument("--quick-pages", type=int, default=2)
-    parser.add_argument("--quick-saves", type=int, default=3,
-                        help="quick successive saves per quick page")
+    parser.add_argument(
+        "--quick-saves", type=int, default=3, help="quick successive saves per quick page"
+    )
     parser.add_argument("--clients", type=int, default=2, help="concurrent clients")
     parser.add_argument("--burst", type=int, default=3, help="saves per concurrent client")
     parser.add_argument("--repeat", type=int, default=30, help="history requests per URL")
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="masterywiki per-request timeout, seconds")
-    parser.add_argument("--otter-timeout", type=float, default=120.0,
-                        help="An Otter Wiki per-request timeout, seconds")
-    parser.add_argument("--otter-budget", type=float, default=90.0,
-                        help="seconds for An Otter Wiki's history and its distinct-page saves")
-    parser.add_argument("--otter-forms", type=int, default=3,
-                        help="An Otter Wiki edit-form sample size")
-    parser.add_argument("--otter-form-budget", type=float, default=150.0,
-                        help="seconds after which no further Otter edit form is requested")
-    parser.add_argument("--no-reindex", dest="reindex", action="store_false",
-                        help="do not build masterywiki's search index before starting it")
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="masterywiki per-request timeout, seconds"
+    )
+    parser.add_argument(
+        "--otter-timeout",
+        type=float,
+        default=120.0,
+        help="An Otter Wiki per-request timeout, seconds",
+    )
+    parser.add_argument(
+        "--otter-budget",
+        type=float,
+        default=90.0,
+        help="seconds for An Otter Wiki's history and its distinct-page saves",
+    )
+    parser.add_argument(
+        "--otter-forms", type=int, default=3, help="An Otter Wiki edit-form sample size"
+    )
+    parser.add_argument(
+        "--otter-form-budget",
+        type=float,
+        default=150.0,
+        help="seconds after which no further Otter edit form is requested",
+    )
+    parser.add_argument(
+        "--no-reindex",
+        dest="reindex",
+        action="store_false",
+        help="do not build masterywiki's search index before starting it",
+    )
     parser.add_argument("--reindex-timeout", type=float, default=400.0)
     parser.add_argument("--start-timeout", type=float, default=180.0)
-    parser.add_argument("--out", type=Path, default=None,
-                        help="results file (default bench/results/edits-<pages>.md)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results file (default bench/results/edits-<pages>.md)",
+    )
     return parser.parse_args(argv)
 
 

@@ -1,6 +1,6 @@
 """Flask hello world: the ceiling for a 2-worker gunicorn page view on this machine.
 
-    gunicorn -w 2 -b 127.0.0.1:8000 --chdir bench hello:app
+gunicorn -w 2 -b 127.0.0.1:8000 --chdir bench hello:app
 """
 
 from flask import Flask

@@ -142,8 +142,9 @@ def boot_failed(log: Path) -> bool:
     return any(marker in text for marker in BOOT_FAILURES)
 
 
-def wait_ready(proc: subprocess.Popen[bytes], port: int, path: str, timeout: float,
-               log: Path) -> float:
+def wait_ready(
+    proc: subprocess.Popen[bytes], port: int, path: str, timeout: float, log: Path
+) -> float:
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
         if proc.poll() is not None:
@@ -175,9 +176,15 @@ def running(server: ServerSpec, port: int, log: Path, timeout: float) -> Iterato
     """Run ``server`` on ``port``; yields the seconds it took to become ready."""
     env = {**os.environ, **server.env}
     with log.open("wb") as out:
-        proc = subprocess.Popen([*server.argv, "-b", f"127.0.0.1:{port}"], env=env,
-                                cwd=server.cwd, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [*server.argv, "-b", f"127.0.0.1:{port}"],
+            env=env,
+            cwd=server.cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     try:
         yield wait_ready(proc, port, server.ready_path, timeout, log)
     finally:
@@ -187,8 +194,14 @@ def running(server: ServerSpec, port: int, log: Path, timeout: float) -> Iterato
 # ---------------------------------------------------------------- measurements
 
 
-def first_view(port: int, plan: Plan, spec: corpus.CorpusSpec, server: ServerSpec,
-               budget_s: float, result: Result) -> None:
+def first_view(
+    port: int,
+    plan: Plan,
+    spec: corpus.CorpusSpec,
+    server: ServerSpec,
+    budget_s: float,
+    result: Result,
+) -> None:
     for index in plan.prime:
         seconds, _ = check_page(port, index, spec, titles=False)
         result.prime_ms.append(seconds * 1000)
@@ -205,9 +218,11 @@ def first_view(port: int, plan: Plan, spec: corpus.CorpusSpec, server: ServerSpe
 
 def lua_script(paths: list[str]) -> str:
     quoted = ",\n  ".join(f'"{p}"' for p in paths)
-    return ("local paths = {\n  " + quoted + "\n}\nlocal i = 0\n"
-            "request = function()\n  i = i % #paths + 1\n"
-            '  return wrk.format("GET", paths[i])\nend\n')
+    return (
+        "local paths = {\n  " + quoted + "\n}\nlocal i = 0\n"
+        "request = function()\n  i = i % #paths + 1\n"
+        '  return wrk.format("GET", paths[i])\nend\n'
+    )
 
 
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -228,25 +243,43 @@ def parse_wrk(output: str) -> WrkResult:
         return match[1]
 
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    return WrkResult(req_s=float(find(r"Requests/sec:\s+([\d.]+)")),
-                     p50_ms=to_ms(find(r"\n\s+50%\s+(\S+)")),
-                     p99_ms=to_ms(find(r"\n\s+99%\s+(\S+)")),
-                     requests=int(find(r"(\d+) requests in")),
-                     bad=int(bad[1]) if bad else 0)
+    return WrkResult(
+        req_s=float(find(r"Requests/sec:\s+([\d.]+)")),
+        p50_ms=to_ms(find(r"\n\s+50%\s+(\S+)")),
+        p99_ms=to_ms(find(r"\n\s+99%\s+(\S+)")),
+        requests=int(find(r"(\d+) requests in")),
+        bad=int(bad[1]) if bad else 0,
+    )
 
 
-def warm(port: int, plan: Plan, spec: corpus.CorpusSpec, server: ServerSpec,
-         duration: int, workdir: Path, result: Result) -> None:
+def warm(
+    port: int,
+    plan: Plan,
+    spec: corpus.CorpusSpec,
+    server: ServerSpec,
+    duration: int,
+    workdir: Path,
+    result: Result,
+) -> None:
     for index in plan.warm:
         _, error = check_page(port, index, spec, server.check_titles)
         if error:
             result.errors.append(f"warm-up {error}")
     script = workdir / f"rotate-{server.key}.lua"
     script.write_text(lua_script([corpus.page_url(i, spec.pages) for i in plan.warm]))
-    cmd = ["wrk", "-t1", "-c2", f"-d{duration}s", "--timeout", "10s", "--latency",
-           "-s", str(script), f"http://127.0.0.1:{port}/"]
-    proc = subprocess.run(cmd, check=False, capture_output=True, text=True,
-                          timeout=duration + 60)
+    cmd = [
+        "wrk",
+        "-t1",
+        "-c2",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{port}/",
+    ]
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=duration + 60)
     if proc.returncode != 0:
         result.errors.append(f"wrk failed: {proc.stderr.strip() or proc.stdout.strip()}")
         return
@@ -255,8 +288,9 @@ def warm(port: int, plan: Plan, spec: corpus.CorpusSpec, server: ServerSpec,
         result.errors.append(f"wrk: {result.warm.bad} non-2xx/3xx responses")
 
 
-def measure(server: ServerSpec, plan: Plan, spec: corpus.CorpusSpec,
-            args: argparse.Namespace, workdir: Path) -> Result:
+def measure(
+    server: ServerSpec, plan: Plan, spec: corpus.CorpusSpec, args: argparse.Namespace, workdir: Path
+) -> Result:
     result = Result(server.label)
     log = workdir / f"{server.key}.log"
     port = free_port()
@@ -295,8 +329,7 @@ def clone(src: Path, dst: Path) -> Path:
 
 def gunicorn_args(cmd: list[str]) -> list[str]:
     """``cmd`` plus the common options: 2 sync workers, no shared control socket."""
-    helptext = subprocess.run([*cmd, "--help"], check=False, capture_output=True,
-                              text=True).stdout
+    helptext = subprocess.run([*cmd, "--help"], check=False, capture_output=True, text=True).stdout
     extra = ["--no-control-socket"] if "--no-control-socket" in helptext else []
     return [*cmd, "-w", "2", "--timeout", "120", *extra]
 
@@ -307,20 +340,37 @@ def build_servers(keys: list[str], repo: Path, workdir: Path) -> list[ServerSpec
     if "masterywiki" in keys:
         instance = workdir / "mw-instance"
         instance.mkdir()
-        env = {"MASTERYWIKI_REPO": str(clone(repo, workdir / "mw-repo")),
-               "MASTERYWIKI_INSTANCE": str(instance)}
-        servers.append(ServerSpec("masterywiki", "masterywiki",
-                                  [*gunicorn_args(mine), "masterywiki:create_app()"],
-                                  env, "/-/healthz"))
+        env = {
+            "MASTERYWIKI_REPO": str(clone(repo, workdir / "mw-repo")),
+            "MASTERYWIKI_INSTANCE": str(instance),
+        }
+        servers.append(
+            ServerSpec(
+                "masterywiki",
+                "masterywiki",
+                [*gunicorn_args(mine), "masterywiki:create_app()"],
+                env,
+                "/-/healthz",
+            )
+        )
     if "otter" in keys:
         argv = [*gunicorn_args([str(ensure_otter_venv())]), "otterwiki.server:app"]
-        env = {"REPOSITORY": str(clone(repo, workdir / "otter-repo")),
-               "SECRET_KEY": "bench-secret-key-0123456789abcdef"}  # Otter wants >= 16 chars
+        env = {
+            "REPOSITORY": str(clone(repo, workdir / "otter-repo")),
+            "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        }  # Otter wants >= 16 chars
         servers.append(ServerSpec("otter", "An Otter Wiki", argv, env, "/-/healthz"))
     if "hello" in keys:
-        servers.append(ServerSpec("hello", "Flask hello world",
-                                  [*gunicorn_args(mine), "--chdir", str(BENCH), "hello:app"],
-                                  {}, "/", check_titles=False))
+        servers.append(
+            ServerSpec(
+                "hello",
+                "Flask hello world",
+                [*gunicorn_args(mine), "--chdir", str(BENCH), "hello:app"],
+                {},
+                "/",
+                check_titles=False,
+            )
+        )
     return servers
 
 
@@ -329,8 +379,11 @@ def make_plan(spec: corpus.CorpusSpec, first: int) -> Plan:
     random.Random(f"pageview:{spec.seed}").shuffle(order)
     hot = corpus.hot_page_index(spec)
     order.remove(hot)
-    return Plan(prime=order[:PRIME_PAGES], warm=order[PRIME_PAGES:PRIME_PAGES + WARM_PAGES],
-                first=order[PRIME_PAGES + WARM_PAGES:PRIME_PAGES + WARM_PAGES + first])
+    return Plan(
+        prime=order[:PRIME_PAGES],
+        warm=order[PRIME_PAGES : PRIME_PAGES + WARM_PAGES],
+        first=order[PRIME_PAGES + WARM_PAGES : PRIME_PAGES + WARM_PAGES + first],
+    )
 
 
 # ---------------------------------------------------------------- reporting
@@ -347,8 +400,11 @@ def fmt(value: float | None, digits: int = 1) -> str:
 
 
 def summary_line(r: Result) -> str:
-    first = (f"first p50 {pct(r.first_ms, 50):.1f} ms (n={len(r.first_ms)})"
-             if r.first_ms else "first n/a")
+    first = (
+        f"first p50 {pct(r.first_ms, 50):.1f} ms (n={len(r.first_ms)})"
+        if r.first_ms
+        else "first n/a"
+    )
     warm_ = f"warm {r.warm.req_s:.0f} req/s p50 {r.warm.p50_ms:.2f} ms" if r.warm else "warm n/a"
     return f"ready {fmt(r.ready_s, 2)} s; {first}; {warm_}"
 
@@ -360,17 +416,28 @@ def share(value: float, ceiling: float) -> str:
 
 def table(results: list[Result]) -> str:
     hello = next((r for r in results if r.label == "Flask hello world" and r.warm), None)
-    header = ("| server | first view p50 / p90 ms (n) | warm req/s | warm p50 ms | warm p99 ms "
-              "| req/s vs hello | ready s |")
+    header = (
+        "| server | first view p50 / p90 ms (n) | warm req/s | warm p50 ms | warm p99 ms "
+        "| req/s vs hello | ready s |"
+    )
     lines = [header, "|---|---|---|---|---|---|---|"]
     for r in results:
-        first = (f"{pct(r.first_ms, 50):.1f} / {pct(r.first_ms, 90):.1f} ({len(r.first_ms)})"
-                 if r.first_ms else "n/a")
+        first = (
+            f"{pct(r.first_ms, 50):.1f} / {pct(r.first_ms, 90):.1f} ({len(r.first_ms)})"
+            if r.first_ms
+            else "n/a"
+        )
         w = r.warm
         ratio = share(w.req_s, hello.warm.req_s) if w and hello and hello.warm else "n/a"
-        cells = [r.label + (" (errors)" if r.errors else ""), first,
-                 fmt(w.req_s, 0) if w else "n/a", fmt(w.p50_ms, 2) if w else "n/a",
-                 fmt(w.p99_ms, 2) if w else "n/a", ratio, fmt(r.ready_s, 2)]
+        cells = [
+            r.label + (" (errors)" if r.errors else ""),
+            first,
+            fmt(w.req_s, 0) if w else "n/a",
+            fmt(w.p50_ms, 2) if w else "n/a",
+            fmt(w.p99_ms, 2) if w else "n/a",
+            ratio,
+            fmt(r.ready_s, 2),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -379,10 +446,14 @@ def target_lines(results: list[Result], pages: int) -> list[str]:
     mw = next((r for r in results if r.label == "masterywiki"), None)
     if mw is None or pages != 10000:
         return []
-    checks = [("warm req/s >= 1,500", mw.warm is not None and mw.warm.req_s >= TARGETS["req_s"]),
-              ("warm p50 < 2 ms", mw.warm is not None and mw.warm.p50_ms < TARGETS["warm_p50_ms"]),
-              ("first view p50 < 20 ms",
-               bool(mw.first_ms) and pct(mw.first_ms, 50) < TARGETS["first_p50_ms"])]
+    checks = [
+        ("warm req/s >= 1,500", mw.warm is not None and mw.warm.req_s >= TARGETS["req_s"]),
+        ("warm p50 < 2 ms", mw.warm is not None and mw.warm.p50_ms < TARGETS["warm_p50_ms"]),
+        (
+            "first view p50 < 20 ms",
+            bool(mw.first_ms) and pct(mw.first_ms, 50) < TARGETS["first_p50_ms"],
+        ),
+    ]
     return [f"- {'PASS' if ok else 'FAIL'}: {name}" for name, ok in checks]
 
 
@@ -394,33 +465,60 @@ def version_of(python: str, dist: str) -> str:
 
 def head_commit() -> str:
     git = ["git", "-C", str(REPO_ROOT)]
-    proc = subprocess.run([*git, "rev-parse", "--short", "HEAD"],
-                          check=False, capture_output=True, text=True)
-    dirty = subprocess.run([*git, "status", "--porcelain", "src"],
-                           check=False, capture_output=True, text=True).stdout.strip()
+    proc = subprocess.run(
+        [*git, "rev-parse", "--short", "HEAD"], check=False, capture_output=True, text=True
+    )
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "src"], check=False, capture_output=True, text=True
+    ).stdout.strip()
     return (proc.stdout.strip() or "no commit") + (" + uncommitted src changes" if dirty else "")
 
 
-def report(results: list[Result], spec: corpus.CorpusSpec, args: argparse.Namespace,
-           load_before: str, elapsed: float) -> str:
+def report(
+    results: list[Result],
+    spec: corpus.CorpusSpec,
+    args: argparse.Namespace,
+    load_before: str,
+    elapsed: float,
+) -> str:
     otter_python = str(OTTER_VENV / "bin" / "python")
-    machine = (f"- machine: {os.cpu_count()} CPUs (nproc), {platform.platform()}, "
-               f"Python {platform.python_version()}, load average before run {load_before}")
-    versions = (f"- masterywiki {version_of(sys.executable, 'masterywiki')} at {head_commit()}; "
-                f"otterwiki {version_of(otter_python, 'otterwiki')}; "
-                "gunicorn -w 2 (sync) for every server")
-    setup = (f"- corpus: {spec.pages} pages, {spec.history} edit commits, seed {spec.seed}; "
-             f"wrk -t1 -c2 -d{args.duration}s over {WARM_PAGES} pages; "
-             f"first view of up to {args.first} unseen pages; run took {elapsed:.0f} s")
-    lines = [f"# Page views at {spec.pages:,} pages", "",
-             f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", machine, versions, setup,
-             "", table(results), ""]
+    machine = (
+        f"- machine: {os.cpu_count()} CPUs (nproc), {platform.platform()}, "
+        f"Python {platform.python_version()}, load average before run {load_before}"
+    )
+    versions = (
+        f"- masterywiki {version_of(sys.executable, 'masterywiki')} at {head_commit()}; "
+        f"otterwiki {version_of(otter_python, 'otterwiki')}; "
+        "gunicorn -w 2 (sync) for every server"
+    )
+    setup = (
+        f"- corpus: {spec.pages} pages, {spec.history} edit commits, seed {spec.seed}; "
+        f"wrk -t1 -c2 -d{args.duration}s over {WARM_PAGES} pages; "
+        f"first view of up to {args.first} unseen pages; run took {elapsed:.0f} s"
+    )
+    lines = [
+        f"# Page views at {spec.pages:,} pages",
+        "",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        machine,
+        versions,
+        setup,
+        "",
+        table(results),
+        "",
+    ]
     targets = target_lines(results, spec.pages)
     if targets:
         lines += ["Targets for masterywiki at 10,000 pages:", "", *targets, ""]
-    lines += ["Priming requests right after ready (not in first view): "
-              + "; ".join(f"{r.label} " + ", ".join(f"{ms:.0f}" for ms in r.prime_ms) + " ms"
-                          for r in results if r.prime_ms), ""]
+    lines += [
+        "Priming requests right after ready (not in first view): "
+        + "; ".join(
+            f"{r.label} " + ", ".join(f"{ms:.0f}" for ms in r.prime_ms) + " ms"
+            for r in results
+            if r.prime_ms
+        ),
+        "",
+    ]
     errors = [f"- {r.label}: {e.splitlines()[0]}" for r in results for e in r.errors[:3]]
     if errors:
         lines += ["Errors:", "", *errors, ""]
@@ -437,16 +535,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--history", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--corpora", type=Path, default=BENCH / "corpora")
-    parser.add_argument("--servers", default="masterywiki,otter,hello",
-                        help="comma-separated subset of masterywiki,otter,hello")
+    parser.add_argument(
+        "--servers",
+        default="masterywiki,otter,hello",
+        help="comma-separated subset of masterywiki,otter,hello",
+    )
     parser.add_argument("--first", type=int, default=30, help="first-view sample size")
-    parser.add_argument("--first-budget", type=float, default=60.0,
-                        help="seconds allowed for the first-view sample")
+    parser.add_argument(
+        "--first-budget", type=float, default=60.0, help="seconds allowed for the first-view sample"
+    )
     parser.add_argument("--first-budget-otter", type=float, default=30.0)
     parser.add_argument("--duration", type=int, default=10, help="wrk seconds per server")
     parser.add_argument("--start-timeout", type=float, default=180.0)
-    parser.add_argument("--out", type=Path, default=None,
-                        help="results file (default bench/results/pageview-<pages>.md)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results file (default bench/results/pageview-<pages>.md)",
+    )
     return parser.parse_args(argv)
 
 

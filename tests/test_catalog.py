@@ -115,9 +115,11 @@ def test_incremental_catalog_matches_a_full_rebuild() -> None:
         full = catalog_of(after_files)
         records = dict(full.pages)
         for name, record in before.pages.items():  # unchanged pages keep their record
-            if name in records and records[name].blob == record.blob and name not in {
-                n for p in edit for n in [p[:-3].removesuffix("/index")]
-            }:
+            if (
+                name in records
+                and records[name].blob == record.blob
+                and name not in {n for p in edit for n in [p[:-3].removesuffix("/index")]}
+            ):
                 records[name] = record
         incremental = Catalog(records, before)
         assert incremental.version == full.version

@@ -1,4 +1,4 @@
-"""The code stays lint-clean and strictly typed (both checks fail the build)."""
+"""The code stays lint-clean, formatted and strictly typed (each check fails the build)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_is_clean() -> None:
     result = run(sys.executable, "-m", "ruff", "check", "src", "tests", "bench")
+    assert result.returncode == 0, result.stdout
+
+
+def test_ruff_format_is_clean() -> None:
+    result = run(sys.executable, "-m", "ruff", "format", "--check", "src", "tests", "bench")
     assert result.returncode == 0, result.stdout
 
 

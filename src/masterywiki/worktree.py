@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 INDEX_LOCK_GRACE = 1.0  # seconds a person's git command may hold index.lock
 
 
-
 class WorkTree:
     """The work tree of the repository at `path` (none to keep for a bare one)."""
 
