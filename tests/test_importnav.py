@@ -94,6 +94,15 @@ def test_an_alias_that_contains_itself_stops() -> None:
     assert any("nested deeper than" in n.message for n in config.notes)
 
 
+def test_an_alias_bomb_is_cut_off_at_the_entry_limit() -> None:
+    # nine levels of ten aliases each: a billion entries if expanded
+    lines = ["a0: &a0 [" + ", ".join(["x.md"] * 10) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"{{S: *a{i - 1}}}"] * 10) + "]" for i in range(1, 9)]
+    config = read_mkdocs("\n".join([*lines, "nav: [{S: *a8}]"]))
+    assert config.nav is not None
+    assert any("more than 100,000 nav entries" in n.message for n in config.notes)
+
+
 def test_an_empty_file_is_no_project_problem() -> None:
     assert read_mkdocs("") == MkDocs()
     assert read_mkdocs("site_name: x\n").nav is None

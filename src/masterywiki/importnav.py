@@ -21,7 +21,7 @@ from masterywiki.importpages import natural
 
 INFO, WARNING = "info", "warning"
 MAX_DEPTH = 20  # nested sections; also stops a YAML alias that contains itself
-MAX_ITEMS = 10_000  # nav entries read; also stops alias "bombs"
+MAX_ITEMS = 100_000  # nav entries read (ten times a large site); also stops alias "bombs"
 _SETTING = r"^{key}:\s*['\"]?(.+?)['\"]?\s*(?:#.*)?$"
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _LISTED = 10  # pages named in the note about pages the nav leaves out
