@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from masterywiki.check import diagnose
+from masterywiki.check import PARALLEL_FROM, diagnose
 from masterywiki.cli import main
 from masterywiki.instance import create_wiki
 from masterywiki.storage import GitStorage
 from masterywiki.wiki import Wiki
+from tests.conftest import commit_files
 
 
 def run_check(repo: Path, tmp_path: Path, *args: str) -> tuple[int, list[str]]:
@@ -65,6 +66,24 @@ def test_json_output(broken: Path, tmp_path: Path) -> None:
     assert {"path", "line", "severity", "kind", "message"} <= set(findings[0])
     kinds = {f["kind"] for f in findings}
     assert {"front-matter", "label", "term", "redirect", "anchor", "toctree", "file"} <= kinds
+
+
+def test_processes_share_a_large_wiki_and_find_the_same(broken: Path, tmp_path: Path) -> None:
+    pages = {
+        f"extra/page-{n:03}.md": f"# Page {n}\n\n## Part\n\n[next](page-{n + 1:03}.md#part)"
+        f" [gone](ghost-{n}.md) {{term}}`rubric`\n"
+        for n in range(PARALLEL_FROM)
+    }
+    commit_files(broken, pages, "many pages")
+    _, serial = run_check(broken, tmp_path, "--format", "json", "--processes", "1")
+    _, shared = run_check(broken, tmp_path, "--format", "json", "--processes", "2")
+    found = json.loads("\n".join(serial))
+    assert json.loads("\n".join(shared)) == found
+    assert len([f for f in found if "ghost-" in f["message"]]) == PARALLEL_FROM
+    # the last page's "next" has no page; every other anchor exists (headings came back)
+    assert [f["path"] for f in found if "page-" in f["message"]] == [
+        f"extra/page-{PARALLEL_FROM - 1:03}.md"
+    ]
 
 
 def test_warnings_alone_exit_zero(repo_factory: Callable[..., Path], tmp_path: Path) -> None:

@@ -24,7 +24,6 @@ import gc
 import hashlib
 import json
 import logging
-import os
 import posixpath
 import time
 from collections.abc import Callable, Iterable
@@ -452,7 +451,3 @@ def _remove_stale(out: Path, before: Iterable[str], now: set[str]) -> int:
             parent.rmdir()
             parent = parent.parent
     return removed
-
-
-def default_processes() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))

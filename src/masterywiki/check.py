@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Protocol
 
 from masterywiki import names
 from masterywiki.catalog import Catalog, PageRecord
-from masterywiki.errors import InvalidPagePath
+from masterywiki.errors import InvalidPagePath, WikiError
+from masterywiki.forked import ForkedWorkFailed, run_forked
 from masterywiki.markup import Rendered
 from masterywiki.model import Problem
 
 ERROR, WARNING = "error", "warning"
+
+
+class CheckFailed(WikiError):
+    """The checks could not run to the end (a rendering worker failed)."""
+
+
 # Render problems by kind: a broken reference is an error, unknown syntax a warning.
 RENDER_SEVERITY = {
     "term": ERROR,
@@ -278,14 +285,47 @@ class _Wiki(Protocol):
     def rendered(self, record: PageRecord, source: str | None = None) -> Rendered: ...
 
 
+PARALLEL_FROM = 200  # pages: below this, starting processes costs more than it saves
+_PROGRESS_EVERY = 25
+
+
 def render_all(
-    wiki: _Wiki, catalog: Catalog, on_page: Callable[[PageRecord], None] | None = None
+    wiki: _Wiki,
+    catalog: Catalog,
+    on_progress: Callable[[int], None] = lambda _done: None,
+    processes: int = 1,
 ) -> dict[str, Rendered]:
+    """Every page's render result, for `diagnose`; `on_progress(n)` is told as each
+    n more pages are done. From PARALLEL_FROM pages on, `processes` share the work."""
+    names = [record.name for record in catalog.records()]
+    if processes > 1 and len(names) >= PARALLEL_FROM:
+
+        def share_of(share: list[str], report: Callable[[int], None]) -> dict[str, Rendered]:
+            return _render_share(wiki, catalog, share, report, slim=True)
+
+        results: dict[str, Rendered] = {}
+        try:
+            for part in run_forked(share_of, names, processes, on_progress):
+                results.update(part)
+        except ForkedWorkFailed as error:
+            raise CheckFailed(f"Rendering failed: {error}") from None
+        return results
+    return _render_share(wiki, catalog, names, on_progress, slim=False)
+
+
+def _render_share(
+    wiki: _Wiki, catalog: Catalog, names: list[str], report: Callable[[int], None], slim: bool
+) -> dict[str, Rendered]:
+    """The pages `names` rendered; `slim` drops the HTML and text the checks do not
+    read, so a worker's results cross back to the parent quickly."""
     results = {}
-    for record in catalog.records():
-        results[record.name] = wiki.rendered(record)
-        if on_page is not None:
-            on_page(record)
+    for done, name in enumerate(names, 1):
+        rendered = wiki.rendered(catalog.pages[name])
+        results[name] = replace(rendered, html="", text="") if slim else rendered
+        if done % _PROGRESS_EVERY == 0:
+            report(_PROGRESS_EVERY)
+    if len(names) % _PROGRESS_EVERY:
+        report(len(names) % _PROGRESS_EVERY)
     return results
 
 

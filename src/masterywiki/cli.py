@@ -51,6 +51,16 @@ def _format_option(shape: str) -> Callable[[F], F]:
     )
 
 
+def _processes_option(work: str) -> Callable[[F], F]:
+    """`--processes N`, passed as `processes` (None: one per CPU, at most 8)."""
+    return click.option(
+        "--processes",
+        type=click.IntRange(1, 64),
+        default=None,
+        help=f"Worker processes for {work} [default: the number of CPUs, at most 8].",
+    )
+
+
 def _one_line_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

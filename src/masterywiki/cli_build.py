@@ -8,18 +8,13 @@ from typing import Any
 
 import click
 
-from masterywiki.cli import _content_options, _one_line_errors, main
+from masterywiki.cli import _content_options, _one_line_errors, _processes_option, main
 
 
 @click.command()
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @_content_options
-@click.option(
-    "--processes",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="Worker processes for rendering [default: the number of CPUs, at most 8].",
-)
+@_processes_option("rendering")
 @click.option("--full", is_flag=True, help="Render every page, not only the changed ones.")
 @_one_line_errors
 def build(out: Path, repo: Path | None, instance: Path, processes: int | None, full: bool) -> None:
@@ -31,7 +26,8 @@ def build(out: Path, repo: Path | None, instance: Path, processes: int | None, f
     A second build into the same OUT renders only the pages that changed.
     """
     from masterywiki import settings as settings_module
-    from masterywiki.build import build_site, default_processes
+    from masterywiki.build import build_site
+    from masterywiki.forked import default_processes
 
     loaded = settings_module.load({"repo": repo, "instance": instance})
     target = out.resolve()

@@ -9,9 +9,16 @@ import click
 
 from masterywiki import settings as settings_module
 from masterywiki.check import ERROR, Diagnostic, as_json, diagnose, from_problems, render_all
-from masterywiki.cli import _content_options, _format_option, _one_line_errors, main
+from masterywiki.cli import (
+    _content_options,
+    _format_option,
+    _one_line_errors,
+    _processes_option,
+    main,
+)
 from masterywiki.comments import parse as parse_comments
 from masterywiki.edits import COMMENTS_SUFFIX
+from masterywiki.forked import default_processes
 from masterywiki.instance import open_repository
 from masterywiki.wiki import Wiki
 
@@ -19,8 +26,9 @@ from masterywiki.wiki import Wiki
 @main.command()
 @_content_options
 @_format_option("One `path:line: severity: message` per line, or a JSON list.")
+@_processes_option("rendering")
 @_one_line_errors
-def check(repo: Path | None, instance: Path, output: str) -> None:
+def check(repo: Path | None, instance: Path, output: str, processes: int | None) -> None:
     """Check every page: broken links and anchors, unknown terms, labels and pages,
     duplicate labels and aliases, bad front matter, redirect problems, pages in no
     toctree. Exits with status 1 when there is an error."""
@@ -30,7 +38,7 @@ def check(repo: Path | None, instance: Path, output: str) -> None:
     snapshot = wiki.refresh()
     catalog = snapshot.catalog
     with click.progressbar(length=len(catalog), label="Checking pages", file=sys.stderr) as bar:
-        rendered = render_all(wiki, catalog, on_page=lambda _record: bar.update(1))
+        rendered = render_all(wiki, catalog, bar.update, processes or default_processes())
     findings = diagnose(catalog, rendered, snapshot.files, extra=_extra_findings(wiki))
     if output == "json":
         click.echo(as_json(findings))

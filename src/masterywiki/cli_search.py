@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import click
 
-from masterywiki.cli import _content_options, _one_line_errors, main
+from masterywiki.cli import _content_options, _one_line_errors, _processes_option, main
 
 
 @click.command()
 @_content_options
-@click.option(
-    "--processes",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="Worker processes for rendering and indexing [default: the number of CPUs].",
-)
+@_processes_option("rendering and indexing")
 @_one_line_errors
 def reindex(repo: Path | None, instance: Path, processes: int | None) -> None:
     """Rebuild the search index of INSTANCE from the pages at HEAD.
@@ -27,6 +21,7 @@ def reindex(repo: Path | None, instance: Path, processes: int | None) -> None:
     running server keeps searching the old index meanwhile.
     """
     from masterywiki import settings as settings_module
+    from masterywiki.forked import default_processes
     from masterywiki.instance import open_repository
     from masterywiki.search import SearchService
     from masterywiki.wiki import Wiki
@@ -38,7 +33,7 @@ def reindex(repo: Path | None, instance: Path, processes: int | None) -> None:
     snapshot = wiki.refresh()
     service = SearchService(wiki, loaded.instance / "search")
     with click.progressbar(length=len(snapshot.catalog), label="Indexing pages") as bar:
-        count = service.rebuild(progress=bar.update, processes=processes or os.cpu_count() or 1)
+        count = service.rebuild(progress=bar.update, processes=processes or default_processes())
     seconds = time.perf_counter() - start
     commit = (snapshot.commit or "no commit")[:12]
     click.echo(f"Indexed {count} pages at {commit} in {seconds:.1f} s.")

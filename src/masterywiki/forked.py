@@ -8,6 +8,7 @@ returns comes back to the parent. A worker that raises or dies fails the whole r
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,6 +19,11 @@ Work = Callable[[list[Any], Report], Any]
 
 class ForkedWorkFailed(Exception):
     pass
+
+
+def default_processes() -> int:
+    """One worker per CPU, at most 8 (past that, reading git and writing files dominate)."""
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 def _child(work: Work, share: list[Any], results: Any) -> None:
