@@ -29,7 +29,7 @@ import git
 from masterywiki import gitobjects, gitparse
 from masterywiki.errors import NotARepository, RepositoryBusy, RevisionNotFound
 from masterywiki.gitparse import LOG_FORMAT, Change, Revision, is_sha
-from masterywiki.worktree import WorkTree
+from masterywiki.worktree import WorkTree, remove_if_stale
 
 log = logging.getLogger(__name__)
 WIKI_NAME = "masterywiki"
@@ -273,13 +273,7 @@ class GitStorage:
         outlives GIT_LOCK_GRACE seconds was left by a process that died. (A stale
         index.lock is the work tree's business: see `WorkTree`.)
         """
-        lock = self.git_dir / f"{self._branch_ref()}.lock"
-        deadline = time.monotonic() + GIT_LOCK_GRACE
-        while lock.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if lock.exists():
-            log.warning("removing stale git lock %s", lock)
-            lock.unlink(missing_ok=True)
+        remove_if_stale(self.git_dir / f"{self._branch_ref()}.lock", GIT_LOCK_GRACE)
 
     def _branch_ref(self) -> str:
         ref = (self.git_dir / "HEAD").read_text().strip()

@@ -21,6 +21,20 @@ log = logging.getLogger(__name__)
 INDEX_LOCK_GRACE = 1.0  # seconds a person's git command may hold index.lock
 
 
+def remove_if_stale(lock: Path, grace: float) -> None:
+    """Remove git's `lock` file unless it goes away within `grace` seconds.
+
+    Call only while holding our own lock for what it guards: git's commands hold
+    their locks for a moment, so one that stays was left by a process that died.
+    """
+    deadline = time.monotonic() + grace
+    while lock.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if lock.exists():
+        log.warning("removing stale git lock %s", lock)
+        lock.unlink(missing_ok=True)
+
+
 class WorkTree:
     """The work tree of the repository at `path` (none to keep for a bare one)."""
 
@@ -69,13 +83,7 @@ class WorkTree:
         git command holds the lock for a moment only. This runs here, in the
         background, so that a save never waits on the work tree.
         """
-        lock = self.git_dir / "index.lock"
-        deadline = time.monotonic() + INDEX_LOCK_GRACE
-        while lock.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if lock.exists():
-            log.warning("removing stale git lock %s", lock)
-            lock.unlink(missing_ok=True)
+        remove_if_stale(self.git_dir / "index.lock", INDEX_LOCK_GRACE)
 
     def wait(self, timeout: float = 30.0) -> None:
         """Block until the updates this process started are done."""
