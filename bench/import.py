@@ -37,12 +37,10 @@ import random
 import re
 import shutil
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -52,6 +50,7 @@ from typing import Any
 from urllib.parse import quote
 
 import corpus
+from attachments import make_png
 from build import VENVS, ensure_venv
 from pageview import head_commit, version_of
 
@@ -59,6 +58,7 @@ BENCH = Path(__file__).resolve().parent
 UNITS = 20
 TWIN_SHARE = 0.03  # pages that collide with the page before after normalising
 SUBFOLDER = "Worked Examples"
+PNG_BYTES = 800  # small linked images, as diagrams in an old wiki are
 LABEL_WORDS = corpus.VOCAB[:150]  # labels never name a page (no digits, no capitals)
 
 
@@ -127,24 +127,6 @@ class Source:
         return [p for p in self.pages if p.kind == "content"]
 
 
-def make_png(seed: int, size: int = 16) -> bytes:
-    """A small valid RGB PNG of noise (distinct bytes per seed)."""
-    rng = random.Random(f"png:{seed}")
-    raw = b"".join(b"\x00" + rng.randbytes(size * 3) for _ in range(size))
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + body))
-        return struct.pack(">I", len(body)) + kind + body + crc
-
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
-
-
 def label(rng: random.Random) -> str:
     return " ".join(rng.choices(LABEL_WORDS, k=rng.randint(2, 4)))
 
@@ -209,8 +191,8 @@ def plan_source(pages: int, seed: int) -> Source:
         path = (
             f"Images/Diagram {k:03d}.png" if k % 2 else f"{unit_names[unit - 1]}/Figure {k:03d}.png"
         )
-        images.append(Image(path, make_png(seed * 1_000_003 + k)))
-    images.append(Image("Images/Unused Scan.png", make_png(seed * 1_000_003 - 1)))
+        images.append(Image(path, make_png(PNG_BYTES, seed * 1_000_003 + k)))
+    images.append(Image("Images/Unused Scan.png", make_png(PNG_BYTES, seed * 1_000_003 - 1)))
     return Source(found, images, {}, unit_names, unit_pages, members)
 
 
