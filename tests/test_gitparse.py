@@ -27,6 +27,7 @@ from masterywiki.gitparse import (
     parse_log,
     parse_ls_tree,
     parse_renames,
+    unquote_path,
 )
 from tests.conftest import GIT_ENV
 
@@ -98,19 +99,35 @@ def test_log_reads_renames_edits_deletions_and_merges(repo: Path) -> None:
     assert files["Merge branch 'side'"] == (), "git lists no files for a merge without -m"
     assert files["Rename it"] == (("R", "my page.md -> renamed page.md"),), "score dropped"
     assert files["Side edit"] == (("M", "café/ü.md"),), "not quoted with quotePath=false"
-    assert files["Delete quote"] == (("D", '"say \\"hi\\".md"'),)
+    assert files["Delete quote"] == (("D", QUOTED),)
 
 
-def test_log_keeps_git_quoting_of_unusual_paths(repo: Path) -> None:
-    # A known limit of the text format: names with `"`, `\` or control characters
-    # come back C-quoted. The wiki writes no such names; `-z` would lift the limit.
+def test_log_unquotes_the_paths_git_quotes(repo: Path) -> None:
+    # git C-quotes names with `"`, `\\` or control characters even with quotePath=false
+    assert '"say \\"hi\\".md"' in log_output(repo)
     start = parse_log(log_output(repo))[-1]
     assert sorted(start.files) == [
-        ("A", '"say \\"hi\\".md"'),
         ("A", "café/ü.md"),
         ("A", "empty.md"),
         ("A", "my page.md"),
+        ("A", QUOTED),
     ]
+
+
+@pytest.mark.parametrize(
+    ("printed", "name"),
+    [
+        ("plain name.md", "plain name.md"),
+        ('"say \\"hi\\".md"', 'say "hi".md'),
+        ('"back\\\\slash.md"', "back\\slash.md"),
+        ('"a\\tb\\nc.md"', "a\tb\nc.md"),
+        ('"caf\\303\\251.md"', "café.md"),  # octal UTF-8, as with quotePath=true
+        ('"raw\\377.md"', b"raw\xff.md".decode("utf-8", "surrogateescape")),
+        ('"', '"'),
+    ],
+)
+def test_unquote_path(printed: str, name: str) -> None:
+    assert unquote_path(printed) == name
 
 
 def test_log_literal_copies_and_empty_output() -> None:
@@ -140,7 +157,7 @@ def test_newest_changes_names_the_last_commit_per_path(repo: Path) -> None:
         "renamed page.md": "Rename it",
         "my page.md": "Rename it",  # --no-renames: the old name was deleted there
         "café/ü.md": "Side edit",
-        '"say \\"hi\\".md"': "Delete quote",
+        QUOTED: "Delete quote",
         "empty.md": "Start",
     }
     merge = sha_of(repo, "main")

@@ -6,6 +6,7 @@ for the wiki is read in one place and can be tested on literal strings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,6 +56,26 @@ def as_str(value: str | bytes) -> str:
 
 def _path(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
+
+
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+_C_QUOTED = re.compile(r"\\([0-7]{3}|.)", re.DOTALL)
+
+
+def unquote_path(text: str) -> str:
+    """A path as git's text output prints it, back to the name itself: a name with
+    `"`, `\\` or control characters comes C-quoted (`"say \\"hi\\".md"`, octal for
+    other bytes) even with core.quotePath=false."""
+    if len(text) < 2 or text[0] != '"' or text[-1] != '"':
+        return text
+
+    def byte(match: re.Match[str]) -> str:
+        code = match.group(1)
+        value = int(code, 8) if len(code) == 3 else _C_ESCAPES.get(code, ord(code))
+        return chr(0xDC00 + value) if value > 127 else chr(value)  # a raw byte, as _path keeps it
+
+    unescaped = _C_QUOTED.sub(byte, text[1:-1])
+    return _path(unescaped.encode("utf-8", "surrogateescape"))
 
 
 def packed_ref(packed: str, name: str) -> str | None:
@@ -152,7 +173,7 @@ def parse_log(out: str) -> list[Revision]:
         for line in body.splitlines():
             parts = line.split("\t")
             if len(parts) >= 2:
-                files.append((parts[0][:1], " -> ".join(parts[1:])))
+                files.append((parts[0][:1], " -> ".join(unquote_path(p) for p in parts[1:])))
         rows.append(Revision(*_header(header), tuple(files)))
     return rows
 
@@ -167,6 +188,6 @@ def newest_changes(lines: Iterable[bytes]) -> Iterator[tuple[str, Change]]:
         line = raw.decode("utf-8", "replace").rstrip("\n")
         if line.startswith("\x1e"):
             current = Change(*_header(line[1:]))
-        elif line and current is not None and line not in seen:
-            seen.add(line)
-            yield line, current
+        elif line and current is not None and (path := unquote_path(line)) not in seen:
+            seen.add(path)
+            yield path, current
