@@ -395,7 +395,9 @@ class GitStorage:
     def merge_base(self, one: str, other: str) -> str | None:
         """The best common ancestor of two commits, or None for unrelated histories."""
         result = self._try("merge-base", one, other)
-        return result.stdout.decode().strip() or None if result.returncode == 0 else None
+        if result.returncode != 0:
+            return None  # no common history
+        return result.stdout.decode().strip() or None
 
     def ahead_behind(self, local: str, remote: str) -> tuple[int, int]:
         """(commits only in `local`, commits only in `remote`)."""
