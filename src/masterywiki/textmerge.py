@@ -32,7 +32,7 @@ def merge(base: str, ours: str, theirs: str, labels: tuple[str, str, str] = EDIT
         paths = []
         for label, text in (("yours", ours), ("base", base), ("theirs", theirs)):
             path = Path(folder) / label
-            path.write_text(text)
+            path.write_text(text, encoding="utf-8")  # read back as UTF-8 below
             paths.append(str(path))
         result = subprocess.run(
             ["git", "merge-file", "-p", "-L", labels[0], "-L", labels[1],
