@@ -8,7 +8,7 @@ for the renderer (it implements `markup.Resolver`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from masterywiki import names
@@ -267,29 +267,38 @@ class Catalog:
         following = self.pages[order[position + 1]] if position + 1 < len(order) else None
         return Neighbours(previous, following, parent)
 
-    def sidebar(self, current: str) -> tuple[NavNode, ...]:
+    def sidebar(
+        self,
+        current: str,
+        shorten: Callable[[str, tuple[NavNode, ...]], tuple[NavNode, ...]] | None = None,
+    ) -> tuple[NavNode, ...]:
         """Top-level sections, opened along the path to `current`.
 
         Only the current page's ancestors are expanded, so the cost of a page's
         sidebar depends on its depth and siblings, not on the size of the wiki.
+        `shorten(parent, level)`, if given, may cut each level down.
         """
         path = {r.name for r in self.ancestors(current)} | {current}
 
+        def level(parent: str) -> tuple[NavNode, ...]:
+            nodes = tuple(node(k) for k in self._nav.children.get(parent, ()))
+            return shorten(parent, nodes) if shorten is not None else nodes
+
         def node(name: str) -> NavNode:
             record = self.pages[name]
-            kids = self._nav.children.get(name, ())
-            opened = name in path and bool(kids)
+            has_children = bool(self._nav.children.get(name))
+            opened = name in path and has_children
             return NavNode(
                 name=name,
                 title=record.title,
                 url=record.url,
                 current=name == current,
                 open=opened,
-                children=tuple(node(k) for k in kids) if opened else (),
-                has_children=bool(kids),
+                children=level(name) if opened else (),
+                has_children=has_children,
             )
 
-        return tuple(node(k) for k in self._nav.children.get(names.ROOT, ()))
+        return level(names.ROOT)
 
     def backlinks(self, name: str) -> list[str]:
         """Pages that link to `name` (by {doc}, {term}, a .md link, a toctree or a link to

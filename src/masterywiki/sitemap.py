@@ -86,34 +86,18 @@ class SiteMap:
 
 def static_sidebar(catalog: Catalog, current: str) -> tuple[NavNode, ...]:
     """Like `Catalog.sidebar`, but a long level shows only the entries around the path."""
-    path = {r.name for r in catalog.ancestors(current)} | {current}
 
-    def level(parent: str) -> tuple[NavNode, ...]:
-        kids = catalog.children(parent)
-        if len(kids) <= NAV_FULL:
-            return tuple(node(k) for k in kids)
-        at = next((i for i, k in enumerate(kids) if k in path), 0)
-        start, end = max(0, at - NAV_AROUND), min(len(kids), at + NAV_AROUND + 1)
+    def shorten(parent: str, level: tuple[NavNode, ...]) -> tuple[NavNode, ...]:
+        if len(level) <= NAV_FULL:
+            return level
+        at = next((i for i, n in enumerate(level) if n.current or n.open), 0)  # on the path
+        start, end = max(0, at - NAV_AROUND), min(len(level), at + NAV_AROUND + 1)
         url = names.url_for_name(parent)
-        shown = [node(k) for k in kids[start:end]]
+        shown = list(level[start:end])
         if start:
             shown.insert(0, NavNode(parent, f"… {start} earlier pages", url))
-        if end < len(kids):
-            shown.append(NavNode(parent, f"… {len(kids) - end} more pages", url))
+        if end < len(level):
+            shown.append(NavNode(parent, f"… {len(level) - end} more pages", url))
         return tuple(shown)
 
-    def node(name: str) -> NavNode:
-        record = catalog.pages[name]
-        has_children = bool(catalog.children(name))
-        opened = name in path and has_children
-        return NavNode(
-            name=name,
-            title=record.title,
-            url=record.url,
-            current=name == current,
-            open=opened,
-            children=level(name) if opened else (),
-            has_children=has_children,
-        )
-
-    return level(names.ROOT) if names.ROOT in catalog else ()
+    return catalog.sidebar(current, shorten)
