@@ -24,11 +24,16 @@ def starter_dir() -> Path:
     return _find("starter", "wiki")
 
 
-def starter_files() -> dict[str, bytes]:
-    """The starter wiki as {relative path: bytes}."""
-    root = starter_dir()
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and not any(part.startswith(".") for part in path.parts)
-    }
+def starter_files(root: Path | None = None) -> dict[str, bytes]:
+    """The starter wiki (or the folder `root`) as {relative path: bytes}.
+
+    Dot names are skipped only inside the folder: the folder itself may well sit
+    under one (`.venv/lib/.../site-packages/masterywiki/starter`).
+    """
+    root = root or starter_dir()
+    found: dict[str, bytes] = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            found[relative.as_posix()] = path.read_bytes()
+    return found
