@@ -16,7 +16,7 @@ def test_help_lists_commands() -> None:
     assert result.exit_code == 0
     assert "init" in result.output and "serve" in result.output
     serve_help = CliRunner().invoke(main, ["serve", "--help"]).output
-    for option in ("--repo", "--instance", "--host", "--port"):
+    for option in ("--repo", "--instance", "--host", "--port", "--workers", "--dev", "--reload"):
         assert option in serve_help
 
 

@@ -131,7 +131,7 @@ def test_repo_option_is_accepted(instance: Path, tmp_path: Path) -> None:
 def test_serve_prints_the_first_admin_link_until_an_admin_exists(
     instance: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("werkzeug.serving.run_simple", lambda *args, **kwargs: None)
+    monkeypatch.setattr("masterywiki.cli_serve._serve", lambda *args, **kwargs: None)
     serve = ["serve", "--instance", str(instance), "--port", "0"]
     output = CliRunner().invoke(main, serve).output
     hints = [line for line in output.splitlines() if line.startswith("No admin yet")]

@@ -25,6 +25,7 @@ from masterywiki.wiki import PageMoved, Wiki
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 AUTOESCAPED = (".html", ".htm", ".xml", ".atom")
+FORM_ROOM = 64 * 1024  # a form's fields besides its text
 
 
 @dataclass
@@ -40,6 +41,19 @@ class Services:
     created: bool
 
 
+def form_limit(settings: Settings) -> int:
+    """The most a request body may weigh (uploads raise it for themselves).
+
+    The page and comment limits count the text's own UTF-8 bytes, checked where it is
+    saved (edits.py, discussion.py); this only has to let any text within them through
+    however the browser sends it: percent-encoding turns each byte into three, and a
+    newline travels as CRLF (`%0D%0A`, six bytes for one). The form's other fields
+    (summary, base, token) get room of their own.
+    """
+    text = max(settings.max_page_bytes, settings.max_comment_bytes)
+    return 6 * text + 3 * FORM_ROOM
+
+
 def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     if not isinstance(settings, Settings):
         settings = load(settings)
@@ -52,9 +66,8 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(
         SECRET_KEY=settings.secret_key(),
-        # Room for the form's other fields; the exact page limit is checked on save.
-        MAX_CONTENT_LENGTH=settings.max_page_bytes + 64 * 1024,
-        MAX_FORM_MEMORY_SIZE=settings.max_page_bytes + 64 * 1024,
+        MAX_CONTENT_LENGTH=form_limit(settings),
+        MAX_FORM_MEMORY_SIZE=form_limit(settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
@@ -169,6 +182,15 @@ def _wants_json() -> bool:
     return accepted == "application/json"
 
 
+def _size_limit(settings: Settings) -> tuple[str, int]:
+    """What the refused request carried, and its limit, for the 413 message."""
+    if request.endpoint == "files.upload":
+        return "a file", settings.max_attachment_bytes
+    if request.endpoint in ("comments.post", "comments.change"):
+        return "a comment", settings.max_comment_bytes
+    return "a page", settings.max_page_bytes
+
+
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(WikiError)
     def wiki_error(error: WikiError) -> Any:
@@ -199,18 +221,14 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         status = error.code or 500
-        if _wants_json():
-            return jsonify(error=error.name, message=error.description), status
         description = error.description or error.name
         if status == 413:
-            settings = app.extensions["masterywiki"].settings
-            if request.endpoint == "files.upload":
-                what, limit = "a file", settings.max_attachment_bytes
-            else:
-                what, limit = "a page", settings.max_page_bytes
+            what, limit = _size_limit(app.extensions["masterywiki"].settings)
             description = (
                 f"What you sent is larger than this wiki accepts ({limit:,} bytes {what})."
             )
+        if _wants_json():
+            return jsonify(error=error.name, message=description), status
         wrapped = WikiError(description)
         wrapped.status, wrapped.title = status, error.name
         response: Response = app.make_response(

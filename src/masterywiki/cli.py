@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import functools
 import os
-import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +11,6 @@ from typing import Any, TypeVar
 
 import click
 
-from masterywiki import settings as settings_module
 from masterywiki.errors import WikiError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -96,55 +93,6 @@ def init(directory: Path) -> None:
     click.echo(f"Serve it with: masterywiki serve --repo {directory}")
 
 
-@main.command()
-@_content_options
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-@_one_line_errors
-def serve(repo: Path | None, instance: Path, host: str, port: int) -> None:
-    """Serve the wiki (creates INSTANCE/wiki from the starter content on first run).
-
-    For production, run `gunicorn 'masterywiki:create_app()'` with the same
-    MASTERYWIKI_* environment variables instead.
-    """
-    from werkzeug.serving import run_simple
-
-    from masterywiki.app import create_app
-    from masterywiki.views.auth import first_admin_hint
-
-    _check_port_free(host, port)
-    loaded = settings_module.load({"repo": repo, "instance": instance})
-    app = create_app(loaded)
-    services = app.extensions["masterywiki"]
-    if services.created:
-        click.echo(f"Created the wiki repository {loaded.repo} from the starter content.")
-    click.echo(f"Serving {loaded.repo} at http://{host}:{port}/  (Ctrl+C to stop)")
-    if hint := first_admin_hint(app, f"http://{host}:{port}"):
-        click.echo(hint)
-    run_simple(host, port, app, threaded=True, use_reloader=False)
-
-
-def _check_port_free(host: str, port: int) -> None:
-    """Fail with one line before loading anything when the address is taken."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise click.ClickException(f"cannot listen on {host}: {error.strerror}") from None
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                raise click.ClickException(
-                    f"port {port} on {host} is already in use; choose another with --port"
-                ) from None
-            if error.errno == errno.EACCES:
-                raise click.ClickException(f"no permission to listen on {host}:{port}") from None
-            raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
-
-
 def run() -> None:  # pragma: no cover - used by `python -m masterywiki`
     main(prog_name=os.path.basename(sys.argv[0]) or "masterywiki")
 
@@ -157,5 +105,6 @@ from masterywiki import (  # noqa: E402, F401
     cli_import,
     cli_ops,
     cli_search,
+    cli_serve,
     cli_users,
 )

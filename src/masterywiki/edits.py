@@ -65,6 +65,17 @@ def normalize_text(text: str) -> str:
     return text if text.endswith("\n") or not text else text + "\n"
 
 
+def check_size(text: str, limit: int) -> None:
+    """Raises PageTooLarge when the page's own bytes (UTF-8, as `normalize_text` leaves
+    them) exceed `limit`: what it weighs in git, not what the form weighed on its way."""
+    size = len(text.encode())
+    if size > limit:
+        raise PageTooLarge(
+            f"The page is {size:,} bytes; the limit is {limit:,} bytes. "
+            "Split it into several pages."
+        )
+
+
 def comments_file(page_file: str) -> str:
     return page_file[: -len(names.PAGE_SUFFIX)] + COMMENTS_SUFFIX
 
@@ -110,12 +121,7 @@ class Editor:
         names.validate(name)
         name = names.canonical(name)
         mine = normalize_text(content)
-        size = len(mine.encode())
-        if size > self.max_page_bytes:
-            raise PageTooLarge(
-                f"The page is {size:,} bytes; the limit is {self.max_page_bytes:,} bytes. "
-                "Split it into several pages."
-            )
+        check_size(mine, self.max_page_bytes)
         base = base if base and is_sha(base) else None
         with self.storage.write_lock():
             head = self.storage.head()

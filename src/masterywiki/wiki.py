@@ -15,7 +15,7 @@ import os
 import pickle
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -90,6 +90,8 @@ class Wiki:
         self._snapshot = Snapshot(None, {}, Catalog({}))
         self._loaded_cache = False
         self._cache_written = False
+        # Told (pages read, pages to read) while a cold start scans, for the console.
+        self.read_progress: Callable[[int, int], None] | None = None
 
     # -- freshness -----------------------------------------------------------
 
@@ -125,8 +127,11 @@ class Wiki:
     def _read_infos(self, blobs: set[str]) -> set[str]:
         """Scan the blobs not scanned yet; returns those that were read."""
         missing = {blob for blob in blobs if blob not in self._infos}
-        for blob, data in self.storage.read_blobs(missing).items():
+        report = self.read_progress if len(missing) > 1 else None
+        for done, (blob, data) in enumerate(self.storage.read_blobs(missing).items(), 1):
             self._infos[blob] = scan(decode(data))
+            if report is not None and (done % 100 == 0 or done == len(missing)):
+                report(done, len(missing))
         return missing
 
     def _build_all(self, previous: Snapshot, head: str) -> Snapshot:
@@ -212,6 +217,16 @@ class Wiki:
 
     def _cache_file(self) -> Path | None:
         return self.cache_dir / "pages.pickle" if self.cache_dir else None
+
+    def has_page_cache(self) -> bool:
+        """Whether a cache file from an earlier start can spare reading every page."""
+        path = self._cache_file()
+        return path is not None and path.is_file()
+
+    def file_count(self) -> int:
+        """How many files the branch holds (0 for an empty repository)."""
+        head = self.storage.head()
+        return len(self.storage.tree(head)) if head else 0
 
     def _load_cache(self) -> Snapshot | None:
         path = self._cache_file()

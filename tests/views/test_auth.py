@@ -348,7 +348,7 @@ def test_change_password_errors(
 
 def test_setup_creates_the_first_admin_once(app: Flask, client: FlaskClient) -> None:
     accounts_of(app)
-    hint = first_admin_hint(app, "http://127.0.0.1:5091")
+    hint = first_admin_hint(accounts_of(app), "http://127.0.0.1:5091")
     assert hint and hint.startswith("No admin yet: open http://127.0.0.1:5091/-/setup?token=")
     url = hint.split()[4].removeprefix("http://127.0.0.1:5091")
     page = html(client.get(url))
@@ -366,7 +366,7 @@ def test_setup_creates_the_first_admin_once(app: Flask, client: FlaskClient) -> 
     assert accounts_of(app).get_user("root").role == "admin"
     again = app.test_client()
     assert again.get(url).status_code == 403
-    assert first_admin_hint(app) is None
+    assert first_admin_hint(accounts_of(app)) is None
 
 
 def test_setup_with_a_wrong_token_is_refused(app: Flask, client: FlaskClient) -> None:

@@ -122,6 +122,31 @@ def test_anonymous_reader_and_csrf_refusals(
     assert git(basic_repo, "rev-parse", "HEAD") == before
 
 
+def test_comment_limit_counts_its_own_bytes_not_the_encoded_form(
+    basic_repo: Path, tmp_path: Path
+) -> None:
+    """A comment limit above the page limit still admits a non-ASCII comment within it
+    (percent-encoded, each of its bytes travels as three)."""
+    settings = {"max_page_bytes": 4096, "max_comment_bytes": 60_000}
+    app = create_app({"repo": basic_repo, "instance": tmp_path / "big", **settings})
+    try:
+        make_user(app, "cora", "commenter")
+        client = app.test_client()
+        login(client, "cora")
+        within = "Ученик показывает, что умеет. " * 1000  # 54,000 bytes: 152,000 on the wire
+        assert post(client, body=within).status_code == 303
+        over = "Ученик показывает, что умеет. " * 1200
+        response = post(client, body=over)
+        assert response.status_code == 413
+        assert "the limit is 60,000 bytes" in soup(response).select_one(".form-error").get_text()
+        assert soup(response).select_one("#new-comment textarea").get_text() == over
+        flood = post(client, body="x" * 700_000)  # past any comment's weight on the wire
+        assert flood.status_code == 413
+        assert "(60,000 bytes a comment)" in soup(flood).get_text()
+    finally:
+        app.extensions["masterywiki"].wiki.storage.close()
+
+
 def test_anonymous_comments_when_turned_on(basic_repo: Path, tmp_path: Path) -> None:
     app = create_app(
         {"repo": basic_repo, "instance": tmp_path / "open", "anonymous_comments": True}

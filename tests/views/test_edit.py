@@ -137,10 +137,72 @@ def test_size_limit_is_413_with_text_kept(app: Flask, editor_client: FlaskClient
     response = editor_client.post("/guide/first/-/edit", data=form)
     assert response.status_code == 413
     assert "limit is" in soup(response.data).select_one(".warning-box").get_text()
-    huge = {**form, "content": "x" * (limit + 200_000)}
+    # Past what any page within the limit weighs on the wire, the body is not even read.
+    huge = {**form, "content": "x" * (7 * limit)}
     response = editor_client.post("/guide/first/-/edit", data=huge)
     assert response.status_code == 413
-    assert "larger than this wiki accepts" in soup(response.data).get_text()
+    assert (
+        "larger than this wiki accepts (1,048,576 bytes a page)" in soup(response.data).get_text()
+    )
+
+
+# A browser sends the form percent-encoded: each of these letters' two UTF-8 bytes
+# travels as three, and each newline as CRLF (%0D%0A).
+CYRILLIC_LINE = "Оценивание по уровням освоения: ученик показывает, что умеет.\r\n"
+
+
+def cyrillic(page_bytes: int) -> str:
+    """Browser-sent text (CRLF lines) whose page, as saved, weighs about `page_bytes`."""
+    line_bytes = len(CYRILLIC_LINE.replace("\r\n", "\n").encode())
+    return "# Освоение\r\n\r\n" + CYRILLIC_LINE * (page_bytes // line_bytes)
+
+
+def test_a_large_non_ascii_page_within_the_limit_saves(
+    app: Flask, editor_client: FlaskClient, basic_repo: Path
+) -> None:
+    form = edit_form(editor_client, "guide/first")
+    form["content"] = cyrillic(690_000)
+    saved = form["content"].replace("\r\n", "\n")
+    assert 680_000 < len(saved.encode()) <= 690_000
+    response = editor_client.post("/guide/first/-/edit", data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    assert git(basic_repo, "show", "HEAD:guide/first.md") + "\n" == saved
+    preview = editor_client.post("/guide/first/-/preview", data=form)
+    assert preview.status_code == 200
+    assert soup(preview.data).select_one("section.preview h1").get_text() == "Освоение"
+
+
+def test_a_page_over_the_limit_comes_back_in_the_form(
+    editor_client: FlaskClient, basic_repo: Path
+) -> None:
+    before = git(basic_repo, "rev-parse", "HEAD")
+    form = edit_form(editor_client, "guide/first")
+    form["content"] = cyrillic(1_100_000)
+    form["summary"] = "Весь раздел"
+    for action in ("edit", "preview"):
+        response = editor_client.post(f"/guide/first/-/{action}", data=form)
+        assert response.status_code == 413
+        page = soup(response.data)
+        kept = page.select_one("form.editor textarea[name=content]").get_text()
+        assert kept.replace("\r\n", "\n") == form["content"].replace("\r\n", "\n")
+        assert page.select_one("input[name=summary]")["value"] == "Весь раздел"
+        assert page.select_one("input[name=base]")["value"] == form["base"]
+        message = page.select_one(".warning-box").get_text()
+        assert "Page too large" in message and "the limit is 1,048,576 bytes" in message
+    assert git(basic_repo, "rev-parse", "HEAD") == before
+
+
+def test_the_script_preview_of_a_page_over_the_limit_says_why(
+    editor_client: FlaskClient,
+) -> None:
+    form = edit_form(editor_client, "guide/first")
+    form["content"] = cyrillic(1_100_000)
+    token = {"X-Requested-With": "fetch", "X-CSRFToken": form["csrf_token"]}
+    response = editor_client.post("/guide/first/-/preview", data=form, headers=token)
+    assert response.status_code == 413
+    box = soup(response.data).select_one(".warning-box[role=alert]")
+    assert "the limit is 1,048,576 bytes" in box.get_text()
+    assert "textarea" not in response.get_data(as_text=True)
 
 
 def test_rename_chain_answers_301_from_every_old_url(editor_client: FlaskClient) -> None:

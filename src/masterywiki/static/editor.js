@@ -29,7 +29,10 @@
       headers: { "X-Requested-With": "fetch", "X-CSRFToken": form.elements.csrf_token.value },
       credentials: "same-origin",
     }).then(function (response) {
-      if (!response.ok) throw new Error(response.status + " " + response.statusText);
+      // 413: the page is over the size limit; the answer says so, with the limit.
+      if (!response.ok && response.status !== 413) {
+        throw new Error(response.status + " " + response.statusText);
+      }
       return response.text();
     }).then(function (html) {
       previewPane.innerHTML = html;  // rendered and sanitized by the server

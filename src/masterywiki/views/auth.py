@@ -340,12 +340,12 @@ def account() -> ResponseReturnValue:
     return redirect("/-/account", 303)
 
 
-def first_admin_hint(app: Flask, base_url: str = "http://127.0.0.1:5000") -> str | None:
+def first_admin_hint(accounts: Accounts, base_url: str = "http://127.0.0.1:5000") -> str | None:
     """For `masterywiki serve`: how to create the first admin, or None when one exists.
 
     Each call makes a new one-time setup token (and retires the previous one).
     """
-    token = app.extensions[ACCOUNTS_KEY].setup_token()
+    token = accounts.setup_token()
     if token is None:
         return None
     return (

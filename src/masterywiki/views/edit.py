@@ -9,7 +9,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask.typing import ResponseReturnValue
 
 from masterywiki import names
-from masterywiki.edits import EditConflict, PageTooLarge, SaveResult
+from masterywiki.edits import EditConflict, PageTooLarge, SaveResult, check_size, normalize_text
 from masterywiki.protection import is_marked
 from masterywiki.storage import Author
 from masterywiki.views import services
@@ -108,19 +108,19 @@ def _saved_message(result: SaveResult) -> str:
 @require_role("editor")
 def preview(name: str) -> ResponseReturnValue:
     names.validate(name)
-    content = request.form.get("content", "")
-    document, rendered = services().wiki.preview(name, content)
-    if request.headers.get("X-Requested-With") == "fetch":
-        return render_template("_preview.html", document=document, rendered=rendered)
     form = request.form
-    return _editor_page(
-        name,
-        content,
-        form.get("summary", ""),
-        form.get("base", ""),
-        preview=rendered,
-        preview_document=document,
-    )
+    content, summary, base = form.get("content", ""), form.get("summary", ""), form.get("base", "")
+    fetched = request.headers.get("X-Requested-With") == "fetch"
+    try:
+        check_size(normalize_text(content), services().settings.max_page_bytes)
+    except PageTooLarge as error:  # what a save would refuse is not rendered either
+        if fetched:
+            return make_response(render_template("_editor_error.html", error=error), 413)
+        return make_response(_editor_page(name, content, summary, base, error=error), 413)
+    document, rendered = services().wiki.preview(name, content)
+    if fetched:
+        return render_template("_preview.html", document=document, rendered=rendered)
+    return _editor_page(name, content, summary, base, preview=rendered, preview_document=document)
 
 
 @bp.get("/-/new")
