@@ -21,6 +21,7 @@ from masterywiki.lru import LRU
 from masterywiki.protection import Protection
 from masterywiki.resources import templates_dir
 from masterywiki.settings import Settings, load
+from masterywiki.startup import Startup
 from masterywiki.wiki import PageMoved, Wiki
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -39,6 +40,7 @@ class Services:
     history: History
     pages: LRU[str]  # finished page HTML by (page name, commit)
     created: bool
+    startup: Startup
 
 
 def form_limit(settings: Settings) -> int:
@@ -72,7 +74,10 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
     )
     wiki = Wiki(storage, cache_dir=settings.cache_dir)
-    wiki.refresh()  # each worker reads the catalog at start, not on its first request
+    # Each worker reads the catalog at start, not on its first request; a first start
+    # of a large wiki reads it in the background while the server answers "starting".
+    startup = Startup(wiki)
+    startup.begin()
     protection = Protection.from_setting(settings.protected_sections)
     editor = Editor(wiki, settings.max_page_bytes, protection)
     app.extensions["masterywiki"] = Services(
@@ -83,6 +88,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         history=History(wiki),
         pages=LRU(settings.page_cache_size),
         created=created,
+        startup=startup,
     )
 
     from masterywiki.views import (
@@ -97,11 +103,13 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         pages,
         search,
         site,
+        starting,
     )
     from masterywiki.views import comments as comment_views
     from masterywiki.views import ops as ops_views
     from masterywiki.views import watch as watch_views
 
+    starting.init_app(app)  # first: nothing else may wait for the pages to be read
     markers.init_app(app)  # Flask runs after_request hooks last-registered first: this runs last
     ops_views.init_app(app)  # its request timer starts before the other hooks run
     files.init_app(app)  # raises the upload size limit before the CSRF check reads the form
