@@ -445,3 +445,16 @@ def test_a_malformed_mkdocs_yml_is_reported_and_natural_order_kept(
     assert toctree_entries(wiki / "broken/index.md") == ["a", "b"]
     assert parse_document((wiki / "broken/index.md").read_text()).front_matter.title == "Home"
     check_is_clean(wiki)
+
+
+def test_a_source_under_a_hidden_folder_is_read_whole(wiki: Path, tmp_path: Path) -> None:
+    # Only dot names inside the source are skipped, never the folders above it.
+    src = write_tree(
+        tmp_path / ".cache" / "old wiki",
+        {"Home.md": "# Home\n\n[[Notes]]\n", "Notes.md": "# Notes\n", ".draft.md": "no\n"},
+    )
+    result = run(wiki, "import", str(src), "--apply", "--into", "old")
+    assert result.exit_code == 0, result.output
+    files = git(wiki, "ls-tree", "-r", "--name-only", "HEAD", "old").splitlines()
+    assert {"old/notes.md", "old/index.md"} <= set(files), files
+    assert not any("draft" in name for name in files)
