@@ -69,24 +69,30 @@ def test_a_small_wiki_is_read_before_the_first_answer(
     app.extensions["masterywiki"].wiki.storage.close()
 
 
-def test_one_process_scans_and_the_next_loads_its_cache(
-    repo_factory: Callable[..., Path], tmp_path: Path
+def test_while_one_process_scans_the_others_wait_then_load_its_cache(
+    repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = repo_factory(PAGES)
     cache = tmp_path / "cache"
+    held = HeldRead(monkeypatch)
     first = Startup(Wiki(GitStorage(repo), cache_dir=cache), background_above=0)
-    reports: list[tuple[int, int]] = []
-    first.begin()
-    assert first.wait(30)
-    assert first.pages_read == first.pages_total == len(PAGES)
+    first.begin()  # returns at once: it reads in the background, holding the lock
+    assert not first.ready.is_set()
 
     second_wiki = Wiki(GitStorage(repo), cache_dir=cache)
-    second_wiki.read_progress = lambda done, total: reports.append((done, total))
-    assert second_wiki.has_page_cache()
+    scanned: list[tuple[int, int]] = []
+    second_wiki.read_progress = lambda done, total: scanned.append((done, total))
     second = Startup(second_wiki, background_above=0)
-    second.begin()  # with the cache there, it reads at once
-    assert second.ready.is_set()
-    assert reports == []  # nothing was scanned again
+    waiting = threading.Thread(target=second.begin)
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive(), "the second process waits instead of answering 'starting'"
+
+    held.release.set()
+    waiting.join(30)
+    assert first.ready.is_set() and second.ready.is_set()
+    assert first.pages_read == first.pages_total == len(PAGES)
+    assert scanned == []  # the second read the first one's cache file, not the pages
     assert second_wiki.snapshot.catalog.get("sec/page-003") is not None
     for wiki in (first.wiki, second_wiki):
         wiki.storage.close()
