@@ -51,7 +51,7 @@ def test_database_is_created_on_first_use_in_wal_mode(tmp_path: Path) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     db.close()
-    assert {"users", "login_failures", "setup_token"} <= tables
+    assert {"users", "login_failures", "setup_token", "sessions"} <= tables
 
 
 def test_add_and_authenticate(accounts: Accounts) -> None:
@@ -132,7 +132,7 @@ def test_duplicate_and_unknown_users(accounts: Accounts) -> None:
         lambda: accounts.set_role("bob", "editor"),
         lambda: accounts.set_password("bob", PASSWORD),
         lambda: accounts.remove_user("bob"),
-        lambda: accounts.session_key("bob"),
+        lambda: accounts.start_session("bob"),
     ):
         with pytest.raises(UnknownUser, match="no user called 'bob'"):
             action()
@@ -162,19 +162,54 @@ def test_set_role_and_the_last_admin_is_kept(accounts: Accounts) -> None:
 
 def test_sessions_end_on_password_change_and_removal(accounts: Accounts) -> None:
     accounts.add_user("ada", PASSWORD)
-    key = accounts.session_key("ada")
+    key, other = accounts.start_session("ada"), accounts.start_session("ada")
+    assert key != other
     assert accounts.user_for_session(key) == accounts.get_user("ada")
     accounts.set_password("ada", "a new password")
     assert accounts.user_for_session(key) is None
+    assert accounts.user_for_session(other) is None
     with pytest.raises(LoginFailed):
         accounts.authenticate("ada", PASSWORD)
     assert accounts.authenticate("ada", "a new password").username == "ada"
-    new_key = accounts.session_key("ada")
-    assert new_key.version == key.version + 1
+    new_key = accounts.start_session("ada")
+    assert accounts.user_for_session(new_key) is not None
     accounts.remove_user("ada")
     accounts.add_user("ada", PASSWORD)
     assert accounts.user_for_session(new_key) is None, "a re-created user gets a new id"
-    assert accounts.user_for_session(SessionKey(999, 1)) is None
+    assert accounts.user_for_session(SessionKey(999, new_key.secret)) is None
+
+
+def test_ending_one_session_keeps_the_others(accounts: Accounts) -> None:
+    accounts.add_user("ada", PASSWORD)
+    accounts.add_user("bob", PASSWORD)
+    laptop, phone = accounts.start_session("ada"), accounts.start_session("ada")
+    bob = accounts.start_session("bob")
+    accounts.end_session(laptop)
+    assert accounts.user_for_session(laptop) is None
+    assert accounts.user_for_session(phone) == accounts.get_user("ada")
+    accounts.end_session(SessionKey(bob.user_id, phone.secret))  # not bob's: nothing ends
+    assert accounts.user_for_session(phone) is not None
+    assert accounts.user_for_session(bob) is not None
+    assert accounts.user_for_session(SessionKey(phone.user_id, phone.secret + "x")) is None
+    with sqlite3.connect(accounts.path) as db:
+        stored = [row[0] for row in db.execute("SELECT digest FROM sessions")]
+    db.close()
+    assert phone.secret not in stored, "only a digest of the secret is kept"
+
+
+def test_a_session_ends_when_unused_for_its_lifetime(accounts: Accounts, clock: Clock) -> None:
+    accounts.add_user("ada", PASSWORD)
+    idle, busy = accounts.start_session("ada"), accounts.start_session("ada")
+    for _day in range(20):  # used every day for 20 days: it lives on
+        clock.now += 24 * 3600
+        assert accounts.user_for_session(busy) is not None
+    assert accounts.user_for_session(idle) is None, "unused for 14 days"
+    clock.now += accounts.session_seconds + 1
+    assert accounts.user_for_session(busy) is None
+    accounts.start_session("ada")  # forgets the ended ones
+    with sqlite3.connect(accounts.path) as db:
+        assert db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 1
+    db.close()
 
 
 def fail(accounts: Accounts, times: int, username: str = "ada", address: str = "1.1.1.1") -> None:

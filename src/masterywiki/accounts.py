@@ -1,4 +1,4 @@
-"""Accounts: users, roles, password hashes, login rate limits and first-run setup (no Flask).
+"""Accounts: users, roles, password hashes, sessions, login limits, first-run setup (no Flask).
 
 Everything lives in one SQLite file, `INSTANCE/masterywiki.sqlite3`, opened per call
 in WAL mode with a busy timeout, so several server processes can share it safely.
@@ -37,6 +37,8 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 MAX_NAME = 100
 BUSY_SECONDS = sqlitedb.BUSY_SECONDS
+SESSION_SECONDS = 14 * 24 * 3600  # a session unused this long has ended
+SEEN_EVERY = 3600.0  # how stale a session's last use may be before it is written again
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -46,9 +48,17 @@ CREATE TABLE IF NOT EXISTS users (
     email TEXT NOT NULL,
     role TEXT NOT NULL,
     password TEXT NOT NULL,
-    session_version INTEGER NOT NULL DEFAULT 1,
+    session_version INTEGER NOT NULL DEFAULT 1,  -- unused since sessions are rows below
     created REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    digest TEXT PRIMARY KEY,  -- of the secret in the cookie, which is never stored
+    user_id INTEGER NOT NULL,
+    created REAL NOT NULL,
+    seen REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
+CREATE INDEX IF NOT EXISTS sessions_by_seen ON sessions (seen);
 CREATE TABLE IF NOT EXISTS login_failures (
     username TEXT NOT NULL,
     address TEXT NOT NULL,
@@ -79,11 +89,13 @@ class User:
 
 @dataclass(frozen=True)
 class SessionKey:
-    """What a login session remembers: changing the password or removing the user
-    bumps or drops it, which logs that user out everywhere."""
+    """What a login session's cookie holds: the account's id and the session's own
+    secret. The server keeps a row per session (by the secret's digest), so a cookie
+    stops working when its row goes: at logout (that session), after a password change
+    or the account's removal (all of that user's), or once unused for the lifetime."""
 
     user_id: int
-    version: int
+    secret: str
 
 
 def _user(row: sqlite3.Row) -> User:
@@ -154,12 +166,14 @@ class Accounts:
         hasher: PasswordHasher | None = None,
         max_failures: int = 10,
         window: float = 300.0,
+        session_seconds: float = SESSION_SECONDS,
     ) -> None:
         self.path = Path(path)
         self.now = now
         self.hasher = hasher or PasswordHasher()
         self.max_failures = max_failures
         self.window = window
+        self.session_seconds = session_seconds
         self._schema_ready = False
         self._dummy: str | None = None
 
@@ -237,12 +251,9 @@ class Accounts:
         InvalidInput, UnknownUser."""
         digest = self._hash(password)
         with self._db(write=True) as db:
-            self._row(db, username)
-            db.execute(
-                "UPDATE users SET password = ?, session_version = session_version + 1"
-                " WHERE username = ?",
-                (digest, username),
-            )
+            row = self._row(db, username)
+            db.execute("UPDATE users SET password = ? WHERE id = ?", (digest, row["id"]))
+            db.execute("DELETE FROM sessions WHERE user_id = ?", (row["id"],))
 
     def remove_user(self, username: str) -> None:
         """Delete an account (its sessions die with it). Raises UnknownUser, and
@@ -251,7 +262,8 @@ class Accounts:
             row = self._row(db, username)
             if row["role"] == "admin":
                 self._keep_an_admin(db, username, "remove")
-            db.execute("DELETE FROM users WHERE username = ?", (username,))
+            db.execute("DELETE FROM users WHERE id = ?", (row["id"],))
+            db.execute("DELETE FROM sessions WHERE user_id = ?", (row["id"],))
 
     def _row(self, db: sqlite3.Connection, username: str) -> sqlite3.Row:
         row: sqlite3.Row | None = db.execute(
@@ -273,20 +285,47 @@ class Accounts:
 
     # -- sessions -------------------------------------------------------------------
 
-    def session_key(self, username: str) -> SessionKey:
-        """Raises UnknownUser."""
-        with self._db() as db:
+    def start_session(self, username: str) -> SessionKey:
+        """A new login session for `username` (and sessions long unused are forgotten).
+        Raises UnknownUser."""
+        secret = secrets.token_urlsafe(32)
+        now = self.now()
+        with self._db(write=True) as db:
             row = self._row(db, username)
-        return SessionKey(row["id"], row["session_version"])
+            db.execute("DELETE FROM sessions WHERE seen <= ?", (now - self.session_seconds,))
+            db.execute(
+                "INSERT INTO sessions (digest, user_id, created, seen) VALUES (?, ?, ?, ?)",
+                (_digest(secret), row["id"], now, now),
+            )
+        return SessionKey(row["id"], secret)
 
     def user_for_session(self, key: SessionKey) -> User | None:
-        """The user a session belongs to, or None once it was logged out everywhere."""
+        """The user a session belongs to, or None once it ended (logged out, the password
+        changed, the user removed, or unused for `session_seconds`)."""
+        now = self.now()
         with self._db() as db:
             row = db.execute(
-                "SELECT * FROM users WHERE id = ? AND session_version = ?",
-                (key.user_id, key.version),
+                "SELECT users.*, sessions.seen FROM sessions JOIN users"
+                " ON users.id = sessions.user_id"
+                " WHERE sessions.digest = ? AND sessions.user_id = ? AND sessions.seen > ?",
+                (_digest(key.secret), key.user_id, now - self.session_seconds),
             ).fetchone()
-        return None if row is None else _user(row)
+        if row is None:
+            return None
+        if row["seen"] < now - SEEN_EVERY:  # in use: it lives on (written hourly at most)
+            with self._db(write=True) as db:
+                db.execute(
+                    "UPDATE sessions SET seen = ? WHERE digest = ?", (now, _digest(key.secret))
+                )
+        return _user(row)
+
+    def end_session(self, key: SessionKey) -> None:
+        """Log this one session out; the user's other sessions go on."""
+        with self._db(write=True) as db:
+            db.execute(
+                "DELETE FROM sessions WHERE digest = ? AND user_id = ?",
+                (_digest(key.secret), key.user_id),
+            )
 
     # -- login ------------------------------------------------------------------------
 

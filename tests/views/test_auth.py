@@ -412,6 +412,37 @@ def test_private_mode_lets_readers_in(private_app: Flask) -> None:
     assert client.get("/guide/first").status_code == 200
 
 
+def test_logout_ends_the_session_for_every_copy_of_its_cookie(private_app: Flask) -> None:
+    make_user(private_app, "rita", "reader")
+    browser, other_browser = private_app.test_client(), private_app.test_client()
+    post_login(browser, "rita", PASSWORD)
+    post_login(other_browser, "rita", PASSWORD)
+    captured = browser.get_cookie("session")
+    assert captured is not None
+    token = html(browser.get("/-/logout")).select_one("input[name=csrf_token]")["value"]
+    assert browser.post("/-/logout", data={"csrf_token": token}).status_code == 303
+    replay = private_app.test_client()
+    replay.set_cookie("session", captured.value)
+    response = replay.get("/guide/first")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/-/login")
+    assert replay.get("/-/api/v1/pages/guide/first").status_code == 401
+    assert other_browser.get("/guide/first").status_code == 200, "her other session goes on"
+
+
+def test_logging_in_again_ends_the_session_it_replaces(private_app: Flask) -> None:
+    make_user(private_app, "rita", "reader")
+    browser = private_app.test_client()
+    post_login(browser, "rita", PASSWORD)
+    first = browser.get_cookie("session")
+    assert first is not None
+    post_login(browser, "rita", PASSWORD)
+    replay = private_app.test_client()
+    replay.set_cookie("session", first.value)
+    assert replay.get("/guide/first").status_code == 302
+    assert browser.get("/guide/first").status_code == 200
+
+
 def test_private_mode_answers_the_json_api_with_401(private_app: Flask) -> None:
     response = private_app.test_client().get("/-/api/v1/pages/guide")
     assert response.status_code == 401

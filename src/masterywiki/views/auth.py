@@ -1,9 +1,10 @@
 """Who is asking: sessions, login and logout, first-run setup, roles, CSRF, private mode.
 
-The session is Flask's signed cookie holding the user's id and session version
-(see `accounts.SessionKey`) and the CSRF token; nothing else about the user is
-trusted from the cookie, so a role change applies at once and a password change
-or removal logs that user out everywhere.
+The session is Flask's signed cookie holding the user's id, the login session's
+secret (see `accounts.SessionKey`) and the CSRF token. Each request checks the secret
+against the server's row for that session, and nothing else about the user is
+trusted from the cookie: a role change applies at once, logging out ends that
+session for any copy of the cookie, and a password change or removal ends them all.
 """
 
 from __future__ import annotations
@@ -64,9 +65,10 @@ bp = Blueprint("auth", __name__)
 def init_app(app: Flask) -> None:
     """Connect accounts, sessions, CSRF checks, private mode and the auth pages."""
     settings = app.extensions["masterywiki"].settings
-    app.extensions[ACCOUNTS_KEY] = open_accounts(settings.instance)
+    found = app.extensions[ACCOUNTS_KEY] = open_accounts(settings.instance)
     app.session_interface = _SessionInterface()
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=14)
+    # The cookie lasts as long as the server keeps its session (both slide with use).
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=found.session_seconds)
     app.before_request(_check_csrf)
     app.before_request(_private_mode)
     markers.register(app, "user-nav", lambda _arg: _user_nav())
@@ -108,12 +110,22 @@ def current_user() -> User | None:
     return user
 
 
-def _session_user() -> User | None:
+def _session_key() -> SessionKey | None:
     raw = session.get(SESSION_USER)
-    if not (isinstance(raw, list) and len(raw) == 2 and all(type(n) is int for n in raw)):
+    if not (isinstance(raw, list) and len(raw) == 2):
         return None
-    user = accounts().user_for_session(SessionKey(raw[0], raw[1]))
-    if user is None:  # removed, or logged out everywhere by a password change
+    user_id, secret = raw
+    if type(user_id) is not int or not isinstance(secret, str):
+        return None  # also a cookie from before sessions were kept on the server
+    return SessionKey(user_id, secret)
+
+
+def _session_user() -> User | None:
+    key = _session_key()
+    if key is None:
+        return None
+    user = accounts().user_for_session(key)
+    if user is None:  # logged out, expired, removed, or ended by a password change
         session.pop(SESSION_USER, None)
     return user
 
@@ -173,10 +185,11 @@ def local_path(target: str | None) -> str:
 
 
 def log_in(user: User) -> None:
-    """Start a fresh session for `user` (a new CSRF token too)."""
-    key = accounts().session_key(user.username)
-    session.clear()
-    session[SESSION_USER] = [key.user_id, key.version]
+    """Start a fresh session for `user` (a new CSRF token too); the one this browser
+    had before ends."""
+    key = accounts().start_session(user.username)
+    _end_session()
+    session[SESSION_USER] = [key.user_id, key.secret]
     session[SESSION_CSRF] = secrets.token_urlsafe(32)
     session.permanent = True
     g.masterywiki_user = user
@@ -275,9 +288,18 @@ def logout_form() -> str:
     return render_template("logout.html")
 
 
+def _end_session() -> None:
+    """End this browser's session on the server too, so a copy of its cookie (taken
+    from a shared computer, a proxy's log) is worth nothing afterwards."""
+    key = _session_key()
+    if key is not None:
+        accounts().end_session(key)
+    session.clear()
+
+
 @bp.post("/-/logout")
 def logout() -> ResponseReturnValue:
-    session.clear()
+    _end_session()
     g.masterywiki_user = None
     return redirect("/", 303)
 
