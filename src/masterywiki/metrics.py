@@ -19,6 +19,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterable, Mapping
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,11 @@ BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.
 FLUSH_SECONDS = 2.0
 SEP = "\x1f"  # joins label values into one JSON key
 PREFIX = "masterywiki_"
+# Every label value comes from a fixed set, never from the client: each distinct
+# value is a series kept forever, so `curl -X FOOBAR1` must not be able to add one.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+STATUSES = frozenset(str(status.value) for status in HTTPStatus)
+OTHER = "other"
 
 COUNTERS = {
     "saves": "Commits made on this server (page saves, renames, deletes, comments).",
@@ -41,6 +47,14 @@ COUNTERS = {
 }
 
 
+def series(route: str, method: str, status: int | str) -> str:
+    """The key of a request's series. `route` must be the app's own URL rule (or a
+    fixed placeholder), not the path asked for; the method and status are bounded here."""
+    method = method if method in METHODS else OTHER
+    status = str(status)
+    return SEP.join((route, method, status if status in STATUSES else OTHER))
+
+
 def _empty() -> dict[str, dict[str, Any]]:
     return {"counters": {}, "requests": {}, "latency": {}}
 
@@ -49,6 +63,9 @@ def _add(total: dict[str, dict[str, Any]], part: Mapping[str, Mapping[str, Any]]
     for key, value in part.get("counters", {}).items():
         total["counters"][key] = total["counters"].get(key, 0) + value
     for key, value in part.get("requests", {}).items():
+        # Bounded again: files written before the bound may hold any method.
+        route, method, status = [*key.split(SEP), "", "", ""][:3]
+        key = series(route, method, status)
         total["requests"][key] = total["requests"].get(key, 0) + value
     for key, hist in part.get("latency", {}).items():
         mine = total["latency"].setdefault(key, [0] * (len(BUCKETS) + 2))
@@ -74,7 +91,7 @@ class Metrics:
         self.flush_seconds = flush_seconds
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
-        self._requests: dict[tuple[str, str, str], int] = {}
+        self._requests: dict[str, int] = {}
         self._latency: dict[str, list[float]] = {}
         self._dirty = False
         self._pid = 0
@@ -86,7 +103,7 @@ class Metrics:
         if self._pid != os.getpid():
             self._start()
         bucket = bisect.bisect_left(BUCKETS, seconds)
-        key = (route, method, str(status))
+        key = series(route, method, status)
         with self._lock:
             self._requests[key] = self._requests.get(key, 0) + 1
             hist = self._latency.get(route)
@@ -109,7 +126,7 @@ class Metrics:
         with self._lock:
             return {
                 "counters": dict(self._counters),
-                "requests": {SEP.join(k): v for k, v in self._requests.items()},
+                "requests": dict(self._requests),
                 "latency": {k: list(v) for k, v in self._latency.items()},
             }
 
