@@ -32,6 +32,35 @@ def test_is_marked(text: str, marked: bool) -> None:
     assert is_marked(text) is marked
 
 
+@pytest.mark.parametrize(
+    ("claimed", "where"),
+    [
+        ("framework", "in the protected section 'framework'"),
+        ("/framework/old-policy.md", "in the protected section 'framework'"),
+        ("Framework/Old Policy", "in the protected section 'framework'"),  # another wiki's
+        ("guide/rules", "a protected page"),
+    ],
+)
+def test_claims_of_protected_addresses_are_refused(claimed: str, where: str) -> None:
+    rules = Protection.from_setting("framework")
+
+    def marked(name: str) -> bool:
+        return name == "guide/rules"
+
+    with pytest.raises(PageProtected, match=f"redirect_from '{claimed}' is {where}"):
+        rules.check_claims(["guide/old"], ["guide/old", claimed], False, marked)
+    rules.check_claims([], [claimed], True, marked)  # an admin may
+    rules.check_claims([claimed], [claimed], False, marked)  # a claim the page had stays
+
+
+def test_other_claims_are_allowed() -> None:
+    rules = Protection.from_setting("framework")
+    for claimed in ("frameworks/old", "guide/old", "Old Wiki Page", "../nowhere"):
+        rules.check_claims([], [claimed], False, lambda _name: False)
+    # The same address spelled another way is the claim the page already had.
+    rules.check_claims(["framework/old"], ["/framework/old.md"], False, lambda _name: False)
+
+
 def test_sections_cover_themselves_and_what_is_below() -> None:
     rules = Protection.from_setting("framework, /policies/grading.md,")
     assert rules.sections == ("framework", "policies/grading")

@@ -2,12 +2,14 @@
 
 A page is protected by `protected: true` in its front matter, or by a setting
 that protects whole sections (`protected_sections = ["framework"]` covers
-`framework` and every page under it). Pure: names and flags in, answers out.
+`framework` and every page under it). Only admins may also point a protected
+address at another page with `redirect_from`. Pure: names and flags in, answers out.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from masterywiki import names
@@ -24,6 +26,20 @@ class PageProtected(WikiError):
 
     status = 403
     title = "Protected page"
+
+
+def claims(text: str) -> tuple[str, ...]:
+    """The old addresses page source `text` claims (`redirect_from`)."""
+    return parse_document(text).front_matter.redirect_from
+
+
+def _claimed_addresses(old: str) -> tuple[str, ...]:
+    """The addresses a `redirect_from` entry answers at: a page path, or the keys of
+    another wiki's address (see `names.legacy_keys`)."""
+    try:
+        return (names.normalize_user_input(old),)
+    except InvalidPagePath:
+        return names.legacy_keys(old)
 
 
 def is_marked(text: str) -> bool:
@@ -78,6 +94,32 @@ class Protection:
             f"'{name}' is {where}: only admins can {action} it. "
             "Ask an admin, or leave a comment on the page."
         )
+
+    def check_claims(
+        self,
+        before: Iterable[str],
+        after: Iterable[str],
+        admin: bool,
+        marked: Callable[[str], bool],
+    ) -> None:
+        """Raise PageProtected when a non-admin's page newly claims (`redirect_from`, the
+        entries in `after` not in `before`) an address in a protected section or of a
+        protected page: its redirect would answer there once no page does. Claims the
+        page already had stay. `marked(name)`: whether page `name` says `protected: true`.
+        """
+        if admin:
+            return
+        held = {address for old in before for address in _claimed_addresses(old)}
+        for old in after:
+            for address in _claimed_addresses(old):
+                section = self.section_of(address)
+                if address in held or (section is None and not marked(address)):
+                    continue
+                where = f"in the protected section '{section}'" if section else "a protected page"
+                raise PageProtected(
+                    f"redirect_from '{old}' is {where}: only admins can send its address to"
+                    " another page. Remove it from the front matter and save again."
+                )
 
     def check_marking(self, marked_before: bool, marked_after: bool, admin: bool) -> None:
         """Only admins may add or remove `protected: true`. Raises PageProtected."""

@@ -61,6 +61,7 @@ def test_admins_edit_protected_pages(
         "/guide/first/-/edit", data={"content": text, "base": protected, "csrf_token": token}
     )
     assert response.status_code == 303
+    admin_client.application.extensions["masterywiki"].wiki.storage.wait_for_work_tree()
     assert "Policy, revised." in (basic_repo / "guide/first.md").read_text()
 
 
@@ -90,5 +91,54 @@ def test_the_protected_sections_setting(basic_repo: Path, tmp_path: Path) -> Non
         assert client.get("/guide/second/-/edit").status_code == 403
         assert client.get("/guide/new-page/-/edit").status_code == 403
         assert client.get("/glossary/rubric/-/edit").status_code == 200
+    finally:
+        app.extensions["masterywiki"].wiki.storage.close()
+
+
+CLAIM = "---\ntitle: Rubric\nredirect_from: [{claimed}]\n---\n# Rubric\n\nScores.\n"
+
+
+@pytest.mark.parametrize(
+    ("claimed", "where"),
+    [
+        ("guide/old-policy", "in the protected section 'guide'"),
+        ("guide", "in the protected section 'guide'"),
+        ("Guide/Old Policy", "in the protected section 'guide'"),
+        ("policy", "a protected page"),
+    ],
+)
+def test_editors_cannot_claim_protected_addresses(
+    basic_repo: Path, tmp_path: Path, claimed: str, where: str
+) -> None:
+    commit_files(basic_repo, {"policy.md": "---\nprotected: true\n---\n# Policy\n"})
+    settings = {"repo": basic_repo, "instance": tmp_path / "inst", "protected_sections": "guide"}
+    app = create_app(settings)
+    try:
+        make_user(app, "edna", "editor")
+        make_user(app, "ada", "admin")
+        edna, ada = app.test_client(), app.test_client()
+        login(edna, "edna")
+        login(ada, "ada")
+        before = git(basic_repo, "rev-parse", "HEAD")
+        text = CLAIM.format(claimed=claimed)
+        data = {"content": text, "base": before, "summary": "Take it"}
+        token = csrf_token(edna, "/glossary/rubric/-/edit")
+        response = edna.post("/glossary/rubric/-/edit", data={**data, "csrf_token": token})
+        assert response.status_code == 403
+        html = BeautifulSoup(response.data, "html.parser")
+        message = html.select_one(".warning-box").get_text()
+        assert f"redirect_from '{claimed}' is {where}" in message
+        assert "only admins" in message
+        assert html.select_one("textarea[name=content]").get_text() == text
+        assert git(basic_repo, "rev-parse", "HEAD") == before
+        token = csrf_token(ada, "/glossary/rubric/-/edit")
+        response = ada.post("/glossary/rubric/-/edit", data={**data, "csrf_token": token})
+        assert response.status_code == 303, "an admin may"
+        # The claim an admin made stays when an editor changes the page's text.
+        after = git(basic_repo, "rev-parse", "HEAD")
+        token = csrf_token(edna, "/glossary/rubric/-/edit")
+        edited = {"content": text.replace("Scores.", "Scores evidence."), "base": after}
+        response = edna.post("/glossary/rubric/-/edit", data={**edited, "csrf_token": token})
+        assert response.status_code == 303
     finally:
         app.extensions["masterywiki"].wiki.storage.close()
