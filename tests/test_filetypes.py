@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from masterywiki import filetypes
-from masterywiki.filetypes import UnsupportedFile, check_upload, sniff, type_of_stored
+from masterywiki.filetypes import EmptyFile, UnsupportedFile, check_upload, sniff, type_of_stored
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(20)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(20)
@@ -72,6 +72,14 @@ def test_refused_files_say_why(name: str, data: bytes, message: str) -> None:
     with pytest.raises(UnsupportedFile, match=message) as caught:
         check_upload(name, data)
     assert caught.value.status == 415
+
+
+@pytest.mark.parametrize("name", ["diagram.png", "photo.jpg", "notes.txt", "table.csv"])
+def test_an_empty_file_is_empty_whatever_its_name(name: str) -> None:
+    with pytest.raises(EmptyFile, match=rf"'{name}' is empty \(0 bytes\)") as caught:
+        check_upload(name, b"")
+    assert caught.value.status == 400
+    assert isinstance(caught.value, UnsupportedFile)
 
 
 def test_a_mismatch_says_how_to_fix_it() -> None:

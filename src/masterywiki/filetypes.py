@@ -20,6 +20,14 @@ class UnsupportedFile(WikiError):
     title = "File type not accepted"
 
 
+class EmptyFile(UnsupportedFile):
+    """Zero bytes: no kind of file at all (it would pass for an empty text file), and
+    almost always a save or export that went wrong."""
+
+    status = 400
+    title = "Empty file"
+
+
 @dataclass(frozen=True)
 class FileType:
     kind: str
@@ -125,8 +133,13 @@ def extension_of(name: str) -> str:
 def check_upload(name: str, data: bytes) -> FileType:
     """The type of an upload called `name`, if its content is accepted and matches its name.
 
-    Raises UnsupportedFile with a message saying what the content is and what to do.
+    Raises UnsupportedFile (EmptyFile for no content) saying what it is and what to do.
     """
+    if not data:
+        raise EmptyFile(
+            f"'{name}' is empty (0 bytes), so there is nothing to attach. Check that the "
+            "file was saved completely, then upload it again."
+        )
     expected = BY_EXTENSION.get(extension_of(name))
     if expected is None:
         accepted = ", ".join(sorted({t.extension for t in ACCEPTED}))

@@ -92,6 +92,20 @@ def test_wrong_content_is_refused_with_415(
     assert git(basic_repo, "rev-parse", "HEAD") == before
 
 
+@pytest.mark.parametrize("name", ["diagram.png", "notes.txt"])
+def test_an_empty_file_is_refused_as_empty(
+    editor_client: FlaskClient, basic_repo: Path, name: str
+) -> None:
+    before = git(basic_repo, "rev-parse", "HEAD")
+    response = upload(editor_client, name, b"")
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    page = html_of(response)
+    assert page.select_one("h1").get_text() == "Empty file"
+    assert f"'{name}' is empty (0 bytes)" in page.get_text()
+    assert "Text file" not in page.get_text()
+    assert git(basic_repo, "rev-parse", "HEAD") == before
+
+
 def test_too_large_is_a_clear_413(basic_repo: Path, tmp_path: Path) -> None:
     app = create_app(
         {"repo": basic_repo, "instance": tmp_path / "inst", "max_attachment_bytes": 2_000}
