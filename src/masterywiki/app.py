@@ -27,6 +27,7 @@ from masterywiki.wiki import PageMoved, Wiki
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 AUTOESCAPED = (".html", ".htm", ".xml", ".atom")
 FORM_ROOM = 64 * 1024  # a form's fields besides its text
+JSON_ONLY = ("/-/api/", "/-/hooks/")  # every answer here is JSON, errors too
 
 
 @dataclass
@@ -183,8 +184,9 @@ SECURITY_HEADERS = {
 
 
 def _wants_json() -> bool:
-    """The API, and scripted clients of other URLs asking for JSON (the comments)."""
-    if request.path.startswith("/-/api/"):
+    """The API and the git webhook (whose callers are programs), and scripted clients
+    of other URLs asking for JSON (the comments)."""
+    if request.path.startswith(JSON_ONLY):
         return True
     accepted = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return accepted == "application/json"
@@ -235,11 +237,13 @@ def _register_error_handlers(app: Flask) -> None:
             description = (
                 f"What you sent is larger than this wiki accepts ({limit:,} bytes {what})."
             )
+        # Keep what the status needs besides a body (a 405's Allow, a 401's challenge).
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return jsonify(error=error.name, message=description), status
+            return jsonify(error=error.name, message=description), status, headers
         wrapped = WikiError(description)
         wrapped.status, wrapped.title = status, error.name
         response: Response = app.make_response(
-            (render_template("error.html", error=wrapped), status)
+            (render_template("error.html", error=wrapped), status, headers)
         )
         return response

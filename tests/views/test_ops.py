@@ -147,6 +147,49 @@ def test_without_a_secret_or_a_remote_the_hook_is_refused(
         app.extensions["masterywiki"].wiki.storage.close()
 
 
+@pytest.mark.parametrize(
+    ("method", "headers", "status"),
+    [
+        ("POST", {}, 401),
+        ("POST", {"X-Gitlab-Token": "wrong"}, 403),
+        ("GET", {}, 405),
+        ("PUT", {}, 405),
+        ("DELETE", {}, 405),
+        ("FOOBAR1", {}, 405),
+    ],
+    ids=["unsigned", "bad-signature", "get", "put", "delete", "odd-method"],
+)
+def test_every_answer_of_the_hook_is_json(
+    synced_app: Flask, method: str, headers: dict[str, str], status: int
+) -> None:
+    """Git hosts show the answer to a person setting the hook up: no HTML page, even
+    without an Accept header."""
+    response = synced_app.test_client().open(HOOK, method=method, data=BODY, headers=headers)
+    assert response.status_code == status
+    assert response.is_json and set(response.json or {}) == {"error", "message"}
+    if status == 405:
+        assert "POST" in response.headers["Allow"]
+
+
+def test_the_hook_answers_json_without_a_remote_a_secret_or_room(
+    tmp_path: Path, central: Path, client: FlaskClient
+) -> None:
+    response = client.post(HOOK, data=BODY)
+    assert (response.status_code, response.is_json) == (404, True)
+    assert "no remote" in response.json["message"]
+    app = create_app({"instance": tmp_path / "nosecret", "remote": str(central)})
+    try:
+        response = app.test_client().post(HOOK, data=BODY, headers={"X-Gitlab-Token": "x"})
+        assert (response.status_code, response.is_json) == (403, True)
+        assert "no webhook_secret" in response.json["message"]
+        huge = b"{" + b" " * app.config["MAX_CONTENT_LENGTH"] + b"}"
+        response = app.test_client().post(HOOK, data=huge)
+        assert (response.status_code, response.is_json) == (413, True)
+    finally:
+        sync(app).close()
+        app.extensions["masterywiki"].wiki.storage.close()
+
+
 def test_only_the_hook_skips_the_csrf_check(synced_app: Flask) -> None:
     make_user(synced_app, "edna", "editor")
     client = synced_app.test_client()
@@ -321,8 +364,9 @@ def test_forwarded_headers_count_only_from_trusted_proxies(
 
 
 def test_bad_settings_are_config_errors() -> None:
-    with pytest.raises(ConfigError):
-        trust_proxies(echo, "not-an-address")
+    for setting in ("not-an-address", "²"):  # '²'.isdigit(), yet int('²') fails
+        with pytest.raises(ConfigError):
+            trust_proxies(echo, setting)
     with pytest.raises(ConfigError):
         configure_logging("xml")
 

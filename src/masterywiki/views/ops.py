@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from masterywiki.errors import ConfigError, RevisionNotFound, WikiError
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
     # secret (or GitLab's secret token), which a forged cross-site form cannot
     # produce; git hosts cannot send our CSRF token, so the token check is skipped.
     auth.exempt_from_csrf(app, "ops.git_hook")
+    auth.exempt_from_csrf(app, "ops.git_hook_method")  # it only answers 405
     app.register_blueprint(bp)
 
 
@@ -128,6 +130,12 @@ def git_hook() -> ResponseReturnValue:
     _metrics().count("webhooks")
     sync.pull_soon()
     return jsonify(status="accepted", head=services().wiki.storage.head()), 202
+
+
+@bp.route("/-/hooks/git", methods=["GET", "PUT", "PATCH", "DELETE"])
+def git_hook_method() -> ResponseReturnValue:
+    """Without this, a GET would reach the page view and answer "no such page"."""
+    raise MethodNotAllowed(valid_methods=["POST"])
 
 
 @bp.get("/-/metrics")
@@ -198,7 +206,7 @@ def trust_proxies(app: WsgiApp, setting: str) -> WsgiApp:
     setting = setting.strip()
     if setting in ("", "0"):
         return app
-    if setting.isdigit():
+    if setting.isascii() and setting.isdigit():  # not '²', which int() refuses
         hops = int(setting)
         # Each proxy appends to X-Forwarded-For; the nearest one sets the others.
         fixed: WsgiApp = ProxyFix(app, x_for=hops, x_proto=1, x_host=1, x_port=1, x_prefix=1)
