@@ -110,9 +110,9 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     from masterywiki.views import ops as ops_views
     from masterywiki.views import watch as watch_views
 
-    starting.init_app(app)  # first: nothing else may wait for the pages to be read
     markers.init_app(app)  # Flask runs after_request hooks last-registered first: this runs last
     ops_views.init_app(app)  # its request timer starts before the other hooks run
+    starting.init_app(app)  # before any hook that reads the wiki (timed and logged itself)
     files.init_app(app)  # raises the upload size limit before the CSRF check reads the form
     auth.init_app(app)
     search.init_app(app)

@@ -10,7 +10,7 @@ RETRY_SECONDS = 2
 
 
 def init_app(app: Flask) -> None:
-    """Register first among the request hooks, so that no other hook reads the wiki."""
+    """Register before every request hook that reads the wiki (after the request timer)."""
     app.before_request(_answer_while_starting)
 
 
