@@ -3,10 +3,15 @@
     python bench/pageview.py --pages 1000
     python bench/pageview.py --pages 10000
 
-Each server runs under gunicorn with 2 sync workers on a free 127.0.0.1 port, one after
-another, on a fresh clone of the generated corpus (bench/corpus.py).  Per server:
+Each server runs with 2 workers on a free 127.0.0.1 port, one after another, on a fresh
+clone of the generated corpus (bench/corpus.py): masterywiki twice, under
+``gunicorn -w 2`` (sync workers) and under its own ``masterywiki serve --workers 2``.
+Per server:
 
+* first answer: seconds from spawn until the readiness URL answers at all (masterywiki
+  answers 503 "starting" while a first start reads its pages);
 * ready: seconds from spawn until the readiness URL answers 200;
+* restart (masterywiki): ready seconds of a second start on the same instance;
 * first view: distinct pages never requested before, fetched one at a time (after 4 other
   pages were fetched to load both workers), latency p50/p90;
 * warm: 50 fixed pages fetched once, then ``wrk -t1 -c2 --latency`` rotating over them.
@@ -32,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +61,8 @@ class ServerSpec:
     ready_path: str
     check_titles: bool = True
     cwd: Path | None = None
+    bind: Callable[[int], list[str]] = lambda port: ["-b", f"127.0.0.1:{port}"]
+    restart: bool = False  # measure a second start on the same instance
 
 
 @dataclass
@@ -70,7 +77,9 @@ class WrkResult:
 @dataclass
 class Result:
     label: str
+    answer_s: float | None = None
     ready_s: float | None = None
+    restart_s: float | None = None
     prime_ms: list[float] = field(default_factory=list)
     first_ms: list[float] = field(default_factory=list)
     warm: WrkResult | None = None
@@ -144,16 +153,21 @@ def boot_failed(log: Path) -> bool:
 
 def wait_ready(
     proc: subprocess.Popen[bytes], port: int, path: str, timeout: float, log: Path
-) -> float:
+) -> tuple[float, float]:
+    """Seconds until ``path`` first answered (any status) and until it answered 200."""
     start = time.perf_counter()
+    answered: float | None = None
     while time.perf_counter() - start < timeout:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with code {proc.returncode} before ready")
         if boot_failed(log):
             raise RuntimeError("a worker failed to boot")
         with contextlib.suppress(OSError):
-            if get(port, path, timeout=5)[0] == 200:
-                return time.perf_counter() - start
+            status = get(port, path, timeout=5)[0]
+            now = time.perf_counter() - start
+            answered = now if answered is None else answered
+            if status == 200:
+                return answered, now
         time.sleep(0.05)
     raise RuntimeError(f"not ready after {timeout:.0f} s")
 
@@ -172,12 +186,14 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running(server: ServerSpec, port: int, log: Path, timeout: float) -> Iterator[float]:
-    """Run ``server`` on ``port``; yields the seconds it took to become ready."""
+def running(
+    server: ServerSpec, port: int, log: Path, timeout: float
+) -> Iterator[tuple[float, float]]:
+    """Run ``server`` on ``port``; yields the seconds to its first answer and to ready."""
     env = {**os.environ, **server.env}
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [*server.argv, "-b", f"127.0.0.1:{port}"],
+            [*server.argv, *server.bind(port)],
             env=env,
             cwd=server.cwd,
             stdout=out,
@@ -297,10 +313,13 @@ def measure(
     print(f"== {server.label} on port {port}", flush=True)
     budget = args.first_budget_otter if server.key == "otter" else args.first_budget
     try:
-        with running(server, port, log, args.start_timeout) as ready_s:
-            result.ready_s = ready_s
+        with running(server, port, log, args.start_timeout) as (answer_s, ready_s):
+            result.answer_s, result.ready_s = answer_s, ready_s
             first_view(port, plan, spec, server, budget, result)
             warm(port, plan, spec, server, args.duration, workdir, result)
+        if server.restart:
+            with running(server, port, log, args.start_timeout) as (_, ready_s):
+                result.restart_s = ready_s
     except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
         result.errors.append(f"{exc}\n{log_tail(log)}")
     for error in result.errors[:5]:
@@ -351,6 +370,24 @@ def build_servers(keys: list[str], repo: Path, workdir: Path) -> list[ServerSpec
                 [*gunicorn_args(mine), "masterywiki:create_app()"],
                 env,
                 "/-/healthz",
+                restart=True,
+            )
+        )
+    if "serve" in keys:
+        folder = workdir / "serve"
+        folder.mkdir()
+        mw_repo = clone(repo, folder / "repo")
+        argv = [sys.executable, "-m", "masterywiki", "serve", "--workers", "2"]
+        argv += ["--repo", str(mw_repo), "--instance", str(folder / "instance")]
+        servers.append(
+            ServerSpec(
+                "serve",
+                "masterywiki serve",
+                argv,
+                {},
+                "/-/healthz",
+                bind=lambda port: ["--port", str(port)],
+                restart=True,
             )
         )
     if "otter" in keys:
@@ -406,7 +443,10 @@ def summary_line(r: Result) -> str:
         else "first n/a"
     )
     warm_ = f"warm {r.warm.req_s:.0f} req/s p50 {r.warm.p50_ms:.2f} ms" if r.warm else "warm n/a"
-    return f"ready {fmt(r.ready_s, 2)} s; {first}; {warm_}"
+    starts = f"first answer {fmt(r.answer_s, 2)} s, ready {fmt(r.ready_s, 2)} s"
+    if r.restart_s is not None:
+        starts += f", restart {fmt(r.restart_s, 2)} s"
+    return f"{starts}; {first}; {warm_}"
 
 
 def share(value: float, ceiling: float) -> str:
@@ -418,9 +458,9 @@ def table(results: list[Result]) -> str:
     hello = next((r for r in results if r.label == "Flask hello world" and r.warm), None)
     header = (
         "| server | first view p50 / p90 ms (n) | warm req/s | warm p50 ms | warm p99 ms "
-        "| req/s vs hello | ready s |"
+        "| req/s vs hello | first answer s | ready s | restart s |"
     )
-    lines = [header, "|---|---|---|---|---|---|---|"]
+    lines = [header, "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         first = (
             f"{pct(r.first_ms, 50):.1f} / {pct(r.first_ms, 90):.1f} ({len(r.first_ms)})"
@@ -436,7 +476,9 @@ def table(results: list[Result]) -> str:
             fmt(w.p50_ms, 2) if w else "n/a",
             fmt(w.p99_ms, 2) if w else "n/a",
             ratio,
+            fmt(r.answer_s, 2),
             fmt(r.ready_s, 2),
+            fmt(r.restart_s, 2),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -454,6 +496,19 @@ def target_lines(results: list[Result], pages: int) -> list[str]:
             bool(mw.first_ms) and pct(mw.first_ms, 50) < TARGETS["first_p50_ms"],
         ),
     ]
+    served = next((r for r in results if r.label == "masterywiki serve"), None)
+    if served is not None:
+        within = mw.warm is not None and served.warm is not None
+        checks += [
+            (
+                "serve warm req/s within 10% of gunicorn -w 2",
+                within and served.warm.req_s >= 0.9 * mw.warm.req_s,  # type: ignore[union-attr]
+            ),
+            (
+                "serve first answer of a fresh instance < 2 s",
+                served.answer_s is not None and served.answer_s < 2.0,
+            ),
+        ]
     return [f"- {'PASS' if ok else 'FAIL'}: {name}" for name, ok in checks]
 
 
@@ -489,7 +544,8 @@ def report(
     versions = (
         f"- masterywiki {version_of(sys.executable, 'masterywiki')} at {head_commit()}; "
         f"otterwiki {version_of(otter_python, 'otterwiki')}; "
-        "gunicorn -w 2 (sync) for every server"
+        "gunicorn -w 2 (sync) for every server but masterywiki serve "
+        "(its own gunicorn, 2 gthread workers)"
     )
     setup = (
         f"- corpus: {spec.pages} pages, {spec.history} edit commits, seed {spec.seed}; "
@@ -537,8 +593,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--corpora", type=Path, default=BENCH / "corpora")
     parser.add_argument(
         "--servers",
-        default="masterywiki,otter,hello",
-        help="comma-separated subset of masterywiki,otter,hello",
+        default="masterywiki,serve,otter,hello",
+        help="comma-separated subset of masterywiki,serve,otter,hello",
     )
     parser.add_argument("--first", type=int, default=30, help="first-view sample size")
     parser.add_argument(
