@@ -22,6 +22,7 @@ from masterywiki.app import create_app
 from masterywiki.errors import ConfigError
 from masterywiki.sync import Sync
 from masterywiki.views.ops import SYNC_KEY, JsonFormatter, configure_logging, trust_proxies
+from masterywiki.views.search import EXTENSION as SEARCH_KEY
 from tests.auth_fixtures import csrf_token, login, make_user
 from tests.conftest import DATA, commit_files, git, make_repo
 
@@ -96,6 +97,28 @@ def test_a_signed_github_hook_fetches_and_merges_at_once(
         time.sleep(0.02)
     page = client.get("/guide/first").get_data(as_text=True)
     assert "From the webhook test." in page
+
+
+def test_webhooks_bring_the_search_index_along_quietly(
+    synced_app: Flask, tmp_path: Path, central: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No search has built the index yet: the calls start it, and it ends at the new
+    HEAD without a search, and without a traceback in the log while it was built."""
+    client = synced_app.test_client()
+    search = synced_app.extensions[SEARCH_KEY]
+    assert search.read_state() is None
+    commit = ""
+    for text in ("# First\n\nOne.\n", "# First\n\nTwo.\n"):
+        commit = push_from_elsewhere(tmp_path, central, text)
+        signed = {"X-Hub-Signature-256": github_signature(BODY)}
+        assert client.post(HOOK, data=BODY, headers=signed).status_code == 202
+    deadline = time.monotonic() + 30
+    while (state := search.read_state()) is None or state.commit != commit:
+        assert time.monotonic() < deadline, "the index did not reach the pushed commit"
+        time.sleep(0.05)
+    assert head(synced_app) == commit
+    noisy = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert noisy == [], [r.getMessage() for r in noisy]
 
 
 def test_a_gitlab_token_hook_is_accepted(synced_app: Flask) -> None:

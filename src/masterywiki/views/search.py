@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 
-from masterywiki.search import FACETS, SearchResults, SearchService
+from masterywiki.search import FACETS, SearchResults, SearchService, SearchUnavailable
 from masterywiki.views import page_number, services
 
 bp = Blueprint("search", __name__)
@@ -66,7 +66,11 @@ class BackgroundRefresh:
                     return
                 self._pending = False
             try:
-                self._service.refresh(wait=False)
+                # This thread may wait for a first index being built (no request waits
+                # for it); pokes meanwhile make one more round, which brings it to HEAD.
+                self._service.refresh(wait=True)
+            except SearchUnavailable as busy:  # still building, or another process is
+                log.info("search index not updated yet: %s", busy.message)
             except Exception:  # search must never break a save
                 log.warning("could not update the search index after a save", exc_info=True)
 
