@@ -115,6 +115,7 @@ def test_rename_moves_files_and_fixes_links_to_them(
     )
     attachments.upload("guide/first", "plan.png", PNG, BO)
     attachments.editor.rename("guide/first", "policies/opening", BO)
+    attachments.editor.storage.wait_for_work_tree()  # files on disk follow in the background
     assert not (basic_repo / "guide/first.files").exists()
     assert (basic_repo / "policies/opening.files/plan.png").read_bytes() == PNG
     assert "![plan](opening.files/plan.png)" in (basic_repo / "policies/opening.md").read_text()
@@ -129,6 +130,7 @@ def test_delete_and_restore_bring_files_along(attachments: Attachments, basic_re
     attachments.upload("guide/first", "plan.png", PNG, BO)
     before_delete = git(basic_repo, "rev-parse", "HEAD")
     attachments.editor.delete("guide/first", BO)
+    attachments.editor.storage.wait_for_work_tree()
     assert not (basic_repo / "guide/first.files").exists()
     attachments.editor.revert("guide/first", before_delete, BO)
     assert [a.name for a in attachments.of_page("guide/first")] == ["plan.png"]

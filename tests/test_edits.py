@@ -37,6 +37,7 @@ def test_save_is_one_commit_by_the_author(editor: Editor, basic_repo: Path) -> N
     assert git(basic_repo, "rev-list", "--count", f"{before}..HEAD") == "1"
     log = git(basic_repo, "log", "-1", "--format=%an|%ae|%cn|%s")
     assert log == "Ada Coach|ada@example.org|masterywiki|Clarify"
+    editor.storage.wait_for_work_tree()  # the files on disk follow in the background
     assert (basic_repo / "guide/first.md").read_text() == "# First\n\nNew text\n", (
         "work tree synced"
     )
@@ -54,6 +55,7 @@ def test_unchanged_save_makes_no_commit(editor: Editor) -> None:
 def test_create_page_and_default_message(editor: Editor, basic_repo: Path) -> None:
     result = editor.save("guide/third", "# Third\n", "", head(editor), ADA)
     assert result.created
+    editor.storage.wait_for_work_tree()
     assert (basic_repo / "guide/third.md").exists()
     assert git(basic_repo, "log", "-1", "--format=%s") == "Create guide/third"
     assert editor.wiki.record("guide/third").title == "Third"
@@ -112,6 +114,7 @@ def test_rename_moves_redirects_and_rewrites_links(editor: Editor, basic_repo: P
     move = log.split("Move guide/first to chapters/one")[1]
     assert "R100\tguide/first.md\tchapters/one.md" in move
     assert "M\tguide/index.md" in move and "M\tguide/second.md" in move
+    editor.storage.wait_for_work_tree()  # git's index follows in the background
     files = set(git(basic_repo, "ls-files").split("\n"))
     assert {"chapters/one.md", "chapters/one.comments.jsonl"} <= files
     assert not {"guide/first.md", "guide/first.comments.jsonl"} & files

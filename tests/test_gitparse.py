@@ -24,9 +24,13 @@ from masterywiki.gitparse import (
     parse_batch,
     parse_batch_check,
     parse_changed_files,
+    parse_index,
     parse_log,
     parse_ls_tree,
+    parse_names,
+    parse_raw_changes,
     parse_renames,
+    parse_tree_entries,
     unquote_path,
 )
 from tests.conftest import GIT_ENV
@@ -256,3 +260,37 @@ def test_is_sha(text: str, expected: bool) -> None:
 def test_as_str_decodes_bytes_only() -> None:
     assert as_str(b"blob") == "blob"
     assert as_str("blob") == "blob"
+
+
+def test_raw_changes_of_diff_tree_and_log(repo: Path) -> None:
+    start, main = sha_of(repo, "start"), sha_of(repo, "main")
+    out = run(repo, "diff-tree", "-r", "-z", "--no-renames", start, main)
+    changes = {path: (before, after) for path, before, after in parse_raw_changes(out)}
+    ue = "café/ü.md"
+    assert changes[ue] == (
+        ("100644", sha_of(repo, f"start:{ue}")),
+        ("100644", sha_of(repo, f"main:{ue}")),
+    )
+    assert changes[QUOTED][1] is None and changes["renamed page.md"][0] is None
+    # `git log --raw` puts a blank field between commits; every version is read
+    out = run(repo, "log", "--format=", "--raw", "-z", "--no-abbrev", "--no-renames", "main")
+    versions = {after for path, _, after in parse_raw_changes(out) if path == ue}
+    assert {entry[1] for entry in versions if entry} == {
+        sha_of(repo, f"start:{ue}"),
+        sha_of(repo, f"main:{ue}"),
+    }
+
+
+def test_index_entries_and_tree_entries_agree(repo: Path) -> None:
+    index = parse_index(run(repo, "ls-files", "-s", "-z"))
+    tree = parse_tree_entries(run(repo, "ls-tree", "-r", "-z", "--full-tree", "main"))
+    assert index == tree and set(tree) == {"renamed page.md", "café/ü.md", "empty.md"}
+    names = parse_names(run(repo, "ls-tree", "-r", "-z", "--name-only", "main"))
+    assert names == set(tree)
+
+
+def test_a_path_starting_with_a_colon_and_unmerged_stages() -> None:
+    raw = f":100644 000000 {SHA} {'0' * 40} D\x00:odd.md\x00".encode()
+    assert parse_raw_changes(raw) == [(":odd.md", ("100644", SHA), None)]
+    staged = f"100644 {SHA} 1\tx.md\x00100644 {SHA} 2\tx.md\x00100755 {SHA} 0\ty.md\x00"
+    assert parse_index(staged.encode()) == {"x.md": None, "y.md": ("100755", SHA)}

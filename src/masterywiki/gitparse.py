@@ -191,3 +191,53 @@ def newest_changes(lines: Iterable[bytes]) -> Iterator[tuple[str, Change]]:
         elif line and current is not None and (path := unquote_path(line)) not in seen:
             seen.add(path)
             yield path, current
+
+
+# -- the index and the work tree (see `worktree`) ---------------------------------------
+
+Entry = tuple[str, str]  # (mode, blob sha) of one path in a tree or in git's index
+
+
+def parse_names(out: bytes) -> set[str]:
+    """The paths of a `--name-only -z` listing."""
+    return {_path(name) for name in out.split(b"\0") if name}
+
+
+def parse_index(out: bytes) -> dict[str, Entry | None]:
+    """{path: (mode, blob)} from `git ls-files -s -z`; None for a path with unmerged
+    stages (a merge in progress)."""
+    found: dict[str, Entry | None] = {}
+    for record in out.split(b"\0"):
+        if record:
+            meta, _, raw = record.partition(b"\t")
+            mode, sha, stage = meta.decode().split(" ")
+            path = _path(raw)
+            found[path] = (mode, sha) if stage == "0" and path not in found else None
+    return found
+
+
+def parse_tree_entries(out: bytes) -> dict[str, Entry]:
+    """{path: (mode, sha)} from `git ls-tree -r -z` (submodules included)."""
+    found: dict[str, Entry] = {}
+    for record in out.split(b"\0"):
+        if record:
+            meta, _, raw = record.partition(b"\t")
+            mode, _kind, sha = meta.decode().split(" ")
+            found[_path(raw)] = (mode, sha)
+    return found
+
+
+def parse_raw_changes(out: bytes) -> list[tuple[str, Entry | None, Entry | None]]:
+    """(path, entry before, entry after) from `--raw -z --no-renames` output of
+    `git diff-tree -r` or `git log` (None where the path did not exist)."""
+    found: list[tuple[str, Entry | None, Entry | None]] = []
+    fields = iter(out.split(b"\0"))
+    for meta in fields:
+        if not meta.startswith(b":"):
+            continue  # the blank line between commits in `git log`
+        raw = next(fields, b"")  # (a path may start with ':' too)
+        old_mode, new_mode, old_sha, new_sha, _status = meta[1:].decode().split(" ")
+        before = None if old_mode == "000000" else (old_mode, old_sha)
+        after = None if new_mode == "000000" else (new_mode, new_sha)
+        found.append((_path(raw), before, after))
+    return found

@@ -29,7 +29,7 @@ import git
 from masterywiki import gitobjects, gitparse
 from masterywiki.errors import NotARepository, RepositoryBusy, RevisionNotFound
 from masterywiki.gitparse import LOG_FORMAT, Change, Revision, is_sha
-from masterywiki.worktree import WorkTree, remove_if_stale
+from masterywiki.worktree import WorkTree, WorkTreeStatus, remove_if_stale
 
 log = logging.getLogger(__name__)
 WIKI_NAME = "masterywiki"
@@ -61,7 +61,7 @@ class GitStorage:
         self.git_dir = Path(self._repo.git_dir).resolve()
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._work_tree = WorkTree(self.path, self.git_dir, self._repo.bare)
+        self._work_tree = WorkTree(self.path, self.git_dir, self._repo.bare, self._read_head)
         self._head_ref_file = self.git_dir / "refs" / "heads" / "main"
         self._head_stamp: tuple[tuple[int, int, int], ...] | None = None
         self._head_value: str | None = None
@@ -319,7 +319,7 @@ class GitStorage:
         summary = steps[-1][1].splitlines()[0] if steps[-1][1] else "save"
         self._git(os.environ, "update-ref", "-m", f"masterywiki: {summary}",
                   self._branch_ref(), tip, parent or "0" * 40)  # fmt: skip
-        self._work_tree.update_soon()
+        self._work_tree.update_soon(parent)
         for hook in list(self.after_commit):
             try:
                 hook(parent, tip)
@@ -342,6 +342,10 @@ class GitStorage:
     def wait_for_work_tree(self, timeout: float = 30.0) -> None:
         """Block until background work-tree syncs started by this process are done."""
         self._work_tree.wait(timeout)
+
+    def work_tree_status(self) -> WorkTreeStatus:
+        """Whether the files on disk follow the branch (see `worktree`), for /-/healthz."""
+        return self._work_tree.status()
 
     def log(
         self,
@@ -390,7 +394,7 @@ class GitStorage:
         args = ["update-ref", "-m", "masterywiki: sync", name, new]
         self._git(os.environ, *args, *([old] if old else []))
         if name == self._branch_ref():
-            self._work_tree.update_soon()
+            self._work_tree.update_soon(old)
 
     def merge_base(self, one: str, other: str) -> str | None:
         """The best common ancestor of two commits, or None for unrelated histories."""

@@ -157,7 +157,7 @@ def metrics() -> Response:
 
 
 def health() -> dict[str, Any]:
-    """The git state and search index lag for `/-/healthz` and the metrics."""
+    """The git state, search index lag and work tree for `/-/healthz` and the metrics."""
     wiki = services().wiki
     head = wiki.refresh().commit
     git_state: dict[str, Any] = {"head": head, "branch": wiki.storage.branch(), "remote": False}
@@ -180,7 +180,9 @@ def health() -> dict[str, Any]:
             lag = 0 if indexed == head else wiki.storage.count_commits(indexed, head)
         except RevisionNotFound:  # the indexed commit is gone: a rebuild is coming
             lag = None
-    return {"git": git_state, "index": {"commit": indexed, "lag": lag}}
+    # Whether the served repository's files on disk follow the branch (see `worktree`).
+    work_tree = wiki.storage.work_tree_status().as_dict()
+    return {"git": git_state, "index": {"commit": indexed, "lag": lag}, "worktree": work_tree}
 
 
 def _when(stamp: float | None) -> str | None:
