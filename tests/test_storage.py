@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
-from masterywiki.errors import NotARepository, RevisionNotFound
+from masterywiki import gitobjects
+from masterywiki.errors import (
+    NotARepository,
+    RepositoryBusy,
+    RepositoryWriteError,
+    RevisionNotFound,
+)
 from masterywiki.storage import Author, GitStorage, init_repository
+from tests.auth_fixtures import csrf_token
 from tests.conftest import commit_files, git
+
+ADA = Author("Ada", "ada@example.org")
 
 
 def test_refuses_a_folder_that_is_not_a_repository(tmp_path: Path) -> None:
@@ -100,3 +113,59 @@ def test_the_first_commit_of_an_empty_repository_reaches_the_work_tree(tmp_path:
     storage.wait_for_work_tree()
     assert (repo / "index.md").read_text() == "# Home\n"
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_branch_that_moved_is_a_concurrent_change(repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory({"index.md": "x"})
+    storage = GitStorage(repo)
+    stale = storage.head()
+    commit_files(repo, {"index.md": "moved on"})
+    with pytest.raises(RepositoryBusy, match="changed while saving"):
+        storage.commit({"index.md": b"mine"}, "m", ADA, stale)
+
+
+def test_a_ref_that_cannot_be_written_is_reported_as_what_it_is(
+    repo_factory: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    repo = repo_factory({"index.md": "x"})
+    storage = GitStorage(repo)
+    # Tests run as root, where chmod stops nothing: a folder where git's lock file
+    # must go makes the ref update fail as an unwritable refs/heads would.
+    (storage.git_dir / "refs/heads/main.lock").mkdir()
+    before = storage.head()
+    with caplog.at_level(logging.WARNING), pytest.raises(RepositoryWriteError) as caught:
+        storage.commit({"index.md": b"mine"}, "m", ADA, before)
+    assert not isinstance(caught.value, RepositoryBusy), "not a concurrent change"
+    assert caught.value.message.startswith("Could not write to the repository: fatal:")
+    assert "Unable to create" in caught.value.message
+    assert "main.lock': File exists" in caplog.text, "git's own words are in the log"
+    assert git(repo, "rev-parse", "HEAD") == before
+
+
+def test_objects_that_cannot_be_written_are_a_write_error(
+    repo_factory: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = GitStorage(repo_factory({"index.md": "x"}))
+
+    def full_disk(*_args: object) -> bytes:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(gitobjects, "_store", full_disk)
+    with pytest.raises(RepositoryWriteError, match="No space left on device"):
+        storage.commit({"index.md": b"mine"}, "m", ADA, storage.head())
+
+
+def test_a_save_that_cannot_write_answers_500_with_gits_message(
+    app: Flask, editor_client: FlaskClient, basic_repo: Path
+) -> None:
+    storage: GitStorage = app.extensions["masterywiki"].wiki.storage
+    (storage.git_dir / "refs/heads/main.lock").mkdir()
+    token = csrf_token(editor_client, "/guide/first/-/edit")
+    response = editor_client.post(
+        "/guide/first/-/edit",
+        data={"content": "# First\n\nNew.\n", "base": storage.head(), "csrf_token": token},
+    )
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "Could not write to the repository: fatal:" in text
+    assert "changed while saving" not in text

@@ -43,6 +43,14 @@ class RepositoryBusy(WikiError):
     title = "The wiki is busy"
 
 
+class RepositoryWriteError(WikiError):
+    """Git could not write to the repository (permissions, a full disk, a lock that
+    cannot be taken): not a concurrent change, so trying again will not help."""
+
+    status = 500
+    title = "Could not write to the repository"
+
+
 class ConfigError(WikiError):
     status = 500
     title = "Configuration error"

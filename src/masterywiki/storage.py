@@ -27,7 +27,12 @@ from pathlib import Path
 import git
 
 from masterywiki import gitobjects, gitparse
-from masterywiki.errors import NotARepository, RepositoryBusy, RevisionNotFound
+from masterywiki.errors import (
+    NotARepository,
+    RepositoryBusy,
+    RepositoryWriteError,
+    RevisionNotFound,
+)
 from masterywiki.gitparse import LOG_FORMAT, Change, Revision, is_sha
 from masterywiki.worktree import WorkTree, WorkTreeStatus, remove_if_stale
 
@@ -306,7 +311,7 @@ class GitStorage:
         readers never see a half-done change. Returns the last commit.
         """
         tip = parent
-        with self._lock:
+        with self._lock, self._writing_objects():
             repo = self._persistent_repo()
             tree = gitobjects.tree_of(repo, parent) if parent else None
             for changes, message in steps:
@@ -328,16 +333,32 @@ class GitStorage:
         return tip
 
     def _git(self, env: Mapping[str, str], *args: str, input: bytes | None = None) -> str:
+        """Run a git command that writes. Raises RepositoryBusy when a compare-and-swap
+        lost to another writer, RepositoryWriteError for any other failure."""
         result = subprocess.run(
             ["git", "-C", str(self.path), *args],
             input=input, capture_output=True, env=dict(env), check=False,
         )  # fmt: skip
         if result.returncode != 0:
             message = result.stderr.decode("utf-8", "replace").strip()
-            if "cannot lock ref" in message or "but expected" in message:
+            # `update-ref` with an old value says "is at X but expected Y" when another
+            # writer moved the ref first; a lock it cannot create, a read-only folder or
+            # a full disk says something else, and must not pass for a concurrent edit.
+            if "but expected" in message or "reference already exists" in message:
                 raise RepositoryBusy("The page changed while saving; please try again.")
-            raise RepositoryBusy(f"git {args[0]} failed: {message}")
+            log.error("git %s failed in %s: %s", args[0], self.path, message)
+            first = message.splitlines()[0] if message else f"git {args[0]} failed"
+            raise RepositoryWriteError(f"Could not write to the repository: {first}")
         return result.stdout.decode("utf-8", "replace")
+
+    @contextmanager
+    def _writing_objects(self) -> Iterator[None]:
+        """Report a failure to write git objects (permissions, a full disk) as such."""
+        try:
+            yield
+        except OSError as exc:
+            log.error("could not write git objects in %s: %s", self.path, exc)
+            raise RepositoryWriteError(f"Could not write to the repository: {exc}") from exc
 
     def wait_for_work_tree(self, timeout: float = 30.0) -> None:
         """Block until background work-tree syncs started by this process are done."""
@@ -424,7 +445,7 @@ class GitStorage:
         """A merge commit with parents `ours` (the branch) and `theirs`: the tree of
         `theirs` with `changes` applied. Call with `write_lock()` held; the branch
         moves from `ours` by compare-and-swap (RepositoryBusy if it moved)."""
-        with self._lock:
+        with self._lock, self._writing_objects():
             repo = self._persistent_repo()
             tree = gitobjects.write_tree(repo, gitobjects.tree_of(repo, theirs), dict(changes))
             tip = gitobjects.write_commit(

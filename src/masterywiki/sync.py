@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from masterywiki import gitremote, treemerge
 from masterywiki.background import BackgroundThread
-from masterywiki.errors import RepositoryBusy, WikiError
+from masterywiki.errors import RepositoryBusy, RepositoryWriteError, WikiError
 from masterywiki.gitremote import RemoteUnavailable
 from masterywiki.storage import GitStorage
 
@@ -159,7 +159,7 @@ class Sync:
             try:
                 self.sync_now(fetch=fetch)
             except Exception as error:
-                if not isinstance(error, RemoteUnavailable | RepositoryBusy):
+                if not isinstance(error, RemoteUnavailable | RepositoryBusy | RepositoryWriteError):
                     self._failures += 1  # counted by sync_now for the expected ones
                     log.exception("git sync failed")
                 delay = min(self.max_backoff, FIRST_BACKOFF * 2 ** min(self._failures, 16))
@@ -174,7 +174,7 @@ class Sync:
         try:
             with gitremote.remote_lock(self.storage):
                 self._round(fetch)
-        except (RemoteUnavailable, RepositoryBusy) as error:
+        except (RemoteUnavailable, RepositoryBusy, RepositoryWriteError) as error:
             self._failures += 1
             self.last_error = redact(error.message)
             self._count("sync_failures")
