@@ -54,7 +54,8 @@ class WikiServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
 
     def load_config(self) -> None:
         for name, value in self.options.items():
-            self.cfg.set(name, value)
+            if name in self.cfg.settings:  # the control socket is new in gunicorn 23
+                self.cfg.set(name, value)
 
     def load(self) -> WSGIApp:
         return self.make_app()
