@@ -128,13 +128,14 @@ def _coerce(setting: Setting, value: Any) -> Any:
             return True
         if text.lower() in ("0", "false", "no", "off", ""):
             return False
-    elif kind is int and text.isdigit():
-        return int(text)
+    elif kind is int and text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)  # isdigit alone admits '²' and '٣', which int() refuses or misreads
     elif kind is str:
         if isinstance(value, list):  # e.g. trusted_proxies = ["10.0.0.2", "10.0.0.3"]
             return ", ".join(str(item) for item in value)
         return text
-    raise ConfigError(f"setting '{setting.name}' must be a {kind.__name__}, got {value!r}")
+    wanted = {int: "a whole number", bool: "true or false"}.get(kind, f"a {kind.__name__}")
+    raise ConfigError(f"setting '{setting.name}' must be {wanted}, got {value!r}")
 
 
 def load(
