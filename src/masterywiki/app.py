@@ -192,13 +192,15 @@ def _wants_json() -> bool:
     return accepted == "application/json"
 
 
-def _size_limit(settings: Settings) -> tuple[str, int]:
-    """What the refused request carried, and its limit, for the 413 message."""
+def _size_limit(settings: Settings) -> str:
+    """What the refused request carried and its limit, for the 413 message."""
     if request.endpoint == "files.upload":
-        return "a file", settings.max_attachment_bytes
+        return f"{settings.max_attachment_bytes:,} bytes a file"
     if request.endpoint in ("comments.post", "comments.change"):
-        return "a comment", settings.max_comment_bytes
-    return "a page", settings.max_page_bytes
+        return f"{settings.max_comment_bytes:,} bytes a comment"
+    if request.endpoint in ("edit.save", "edit.preview"):
+        return f"{settings.max_page_bytes:,} bytes a page"
+    return f"{form_limit(settings):,} bytes"  # a login, a rename...: only the transport limit
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -233,10 +235,8 @@ def _register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         description = error.description or error.name
         if status == 413:
-            what, limit = _size_limit(app.extensions["masterywiki"].settings)
-            description = (
-                f"What you sent is larger than this wiki accepts ({limit:,} bytes {what})."
-            )
+            limit = _size_limit(app.extensions["masterywiki"].settings)
+            description = f"What you sent is larger than this wiki accepts ({limit})."
         # Keep what the status needs besides a body (a 405's Allow, a 401's challenge).
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():

@@ -146,6 +146,17 @@ def test_size_limit_is_413_with_text_kept(app: Flask, editor_client: FlaskClient
     )
 
 
+def test_an_oversized_form_elsewhere_names_only_the_request_limit(
+    app: Flask, client: FlaskClient
+) -> None:
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post("/-/login", data={"username": "x" * (limit + 1), "password": "p"})
+    assert response.status_code == 413
+    text = soup(response.data).get_text()
+    assert f"larger than this wiki accepts ({limit:,} bytes)" in text
+    assert "a page" not in text
+
+
 # A browser sends the form percent-encoded: each of these letters' two UTF-8 bytes
 # travels as three, and each newline as CRLF (%0D%0A).
 CYRILLIC_LINE = "Оценивание по уровням освоения: ученик показывает, что умеет.\r\n"
