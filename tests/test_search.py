@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
+import subprocess
+import sys
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from masterywiki.app import create_app
 from masterywiki.search import (
     SearchService,
     StemmingWords,
@@ -19,6 +23,7 @@ from masterywiki.search import (
 )
 from masterywiki.search.tables import SegmentTables
 from masterywiki.storage import GitStorage
+from masterywiki.views.search import EXTENSION as SEARCH_KEY
 from masterywiki.wiki import Wiki
 from tests.conftest import commit_files, git
 
@@ -152,6 +157,77 @@ def test_corrupt_segment_under_an_open_searcher(service: SearchService) -> None:
         file.write_bytes(b"\0" * 64)
     service.close()
     assert names(service, "rubric")[0] == "glossary/rubric"
+
+
+# A process that has the index open while a file of it shrinks (a full disk, a restore,
+# a damaged file system): mapped, the next read past the new end killed the process
+# with SIGBUS and no log line. Run in a child process, so such a crash fails the test.
+SHRINK_UNDER_A_SEARCH = """
+import logging, os, sys
+from pathlib import Path
+from masterywiki.search import SearchService
+from masterywiki.storage import GitStorage
+from masterywiki.wiki import Wiki
+
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+repo, folder, suffix, first, then = sys.argv[1:]
+service = SearchService(Wiki(GitStorage(repo)), Path(folder), wait=30)
+print([hit.name for hit in service.search(first).hits], flush=True)
+for file in Path(folder).glob("index-*/*" + suffix):
+    os.truncate(file, file.stat().st_size // 3 if suffix == ".seg" else 0)
+print([hit.name for hit in service.search(then).hits], flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("suffix", "first", "then", "found"),
+    [
+        (".seg", "rubric", "rubric", "glossary/rubric"),
+        (".seg", "rubric", "chapter", "guide/first"),
+        (".mws", '"first chapter"', '"see the second"', "guide/first"),
+    ],
+)
+def test_a_file_that_shrinks_under_a_running_search_is_rebuilt(
+    basic_repo: Path, tmp_path: Path, suffix: str, first: str, then: str, found: str
+) -> None:
+    args = [str(basic_repo), str(tmp_path / "search"), suffix, first, then]
+    result = subprocess.run(
+        [sys.executable, "-c", SHRINK_UNDER_A_SEARCH, *args],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent,
+    )  # fmt: skip
+    assert result.returncode == 0, f"exit {result.returncode}: {result.stderr[-2000:]}"
+    assert len(result.stdout.splitlines()) == 2 and f"'{found}'" in result.stdout.splitlines()[1]
+    assert "rebuilding it from git" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[]",
+        "42",
+        "null",
+        '"state"',
+        '{"format": 2, "folder": ["index-x"], "commit": ""}',
+        '{"format": 2, "folder": "../../elsewhere", "commit": ""}',
+        '{"format": 2, "folder": "index-x", "commit": 7}',
+    ],
+)
+def test_a_state_file_of_the_wrong_shape_means_no_index(
+    basic_repo: Path, tmp_path: Path, content: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "instance" / "search"
+    folder.mkdir(parents=True)
+    (folder / "state.json").write_text(content)
+    with caplog.at_level(logging.WARNING):
+        app = create_app({"repo": basic_repo, "instance": tmp_path / "instance"})
+    assert "state.json" in caplog.text, "the damage is logged"
+    try:
+        response = app.test_client().get("/-/api/v1/search?q=rubric")
+        assert response.status_code == 200
+        assert response.get_json()["results"][0]["path"] == "glossary/rubric"
+    finally:
+        app.extensions[SEARCH_KEY].close()
+        app.extensions["masterywiki"].wiki.storage.close()
 
 
 def test_reader_uses_the_older_index_while_another_process_writes(

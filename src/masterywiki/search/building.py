@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from whoosh import index  # type: ignore[import-untyped]
 from whoosh.reading import SegmentReader  # type: ignore[import-untyped]
 from whoosh.writing import MERGE_SMALL, SegmentWriter  # type: ignore[import-untyped]
 
 from masterywiki.forked import ForkedWorkFailed, run_forked
 from masterywiki.search import tables
 from masterywiki.search.schema import StemmingWords, page_document
+from masterywiki.search.store import open_index
 from masterywiki.search.values import SearchUnavailable
 from masterywiki.wiki import Snapshot, Wiki
 
@@ -104,7 +104,7 @@ def _merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
 def update(folder: Path, wiki: Wiki, snapshot: Snapshot, changed: Iterable[str]) -> None:
     """Re-index the pages named `changed` (deleting those gone), then add tables for the
     segments this created. Raises whoosh's errors on an unusable index."""
-    ix = index.open_dir(str(folder))
+    ix = open_index(folder)
     try:
         writer = ix.writer(timeout=5.0)
         try:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh import index, query  # type: ignore[import-untyped]
+from whoosh import query  # type: ignore[import-untyped]
 from whoosh.filedb.filestore import FileStorage  # type: ignore[import-untyped]
 
 from masterywiki import names
@@ -31,7 +31,7 @@ from masterywiki.model import decode
 from masterywiki.search import building, queries
 from masterywiki.search.docs import Docs
 from masterywiki.search.schema import make_schema, normalize
-from masterywiki.search.store import State, WriteLock, read_state, write_state
+from masterywiki.search.store import State, WriteLock, open_index, read_state, write_state
 from masterywiki.search.synonyms import SYNONYMS_FILE, Synonyms, parse_synonyms
 from masterywiki.search.tables import SegmentTables, TablesMissing
 from masterywiki.search.values import (
@@ -102,7 +102,7 @@ class SearchService:
         target = self.folder / name
         target.mkdir()
         try:
-            ix = FileStorage(str(target)).create_index(self.schema)
+            ix = FileStorage(str(target), supports_mmap=False).create_index(self.schema)
             count = len(snapshot.catalog)
             if processes > 1 and count >= 200:
                 building.build_in_processes(ix, target, self.wiki, snapshot, processes, progress)
@@ -230,7 +230,7 @@ class SearchService:
                 old.close()
             current.state = state
             return
-        ix = index.open_dir(str(self.folder / state.folder))
+        ix = open_index(self.folder / state.folder)
         self._open = _Open(state, ix, ix.searcher())
         if current is not None:
             current.close()
@@ -248,7 +248,7 @@ class SearchService:
         """Whether the index in `state` opens and reads: a probe after a failed search."""
         folder = self.folder / state.folder
         try:
-            ix = index.open_dir(str(folder))
+            ix = open_index(folder)
             with ix.searcher() as searcher:
                 reader = searcher.reader()
                 for docnum in range(min(reader.doc_count_all(), 50)):
@@ -261,7 +261,11 @@ class SearchService:
                 for leaf, _ in reader.leaf_readers():
                     if hasattr(leaf, "segment"):
                         with contextlib.suppress(TablesMissing):
-                            SegmentTables.load(folder, leaf.segment().segment_id()).close()
+                            found = SegmentTables.load(folder, leaf.segment().segment_id())
+                            try:
+                                found.check()
+                            finally:
+                                found.close()
             ix.close()
             return True
         except Exception:

@@ -1,11 +1,13 @@
-"""The search folder on disk: `state.json` (which index folder is current, at which commit)
-and the `fcntl` write lock every process takes before changing an index."""
+"""The search folder on disk: `state.json` (which index folder is current, at which commit),
+opening an index folder, and the `fcntl` write lock every process takes before changing
+an index."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import tempfile
 import time
@@ -14,7 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from whoosh.filedb.filestore import FileStorage  # type: ignore[import-untyped]
+
 from masterywiki.search.schema import INDEX_FORMAT
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -24,14 +30,41 @@ class State:
 
 
 def read_state(folder: Path) -> State | None:
-    """The current state, or None when missing, unreadable or of another index format."""
+    """The current state, or None when missing, unreadable, of another index format or
+    not a state at all (then the index is rebuilt, as for a missing one)."""
+    path = folder / "state.json"
     try:
-        data = json.loads((folder / "state.json").read_text())
-        if data.get("format") != INDEX_FORMAT:
-            return None
-        return State(str(data["folder"]), str(data["commit"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", path, exc)
+        return None
+    if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
+        if not isinstance(data, dict) or not isinstance(data.get("format"), int):
+            log.warning("ignoring %s: not a search index state", path)
+        return None
+    index_folder, commit = data.get("folder"), data.get("commit")
+    if not (isinstance(index_folder, str) and _is_index_name(index_folder)):
+        log.warning("ignoring %s: no index folder named", path)
+        return None
+    if not isinstance(commit, str):
+        log.warning("ignoring %s: no commit named", path)
+        return None
+    return State(index_folder, commit)
+
+
+def _is_index_name(name: str) -> bool:
+    """An index folder's name, as `rebuild` makes them: nothing that leads elsewhere."""
+    return name.startswith("index-") and "/" not in name and "\\" not in name and ".." not in name
+
+
+def open_index(folder: Path) -> Any:
+    """Open whoosh's index in `folder`, reading its files rather than mapping them: a
+    mapped file that shrinks under a running process (a truncated or damaged segment)
+    kills it with SIGBUS, where a read fails with an error the service recovers from
+    by rebuilding the index."""
+    return FileStorage(str(folder), supports_mmap=False).open_index()
 
 
 def write_state(folder: Path, state: State) -> None:

@@ -6,7 +6,7 @@ again for each word it met. So what a query needs is computed once, when a segme
 written, and saved beside it: `MAIN_<id>.mwt` (a pickle of bytes, lists and dicts: the
 body's postings, bitmaps of every term on at least `COMMON` documents, the best body
 documents of those terms, body lengths, facet values) and `MAIN_<id>.mws` (the body's
-stems in order, one fixed-width code each, for phrases: mapped, never read whole). The
+stems in order, one fixed-width code each, for phrases: read in slices, never whole). The
 names match whoosh's segment-file pattern, so whoosh deletes them with their segment.
 
 Segments never change but for deletions, which the reader applies as a mask.
@@ -15,7 +15,6 @@ Segments never change but for deletions, which the reader applies as a mask.
 from __future__ import annotations
 
 import heapq
-import mmap
 import os
 import pickle
 import secrets
@@ -223,9 +222,11 @@ def _facet_bitmaps(reader: Any, size: int) -> dict[str, dict[str, bytes]]:
 
 
 class SegmentTables:
-    """One segment's tables, loaded (the word sequence is mapped on first use)."""
+    """One segment's tables, loaded (the word sequence is opened on first use)."""
 
     def __init__(self, data: dict[str, Any], words_path: Path) -> None:
+        if not isinstance(data, dict):
+            raise ValueError("damaged search tables: not a table")
         if data.get("format") != TABLES_FORMAT:
             raise TablesMissing("search tables of another format: computed again")
         self.size: int = data["size"]
@@ -244,8 +245,8 @@ class SegmentTables:
             raise ValueError("search tables do not match their segment")
         self._where: dict[str, tuple[int, int]] = data["places"]
         self._words_path = words_path
-        self._words: Any = None
-        self._places: Any = None
+        self._words: _Slices | None = None
+        self._places: _Slices | None = None
         self._ids: dict[str, int] | None = None
 
     @classmethod
@@ -288,7 +289,7 @@ class SegmentTables:
             return self._phrase_of_common(stems)
         # A rare word: look for the sequence in the few documents that have it.
         needle = b"".join(_code(i or 0, self.width) for i in ids)
-        words = self._words = self._words or _mapped(self._words_path)
+        words = self.phrase_files()[0]
         width, starts = self.width, self.starts
         found = []
         for doc in array("I", self.rare[min(rare, key=lambda s: len(self.rare[s][0]))][0]):
@@ -298,9 +299,7 @@ class SegmentTables:
 
     def _phrase_of_common(self, stems: Sequence[str]) -> list[int]:
         """Places where the first word is, minus k, and the k-th word is, minus k: sets."""
-        places = self._places = self._places or _mapped(
-            self._words_path.with_suffix("." + PLACES_EXT)
-        )
+        places = self.phrase_files()[1]
         order = sorted(range(len(stems)), key=lambda k: self._where[stems[k]][1])
         starts: set[int] | None = None
         for k in order:
@@ -317,15 +316,49 @@ class SegmentTables:
                 found.append(doc)
         return found
 
+    def check(self) -> None:
+        """Open the word and place files, which raises ValueError if one has the wrong
+        size (for the service's health probe; searches open them when first needed)."""
+        self.phrase_files()
+
+    def phrase_files(self) -> tuple[_Slices, _Slices]:
+        if self._words is None:
+            self._words = _Slices(self._words_path, self.starts[-1] * self.width)
+        if self._places is None:
+            size = 4 * max((first + count for first, count in self._where.values()), default=0)
+            self._places = _Slices(self._words_path.with_suffix("." + PLACES_EXT), size)
+        return self._words, self._places
+
     def close(self) -> None:
-        for mapped in (self._words, self._places):
-            if isinstance(mapped, mmap.mmap):
-                mapped.close()
+        for opened in (self._words, self._places):
+            if opened is not None:
+                opened.close()
         self._words = self._places = None
 
 
-def _mapped(path: Path) -> Any:
-    """A file's bytes, mapped (shared between processes through the page cache)."""
-    with path.open("rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+class _Slices:
+    """A table file read in slices with `pread` (the page cache is still shared between
+    processes). Not mapped: a mapped file that shrinks under a running process kills it
+    with SIGBUS; here a file of the wrong size, or a read that comes up short, raises
+    ValueError, and the search service rebuilds the index."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self._fd = os.open(path, os.O_RDONLY)
+        found = os.fstat(self._fd).st_size
+        if found != size:
+            os.close(self._fd)
+            raise ValueError(f"damaged search table {path.name}: {found} bytes, not {size}")
+
+    def __getitem__(self, part: slice) -> bytes:
+        start, stop = part.start or 0, part.stop
+        data = os.pread(self._fd, stop - start, start)
+        if len(data) != stop - start:
+            raise ValueError("damaged search table: shorter than its index says")
+        return data
+
+    def find(self, needle: bytes, start: int, end: int) -> int:
+        found = self[start:end].find(needle)
+        return found + start if found >= 0 else -1
+
+    def close(self) -> None:
+        os.close(self._fd)
