@@ -17,6 +17,7 @@ import logging
 import secrets
 import shutil
 import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,20 @@ class _Open:
             self.index.close()
 
 
+class _Holder:
+    """The open index, held apart from its service so that a service dropped without
+    `close()` still closes whoosh's files (by `weakref.finalize`), rather than leaving
+    them to the garbage collector."""
+
+    def __init__(self) -> None:
+        self.open: _Open | None = None
+
+    def close(self) -> None:
+        if self.open is not None:
+            self.open.close()
+        self.open = None
+
+
 class SearchService:
     """Search over one wiki, safe to share between the threads of one process."""
 
@@ -73,10 +88,19 @@ class SearchService:
         self.schema = make_schema()
         self._lock = threading.RLock()
         self._write_lock = WriteLock(self.folder / "write.lock")
-        self._open: _Open | None = None
+        self._holder = _Holder()
+        weakref.finalize(self, self._holder.close)
         self._building: threading.Thread | None = None
         self._build_error: BaseException | None = None
         self._vocabulary: tuple[str, Synonyms, queries.Terms] | None = None
+
+    @property
+    def _open(self) -> _Open | None:
+        return self._holder.open
+
+    @_open.setter
+    def _open(self, value: _Open | None) -> None:
+        self._holder.open = value
 
     def read_state(self) -> State | None:
         return read_state(self.folder)

@@ -18,6 +18,7 @@ import heapq
 import os
 import pickle
 import secrets
+import weakref
 from array import array
 from bisect import bisect_right
 from collections import Counter
@@ -344,9 +345,10 @@ class _Slices:
 
     def __init__(self, path: Path, size: int) -> None:
         self._fd = os.open(path, os.O_RDONLY)
+        self.close = weakref.finalize(self, os.close, self._fd)  # closed when dropped, too
         found = os.fstat(self._fd).st_size
         if found != size:
-            os.close(self._fd)
+            self.close()
             raise ValueError(f"damaged search table {path.name}: {found} bytes, not {size}")
 
     def __getitem__(self, part: slice) -> bytes:
@@ -359,6 +361,3 @@ class _Slices:
     def find(self, needle: bytes, start: int, end: int) -> int:
         found = self[start:end].find(needle)
         return found + start if found >= 0 else -1
-
-    def close(self) -> None:
-        os.close(self._fd)
