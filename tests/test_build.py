@@ -242,6 +242,28 @@ def test_a_tampered_manifest_never_deletes_outside_out(
     assert outside.read_text() == "mine"
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [[], 42, {"pages": []}, {"pages": {"index": 5}}, {"files": 42}, {"files": [1]}],
+    ids=["list", "number", "pages-list", "page-number", "files-number", "file-number"],
+)
+def test_a_manifest_of_the_wrong_shape_means_a_full_build(
+    repo_factory: Callable[..., Path], tmp_path: Path, damage: object
+) -> None:
+    repo = repo_factory(source="basic")
+    out = tmp_path / "site"
+    first = build(repo, tmp_path, out)
+    manifest = json.loads((out / MANIFEST_FILE).read_text())
+    if isinstance(damage, dict):
+        manifest.update(damage)
+    else:
+        manifest = damage
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest))
+    again = build(repo, tmp_path, out)
+    assert again.rendered == again.pages == first.pages, "every page built again"
+    assert json.loads((out / MANIFEST_FILE).read_text())["files"], "a good manifest again"
+
+
 def test_attachments_are_copied_and_linked_relatively(
     repo_factory: Callable[..., Path], tmp_path: Path
 ) -> None:

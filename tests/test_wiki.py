@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from masterywiki.app import create_app
 from masterywiki.errors import InvalidPagePath, PageNotFound
 from masterywiki.storage import GitStorage
+from masterywiki.views.search import EXTENSION as SEARCH_KEY
 from masterywiki.wiki import PageMoved, Wiki
 from tests.conftest import commit_files, git
 
@@ -101,6 +105,30 @@ def test_cache_file_is_reused_and_corruption_is_survived(basic_repo: Path, tmp_p
     (cache / "pages.pickle").write_bytes(b"not a pickle")
     third = Wiki(GitStorage(basic_repo), cache_dir=cache)
     assert len(third.refresh().catalog) == 7
+
+
+@pytest.mark.parametrize("wrong", ["list", "changes", "infos", "commit"])
+def test_a_page_cache_of_the_wrong_shape_is_ignored(
+    basic_repo: Path, tmp_path: Path, wrong: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = tmp_path / "instance" / "cache"
+    Wiki(GitStorage(basic_repo), cache_dir=cache).refresh()
+    data = pickle.loads((cache / "pages.pickle").read_bytes())
+    if wrong == "list":
+        data = [data]
+    elif wrong == "commit":
+        data["commit"] = 42
+    else:
+        data[wrong] = {key: 42 for key in data[wrong]}
+    (cache / "pages.pickle").write_bytes(pickle.dumps(data))
+    with caplog.at_level(logging.WARNING):
+        app = create_app({"repo": basic_repo, "instance": tmp_path / "instance"})
+    try:
+        assert app.test_client().get("/guide/first").status_code == 200
+        assert "page cache" in caplog.text
+    finally:
+        app.extensions[SEARCH_KEY].close()
+        app.extensions["masterywiki"].wiki.storage.close()
 
 
 def test_empty_repository(tmp_path: Path) -> None:

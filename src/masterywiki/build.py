@@ -215,11 +215,35 @@ def _page_keys(snapshot: Snapshot, settings: Settings) -> dict[str, str]:
 
 
 def _read_manifest(out: Path) -> dict[str, Any]:
+    """The last build's manifest; {} (build everything) when it is missing, of another
+    format or of the wrong shape (logged), which would otherwise stop the build."""
+    path = out / MANIFEST_FILE
     try:
-        data = json.loads((out / MANIFEST_FILE).read_text())
-    except (OSError, ValueError):
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
         return {}
-    return data if isinstance(data, dict) and data.get("format") == BUILD_FORMAT else {}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", path, exc)
+        return {}
+    if isinstance(data, dict) and data.get("format") != BUILD_FORMAT:
+        return {}
+    fields = data if isinstance(data, dict) else {}
+    pages, files = fields.get("pages"), fields.get("files")
+    if not (
+        isinstance(pages, dict)
+        and all(
+            isinstance(p, dict)
+            and isinstance(p.get("key"), str)
+            and isinstance(p.get("entry"), list)
+            for p in pages.values()
+        )
+        and isinstance(files, list)
+        and all(isinstance(f, str) for f in files)
+        and isinstance(fields.get("index_key"), str | None)
+    ):
+        log.warning("ignoring %s: not a build manifest", path)
+        return {}
+    return fields
 
 
 def _attachment_files(snapshot: Snapshot, catalog: Catalog) -> dict[str, tuple[str, str]]:

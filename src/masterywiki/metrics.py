@@ -199,11 +199,31 @@ class Metrics:
 
 
 def _read(path: Path) -> dict[str, Any] | None:
+    """A process's counts, or None when unreadable or of the wrong shape (logged): one
+    damaged file must not break every scrape."""
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
+    fields = data if isinstance(data, dict) else {}
+    numbers = [fields.get(part, {}) for part in ("counters", "requests")]
+    latency = fields.get("latency", {})
+    if not (
+        fields
+        and all(isinstance(n, dict) and all(_is_number(v) for v in n.values()) for n in numbers)
+        and isinstance(latency, dict)
+        and all(
+            isinstance(h, list) and len(h) <= len(BUCKETS) + 2 and all(map(_is_number, h))
+            for h in latency.values()
+        )
+    ):
+        log.warning("ignoring %s: not a metrics file", path)
+        return None
+    return fields
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 # -- the text format ------------------------------------------------------------------------

@@ -235,13 +235,27 @@ class Wiki:
         try:
             with path.open("rb") as handle:
                 data = pickle.load(handle)
-            if data.get("format") != _CACHE_FORMAT:
-                return None
-            self._infos.update(data["infos"])
-            return Snapshot(data["commit"], {}, Catalog({}), data["changes"])
         except Exception:
             log.warning("ignoring unreadable page cache %s", path)
             return None
+        if isinstance(data, dict) and data.get("format") != _CACHE_FORMAT:
+            return None  # another version's cache: written again after this start
+        fields = data if isinstance(data, dict) else {}
+        commit, infos, changes = fields.get("commit"), fields.get("infos"), fields.get("changes")
+        # A cache of the wrong shape (damaged, or hand-made) would break pages later,
+        # far from here: check every value before using any.
+        if not (
+            fields
+            and (commit is None or isinstance(commit, str))
+            and isinstance(infos, dict)
+            and all(isinstance(i, DocInfo) for i in infos.values())
+            and isinstance(changes, dict)
+            and all(isinstance(p, str) and isinstance(c, Change) for p, c in changes.items())
+        ):
+            log.warning("ignoring page cache %s: not a page cache", path)
+            return None
+        self._infos.update(infos)
+        return Snapshot(commit, {}, Catalog({}), changes)
 
     def _save_cache(self, snapshot: Snapshot) -> None:
         path = self._cache_file()

@@ -60,3 +60,16 @@ def test_series_from_before_the_bound_fold_into_other(app: Flask) -> None:
         in text
     )
     assert 'method="GET",status="other"} 2' in text
+
+
+def test_a_metrics_file_of_the_wrong_shape_is_skipped(app: Flask) -> None:
+    folder = app.extensions["masterywiki"].settings.instance / "metrics"
+    folder.mkdir(parents=True, exist_ok=True)
+    good = {"counters": {"saves": 2}, "requests": {}, "latency": {}}
+    (folder / "999999997.json").write_text(json.dumps(good))
+    for pid, bad in enumerate(
+        [[], {"counters": 5}, {"counters": {"saves": "2"}}, {"latency": {"x": [1] * 99}}]
+    ):
+        (folder / f"99999998{pid}.json").write_text(json.dumps(bad))
+    text = render(Metrics(folder).totals(), [])
+    assert "masterywiki_saves_total 2" in text
