@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from masterywiki.edits import EditConflict, Editor, PageExists, PageTooLarge
+from masterywiki.edits import EditConflict, Editor, PageDeletedMeanwhile, PageExists, PageTooLarge
 from masterywiki.errors import InvalidPagePath, PageNotFound
 from masterywiki.relink import CannotEditFrontMatter
 from masterywiki.storage import Author, GitStorage
@@ -186,3 +186,31 @@ def test_stale_git_locks_from_a_killed_process_are_recovered(editor: Editor) -> 
     editor.storage.wait_for_work_tree()
     assert not (git_dir / "index.lock").exists()
     assert (editor.storage.path / "guide/first.md").read_text() == "# After a crash\n"
+
+
+def test_a_stale_save_follows_a_move_made_with_git(editor: Editor, basic_repo: Path) -> None:
+    """A `git mv` outside the wiki records no redirect_from: git's rename is followed."""
+    commit_files(basic_repo, {"guide/second.md": "# Second\n\nIntro.\n\nEnd.\n"})
+    base = head(editor)
+    git(basic_repo, "mv", "guide/second.md", "guide/two.md")
+    git(basic_repo, "commit", "-q", "-m", "Move with git")
+    result = editor.save("guide/second", "# Second\n\nIntro.\n\nEnd, said B.\n", "", base, ADA)
+    assert (result.name, result.moved_from) == ("guide/two", "guide/second")
+    assert git(basic_repo, "show", "HEAD:guide/two.md").endswith("End, said B.")
+    assert "guide/second.md" not in git(basic_repo, "ls-tree", "-r", "--name-only", "HEAD")
+
+
+def test_a_stale_save_of_a_deleted_page_raises_and_saves_nothing(editor: Editor) -> None:
+    base = head(editor)
+    editor.delete("guide/second", BO)
+    deleted = head(editor)
+    with pytest.raises(PageDeletedMeanwhile) as caught:
+        editor.save("guide/second", "# Second\n\nMine.\n", "", base, ADA)
+    assert (caught.value.name, caught.value.mine, caught.value.head) == (
+        "guide/second",
+        "# Second\n\nMine.\n",
+        deleted,
+    )
+    assert head(editor) == deleted
+    # From the deletion on, the same text is a deliberate new page.
+    assert editor.save("guide/second", "# Second\n\nMine.\n", "", deleted, ADA).created

@@ -34,17 +34,39 @@ class PageExists(WikiError):
 
 
 class EditConflict(WikiError):
-    """Someone else changed the same lines; nothing was saved."""
+    """Someone else changed the same lines; nothing was saved. `name` is where the page
+    is now (it may have moved while the form was open): the form posts there again."""
 
     status = 409
     title = "Edit conflict"
+    deleted = False
 
-    def __init__(self, mine: str, theirs: str, merged: str, head: str) -> None:
+    def __init__(
+        self, mine: str, theirs: str, merged: str, head: str, name: str, message: str = ""
+    ) -> None:
         super().__init__(
-            "Someone saved a change to the same part of this page while you were editing. "
+            message
+            or "Someone saved a change to the same part of this page while you were editing. "
             "Your text is kept below: combine the two versions and save again."
         )
         self.mine, self.theirs, self.merged, self.head = mine, theirs, merged, head
+        self.name = name
+
+
+class PageDeletedMeanwhile(EditConflict):
+    """The page was deleted after the form was opened. Nothing is saved, so a stale form
+    never brings a deleted page back by accident; the form, sent again, creates it."""
+
+    title = "Page deleted meanwhile"
+    deleted = True
+
+    def __init__(self, name: str, mine: str, head: str) -> None:
+        super().__init__(
+            mine, "", mine, head, name,
+            "This page was deleted while you were editing, so nothing was saved. Your text "
+            "is kept below: save again to create the page anew with it, or restore the "
+            "deleted page, with its comments and files, from its history.",
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,6 +75,7 @@ class SaveResult:
     commit: str | None  # None when nothing changed
     created: bool = False
     merged: bool = False
+    moved_from: str | None = None  # the page's address when the form was opened
 
     @property
     def changed(self) -> bool:
@@ -116,6 +139,9 @@ class Editor:
         `comments` and `attachments` ({name: bytes}) are brought back with the page
         when the save creates it (an undelete); an existing page keeps its own.
         `admin` may change protected pages.
+        A page renamed since `base` is saved at its new address, merged three-way
+        with the move (`moved_from` says so); one deleted since raises
+        PageDeletedMeanwhile.
         Raises InvalidPagePath, PageTooLarge, PageProtected, EditConflict, RepositoryBusy.
         """
         names.validate(name)
@@ -126,14 +152,18 @@ class Editor:
         with self.storage.write_lock():
             head = self.storage.head()
             current = self._file_at(head, name)
+            moved_from = None
+            if current is None and (moved := self._moved_since(name, mine, base, head)):
+                moved_from, name = name, moved
+                current = self._file_at(head, name)
             marked = is_marked(current[1]) if current else False
             self.protection.check(name, marked, admin)
             self.protection.check_marking(marked, is_marked(mine), admin)
             text, merged = mine, False
             if current is not None and base != head:
-                text, merged = self._merge(name, mine, current[1], base, head)
+                text, merged = self._merge(name, mine, current[1], base, head, moved_from)
             if current is not None and text == current[1]:
-                return SaveResult(name, None)
+                return SaveResult(name, None, moved_from=moved_from)
             path = current[0] if current else new_file or names.new_file_for(name)
             verb = "Update" if current else "Create"
             message = summary.strip() or f"{verb} {name}"
@@ -146,7 +176,29 @@ class Editor:
                     changes[f"{folder}/{attachment}"] = data
             commit = self.storage.commit(changes, message, author, head)
         self.wiki.refresh()
-        return SaveResult(name, commit, created=current is None, merged=merged)
+        return SaveResult(name, commit, current is None, merged, moved_from)
+
+    def _moved_since(self, name: str, mine: str, base: str | None, head: str | None) -> str | None:
+        """For page `name`, missing at `head`: the page it became if it existed at `base`
+        and moved since (recorded in `redirect_from`, or a rename git sees), else None
+        for a new page. Raises PageDeletedMeanwhile if it existed at `base` and is gone.
+        Call with the write lock held."""
+        if base is None or head is None or base == head:
+            return None
+        try:
+            earlier = self._file_at(base, name)
+        except RevisionNotFound:
+            return None  # a base from another history: nothing to compare with
+        if earlier is None:
+            return None
+        catalog = self.wiki.refresh().catalog
+        moved = catalog.redirects.get(name)
+        if moved is None:
+            renamed = self.storage.renames(base, head).get(earlier[0])
+            moved = names.name_for_file(renamed) if renamed else None
+        if moved is None or moved not in catalog:
+            raise PageDeletedMeanwhile(name, mine, head)
+        return moved
 
     @contextmanager
     def changing(
@@ -164,14 +216,22 @@ class Editor:
             yield snapshot, record, source
 
     def _merge(
-        self, name: str, mine: str, theirs: str, base: str | None, head: str | None
+        self,
+        name: str,
+        mine: str,
+        theirs: str,
+        base: str | None,
+        head: str | None,
+        moved_from: str | None = None,
     ) -> tuple[str, bool]:
+        """`mine` merged three-way with `theirs`, from the page at `base` (when it was
+        at `moved_from`, there). Raises EditConflict."""
         if mine == theirs:
             return mine, False
         original = None
         if base is not None:
             try:
-                found = self._file_at(base, name)
+                found = self._file_at(base, moved_from or name)
             except RevisionNotFound:
                 found = None
             original = found[1] if found else None
@@ -179,7 +239,7 @@ class Editor:
             return mine, False
         result = textmerge.merge(original or "", mine, theirs)
         if result.conflicts:
-            raise EditConflict(mine, theirs, result.text, head or "")
+            raise EditConflict(mine, theirs, result.text, head or "", name)
         return result.text, True
 
     def rename(

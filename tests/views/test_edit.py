@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
+from masterywiki.check import diagnose
 from tests.auth_fixtures import csrf_token, login, make_user
 from tests.conftest import commit_files, git
 
@@ -251,3 +252,86 @@ def test_delete_answers_410_and_can_be_restored(
 @pytest.mark.parametrize("url", ["/guide/first/-/rename", "/guide/first/-/delete", "/-/new"])
 def test_tool_pages_need_an_editor(client: FlaskClient, url: str) -> None:
     assert client.get(url).status_code == 302
+
+
+# -- a form opened before the page moved or was deleted ---------------------------------
+
+SECOND = "# Second\n\nIntro.\n\nMiddle.\n\nEnd.\n"
+
+
+def move(client: FlaskClient, old: str, new: str) -> None:
+    token = csrf_token(client, f"/{old}/-/rename")
+    response = client.post(f"/{old}/-/rename", data={"new_path": new, "csrf_token": token})
+    assert response.status_code == 303
+
+
+def findings(app: Flask) -> list[str]:
+    wiki = app.extensions["masterywiki"].wiki
+    snapshot = wiki.refresh()
+    rendered = {r.name: wiki.rendered(r) for r in snapshot.catalog.records()}
+    return [str(d) for d in diagnose(snapshot.catalog, rendered, snapshot.files)]
+
+
+def test_a_save_after_a_rename_follows_the_page(
+    app: Flask, editor_client: FlaskClient, admin_client: FlaskClient, basic_repo: Path
+) -> None:
+    commit_files(basic_repo, {"guide/second.md": SECOND})
+    before = findings(app)
+    form = edit_form(editor_client, "guide/second")
+    move(admin_client, "guide/second", "chapters/two")
+    form["content"] = SECOND.replace("End.", "End, said B.")
+    response = editor_client.post("/guide/second/-/edit", data=form)
+    assert (response.status_code, response.headers["Location"]) == (303, "/chapters/two")
+    assert "guide/second.md" not in git(basic_repo, "ls-tree", "-r", "--name-only", "HEAD")
+    saved = git(basic_repo, "show", "HEAD:chapters/two.md")
+    assert "End, said B." in saved and "redirect_from" in saved, "merged with the move"
+    old = editor_client.get("/guide/second")
+    assert (old.status_code, old.headers["Location"]) == (301, "/chapters/two")
+    assert "moved from /guide/second" in soup(editor_client.get("/chapters/two").data).get_text()
+    renamed = [f.replace("guide/second", "chapters/two") for f in before]
+    assert findings(app) == renamed, "no forked page for check to find"
+
+
+def test_a_conflict_after_a_rename_keeps_my_text_in_a_form_for_the_new_place(
+    app: Flask, editor_client: FlaskClient, admin_client: FlaskClient, basic_repo: Path
+) -> None:
+    commit_files(basic_repo, {"guide/second.md": SECOND})
+    form = edit_form(editor_client, "guide/second")
+    move(admin_client, "guide/second", "chapters/two")
+    app.extensions["masterywiki"].wiki.storage.wait_for_work_tree()  # git's index is free
+    moved = git(basic_repo, "show", "HEAD:chapters/two.md") + "\n"
+    commit_files(basic_repo, {"chapters/two.md": moved.replace("End.", "End, said A.")})
+    head = git(basic_repo, "rev-parse", "HEAD")
+    mine = SECOND.replace("End.", "End, said B.")
+    response = editor_client.post("/guide/second/-/edit", data={**form, "content": mine})
+    assert response.status_code == 409
+    page = soup(response.data)
+    assert page.select_one("form.editor")["action"] == "/chapters/two/-/edit"
+    assert page.select_one("textarea[name=content]").get_text() == mine
+    assert page.select_one("input[name=base]")["value"] == head
+    assert git(basic_repo, "rev-parse", "HEAD") == head, "nothing saved"
+    assert "guide/second.md" not in git(basic_repo, "ls-tree", "-r", "--name-only", "HEAD")
+
+
+def test_a_save_after_a_delete_is_a_conflict_not_a_revival(
+    editor_client: FlaskClient, admin_client: FlaskClient, client: FlaskClient, basic_repo: Path
+) -> None:
+    form = edit_form(editor_client, "guide/second")
+    token = csrf_token(admin_client, "/guide/second/-/delete")
+    assert (
+        admin_client.post("/guide/second/-/delete", data={"csrf_token": token}).status_code == 303
+    )
+    deleted = git(basic_repo, "rev-parse", "HEAD")
+    mine = form["content"] + "\nAdded by B.\n"
+    response = editor_client.post("/guide/second/-/edit", data={**form, "content": mine})
+    assert response.status_code == 409
+    page = soup(response.data)
+    assert "deleted while you were editing" in page.select_one(".conflict").get_text()
+    assert page.select_one('.conflict a[href="/guide/second/-/history"]') is not None
+    assert page.select_one("textarea[name=content]").get_text() == mine
+    assert git(basic_repo, "rev-parse", "HEAD") == deleted, "nothing saved"
+    assert client.get("/guide/second").status_code == 410
+    # Sending the form again, knowing, creates the page anew with B's text.
+    again = {**form, "content": mine, "base": page.select_one("input[name=base]")["value"]}
+    assert editor_client.post("/guide/second/-/edit", data=again).status_code == 303
+    assert "Added by B." in git(basic_repo, "show", "HEAD:guide/second.md")

@@ -104,8 +104,8 @@ def save(name: str) -> ResponseReturnValue:
         result = services().editor.save(
             name, content, summary, base or None, author_of_request(), admin=is_admin()
         )
-    except EditConflict as conflict:
-        page = _editor_page(name, conflict.mine, summary, conflict.head, conflict=conflict)
+    except EditConflict as conflict:  # (the page may have moved: the form goes there)
+        page = _editor_page(conflict.name, conflict.mine, summary, conflict.head, conflict=conflict)
         return make_response(page, 409)
     except PageTooLarge as error:
         return make_response(_editor_page(name, content, summary, base, error=error), 413)
@@ -114,6 +114,12 @@ def save(name: str) -> ResponseReturnValue:
 
 
 def _saved_message(result: SaveResult) -> str:
+    if result.moved_from is not None:
+        done = "Saved here" if result.changed else "Nothing to save here"
+        return (
+            f"{done}: the page moved from /{result.moved_from} while you were editing, "
+            "and your text was merged with its new address. Check the result below."
+        )
     if not result.changed:
         return "Nothing to save: the page already says exactly this."
     if result.merged:
