@@ -174,16 +174,26 @@ class WorkTree:
         head = self._head()
         if head is None or (record and record.commit == head and not record.diverged):
             return
-        if record and record.commit and not (record.diverged or record.error):
+        start = record.commit if record else old
+        if start and not (record and (record.diverged or record.error)):
             # Most often nothing stands in the way: git's own two-tree merge (what
-            # `git checkout` does) moves index and files from the recorded commit, and
+            # `git checkout` does) moves index and files from where they were, and
             # refuses, changing nothing, when a changed path has a local change.
             remove_if_stale(self.git_dir / "index.lock", INDEX_LOCK_GRACE)
-            moved = self._run(os.environ, "read-tree", "-m", "-u", record.commit, head)
+            moved = self._run(os.environ, "read-tree", "-m", "-u", start, head)
             if moved.returncode == 0:
-                write_record(self.git_dir, Record(head))
+                if record is None and self._index_differs():
+                    # The first update here: look for entries an older version left behind.
+                    self._update_carefully(None, head)
+                else:
+                    write_record(self.git_dir, Record(head))
                 return
         self._update_carefully(record, old)
+
+    def _index_differs(self) -> bool:
+        """Whether git's index differs from HEAD (staged changes, or entries left behind)."""
+        found = self._run(os.environ, "diff-index", "--cached", "--quiet", "HEAD")
+        return found.returncode != 0
 
     def _update_carefully(self, record: Record | None, old: str | None) -> None:
         """Path by path: index entries follow the branch, and files with local changes
