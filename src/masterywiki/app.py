@@ -26,6 +26,7 @@ from masterywiki.wiki import PageMoved, Wiki
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 AUTOESCAPED = (".html", ".htm", ".xml", ".atom")
+SAFE = ("GET", "HEAD", "OPTIONS")
 FORM_ROOM = 64 * 1024  # a form's fields besides its text
 JSON_ONLY = ("/-/api/", "/-/hooks/")  # every answer here is JSON, errors too
 
@@ -207,7 +208,8 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(WikiError)
     def wiki_error(error: WikiError) -> Any:
         if isinstance(error, PageMoved):
-            return redirect(_moved_location(error), 301)
+            # A form sent to the old address (a comment, say) is sent on with its body.
+            return redirect(_moved_location(error), 301 if request.method in SAFE else 308)
         if _wants_json():
             return jsonify(error=error.title, message=error.message), error.status
         context: dict[str, Any] = {"error": error}

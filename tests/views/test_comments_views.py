@@ -341,6 +341,17 @@ def test_renamed_page_keeps_its_discussion(
     assert old.status_code == 301 and old.headers["Location"] == "/guide/moved/-/comments"
     page = soup(cora.get("/guide/moved"))
     assert page.select_one(".comment-body").get_text(strip=True) == "Follow me"
+    # A comment sent from a page opened before the move follows it, body and all.
+    token = csrf_token(cora, "/guide/moved")
+    sent = cora.post(f"{PAGE}/-/comments", data={"body": "Late", "csrf_token": token})
+    assert sent.status_code == 308 and sent.headers["Location"] == "/guide/moved/-/comments"
+    # (a browser sends the same body again to the new address; the test client does not)
+    followed = cora.post(sent.headers["Location"], data={"body": "Late", "csrf_token": token})
+    assert followed.status_code == 303
+    bodies = [
+        b.get_text(strip=True) for b in soup(cora.get("/guide/moved")).select(".comment-body")
+    ]
+    assert bodies == ["Follow me", "Late"]
 
 
 def test_deleted_page_discussion_is_gone_and_restored(
