@@ -118,18 +118,23 @@ def test_a_backup_taken_while_saving_is_consistent(
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
-    [(b"not a tar file", "is not a masterywiki backup"), (None, "is not a readable git bundle")],
-    ids=["not-tar", "bad-bundle"],
+    ("content", "manifest", "message"),
+    [
+        (b"not a tar file", "{}", "is not a masterywiki backup"),
+        (None, "{}", "is not a readable git bundle"),
+        (None, "[1, 2]", "backup.json is not a backup manifest"),
+        (None, '{"branch": 7}', "backup.json is not a backup manifest"),
+    ],
+    ids=["not-tar", "bad-bundle", "manifest-a-list", "branch-a-number"],
 )
 def test_restore_rejects_what_is_not_a_backup(
-    tmp_path: Path, content: bytes | None, message: str
+    tmp_path: Path, content: bytes | None, manifest: str, message: str
 ) -> None:
     bad = tmp_path / "bad.tar"
     if content is not None:
         bad.write_bytes(content)
     else:
-        (tmp_path / "backup.json").write_text("{}")
+        (tmp_path / "backup.json").write_text(manifest)
         (tmp_path / "wiki.bundle").write_text("junk")
         with tarfile.open(bad, "w") as archive:
             archive.add(tmp_path / "backup.json", arcname="backup.json")

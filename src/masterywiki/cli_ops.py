@@ -107,6 +107,8 @@ def restore(backup_file: Path, force: bool, repo: Path | None, instance: Path) -
                     if name in archive.getnames():
                         archive.extract(name, work, filter="data")
             manifest = json.loads((work / MANIFEST).read_text())
+            if not isinstance(manifest, dict) or not isinstance(manifest.get("branch", ""), str):
+                raise ValueError(f"{MANIFEST} is not a backup manifest")
         except (tarfile.TarError, OSError, ValueError) as error:
             raise NotARepository(f"{backup_file} is not a masterywiki backup ({error}).") from None
         gitremote.verify_bundle(work / BUNDLE)
