@@ -15,7 +15,7 @@ from masterywiki.catalog import PageRecord
 from masterywiki.errors import PageNotFound, RevisionNotFound, WikiError
 from masterywiki.gitparse import is_sha
 from masterywiki.model import decode
-from masterywiki.protection import Protection, is_marked
+from masterywiki.protection import Protection, claims, is_marked
 from masterywiki.relink import add_redirect, rewrite_references
 from masterywiki.storage import Author
 from masterywiki.wiki import Snapshot, Wiki, index_attachments
@@ -122,6 +122,11 @@ class Editor:
                 return candidate, decode(data)
         return None
 
+    def _protected_page(self, name: str) -> bool:
+        """Whether page `name` says `protected: true` (at the wiki's current HEAD)."""
+        found = self.wiki.refresh().catalog.get(name)
+        return found is not None and found.info.front_matter.protected
+
     def save(
         self,
         name: str,
@@ -142,7 +147,8 @@ class Editor:
         A page renamed since `base` is saved at its new address, merged three-way
         with the move (`moved_from` says so); one deleted since raises
         PageDeletedMeanwhile.
-        Raises InvalidPagePath, PageTooLarge, PageProtected, EditConflict, RepositoryBusy.
+        Raises InvalidPagePath, PageTooLarge, PageProtected (ProtectedAddressClaimed for a
+        `redirect_from` a non-admin may not make), EditConflict, RepositoryBusy.
         """
         names.validate(name)
         name = names.canonical(name)
@@ -159,6 +165,9 @@ class Editor:
             marked = is_marked(current[1]) if current else False
             self.protection.check(name, marked, admin)
             self.protection.check_marking(marked, is_marked(mine), admin)
+            if not admin:
+                held = claims(current[1]) if current else ()
+                self.protection.check_claims(held, claims(mine), admin, self._protected_page)
             text, merged = mine, False
             if current is not None and base != head:
                 text, merged = self._merge(name, mine, current[1], base, head, moved_from)

@@ -28,6 +28,11 @@ class PageProtected(WikiError):
     title = "Protected page"
 
 
+class ProtectedAddressClaimed(PageProtected):
+    """A non-admin's page claimed a protected address with `redirect_from`: the fix is
+    in the text, so the editor keeps it."""
+
+
 def claims(text: str) -> tuple[str, ...]:
     """The old addresses page source `text` claims (`redirect_from`)."""
     return parse_document(text).front_matter.redirect_from
@@ -116,7 +121,7 @@ class Protection:
                 if address in held or (section is None and not marked(address)):
                     continue
                 where = f"in the protected section '{section}'" if section else "a protected page"
-                raise PageProtected(
+                raise ProtectedAddressClaimed(
                     f"redirect_from '{old}' is {where}: only admins can send its address to"
                     " another page. Remove it from the front matter and save again."
                 )

@@ -142,3 +142,29 @@ def test_editors_cannot_claim_protected_addresses(
         assert response.status_code == 303
     finally:
         app.extensions["masterywiki"].wiki.storage.close()
+
+
+def test_an_editor_cannot_revert_to_a_claim_of_a_protected_address(
+    basic_repo: Path, tmp_path: Path
+) -> None:
+    # A revision made outside the wiki claims an address in a protected section;
+    # reverting to it is a save like any other, and is checked the same way.
+    claimed = commit_files(basic_repo, {"glossary/rubric.md": CLAIM.format(claimed="guide/x")})
+    commit_files(basic_repo, {"glossary/rubric.md": "---\ntitle: Rubric\n---\n# Rubric\n"})
+    settings = {"repo": basic_repo, "instance": tmp_path / "inst", "protected_sections": "guide"}
+    app = create_app(settings)
+    try:
+        make_user(app, "edna", "editor")
+        edna = app.test_client()
+        login(edna, "edna")
+        before = git(basic_repo, "rev-parse", "HEAD")
+        token = csrf_token(edna, "/glossary/rubric")
+        response = edna.post(
+            "/glossary/rubric/-/revert", data={"rev": claimed, "csrf_token": token}
+        )
+        assert response.status_code == 403
+        text = BeautifulSoup(response.data, "html.parser").get_text()
+        assert "redirect_from 'guide/x' is in the protected section 'guide'" in text
+        assert git(basic_repo, "rev-parse", "HEAD") == before
+    finally:
+        app.extensions["masterywiki"].wiki.storage.close()

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from masterywiki import names
 from masterywiki.edits import EditConflict, PageTooLarge, SaveResult, check_size, normalize_text
-from masterywiki.protection import PageProtected, claims, is_marked
+from masterywiki.protection import ProtectedAddressClaimed, is_marked
 from masterywiki.storage import Author
 from masterywiki.views import services
 from masterywiki.views.auth import current_user, require_role
@@ -34,22 +34,6 @@ def _refuse_early(name: str, source: str, action: str) -> None:
     """A protected page says so on the form, before the work is done; the write
     itself checks again (raises PageProtected)."""
     services().editor.protection.check(name, is_marked(source), is_admin(), action)
-
-
-def _refuse_protected_claims(name: str, content: str) -> None:
-    """A non-admin's page may not newly claim (`redirect_from`) a protected address.
-    Raises PageProtected; the save's own protection checks cover the page itself."""
-    if is_admin():
-        return
-    catalog = services().wiki.refresh().catalog
-    record = catalog.get(names.canonical(names.validate(name)))
-    before = record.info.front_matter.redirect_from if record else ()
-
-    def marked(address: str) -> bool:
-        found = catalog.get(address)
-        return found is not None and found.info.front_matter.protected
-
-    services().editor.protection.check_claims(before, claims(content), False, marked)
 
 
 def _action_url(name: str, action: str) -> str:
@@ -97,10 +81,6 @@ def save(name: str) -> ResponseReturnValue:
     form = request.form
     content, summary, base = form.get("content", ""), form.get("summary", ""), form.get("base", "")
     try:
-        _refuse_protected_claims(name, content)
-    except PageProtected as refused:  # the fix is in the text: keep it in the form
-        return make_response(_editor_page(name, content, summary, base, error=refused), 403)
-    try:
         result = services().editor.save(
             name, content, summary, base or None, author_of_request(), admin=is_admin()
         )
@@ -109,6 +89,8 @@ def save(name: str) -> ResponseReturnValue:
         return make_response(page, 409)
     except PageTooLarge as error:
         return make_response(_editor_page(name, content, summary, base, error=error), 413)
+    except ProtectedAddressClaimed as refused:  # the fix is in the text: keep it in the form
+        return make_response(_editor_page(name, content, summary, base, error=refused), 403)
     flash(_saved_message(result), "success")
     return redirect(names.url_for_name(result.name), 303)
 
