@@ -7,7 +7,7 @@ other repositories.
 Reads go through the git CLI (`ls-tree`, `cat-file --batch`, `log`), which is much
 faster than walking objects in Python for large wikis; GitPython keeps a persistent
 `cat-file` process for single reads. HEAD is read straight from the ref files so
-checking for new commits on every request costs two small file reads.
+checking for new commits on every request costs two small file reads (`githead`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from masterywiki.errors import (
     RepositoryWriteError,
     RevisionNotFound,
 )
+from masterywiki.githead import RefFiles
 from masterywiki.gitparse import LOG_FORMAT, Change, Revision, is_sha
 from masterywiki.worktree import WorkTree, WorkTreeStatus, remove_if_stale
 
@@ -66,10 +67,8 @@ class GitStorage:
         self.git_dir = Path(self._repo.git_dir).resolve()
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._work_tree = WorkTree(self.path, self.git_dir, self._repo.bare, self._read_head)
-        self._head_ref_file = self.git_dir / "refs" / "heads" / "main"
-        self._head_stamp: tuple[tuple[int, int, int], ...] | None = None
-        self._head_value: str | None = None
+        self._refs = RefFiles(self.git_dir)
+        self._work_tree = WorkTree(self.path, self.git_dir, self._repo.bare, self._refs.read_head)
         # Called as `hook(old, new)` after each commit this object publishes (not
         # after merges of other servers' work): how git sync learns of saves.
         self.after_commit: list[Callable[[str | None, str], None]] = []
@@ -77,50 +76,8 @@ class GitStorage:
     # -- HEAD -------------------------------------------------------------
 
     def head(self) -> str | None:
-        """The commit HEAD points at, or None in a repository with no commits.
-
-        Called on every request, so the answer is kept while the files it came
-        from are unchanged: git replaces a ref file (a new inode) on every update.
-        """
-        before = self._stamp_files()
-        if before is not None and before == self._head_stamp:
-            return self._head_value
-        value = self._read_head()
-        after = self._stamp_files()  # unchanged while reading: safe to keep
-        self._head_stamp = after if after == before else None
-        self._head_value = value
-        return value
-
-    def _stamp_files(self) -> tuple[tuple[int, int, int], ...] | None:
-        stamps = []
-        for path in (self.git_dir / "HEAD", self._head_ref_file):
-            try:
-                found = os.stat(path)
-            except OSError:
-                return None  # e.g. the branch lives in packed-refs: read it each time
-            stamps.append((found.st_ino, found.st_mtime_ns, found.st_size))
-        return tuple(stamps)
-
-    def _read_head(self) -> str | None:
-        try:
-            ref = (self.git_dir / "HEAD").read_text().strip()
-        except OSError:
-            return None
-        if not ref.startswith("ref: "):
-            return ref if is_sha(ref) else None
-        name = ref[5:]
-        self._head_ref_file = self.git_dir / name
-        try:
-            return (self.git_dir / name).read_text().strip()
-        except FileNotFoundError:
-            return self._packed_ref(name)
-
-    def _packed_ref(self, name: str) -> str | None:
-        try:
-            packed = (self.git_dir / "packed-refs").read_text()
-        except FileNotFoundError:
-            return None
-        return gitparse.packed_ref(packed, name)
+        """The commit HEAD points at, or None in a repository with no commits."""
+        return self._refs.head()
 
     # -- trees and blobs ----------------------------------------------------
 
@@ -262,7 +219,7 @@ class GitStorage:
                         ) from None
                     time.sleep(0.005)
             try:
-                self._head_stamp = None  # a writer always reads HEAD afresh
+                self._refs.forget()  # a writer always reads HEAD afresh
                 self._clear_stale_git_locks()
                 yield
             finally:
@@ -403,7 +360,7 @@ class GitStorage:
         try:
             return (self.git_dir / name).read_text().strip() or None
         except (FileNotFoundError, NotADirectoryError):
-            return self._packed_ref(name)
+            return self._refs.packed_ref(name)
 
     def branch(self) -> str:
         """The full name of the branch HEAD is on (`refs/heads/main`)."""
