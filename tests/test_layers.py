@@ -17,7 +17,7 @@ FLASK_ALLOWED = {"app", "cli", "views", "build"}  # build.py sits above app.py
 # The storage layer: the only modules that run git. gitobjects and worktree are
 # storage.py's own parts; gitremote works on a GitStorage; textmerge runs
 # `git merge-file` on texts, without a repository.
-STORAGE = {"storage", "gitobjects", "githead", "worktree", "gitremote", "textmerge"}
+STORAGE = {"storage", "gitobjects", "githead", "worktree", "worktreestate", "gitremote", "textmerge"}
 STORAGE_PARTS = {"gitobjects", "githead", "worktree"}
 BELOW_STORAGE = {"errors", "gitparse"}  # what the storage layer may import besides itself
 

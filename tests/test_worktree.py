@@ -20,7 +20,7 @@ from masterywiki.app import create_app
 from masterywiki.edits import Editor
 from masterywiki.storage import Author, GitStorage
 from masterywiki.wiki import Wiki
-from masterywiki.worktree import RECORD_FILE
+from masterywiki.worktreestate import RECORD_FILE
 from tests.auth_fixtures import csrf_token, logged_in_client
 from tests.conftest import commit_files, git
 

@@ -35,7 +35,8 @@ from masterywiki.errors import (
 )
 from masterywiki.githead import RefFiles
 from masterywiki.gitparse import LOG_FORMAT, Change, Revision, is_sha
-from masterywiki.worktree import WorkTree, WorkTreeStatus, remove_if_stale
+from masterywiki.worktree import WorkTree, remove_if_stale
+from masterywiki.worktreestate import WorkTreeStatus
 
 log = logging.getLogger(__name__)
 WIKI_NAME = "masterywiki"

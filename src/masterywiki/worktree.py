@@ -16,7 +16,6 @@ that a later update can tell the wiki's changes from what the person staged.
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import shutil
@@ -30,16 +29,15 @@ from pathlib import Path
 
 from masterywiki.gitparse import (
     Entry,
-    is_sha,
     parse_index,
     parse_names,
     parse_raw_changes,
     parse_tree_entries,
 )
+from masterywiki.worktreestate import Record, WorkTreeStatus, read_record, write_record
 
 log = logging.getLogger(__name__)
 INDEX_LOCK_GRACE = 1.0  # seconds a person's git command may hold index.lock
-RECORD_FILE = "masterywiki-worktree.json"
 
 
 def remove_if_stale(lock: Path, grace: float) -> None:
@@ -64,58 +62,6 @@ def remove_if_stale(lock: Path, grace: float) -> None:
 class WorkTreeError(Exception):
     """A git command of the update failed; the update is tried again after the next
     commit, from the commit the index was last brought to."""
-
-
-@dataclass(frozen=True)
-class WorkTreeStatus:
-    """What `/-/healthz` shows: `ok`, `diverged` (files left with a local change),
-    `failing` (the last update did not run to the end) or `bare` (no work tree)."""
-
-    state: str
-    files: tuple[str, ...] = ()
-    error: str | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        found: dict[str, object] = {"state": self.state, "files": list(self.files)}
-        if self.error:
-            found["error"] = self.error
-        return found
-
-
-@dataclass(frozen=True)
-class Record:
-    commit: str | None  # the commit git's index was last brought to
-    diverged: tuple[str, ...] = ()
-    error: str | None = None
-
-
-def read_record(git_dir: Path) -> Record | None:
-    """The record of the last update, or None when missing or damaged (logged)."""
-    path = git_dir / RECORD_FILE
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        data = exc
-    fields = data if isinstance(data, dict) else {}
-    commit, diverged, error = (fields.get(k) for k in ("commit", "diverged", "error"))
-    if (
-        not fields
-        or not (commit is None or (isinstance(commit, str) and is_sha(commit)))
-        or not (isinstance(diverged, list) and all(isinstance(p, str) for p in diverged))
-        or not isinstance(error, str | None)
-    ):
-        log.warning("ignoring %s: not a readable work-tree record", path)
-        return None
-    return Record(commit, tuple(diverged), error)
-
-
-def write_record(git_dir: Path, record: Record) -> None:
-    data = {"commit": record.commit, "diverged": list(record.diverged), "error": record.error}
-    tmp = git_dir / f".{RECORD_FILE}.tmp"
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, git_dir / RECORD_FILE)
 
 
 @dataclass
