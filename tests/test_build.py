@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from masterywiki import settings as settings_module
 from masterywiki import static_search
 from masterywiki.app import create_app
-from masterywiki.build import INDEX_FILE, MANIFEST_FILE, BuildResult, build_site
+from masterywiki.build import INDEX_FILE, BuildResult, build_site
+from masterywiki.buildstate import MANIFEST_FILE
 from masterywiki.catalog import Catalog
 from masterywiki.cli import main
 from masterywiki.instance import create_wiki

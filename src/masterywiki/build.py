@@ -26,7 +26,7 @@ import json
 import logging
 import posixpath
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -37,11 +37,17 @@ from flask import Flask
 
 from masterywiki import names, static_search
 from masterywiki.app import STATIC_DIR, create_app
+from masterywiki.buildstate import (
+    BUILD_FORMAT,
+    MANIFEST_FILE,
+    page_keys,
+    read_manifest,
+    remove_stale,
+)
 from masterywiki.catalog import Catalog
 from masterywiki.errors import WikiError
 from masterywiki.forked import ForkedWorkFailed, run_forked
 from masterywiki.pagecontext import page_context
-from masterywiki.resources import templates_dir
 from masterywiki.settings import Settings
 from masterywiki.sitemap import (
     LOCAL_LINK,
@@ -55,8 +61,6 @@ from masterywiki.wiki import Snapshot, Wiki
 
 log = logging.getLogger(__name__)
 
-BUILD_FORMAT = 1
-MANIFEST_FILE = ".masterywiki-build.json"
 INDEX_FILE = "-/search/searchindex.js"
 SITE_VIEWS = ("/-/glossary", "/-/genindex", "/-/resources", "/-/tags")
 VARIANT_LIMIT = 200  # filtered or paged variants of a site view (`/-/resources?page=2`)
@@ -181,71 +185,6 @@ def _render_in_processes(
 # -- the build ---------------------------------------------------------------------------------
 
 
-def _code_digest() -> str:
-    """Templates and code: a change to either re-renders every page."""
-    digest = hashlib.sha1(f"{BUILD_FORMAT}".encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted([*templates_dir().glob("*"), *package.rglob("*.py")]):
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def _page_keys(snapshot: Snapshot, settings: Settings) -> dict[str, str]:
-    """Each page's inputs: what its HTML depends on, as one digest."""
-    catalog = snapshot.catalog
-    nav = hashlib.sha1()
-    for name in sorted(catalog.pages):
-        nav.update(f"{name}:{','.join(catalog.children(name))};".encode())
-    common = (
-        f"{_code_digest()}|{settings.site_name}|{settings.protected_sections}|"
-        f"{catalog.version}|{nav.hexdigest()}"
-    )
-    keys: dict[str, str] = {}
-    for name, record in catalog.pages.items():
-        change = snapshot.changes.get(record.file)
-        when = f"{change.commit}" if change else ""
-        see_also = ",".join(r.name for r in catalog.related_by_type(name))
-        files = ",".join(
-            f"{k}={v}" for k, v in sorted(snapshot.attachments.get(record.file, {}).items())
-        )
-        text = f"{common}|{record.blob}|{record.file}|{when}|{see_also}|{files}"
-        keys[name] = hashlib.sha1(text.encode()).hexdigest()
-    return keys
-
-
-def _read_manifest(out: Path) -> dict[str, Any]:
-    """The last build's manifest; {} (build everything) when it is missing, of another
-    format or of the wrong shape (logged), which would otherwise stop the build."""
-    path = out / MANIFEST_FILE
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable %s: %s", path, exc)
-        return {}
-    if isinstance(data, dict) and data.get("format") != BUILD_FORMAT:
-        return {}
-    fields = data if isinstance(data, dict) else {}
-    pages, files = fields.get("pages"), fields.get("files")
-    if not (
-        isinstance(pages, dict)
-        and all(
-            isinstance(p, dict)
-            and isinstance(p.get("key"), str)
-            and isinstance(p.get("entry"), list)
-            for p in pages.values()
-        )
-        and isinstance(files, list)
-        and all(isinstance(f, str) for f in files)
-        and isinstance(fields.get("index_key"), str | None)
-    ):
-        log.warning("ignoring %s: not a build manifest", path)
-        return {}
-    return fields
-
-
 def _attachment_files(snapshot: Snapshot, catalog: Catalog) -> dict[str, tuple[str, str]]:
     """Attachment URL -> (file under OUT, blob), for the attachments of served pages."""
     found = {}
@@ -310,7 +249,7 @@ def build_site(
     catalog = snapshot.catalog
     lap("read")
     out.mkdir(parents=True, exist_ok=True)
-    previous = {} if full else _read_manifest(out)
+    previous = {} if full else read_manifest(out)
     site = SiteMap()
     build = _Build(app, wiki, snapshot, out, site)
     written: set[str] = set()
@@ -366,7 +305,7 @@ def build_site(
     lap("site views")
 
     # Pages: only those whose inputs changed since the last build.
-    keys = _page_keys(snapshot, settings)
+    keys = page_keys(snapshot, settings)
     old_pages: dict[str, Any] = previous.get("pages", {})
     todo = [
         n
@@ -413,7 +352,7 @@ def build_site(
     written.add(INDEX_FILE)
     lap("search index")
 
-    removed = _remove_stale(out, previous.get("files", []), written)
+    removed = remove_stale(out, previous.get("files", []), written)
     manifest = {
         "format": BUILD_FORMAT,
         "commit": snapshot.commit,
@@ -459,19 +398,3 @@ def _fetch_variants(build: _Build, fetched: dict[str, str]) -> None:
                 build.site.add(url, build.site.variant_file(url))
                 fetched[url] = found
                 pending.append((url, found))
-
-
-def _remove_stale(out: Path, before: Iterable[str], now: set[str]) -> int:
-    """Delete files an earlier build wrote and this one did not (and emptied folders)."""
-    removed = 0
-    for file in sorted(set(before) - now):
-        path = out / file
-        if Path(file).is_absolute() or ".." in Path(file).parts or not path.is_file():
-            continue  # only ever files inside OUT that a build wrote
-        path.unlink()
-        removed += 1
-        parent = path.parent
-        while parent != out and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
-    return removed
