@@ -176,9 +176,12 @@ def test_attachment_names_never_reach_other_files(client: FlaskClient, url: str)
 
 
 def test_markdown_images_point_at_the_file(
-    editor_client: FlaskClient, client: FlaskClient, basic_repo: Path
+    app: Flask, editor_client: FlaskClient, client: FlaskClient, basic_repo: Path
 ) -> None:
     upload(editor_client, "plan.png", PNG)
+    # A person's git command in the served folder waits for the wiki's work-tree update
+    # (git's index.lock), as git itself would make them.
+    app.extensions["masterywiki"].wiki.storage.wait_for_work_tree()
     commit_files(basic_repo, {"guide/second.md": "# Second\n\n![plan](first.files/plan.png)\n"})
     image = html_of(client.get("/guide/second")).select_one(".body img")
     assert image["src"] == "/guide/first/-/files/plan.png"
