@@ -46,7 +46,8 @@ def user_environment() -> dict[str, str]:
     ours = str(Path(sys.prefix) / "bin")
     path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != ours)
     keep = {k: v for k, v in os.environ.items() if not k.startswith("MASTERYWIKI_")}
-    keep.pop("VIRTUAL_ENV", None)
+    for ours_only in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
+        keep.pop(ours_only, None)
     return {**keep, "PATH": path, "PYTHONUNBUFFERED": "1"}
 
 
