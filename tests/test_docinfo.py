@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from masterywiki.docinfo import plain_inline, scan
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from masterywiki.docinfo import plain_inline, scan, split_explicit_title
 
 
 def test_title_summary_labels_and_toctree() -> None:
@@ -65,3 +70,22 @@ def test_headings_inside_admonitions_and_fences_after_them() -> None:
     info = scan(":::{note}\n(lbl)=\n## Inside\n:::\n\n```{toctree}\nchild\n```\n")
     assert [lb.title for lb in info.labels] == ["Inside"]
     assert [e.target for e in info.toctrees[0].entries] == ["child"]
+
+
+OLD_EXPLICIT_TITLE = re.compile(r"^(.*?)\s*<([^<>]+)>$")
+
+
+@given(st.lists(st.sampled_from(["a", " ", "  ", "\n", "<", ">", "<b>", "x y"]), max_size=10))
+def test_explicit_titles_split_as_before(pieces: list[str]) -> None:
+    # The old pattern retried its spaces at every position: O(n²) on a long run of them.
+    text = "".join(pieces)
+    match = OLD_EXPLICIT_TITLE.match(text.strip())
+    old = (match.group(1), match.group(2).strip()) if match and match.group(1) else None
+    assert split_explicit_title(text) == (old or (None, text.strip()))
+
+
+def test_link_text_and_addresses_with_parentheses() -> None:
+    assert plain_inline("See [the rubric](https://w.org/Rubric_(grading)) now.") == (
+        "See the rubric now."
+    )
+    assert plain_inline("[a [b](x.md)") == "[a b"  # a bracket without its pair stays

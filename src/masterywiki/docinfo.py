@@ -16,12 +16,19 @@ from masterywiki.model import FrontMatter, Problem, parse_document
 from masterywiki.slugs import split_pinned_id
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,}|:{3,})\s*(.*)$")
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+# The heading's text is group 2 with trailing spaces and '#'s stripped, in code: the
+# regex `(.*?)[ \t#]*$` took O(n²) time on a line such as `## # # # ... x`.
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*)$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _TARGET = re.compile(r"^ {0,3}\(([^()\s]+)\)=\s*$")
 _DIRECTIVE = re.compile(r"^\{([a-z][\w-]*)\}\s*(.*)$")
-_EXPLICIT_TITLE = re.compile(r"^(.*?)\s*<([^<>]+)>$")
-_INLINE_MARKUP = re.compile(r"\{[a-z]+\}`([^`]*)`|`([^`]*)`|\[([^\]]*)\]\([^)]*\)|[*_]{1,3}")
+_TARGET_AT_END = re.compile(r"<([^<>]+)>$")
+# A link's text holds no brackets and its address at most one level of parentheses, so
+# each `[` scans only to the next bracket: `[^\]]*` and `[^)]*` scanned to the end of
+# the paragraph from every `[` of `[a [a [a ...` (O(n²)).
+_INLINE_MARKUP = re.compile(
+    r"\{[a-z]+\}`([^`]*)`|`([^`]*)`|\[([^\[\]]*)\]\((?:[^()]*(?:\([^()]*\)[^()]*)*)\)|[*_]{1,3}"
+)
 SUMMARY_LENGTH = 220
 
 
@@ -79,8 +86,8 @@ def plain_inline(text: str) -> str:
 
     def keep(match: re.Match[str]) -> str:
         words = next((g for g in match.groups() if g is not None), "")
-        explicit = _EXPLICIT_TITLE.match(words)
-        return explicit.group(1) if explicit else words
+        explicit = _explicit_title(words)
+        return explicit[0] if explicit else words
 
     return " ".join(_INLINE_MARKUP.sub(keep, text).split())
 
@@ -151,11 +158,24 @@ def _starts_block(line: str) -> bool:
     return line.lstrip().startswith((">", "|", ":", "-", "*", "+", "<")) or line[:1].isdigit()
 
 
+def _explicit_title(text: str) -> tuple[str, str] | None:
+    """'shown  <target>' -> ('shown', 'target'), else None; the shown part never spans lines.
+
+    Works back from the last '<': the regex this replaces, `^(.*?)` then optional spaces
+    then `<target>`, retried the spaces at every position (O(n²) on a long run of them).
+    """
+    match = _TARGET_AT_END.search(text)
+    if match is None:
+        return None
+    shown = text[: match.start()].rstrip()
+    return None if "\n" in shown else (shown, match.group(1))
+
+
 def split_explicit_title(text: str) -> tuple[str | None, str]:
     """'shown <target>' -> ('shown', 'target'); 'target' -> (None, 'target')."""
-    match = _EXPLICIT_TITLE.match(text.strip())
-    if match and match.group(1):
-        return match.group(1), match.group(2).strip()
+    explicit = _explicit_title(text.strip())
+    if explicit and explicit[0]:
+        return explicit[0], explicit[1].strip()
     return None, text.strip()
 
 
@@ -223,10 +243,11 @@ def scan(text: str) -> DocInfo:
         if toctree_lines:
             toctrees.append(parse_toctree(toctree_lines, base + toctree_start))
             toctree_lines = []
-        if kind != "text":
+        if kind != "text" or not line or line.isspace():
             end_paragraph()
             continue
-        references.extend(_references(line, base + number))
+        if "{" in line or "](" in line:  # every reference has one; most lines have neither
+            references.extend(_references(line, base + number))
         target = _TARGET.match(line)
         atx = _ATX.match(line)
         if target:
@@ -234,7 +255,7 @@ def scan(text: str) -> DocInfo:
             pending_labels.append((target.group(1), base + number))
         elif atx:
             end_paragraph()
-            heading(atx.group(2), len(atx.group(1)), base + number)
+            heading(atx.group(2).rstrip(" \t#"), len(atx.group(1)), base + number)
         elif paragraph and _SETEXT.match(line):
             level = 1 if line.strip().startswith("=") else 2
             heading(" ".join(paragraph), level, base + number)

@@ -6,14 +6,11 @@ references and returns a `Rendered` value. Nothing here reads files or knows Fla
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
-import nh3
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
@@ -22,50 +19,15 @@ from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
-from mdit_py_plugins.myst_role import myst_role_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
 
-from masterywiki import names
-from masterywiki.docinfo import parse_toctree, split_explicit_title
+from masterywiki import directives, mdrules, names, renderbudget
+from masterywiki.docinfo import split_explicit_title
 from masterywiki.model import Problem
-from masterywiki.slugs import SlugRegistry, slugify, split_pinned_id
+from masterywiki.rawhtml import MAX_FORMATTING, MAX_OPEN, sanitize
+from masterywiki.renderstate import Heading, RenderState, Resolver, Target, escape, state_of
+from masterywiki.slugs import slugify, split_pinned_id
 
-ADMONITIONS = {
-    "note": "Note",
-    "tip": "Tip",
-    "hint": "Hint",
-    "important": "Important",
-    "warning": "Warning",
-    "caution": "Caution",
-    "attention": "Attention",
-    "danger": "Danger",
-    "error": "Error",
-    "seealso": "See also",
-}
-_DIRECTIVE = re.compile(r"^\{([a-z][\w-]*)\}\s*(.*)$")
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a cross-reference points, and what to show for it."""
-
-    url: str
-    title: str
-    summary: str | None = None
-    name: str | None = None  # the page name, when the target is a page
-
-
-class Resolver(Protocol):
-    def term(self, text: str) -> Target | None: ...
-    def doc(self, target: str, from_file: str) -> Target | None: ...
-    def ref(self, label: str) -> Target | None: ...
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    id: str
-    text: str
+__all__ = ["Heading", "Rendered", "Resolver", "Target", "render", "sanitize"]
 
 
 @dataclass(frozen=True)
@@ -78,72 +40,10 @@ class Rendered:
     problems: tuple[Problem, ...]
 
 
-@dataclass
-class _State:
-    resolver: Resolver
-    file: str
-    line_base: int
-    slugs: SlugRegistry = field(default_factory=SlugRegistry)
-    headings: list[Heading] = field(default_factory=list)
-    links: dict[str, None] = field(default_factory=dict)
-    terms: dict[str, None] = field(default_factory=dict)
-    text: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    line: int = 0  # 0-based line of the block being rendered, within the body
-
-    def problem(self, kind: str, message: str, offset: int = 0) -> None:
-        line = self.line_base + self.line + offset
-        self.problems.append(Problem(line, message, kind=kind))
-
-
-# -- sanitizing ---------------------------------------------------------------
-
-_ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {"section", "input"}
-_ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
-    "*": {"id", "class", "title", "lang", "dir", "role"},
-    "a": {"href", "hreflang", "rel"},
-    "img": {"src", "alt", "width", "height", "loading"},
-    "td": {"colspan", "rowspan", "style"},
-    "th": {"colspan", "rowspan", "scope", "style"},
-    "ol": {"start", "reversed", "type"},
-    "li": {"value"},
-    "code": {"class"},
-    "input": {"checked"},
-    "time": {"datetime"},
-    "abbr": {"title"},
-}
-_CLEANER = nh3.Cleaner(
-    tags=_ALLOWED_TAGS,
-    attributes=_ALLOWED_ATTRIBUTES,
-    generic_attribute_prefixes={"aria-", "data-"},
-    url_schemes={"http", "https", "mailto", "tel"},
-    link_rel=None,
-    filter_style_properties={"text-align"},
-    clean_content_tags={"script", "style"},
-    # Inputs exist only for task-list checkboxes: never editable, never submitted.
-    tag_attribute_values={"input": {"type": {"checkbox"}}},
-    set_tag_attribute_values={"input": {"disabled": "disabled"}},
-)
-
-
-def sanitize(fragment: str) -> str:
-    """Remove anything that could run script: tags, event handlers, javascript: URLs."""
-    return _CLEANER.clean(fragment)
-
-
 # -- the parser ----------------------------------------------------------------
 
 
-def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def _state(env: EnvType) -> _State:
-    state: _State = env["masterywiki"]
-    return state
-
-
-def _heading_ids(state: _State, tokens: list[Token]) -> None:
+def _heading_ids(state: RenderState, tokens: list[Token]) -> None:
     """Give each heading a stable id: its `{#pinned}` id or a slug of its text."""
     for index, token in enumerate(tokens):
         if token.type != "heading_open":
@@ -169,7 +69,7 @@ class _Renderer(RendererHTML):
     """Render rules for MyST syntax; everything else is markdown-it's own."""
 
     def render(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
-        state = _state(env)
+        state = state_of(env)
         _heading_ids(state, list(tokens))
         return super().render(tokens, options, env)
 
@@ -178,7 +78,7 @@ class _Renderer(RendererHTML):
     ) -> str:
         token = tokens[idx]
         if token.map is not None:
-            _state(env).line = token.map[0]
+            state_of(env).line = token.map[0]
         return super().renderToken(tokens, idx, options, env)
 
     def heading_close(
@@ -193,8 +93,8 @@ class _Renderer(RendererHTML):
         return f"{link}</{tokens[idx].tag}>\n"
 
     def text(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        _state(env).text.append(tokens[idx].content)
-        return _escape(tokens[idx].content)
+        state_of(env).text.append(tokens[idx].content)
+        return escape(tokens[idx].content)
 
     def link_open(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
@@ -203,7 +103,7 @@ class _Renderer(RendererHTML):
         href = str(token.attrGet("href") or "")
         parts = urlsplit(href)
         if not parts.scheme and not parts.netloc and parts.path.endswith(".md"):
-            state = _state(env)
+            state = state_of(env)
             target = state.resolver.doc(parts.path, state.file)
             if target is None:
                 state.problem("link", f"link to a page that does not exist: {parts.path}")
@@ -213,7 +113,7 @@ class _Renderer(RendererHTML):
                     state.links[target.name] = None
                 fragment = f"#{parts.fragment}" if parts.fragment else ""
                 token.attrSet("href", target.url + fragment)
-        elif not parts.scheme and not parts.netloc and _attach(token, "href", _state(env)):
+        elif not parts.scheme and not parts.netloc and _attach(token, "href", state_of(env)):
             token.attrJoin("class", "attachment")
         elif parts.scheme in ("http", "https"):
             token.attrSet("rel", "noopener noreferrer")
@@ -224,14 +124,14 @@ class _Renderer(RendererHTML):
         token = tokens[idx]
         parts = urlsplit(str(token.attrGet("src") or ""))
         if not parts.scheme and not parts.netloc:
-            _attach(token, "src", _state(env))
+            _attach(token, "src", state_of(env))
         return super().image(tokens, idx, options, env)
 
     def myst_target(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
         label = tokens[idx].content
-        return f'<span class="label-target" id="{_escape(label)}"></span>\n'
+        return f'<span class="label-target" id="{escape(label)}"></span>\n'
 
     def myst_line_comment(self, *args: Any) -> str:
         return ""
@@ -243,7 +143,7 @@ class _Renderer(RendererHTML):
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
         token = tokens[idx]
-        state = _state(env)
+        state = state_of(env)
         role = token.meta.get("name", "")
         shown, target_text = split_explicit_title(token.content)
         if role == "term":
@@ -255,23 +155,51 @@ class _Renderer(RendererHTML):
         state.text.append(token.content)
         if role in ("abbr", "sub", "sup", "kbd"):
             tag = "abbr" if role == "abbr" else role
-            return f"<{tag}>{_escape(token.content)}</{tag}>"
+            return f"<{tag}>{escape(token.content)}</{tag}>"
         state.problem("role", f"unknown role {{{role}}}")
-        return f'<code class="unknown-role">{_escape(token.content)}</code>'
+        return f'<code class="unknown-role">{escape(token.content)}</code>'
 
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
         if token.map is not None:
-            _state(env).line = token.map[0]
-        directive = _DIRECTIVE.match(token.info.strip())
+            state_of(env).line = token.map[0]
+        directive = directives.DIRECTIVE.match(token.info.strip())
         if directive is None:
             return super().fence(tokens, idx, options, env)
-        return _directive(self, token, directive.group(1), directive.group(2), options, env)
+        return directives.directive(
+            self, token, directive.group(1), directive.group(2), options, env
+        )
 
     colon_fence = fence
 
+    def html_block(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return state_of(env).raw.clean(tokens[idx].content)
 
-def _attach(token: Token, attribute: str, state: _State) -> bool:
+    html_inline = html_block
+
+    def td_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        state_of(env).raw.enter_cell()
+        return self.renderToken(tokens, idx, options, env)
+
+    def td_close(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        state_of(env).raw.leave_cell()
+        return self.renderToken(tokens, idx, options, env)
+
+    th_open, th_close = td_open, td_close
+
+    def unrendered(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        """What is left when the page's budget is spent, as typed (see renderbudget)."""
+        state_of(env).text.append(tokens[idx].content)
+        return f'<pre class="unrendered">{escape(tokens[idx].content)}</pre>\n'
+
+
+def _attach(token: Token, attribute: str, state: RenderState) -> bool:
     """Point a link or image written as `page.files/name` at the attachment's URL.
     Whether the file exists is for `check` to say: rendering never reads git."""
     found = names.resolve_attachment(str(token.attrGet(attribute) or ""), state.file)
@@ -281,7 +209,7 @@ def _attach(token: Token, attribute: str, state: _State) -> bool:
     return True
 
 
-def _term_link(state: _State, shown: str | None, wanted: str) -> str:
+def _term_link(state: RenderState, shown: str | None, wanted: str) -> str:
     target = state.resolver.term(wanted)
     label = shown or wanted
     state.text.append(label)
@@ -289,120 +217,64 @@ def _term_link(state: _State, shown: str | None, wanted: str) -> str:
         state.problem("term", f"unknown glossary term: {wanted}")
         return (
             f'<span class="xref term unknown" title="Not in the glossary yet">'
-            f"{_escape(label)}</span>"
+            f"{escape(label)}</span>"
         )
     if target.name:
         state.terms[target.name] = None
         state.links[target.name] = None
     summary = target.summary or target.title
     return (
-        f'<a class="xref term" href="{_escape(target.url)}" data-summary="{_escape(summary)}">'
-        f"{_escape(label)}</a>"
+        f'<a class="xref term" href="{escape(target.url)}" data-summary="{escape(summary)}">'
+        f"{escape(label)}</a>"
     )
 
 
-def _doc_link(state: _State, shown: str | None, wanted: str) -> str:
+def _doc_link(state: RenderState, shown: str | None, wanted: str) -> str:
     target = state.resolver.doc(wanted, state.file)
     return _xref(state, "doc", target, shown, wanted, "link to a page that does not exist")
 
 
-def _ref_link(state: _State, shown: str | None, wanted: str) -> str:
+def _ref_link(state: RenderState, shown: str | None, wanted: str) -> str:
     target = state.resolver.ref(wanted)
     return _xref(state, "ref", target, shown, wanted, "unknown label")
 
 
 def _xref(
-    state: _State, role: str, target: Target | None, shown: str | None, wanted: str, missing: str
+    state: RenderState,
+    role: str,
+    target: Target | None,
+    shown: str | None,
+    wanted: str,
+    missing: str,
 ) -> str:
     """A {doc} or {ref} link; a missing target is marked and reported."""
     if target is None:
         state.problem(role, f"{missing}: {wanted}")
         state.text.append(shown or wanted)
-        return f'<span class="xref {role} broken-link">{_escape(shown or wanted)}</span>'
+        return f'<span class="xref {role} broken-link">{escape(shown or wanted)}</span>'
     if target.name:
         state.links[target.name] = None
     label = shown or target.title
     state.text.append(label)
-    return f'<a class="xref {role}" href="{_escape(target.url)}">{_escape(label)}</a>'
-
-
-def _directive(
-    renderer: _Renderer, token: Token, name: str, argument: str, options: OptionsDict, env: EnvType
-) -> str:
-    state = _state(env)
-    if name in ADMONITIONS or name == "admonition":
-        title = argument if name == "admonition" and argument else ADMONITIONS.get(name, "Note")
-        content = token.content
-        if argument and name != "admonition":
-            content = argument + "\n" + content
-        body = _render_nested(content, env, (token.map or [0])[0] + 1)
-        kind = name if name != "admonition" else "note"
-        return (
-            f'<aside class="admonition {kind}" role="note">'
-            f'<p class="admonition-title">{_escape(title)}</p>\n{body}</aside>\n'
-        )
-    if name == "toctree":
-        return _toctree(state, token)
-    state.problem("directive", f"unknown directive {{{name}}}")
-    return (
-        f'<pre class="unknown-directive" title="Unknown directive {{{_escape(name)}}}">'
-        f"<code>{_escape(token.content)}</code></pre>\n"
-    )
-
-
-def _render_nested(content: str, env: EnvType, line_offset: int) -> str:
-    """Render directive content as markdown, sharing ids, links and problems."""
-    state = _state(env)
-    saved_base, saved_line = state.line_base, state.line
-    state.line_base = saved_base + line_offset
-    # A fresh env (sharing only our state) keeps the footnote plugin from
-    # repeating the page's footnote list inside every admonition.
-    nested_env: dict[str, Any] = {"masterywiki": state}
-    try:
-        html: str = _MD.renderer.render(_MD.parse(content, nested_env), _MD.options, nested_env)
-        return html
-    finally:
-        state.line_base, state.line = saved_base, saved_line
-
-
-def _toctree(state: _State, token: Token) -> str:
-    toctree = parse_toctree(token.content.split("\n"), 0)
-    if toctree.hidden:
-        return ""
-    items: list[str] = []
-    for entry in toctree.entries:
-        target = state.resolver.doc(entry.target, state.file)
-        if target is None:
-            message = f"toctree entry names a missing page: {entry.target}"
-            state.problem("toctree", message, offset=entry.line + 1)  # +1: the fence line
-            items.append(f'<li><span class="broken-link">{_escape(entry.target)}</span></li>')
-            continue
-        if target.name:
-            state.links[target.name] = None
-        title = entry.title or target.title
-        summary = (
-            f'<span class="toctree-summary">{_escape(target.summary)}</span>'
-            if target.summary
-            else ""
-        )
-        items.append(f'<li><a href="{_escape(target.url)}">{_escape(title)}</a>{summary}</li>')
-    caption = f'<p class="caption">{_escape(toctree.caption)}</p>' if toctree.caption else ""
-    label = _escape(toctree.caption or "Contents")
-    return f'<nav class="toctree" aria-label="{label}">{caption}<ul>{"".join(items)}</ul></nav>\n'
+    return f'<a class="xref {role}" href="{escape(target.url)}">{escape(label)}</a>'
 
 
 def _build_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "typographer": False}, renderer_cls=_Renderer)
+    renderbudget.use(md)
     md.enable(["table", "strikethrough"])
     for plugin in (
         footnote_plugin,
         deflist_plugin,
         colon_fence_plugin,
-        myst_role_plugin,
         myst_block_plugin,
-        tasklists_plugin,
     ):
         md.use(plugin)
+    mdrules.use(md)  # MyST roles and task lists, in linear time
+    for name in ("fence", "colon_fence"):
+        fence = md.block.ruler.__rules__[md.block.ruler.__find__(name)]
+        md.block.ruler.at(name, directives.parse_admonitions(fence.fn), {"alt": fence.alt})
+    renderbudget.guard(md)  # last, so it goes before every block and inline rule
     # Plugins register their own render rules; ours (methods of _Renderer) win.
     for rule in (
         "myst_role",
@@ -428,10 +300,28 @@ def render(
     `file` is the page's path in the repository, for relative references;
     `body_line` is the file line the body starts on, so problems point into the file.
     """
-    state = _State(resolver=resolver, file=file, line_base=body_line)
-    env: dict[str, Any] = {"masterywiki": state}
+    state = RenderState(resolver=resolver, file=file, line_base=body_line)
+    state.budget.line_base = body_line
+    env: dict[str, Any] = {"masterywiki": state, renderbudget.KEY: state.budget}
+    # markdown-it reads "\r" as a line break too; normalized first, it counts as one here.
+    body, rest = renderbudget.split_lines(body.replace("\r\n", "\n").replace("\r", "\n"))
     tokens = _MD.parse(body, env)
     raw_html = _MD.renderer.render(tokens, _MD.options, env)
+    if rest:
+        state.budget.stop(renderbudget.MAX_LINES)
+        state.text.append(rest)
+        raw_html += f'<pre class="unrendered">{escape(rest)}</pre>\n'
+    if state.budget.cut is not None:
+        message = (
+            "the page is too long or intricate to render in full: from here on it is plain text"
+        )
+        state.problems.append(Problem(state.budget.cut, message, kind="size"))
+    if state.raw.limited:
+        message = (
+            f"{state.raw.limited} HTML tags shown as text: raw HTML may keep {MAX_OPEN} "
+            f"elements open, {MAX_FORMATTING} of them formatting ones (b, i, em, ...)"
+        )
+        state.problems.append(Problem(body_line, message, kind="html"))
     return Rendered(
         html=sanitize(raw_html),
         headings=tuple(state.headings),

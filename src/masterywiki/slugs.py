@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_PINNED_ID = re.compile(r"\s*\{#([A-Za-z][\w:.-]*)\}\s*$")
+_PINNED_ID = re.compile(r"\{#([A-Za-z][\w:.-]*)\}\s*$")
 _NOT_WORD = re.compile(r"[^\w\s-]")
 _SPACES = re.compile(r"[\s_-]+")
-# Inline markup that never contributes to a heading's visible text.
+# Inline markup that never contributes to a heading's visible text. Tags are removed only
+# up to the last '>': past it, `<[^>]*>` scanned to the end from every '<' (O(n²)).
 _MARKUP = re.compile(r"[*_`~]|\{[a-z]+\}|<[^>]*>")
+_MARKUP_NO_TAGS = re.compile(r"[*_`~]|\{[a-z]+\}")
 
 
 def split_pinned_id(heading: str) -> tuple[str, str | None]:
@@ -17,12 +19,15 @@ def split_pinned_id(heading: str) -> tuple[str, str | None]:
     match = _PINNED_ID.search(heading)
     if match is None:
         return heading, None
-    return heading[: match.start()], match.group(1)
+    # rstrip, not a leading `\s*` in the pattern: that retried at every space of a long run.
+    return heading[: match.start()].rstrip(), match.group(1)
 
 
 def slugify(text: str) -> str:
     """A stable, readable anchor: lowercase ASCII words joined by '-'."""
-    text = unicodedata.normalize("NFKD", _MARKUP.sub("", text))
+    end = text.rfind(">") + 1
+    text = _MARKUP.sub("", text[:end]) + _MARKUP_NO_TAGS.sub("", text[end:])
+    text = unicodedata.normalize("NFKD", text)
     text = text.encode("ascii", "ignore").decode("ascii").lower()
     text = _SPACES.sub("-", _NOT_WORD.sub("", text)).strip("-")
     return text or "section"
