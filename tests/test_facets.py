@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from masterywiki.facets import FacetValue, facet, paginate
+from urllib.parse import urlencode
+
+from masterywiki.facets import MAX_VALUES, FacetValue, QueryLinks, chosen, facet, paginate
 
 ITEMS = [
     {"kind": "rubric", "org": "district"},
@@ -45,3 +47,21 @@ def test_pagination_text_numbers() -> None:
     last = paginate(list(range(23)), 9, 10)
     assert (last.number, last.first, last.last, last.has_next) == (3, 21, 23, False)
     assert paginate([], 1, 10).first == 0
+
+
+def test_chosen_values_are_distinct_non_empty_and_at_most_twenty() -> None:
+    assert chosen(["b", "", "a", "b"]) == ("b", "a")
+    many = [f"t{i}" for i in range(5000)]
+    assert chosen(many) == tuple(many[:MAX_VALUES])
+    assert chosen(["x"] * 5000 + ["y"]) == ("x", "y")  # repeats do not use up the twenty
+
+
+def test_query_links_toggle_replace_and_drop() -> None:
+    links = QueryLinks({"q": ["a b"], "tag": ["x", "y&z"], "type": []})
+    assert links.query() == "q=a+b&tag=x&tag=y%26z"
+    assert links.query(("tag", "x")) == "q=a+b&tag=y%26z"  # chosen: the link unchooses it
+    assert links.query(("type", "term")) == "q=a+b&tag=x&tag=y%26z&type=term"
+    assert links.query(("section", "s"), page=2) == "q=a+b&tag=x&tag=y%26z&page=2&section=s"
+    assert links.query(q="c", tag=None) == "q=c"
+    assert links.query(q="") == "tag=x&tag=y%26z"
+    assert links.query(("tag", "y&z")) == urlencode({"q": "a b", "tag": "x"})  # urlencode's form

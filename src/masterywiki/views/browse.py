@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from itertools import groupby
-from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request
 
-from masterywiki.facets import facet, paginate
+from masterywiki.facets import QueryLinks, chosen, facet, paginate
 from masterywiki.views import page_number, services
 
 bp = Blueprint("browse", __name__)
@@ -47,7 +46,7 @@ def tags() -> str:
 @bp.get("/-/resources")
 def resources() -> str:
     catalog = services().wiki.snapshot.catalog
-    selected = {name: set(request.args.getlist(name)) - {""} for name in RESOURCE_FACETS}
+    selected = {name: chosen(request.args.getlist(name)) for name in RESOURCE_FACETS}
     sort = request.args.get("sort", "title")
     if sort == "updated":
         changes = services().wiki.snapshot.changes
@@ -58,27 +57,18 @@ def resources() -> str:
         )
     else:
         items = sorted(catalog.resources(), key=SORTS.get(sort, SORTS["title"]))
-    result = facet(items, RESOURCE_FACETS, selected)
+    result = facet(items, RESOURCE_FACETS, {name: set(vs) for name, vs in selected.items()})
     page = paginate(result.items, page_number(), RESOURCES_PER_PAGE)
+    sort = sort if sort in (*SORTS, "updated") else "title"
+    # Links keep the filters and an explicit sort, and start again at page 1; other
+    # parameters are dropped rather than repeated in every link.
+    links = QueryLinks({**selected, "sort": [sort] if "sort" in request.args else []})
     return render_template(
         "resources.html",
         page=page,
         facets=result.facets,
         selected=selected,
-        sort=sort if sort in (*SORTS, "updated") else "title",
+        sort=sort,
         terms_of=catalog.related_by_type,
-        query_without=_query_without,
+        resources_query=lambda toggle=None, **changes: "?" + links.query(toggle, **changes),
     )
-
-
-def _query_without(name: str, value: str | None = None, **changes: str) -> str:
-    """The current query string with one filter toggled and other keys changed."""
-    args = request.args.to_dict(flat=False)
-    args.pop("page", None)
-    if value is not None:
-        values = args.get(name, [])
-        args[name] = [v for v in values if v != value] if value in values else [*values, value]
-    for key, new in changes.items():
-        args[key] = [new]
-    pairs = [(k, v) for k, vs in args.items() for v in vs if v]
-    return "?" + urlencode(pairs) if pairs else "?"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 
+from masterywiki.facets import QueryLinks, chosen
 from masterywiki.search import FACETS, SearchResults, SearchService, SearchUnavailable
 from masterywiki.views import page_number, services
 
@@ -87,24 +88,19 @@ def search_service() -> SearchService:
 
 def _run() -> SearchResults:
     args = request.args
-    filters = {facet: args.getlist(facet) for facet in FACETS}
+    filters = {facet: chosen(args.getlist(facet)) for facet in FACETS}  # at most 20 each
     return search_service().search(args.get("q", ""), filters, page=page_number())
 
 
-def search_url(results: SearchResults, **changes: Any) -> str:
-    """This search's URL with some parameters changed (a page, a facet value toggled)."""
-    params: dict[str, Any] = {
-        "q": results.query,
-        **{f: list(v) for f, v in results.filters.items()},
-    }
-    toggle = changes.pop("toggle", None)
-    if toggle is not None:
-        facet, value = toggle
-        values = list(params.get(facet, []))
-        params[facet] = [v for v in values if v != value] if value in values else [*values, value]
-    params.update(changes)
-    pairs = [(k, v) for k, vs in params.items() for v in (vs if isinstance(vs, list) else [vs])]
-    return "/-/search?" + urlencode([(k, v) for k, v in pairs if v not in ("", None)])
+def search_links(results: SearchResults) -> Callable[..., str]:
+    """This search's URL with a facet value toggled (`toggle=(facet, value)`) or other
+    parameters changed (`page=2`, `tag=None`), its query encoded once for all links."""
+    links = QueryLinks({"q": [results.query], **results.filters})
+
+    def search_url(toggle: tuple[str, str] | None = None, **changes: object) -> str:
+        return "/-/search?" + links.query(toggle, **changes)
+
+    return search_url
 
 
 @bp.get("/-/search")
@@ -114,7 +110,7 @@ def search() -> str:
         "search.html",
         query=results.query,
         results=results,
-        search_url=search_url,
+        search_url=search_links(results),
         facet_label=facet_label,
     )
 
