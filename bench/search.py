@@ -111,7 +111,7 @@ def reindex(repo: Path, instance: Path, result: Result) -> None:
 RESTART = """
 import json, sys, time
 start = time.perf_counter()
-from masterywiki.app import create_app
+from masterywiki.web.app import create_app
 app = create_app({"repo": sys.argv[1], "instance": sys.argv[2]})
 found = app.extensions["masterywiki.search"].search("mastery feedback")
 print(json.dumps({"seconds": time.perf_counter() - start, "total": found.total}))

@@ -19,8 +19,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from masterywiki.accounts import Accounts, User
-from masterywiki.views.auth import ACCOUNTS_KEY
+from masterywiki.people.accounts import Accounts, User
+from masterywiki.web.views.auth import ACCOUNTS_KEY
 
 PASSWORD = "correct horse battery"
 # The default argon2 parameters cost ~0.1 s a hash; tests use the cheapest valid ones.

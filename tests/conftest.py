@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from masterywiki.app import create_app
+from masterywiki.web.app import create_app
 
 pytest_plugins = ["tests.auth_fixtures"]
 

@@ -1,69 +1,177 @@
-"""Dependencies run one way: git only in the storage layer, Flask only at the web edge."""
+"""The package's floors: each subpackage imports only from those below it, no module
+imports its way back into a circle, and the outside libraries stay in their rooms."""
 
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "masterywiki"
-PURE = {"names", "slugs", "model", "docinfo", "markup", "catalog", "errors", "lru"}
-PURE |= {"watches", "notices"}  # watchlist matching and the words of email notices
-PURE |= {"filetypes", "protection", "sitemap"}  # file types; who may edit; static URLs
-PURE |= {"importer", "importlinks", "importpages", "importnav"}  # planning an import
-PURE |= {"gitparse"}  # reading git's output; storage runs the commands
-FLASK_ALLOWED = {"app", "cli", "views", "build"}  # build.py sits above app.py
-# The storage layer: the only modules that run git. gitobjects and worktree are
-# storage.py's own parts; gitremote works on a GitStorage; textmerge runs
-# `git merge-file` on texts, without a repository.
-STORAGE = {"storage", "gitobjects", "githead", "worktree", "worktreestate", "gitremote", "textmerge"}
-STORAGE_PARTS = {"gitobjects", "githead", "worktree"}
-BELOW_STORAGE = {"errors", "gitparse"}  # what the storage layer may import besides itself
 
-
-def imports_of(path: Path) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
-    return found
-
-
-def wiki_imports_of(path: Path) -> set[str]:
-    """The masterywiki modules `path` imports (`a` for masterywiki.a and masterywiki.a.b)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            parts = node.module.split(".")
-            if parts[0] == "masterywiki" and len(parts) > 1:
-                found.add(parts[1])
-            elif node.module == "masterywiki":
-                found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.Import):
-            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("masterywiki.")}
-    return found
+# Lowest first: a module may import from its own floor and from the floors before it.
+FLOORS = (
+    "errors",  # typed errors, raised everywhere
+    "support",  # an LRU cache, background threads, forked workers
+    "settings",
+    "resources",  # where the bundled templates and starter content are
+    "db",
+    "git",  # the only package that runs git
+    "content",  # names, documents, markup, the catalog, check: pure
+    "repository",  # the content repository as the wiki keeps it
+    "people",
+    "discussion",
+    "watching",
+    "search",  # the only package that imports whoosh
+    "importing",
+    "web",  # Flask: the app, the views
+    "site",  # the static build renders through the app
+    "cli",
+)
+ROOT_MODULES = {"__init__", "__main__"}  # the package's front door may use any floor
+# Modules that take values and return values: no clock, disk, git or Flask.
+PURE = {
+    "errors", "support/lru", "git/parse", "watching/watches", "watching/notices",
+    "site/sitemap", "search/facets",
+    "content/names", "content/slugs", "content/model", "content/docinfo", "content/markup",
+    "content/mdrules", "content/rawhtml", "content/renderbudget", "content/renderstate",
+    "content/directives", "content/catalog", "content/filetypes", "content/protection",
+    "content/relink", "content/diffs",
+    "importing/plan", "importing/links", "importing/pages", "importing/nav",
+}  # fmt: skip
+LIBRARY_ROOMS = {
+    "git": {"git"},  # GitPython
+    "whoosh": {"search"},
+    "flask": {"web", "site", "cli"},
+    "werkzeug": {"web", "site", "cli"},
+    "click": {"cli"},
+    "gunicorn": {"web"},
+}
 
 
 def modules() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_layering(path: Path) -> None:
-    relative = path.relative_to(PACKAGE)
-    top = relative.parts[0].removesuffix(".py")
-    used = imports_of(path)
-    if top not in STORAGE:
-        assert "git" not in used, "only the storage layer talks to git"
-    wiki_used = wiki_imports_of(path)
-    if top in STORAGE:
-        assert wiki_used <= STORAGE | BELOW_STORAGE, "the storage layer imports nothing above it"
-    if top != "storage":
-        assert not wiki_used & STORAGE_PARTS, "gitobjects and worktree are storage.py's parts"
-    if top not in FLASK_ALLOWED and not top.startswith("cli_") and top != "__init__":
-        assert not used & {"flask", "werkzeug", "click"}, "Flask and click stay at the edge"
-    if top in PURE:
-        assert not used & {"subprocess", "os", "pathlib", "git", "flask"}, "pure modules do no I/O"
+def name_of(path: Path) -> str:
+    """'git/storage' for src/masterywiki/git/storage.py; 'search' for search/__init__.py."""
+    relative = path.relative_to(PACKAGE).with_suffix("").as_posix()
+    return relative.removesuffix("/__init__") if relative.endswith("/__init__") else relative
+
+
+def floor_of(name: str) -> str:
+    return name.split("/")[0]
+
+
+@cache
+def known_modules() -> frozenset[str]:
+    return frozenset(name_of(path) for path in modules())
+
+
+def _resolve(dotted: str) -> str | None:
+    """The module or package a dotted name under masterywiki means, if there is one."""
+    candidate = dotted.replace(".", "/")
+    return candidate if candidate in known_modules() else None
+
+
+def imports_of(path: Path) -> tuple[set[str], set[str]]:
+    """(outside top-level packages, masterywiki modules) that `path` imports anywhere:
+    at the top, inside functions and under TYPE_CHECKING alike."""
+    outside: set[str] = set()
+    inside: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                top, _, rest = alias.name.partition(".")
+                if top == "masterywiki":
+                    inside.add(_resolve(rest) or "__init__")
+                else:
+                    outside.add(top)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            top, _, rest = node.module.partition(".")
+            if top != "masterywiki":
+                outside.add(top)
+                continue
+            for alias in node.names:  # a submodule if there is one, else the module itself
+                whole = f"{rest}.{alias.name}" if rest else alias.name
+                found = _resolve(whole) or (_resolve(rest) if rest else None)
+                inside.add(found or "__init__")
+    return outside, inside
+
+
+@pytest.mark.parametrize("path", modules(), ids=name_of)
+def test_each_floor_imports_only_from_below(path: Path) -> None:
+    name = name_of(path)
+    if name in ROOT_MODULES:
+        return
+    here = FLOORS.index(floor_of(name))
+    _, inside = imports_of(path)
+    for used in inside:
+        assert used not in ROOT_MODULES, f"{name} imports the package's front door"
+        there = FLOORS.index(floor_of(used))
+        assert there <= here, f"{name} (floor {floor_of(name)}) imports {used} from above"
+
+
+@pytest.mark.parametrize("path", modules(), ids=name_of)
+def test_outside_libraries_stay_in_their_rooms(path: Path) -> None:
+    name = name_of(path)
+    if name in ROOT_MODULES:
+        return  # `create_app`'s type hints name Flask
+    outside, _ = imports_of(path)
+    for library, rooms in LIBRARY_ROOMS.items():
+        if library in outside:
+            assert floor_of(name) in rooms, f"{library} is used only in {sorted(rooms)}"
+    if name in PURE:
+        assert not outside & {"subprocess", "os", "pathlib", "git", "flask", "time"}, (
+            "pure modules do no I/O"
+        )
+
+
+def test_every_floor_is_a_folder_or_a_module_and_nothing_is_left_out() -> None:
+    tops = {floor_of(name_of(path)) for path in modules()} - ROOT_MODULES
+    assert tops == set(FLOORS)
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {name_of(path): imports_of(path)[1] - {name_of(path)} for path in modules()}
+
+
+def find_circle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle in `graph`, as the list of modules around it, or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return None
+
+
+def test_no_import_circle_anywhere() -> None:
+    circle = find_circle(import_graph())
+    assert circle is None, "import circle: " + " -> ".join(circle or [])
+
+
+def test_the_circle_finder_finds_circles() -> None:
+    assert find_circle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_circle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_modules_stay_small() -> None:
+    sizes = {name_of(p): len(p.read_text().splitlines()) for p in modules()}
+    large = {name: lines for name, lines in sizes.items() if lines > 450}
+    assert not large, f"split these modules (over ~400 lines): {large}"

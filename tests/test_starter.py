@@ -10,8 +10,8 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
-from masterywiki.app import create_app
-from masterywiki.wiki import Wiki
+from masterywiki.repository.wiki import Wiki
+from masterywiki.web.app import create_app
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,6 @@ __version__ = "0.1.0"
 
 def create_app(settings: Any = None) -> Flask:
     """Build the Flask app (lazy import keeps `import masterywiki` side-effect free)."""
-    from masterywiki.app import create_app as build
+    from masterywiki.web.app import create_app as build
 
     return build(settings)

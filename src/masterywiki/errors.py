@@ -56,7 +56,7 @@ class ConfigError(WikiError):
     title = "Configuration error"
 
 
-# --- Accounts, login and permissions (accounts.py, views/auth.py) -----------
+# --- Accounts, login and permissions (people/accounts.py, web/views/auth.py) -
 
 
 class InvalidInput(WikiError):
@@ -103,7 +103,7 @@ class TooManyAttempts(WikiError):
         self.retry_after = retry_after  # seconds, for the Retry-After header
 
 
-# --- Comments (discussion.py, views/comments.py) -----------------------------
+# --- Comments (discussion/service.py, web/views/comments.py) ---------------
 
 
 class CommentNotFound(WikiError):

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from masterywiki.app import create_app
+from masterywiki.web.app import create_app
 from tests.browser.support import follow, heading, log_in
 
 SITE = "Mastery Learning Wiki"

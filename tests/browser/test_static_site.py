@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from masterywiki import settings as settings_module
-from masterywiki.build import build_site
-from masterywiki.instance import create_wiki
+from masterywiki.repository.instance import create_wiki
+from masterywiki.site.build import build_site
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_the_header_search_works_without_a_server(browser: Any, site: Path, tmp_
     assert "mastery" in page.locator("#static-search .synonyms").inner_text()
     page.screenshot(path=str(tmp_path / "static-search.png"))
     # the JavaScript ranking is the one static_search.py documents
-    from masterywiki import static_search
+    from masterywiki.site import static_search
 
     index = static_search.load_script((site / "-/search/searchindex.js").read_text())
     for query in ("competency-based", "rubric", "learning target", "reassess"):

@@ -13,12 +13,12 @@ from typing import Any
 from whoosh.reading import SegmentReader  # type: ignore[import-untyped]
 from whoosh.writing import MERGE_SMALL, SegmentWriter  # type: ignore[import-untyped]
 
-from masterywiki.forked import ForkedWorkFailed, run_forked
+from masterywiki.repository.wiki import Snapshot, Wiki
 from masterywiki.search import tables
 from masterywiki.search.schema import StemmingWords, page_document
 from masterywiki.search.store import open_index
 from masterywiki.search.values import SearchUnavailable
-from masterywiki.wiki import Snapshot, Wiki
+from masterywiki.support.forked import ForkedWorkFailed, run_forked
 
 Progress = Callable[[int], None] | None
 

@@ -13,8 +13,8 @@ from typing import Any, cast
 
 from whoosh import qparser, query  # type: ignore[import-untyped]
 
-from masterywiki import names
-from masterywiki.catalog import Catalog
+from masterywiki.content import names
+from masterywiki.content.catalog import Catalog
 from masterywiki.search.docs import Docs
 from masterywiki.search.schema import FIELD_BOOSTS, normalize, section_of
 from masterywiki.search.snippets import Marker

@@ -21,9 +21,9 @@ from whoosh.analysis import (  # type: ignore[import-untyped]
 )
 from whoosh.lang.porter import stem as porter_stem  # type: ignore[import-untyped]
 
-from masterywiki import names
-from masterywiki.catalog import PageRecord
-from masterywiki.wiki import Snapshot, Wiki
+from masterywiki.content import names
+from masterywiki.content.catalog import PageRecord
+from masterywiki.repository.wiki import Snapshot, Wiki
 
 INDEX_FORMAT = 2  # 2: the body is indexed in per-segment tables beside whoosh's files
 # Query-time field weights: a title or alias match outranks a body match.

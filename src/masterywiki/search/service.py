@@ -26,9 +26,10 @@ from typing import Any
 from whoosh import query  # type: ignore[import-untyped]
 from whoosh.filedb.filestore import FileStorage  # type: ignore[import-untyped]
 
-from masterywiki import names
+from masterywiki.content import names
+from masterywiki.content.model import decode
 from masterywiki.errors import RevisionNotFound, WikiError
-from masterywiki.model import decode
+from masterywiki.repository.wiki import Wiki
 from masterywiki.search import building, queries
 from masterywiki.search.docs import Docs
 from masterywiki.search.schema import make_schema, normalize
@@ -42,7 +43,6 @@ from masterywiki.search.values import (
     SearchUnavailable,
     Suggestion,
 )
-from masterywiki.wiki import Wiki
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,76 @@
+"""`masterywiki check`: Sphinx-style nitpicky checks, one finding per line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from masterywiki import settings as settings_module
+from masterywiki.cli.group import (
+    _content_options,
+    _format_option,
+    _one_line_errors,
+    _processes_option,
+    main,
+)
+from masterywiki.content.check import (
+    ERROR,
+    Diagnostic,
+    as_json,
+    diagnose,
+    from_problems,
+    render_all,
+)
+from masterywiki.discussion.comments import parse as parse_comments
+from masterywiki.repository.edits import COMMENTS_SUFFIX
+from masterywiki.repository.instance import open_repository
+from masterywiki.repository.wiki import Wiki
+from masterywiki.support.forked import default_processes
+
+
+@main.command()
+@_content_options
+@_format_option("One `path:line: severity: message` per line, or a JSON list.")
+@_processes_option("rendering")
+@_one_line_errors
+def check(repo: Path | None, instance: Path, output: str, processes: int | None) -> None:
+    """Check every page: broken links and anchors, unknown terms, labels and pages,
+    duplicate labels and aliases, bad front matter, redirect problems, pages in no
+    toctree. Exits with status 1 when there is an error."""
+    loaded = settings_module.load({"repo": repo, "instance": instance})
+    storage, _created = open_repository(loaded)
+    wiki = Wiki(storage, cache_dir=loaded.cache_dir)
+    snapshot = wiki.refresh()
+    catalog = snapshot.catalog
+    with click.progressbar(length=len(catalog), label="Checking pages", file=sys.stderr) as bar:
+        rendered = render_all(wiki, catalog, bar.update, processes or default_processes())
+    findings = diagnose(catalog, rendered, snapshot.files, extra=_extra_findings(wiki))
+    if output == "json":
+        click.echo(as_json(findings))
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    warnings = len(findings) - errors
+    click.echo(
+        f"{len(catalog)} pages checked: {errors} error{'s' * (errors != 1)}, "
+        f"{warnings} warning{'s' * (warnings != 1)}.",
+        err=True,
+    )
+    storage.close()
+    if errors:
+        sys.exit(1)
+
+
+def _extra_findings(wiki: Wiki) -> list[Diagnostic]:
+    """Unreadable lines in comment files (each still shows its good comments)."""
+    files = wiki.snapshot.files
+    paths = sorted(p for p in files if p.endswith(COMMENTS_SUFFIX))
+    blobs = wiki.storage.read_blobs(files[p] for p in paths)
+    found: list[Diagnostic] = []
+    for path in paths:
+        _comments, problems = parse_comments(blobs.get(files[path], b""))
+        found += from_problems(path, problems)
+    return found

@@ -1,0 +1,338 @@
+"""Nitpicky checks over the whole wiki, like Sphinx's `-n`: typed diagnostics.
+
+`diagnose()` is pure: it takes the catalog, every page's render result and the
+repository's file list, and returns findings sorted by file and line. The CLI
+(`masterywiki check`) renders the pages and prints `path:line: severity: message`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, replace
+from typing import Protocol
+
+from masterywiki.content import names
+from masterywiki.content.catalog import Catalog, PageRecord
+from masterywiki.content.markup import Rendered
+from masterywiki.content.model import Problem
+from masterywiki.errors import InvalidPagePath, WikiError
+from masterywiki.support.forked import ForkedWorkFailed, run_forked
+
+ERROR, WARNING = "error", "warning"
+
+
+class CheckFailed(WikiError):
+    """The checks could not run to the end (a rendering worker failed)."""
+
+
+# Render problems by kind: a broken reference is an error, unknown syntax a warning.
+RENDER_SEVERITY = {
+    "term": ERROR,
+    "doc": ERROR,
+    "ref": ERROR,
+    "link": ERROR,
+    "toctree": ERROR,
+    "role": WARNING,
+    "directive": WARNING,
+}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    path: str
+    line: int
+    severity: str
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+
+def _anchors(record: PageRecord, rendered: Rendered) -> set[str]:
+    found = {h.id for h in rendered.headings}
+    found |= {label.name for label in record.info.labels}
+    return found
+
+
+def _front_matter_line(record: PageRecord) -> int:
+    return 2 if record.info.body_line > 1 else 1
+
+
+def diagnose(
+    catalog: Catalog,
+    rendered: Mapping[str, Rendered],
+    files: Iterable[str],
+    extra: Iterable[Diagnostic] = (),
+) -> list[Diagnostic]:
+    """Every finding about the wiki, sorted by path and line."""
+    found: list[Diagnostic] = list(extra)
+    found += _page_findings(catalog, rendered)
+    found += _anchor_findings(catalog, rendered)
+    found += _label_and_term_findings(catalog)
+    found += _redirect_findings(catalog)
+    files = set(files)
+    found += _file_findings(catalog, files)
+    found += _attachment_findings(catalog, files)
+    found += sync_conflict_findings(catalog)
+    return sorted(set(found))
+
+
+def _page_findings(catalog: Catalog, rendered: Mapping[str, Rendered]) -> list[Diagnostic]:
+    found = []
+    for record in catalog.records():
+        for problem in record.info.problems:
+            found.append(
+                Diagnostic(record.file, problem.line, ERROR, problem.kind, problem.message)
+            )
+        result = rendered.get(record.name)
+        for problem in result.problems if result else ():
+            severity = RENDER_SEVERITY.get(problem.kind, WARNING)
+            found.append(
+                Diagnostic(record.file, problem.line, severity, problem.kind, problem.message)
+            )
+        if record.name != names.ROOT and not catalog.in_nav(record.name):
+            found.append(
+                Diagnostic(
+                    record.file,
+                    1,
+                    WARNING,
+                    "toctree",
+                    "page is not in any toctree, so no menu leads to it",
+                )
+            )
+    return found
+
+
+def _anchor_findings(catalog: Catalog, rendered: Mapping[str, Rendered]) -> list[Diagnostic]:
+    found = []
+    for record in catalog.records():
+        for reference in record.info.references:
+            if reference.kind != "link" or not reference.fragment:
+                continue
+            target = catalog.doc(reference.target, record.file)
+            if target is None or target.name is None or target.name not in rendered:
+                continue  # a missing page is reported by the renderer
+            anchors = _anchors(catalog.pages[target.name], rendered[target.name])
+            if reference.fragment not in anchors:
+                found.append(
+                    Diagnostic(
+                        record.file,
+                        reference.line,
+                        ERROR,
+                        "anchor",
+                        f"link to #{reference.fragment}, which is not a heading or label "
+                        f"in {target.name}",
+                    )
+                )
+    return found
+
+
+def _label_and_term_findings(catalog: Catalog) -> list[Diagnostic]:
+    found = []
+    labels: dict[str, PageRecord] = {}
+    terms: dict[str, PageRecord] = {}
+    for record in sorted(catalog.records(), key=lambda r: r.name):
+        for label in record.info.labels:
+            first = labels.setdefault(label.name, record)
+            if first is not record:
+                found.append(
+                    Diagnostic(
+                        record.file,
+                        label.line,
+                        ERROR,
+                        "label",
+                        f"label '{label.name}' is already defined in {first.file}",
+                    )
+                )
+        if record.type != "term":
+            continue
+        line = _front_matter_line(record)
+        for key in dict.fromkeys([record.title, *record.info.front_matter.aliases]):
+            folded = key.casefold()
+            first = terms.setdefault(folded, record)
+            if first is not record:
+                found.append(
+                    Diagnostic(
+                        record.file,
+                        line,
+                        ERROR,
+                        "term",
+                        f"term or alias '{key}' is also claimed by {first.file}",
+                    )
+                )
+    return found
+
+
+def _redirect_findings(catalog: Catalog) -> list[Diagnostic]:
+    found = []
+    claimed: dict[str, PageRecord] = {}
+    claimed_legacy: dict[str, PageRecord] = {}
+    for record in sorted(catalog.records(), key=lambda r: r.name):
+        line = _front_matter_line(record)
+        for old in record.info.front_matter.redirect_from:
+            try:
+                old_name = names.normalize_user_input(old)
+            except InvalidPagePath as error:
+                # Not a page path, but fine as an imported page's old address.
+                key = names.legacy_key(old)
+                if key is None:
+                    message = f"redirect_from '{old}': {error.message}"
+                elif claimed_legacy.setdefault(key, record) is not record:
+                    message = f"redirect_from '{old}' is also claimed by {claimed_legacy[key].file}"
+                else:
+                    continue
+                found.append(Diagnostic(record.file, line, ERROR, "redirect", message))
+                continue
+            if old_name == record.name:
+                message = f"redirect_from '{old}' points the page at itself"
+            elif old_name in catalog:
+                message = (
+                    f"redirect_from '{old}' names a live page, which the redirect would shadow"
+                )
+            elif claimed.setdefault(old_name, record) is not record:
+                message = f"redirect_from '{old}' is also claimed by {claimed[old_name].file}"
+            else:
+                continue
+            found.append(Diagnostic(record.file, line, ERROR, "redirect", message))
+    return found
+
+
+def _file_findings(catalog: Catalog, files: Iterable[str]) -> list[Diagnostic]:
+    found = []
+    for path in files:
+        if not path.endswith(names.PAGE_SUFFIX) or any(p.startswith(".") for p in path.split("/")):
+            continue
+        name = names.name_for_file(path)
+        if name is None:
+            found.append(
+                Diagnostic(
+                    path,
+                    1,
+                    WARNING,
+                    "file",
+                    "not served: page file names use lowercase a-z, 0-9 and '-'",
+                )
+            )
+        elif (record := catalog.get(name)) is not None and record.file != path:
+            found.append(
+                Diagnostic(
+                    path, 1, WARNING, "file", f"not served: {record.file} is the page '{name}'"
+                )
+            )
+    return found
+
+
+def _attachment_findings(catalog: Catalog, files: set[str]) -> list[Diagnostic]:
+    """Links to attachments that are not there, and files in attachment folders the
+    wiki cannot serve (a bad name, or no page beside them)."""
+    found = []
+    for record in catalog.records():
+        for reference in record.info.references:
+            if reference.kind != "file":
+                continue
+            attachment = names.resolve_attachment(reference.target, record.file)
+            if attachment is None:
+                message = f"link to an attachment the wiki cannot serve: {reference.target}"
+            elif attachment.path not in files:
+                message = f"link to a missing attachment: {attachment.path}"
+            else:
+                continue
+            found.append(Diagnostic(record.file, reference.line, ERROR, "attachment", message))
+    for path in files:
+        folder = path.rpartition("/")[0]
+        if not folder.endswith(names.ATTACHMENTS_SUFFIX):
+            continue
+        attachment = names.split_attachment_path(path)
+        if attachment is None:
+            message = "not served: attachment names use lowercase a-z, 0-9, '-', '_' and '.'"
+        elif catalog.get(attachment.page) is None or (
+            catalog.pages[attachment.page].file != attachment.page_file
+        ):
+            message = f"not served: no page {attachment.page_file} beside this attachment"
+        else:
+            continue
+        found.append(Diagnostic(path, 1, WARNING, "attachment", message))
+    return found
+
+
+# -- git sync: pages two servers changed at once (see treemerge.py) --------------------
+
+
+def sync_conflict_findings(catalog: Catalog) -> list[Diagnostic]:
+    """Pages flagged `sync_conflict: true` still hold both versions of a change."""
+    found = []
+    for record in catalog.records():
+        if record.info.front_matter.extra.get("sync_conflict"):
+            found.append(
+                Diagnostic(
+                    record.file,
+                    _front_matter_line(record),
+                    ERROR,
+                    "sync-conflict",
+                    "two servers changed this page at once: both versions are kept in it;"
+                    " combine them and remove `sync_conflict: true`",
+                )
+            )
+    return found
+
+
+# -- running the checks over a live wiki (I/O through the wiki passed in) -----------
+
+
+class _Wiki(Protocol):
+    def rendered(self, record: PageRecord, source: str | None = None) -> Rendered: ...
+
+
+PARALLEL_FROM = 200  # pages: below this, starting processes costs more than it saves
+_PROGRESS_EVERY = 25
+
+
+def render_all(
+    wiki: _Wiki,
+    catalog: Catalog,
+    on_progress: Callable[[int], None] = lambda _done: None,
+    processes: int = 1,
+) -> dict[str, Rendered]:
+    """Every page's render result, for `diagnose`; `on_progress(n)` is told as each
+    n more pages are done. From PARALLEL_FROM pages on, `processes` share the work."""
+    names = [record.name for record in catalog.records()]
+    if processes > 1 and len(names) >= PARALLEL_FROM:
+
+        def share_of(share: list[str], report: Callable[[int], None]) -> dict[str, Rendered]:
+            return _render_share(wiki, catalog, share, report, slim=True)
+
+        results: dict[str, Rendered] = {}
+        try:
+            for part in run_forked(share_of, names, processes, on_progress):
+                results.update(part)
+        except ForkedWorkFailed as error:
+            raise CheckFailed(f"Rendering failed: {error}") from None
+        return results
+    return _render_share(wiki, catalog, names, on_progress, slim=False)
+
+
+def _render_share(
+    wiki: _Wiki, catalog: Catalog, names: list[str], report: Callable[[int], None], slim: bool
+) -> dict[str, Rendered]:
+    """The pages `names` rendered; `slim` drops the HTML and text the checks do not
+    read, so a worker's results cross back to the parent quickly."""
+    results = {}
+    for done, name in enumerate(names, 1):
+        rendered = wiki.rendered(catalog.pages[name])
+        results[name] = replace(rendered, html="", text="") if slim else rendered
+        if done % _PROGRESS_EVERY == 0:
+            report(_PROGRESS_EVERY)
+    if len(names) % _PROGRESS_EVERY:
+        report(len(names) % _PROGRESS_EVERY)
+    return results
+
+
+def from_problems(path: str, problems: Iterable[Problem]) -> list[Diagnostic]:
+    """Problems found elsewhere (e.g. unreadable comment lines) as diagnostics."""
+    return [Diagnostic(path, p.line, p.severity, p.kind, p.message) for p in problems]
+
+
+def as_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([asdict(d) for d in diagnostics], indent=2)

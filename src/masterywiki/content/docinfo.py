@@ -1,0 +1,286 @@
+"""What one page contributes to the catalog, found by a fast line scan.
+
+The catalog needs titles, summaries, labels and toctrees of every page, and must
+build them for 10,000 pages quickly, so this module reads the few block-level
+constructs involved line by line instead of running the full markdown parser.
+The result depends only on the file's text, so it is cached by blob id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from masterywiki.content.model import FrontMatter, Problem, parse_document
+from masterywiki.content.slugs import split_pinned_id
+
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,}|:{3,})\s*(.*)$")
+# The heading's text is group 2 with trailing spaces and '#'s stripped, in code: the
+# regex `(.*?)[ \t#]*$` took O(n²) time on a line such as `## # # # ... x`.
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*)$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_TARGET = re.compile(r"^ {0,3}\(([^()\s]+)\)=\s*$")
+_DIRECTIVE = re.compile(r"^\{([a-z][\w-]*)\}\s*(.*)$")
+_TARGET_AT_END = re.compile(r"<([^<>]+)>$")
+# A link's text holds no brackets and its address at most one level of parentheses, so
+# each `[` scans only to the next bracket: `[^\]]*` and `[^)]*` scanned to the end of
+# the paragraph from every `[` of `[a [a [a ...` (O(n²)).
+_INLINE_MARKUP = re.compile(
+    r"\{[a-z]+\}`([^`]*)`|`([^`]*)`|\[([^\[\]]*)\]\((?:[^()]*(?:\([^()]*\)[^()]*)*)\)|[*_]{1,3}"
+)
+SUMMARY_LENGTH = 220
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    anchor: str
+    title: str
+    line: int
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    target: str
+    title: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A cross-reference written in a page: {doc}, {term}, {ref}, a link to a .md file
+    or a link (or image) to an attachment."""
+
+    kind: str  # "doc", "term", "ref", "link" or "file"
+    target: str
+    line: int
+    fragment: str = ""  # for links: the part after '#'
+
+
+@dataclass(frozen=True)
+class Toctree:
+    entries: tuple[TocEntry, ...]
+    caption: str | None = None
+    maxdepth: int | None = None
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    front_matter: FrontMatter
+    heading_title: str | None
+    first_paragraph: str | None
+    labels: tuple[Label, ...]
+    toctrees: tuple[Toctree, ...]
+    references: tuple[Reference, ...]
+    body_line: int
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self.front_matter.problems
+
+
+def plain_inline(text: str) -> str:
+    """Markdown inline text to readable plain text (roles keep their words)."""
+
+    def keep(match: re.Match[str]) -> str:
+        words = next((g for g in match.groups() if g is not None), "")
+        explicit = _explicit_title(words)
+        return explicit[0] if explicit else words
+
+    return " ".join(_INLINE_MARKUP.sub(keep, text).split())
+
+
+_ROLE = re.compile(r"\{(doc|term|ref)\}`([^`]+)`")
+_MD_LINK = re.compile(r"\]\(\s*<?([^()\s<>]+?\.md)(#[^()\s>]*)?>?(?:\s+\"[^\"]*\")?\s*\)")
+# A link or image to a page's attachment: `![plan](grading.files/plan.png)`.
+_FILE_LINK = re.compile(r"\]\(\s*<?([^()\s<>]*?\.files/[^()\s<>#?]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+ADMONITION_NAMES = frozenset(
+    ("note", "tip", "hint", "important", "warning", "caution", "attention", "danger", "error",
+     "seealso", "admonition")
+)  # fmt: skip
+
+
+def classify(lines: list[str]) -> Iterator[tuple[int, str, str]]:
+    """Yield (index, line, kind) with kind "text", "code", "toctree" or "fence".
+
+    Admonition content is markdown ("text"); other fenced content is "code",
+    except a toctree's entries; the fence lines themselves are "fence".
+    """
+    closers: list[re.Pattern[str]] = []  # open admonitions, innermost last
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if closers and closers[-1].match(line):
+            closers.pop()
+            yield index, line, "fence"
+            index += 1
+            continue
+        fence = _FENCE_OPEN.match(line)
+        if fence and not (fence.group(1)[0] == "`" and "`" in fence.group(2)):
+            marker, info = fence.group(1), fence.group(2).strip()
+            close = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*$")
+            directive = _DIRECTIVE.match(info)
+            name = directive.group(1) if directive else None
+            yield index, line, "fence"
+            if name in ADMONITION_NAMES:
+                closers.append(close)
+                index += 1
+                continue
+            kind = "toctree" if name == "toctree" else "code"
+            index += 1
+            while index < len(lines) and not close.match(lines[index]):
+                yield index, lines[index], kind
+                index += 1
+            if index < len(lines):
+                yield index, lines[index], "fence"
+            index += 1
+            continue
+        yield index, line, "text"
+        index += 1
+
+
+def _references(line: str, number: int) -> Iterator[Reference]:
+    for match in _ROLE.finditer(line):
+        yield Reference(match.group(1), split_explicit_title(match.group(2))[1], number)
+    for match in _MD_LINK.finditer(line):
+        if "://" not in match.group(1):
+            fragment = (match.group(2) or "#")[1:]
+            yield Reference("link", match.group(1), number, fragment)
+    for match in _FILE_LINK.finditer(line):
+        if "://" not in match.group(1):
+            yield Reference("file", match.group(1), number)
+
+
+def _starts_block(line: str) -> bool:
+    """Lines that start a list, quote, table or HTML block, which never summarize a page."""
+    return line.lstrip().startswith((">", "|", ":", "-", "*", "+", "<")) or line[:1].isdigit()
+
+
+def _explicit_title(text: str) -> tuple[str, str] | None:
+    """'shown  <target>' -> ('shown', 'target'), else None; the shown part never spans lines.
+
+    Works back from the last '<': the regex this replaces, `^(.*?)` then optional spaces
+    then `<target>`, retried the spaces at every position (O(n²) on a long run of them).
+    """
+    match = _TARGET_AT_END.search(text)
+    if match is None:
+        return None
+    shown = text[: match.start()].rstrip()
+    return None if "\n" in shown else (shown, match.group(1))
+
+
+def split_explicit_title(text: str) -> tuple[str | None, str]:
+    """'shown <target>' -> ('shown', 'target'); 'target' -> (None, 'target')."""
+    explicit = _explicit_title(text.strip())
+    if explicit and explicit[0]:
+        return explicit[0], explicit[1].strip()
+    return None, text.strip()
+
+
+def parse_toctree(lines: list[str], first_line: int) -> Toctree:
+    entries: list[TocEntry] = []
+    options: dict[str, str] = {}
+    for offset, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith(":") and not entries:
+            key, _, value = stripped[1:].partition(":")
+            options[key.strip()] = value.strip()
+            continue
+        title, target = split_explicit_title(stripped)
+        entries.append(TocEntry(target, title, first_line + offset))
+    depth = options.get("maxdepth", "")
+    return Toctree(
+        entries=tuple(entries),
+        caption=options.get("caption") or None,
+        maxdepth=int(depth) if depth.isdigit() else None,
+        hidden="hidden" in options,
+    )
+
+
+def scan(text: str) -> DocInfo:
+    """Scan a page file. Never raises: problems are kept on the front matter."""
+    document = parse_document(text)
+    lines = document.body.split("\n")
+    base = document.body_line
+    heading_title: str | None = None
+    first_paragraph: str | None = None
+    paragraph: list[str] = []
+    labels: list[Label] = []
+    pending_labels: list[tuple[str, int]] = []
+    toctrees: list[Toctree] = []
+    references: list[Reference] = []
+
+    def heading(text: str, level: int, line: int) -> None:
+        nonlocal heading_title
+        visible, _pinned = split_pinned_id(text)
+        title = plain_inline(visible)
+        if level == 1 and heading_title is None:
+            heading_title = title
+        for name, label_line in pending_labels:
+            # The renderer gives the heading its slug id and the label its own
+            # target, so links to a label survive edits to the heading text.
+            labels.append(Label(name, name, title, label_line))
+        pending_labels.clear()
+
+    def end_paragraph() -> None:
+        nonlocal first_paragraph
+        if paragraph and first_paragraph is None:
+            first_paragraph = plain_inline(" ".join(paragraph))
+        paragraph.clear()
+
+    toctree_lines: list[str] = []
+    toctree_start = 0
+    for number, line, kind in classify(lines):
+        if kind == "toctree":
+            if not toctree_lines:
+                toctree_start = number
+            toctree_lines.append(line)
+            continue
+        if toctree_lines:
+            toctrees.append(parse_toctree(toctree_lines, base + toctree_start))
+            toctree_lines = []
+        if kind != "text" or not line or line.isspace():
+            end_paragraph()
+            continue
+        if "{" in line or "](" in line:  # every reference has one; most lines have neither
+            references.extend(_references(line, base + number))
+        target = _TARGET.match(line)
+        atx = _ATX.match(line)
+        if target:
+            end_paragraph()
+            pending_labels.append((target.group(1), base + number))
+        elif atx:
+            end_paragraph()
+            heading(atx.group(2).rstrip(" \t#"), len(atx.group(1)), base + number)
+        elif paragraph and _SETEXT.match(line):
+            level = 1 if line.strip().startswith("=") else 2
+            heading(" ".join(paragraph), level, base + number)
+            paragraph.clear()
+        elif not line.strip() or _starts_block(line):
+            end_paragraph()
+        elif line.startswith("    ") and not paragraph:
+            pass  # indented code
+        else:
+            paragraph.append(line.strip())
+    if toctree_lines:
+        toctrees.append(parse_toctree(toctree_lines, base + toctree_start))
+    end_paragraph()
+    for name, label_line in pending_labels:  # a label with no heading after it
+        labels.append(Label(name, name, name, label_line))
+
+    first = first_paragraph
+    if first and len(first) > SUMMARY_LENGTH:
+        first = first[: SUMMARY_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+    return DocInfo(
+        front_matter=document.front_matter,
+        heading_title=heading_title,
+        first_paragraph=first,
+        labels=tuple(labels),
+        toctrees=tuple(toctrees),
+        references=tuple(references),
+        body_line=base,
+    )

@@ -1,0 +1,1 @@
+"""The database for what is not content (accounts, sessions, watches, the outbox)."""

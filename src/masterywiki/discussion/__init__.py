@@ -1,0 +1,1 @@
+"""Comment threads kept beside their pages: the records and the service."""

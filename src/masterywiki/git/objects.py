@@ -1,0 +1,96 @@
+"""Writing git objects in-process: blobs, the trees along changed paths, and commits.
+
+Only the trees on the way to a changed file are rewritten, so a save costs the
+same however large the wiki is. Nothing here moves a ref: `storage` publishes
+what is written with a compare-and-swap `git update-ref`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from io import BytesIO
+
+from git.objects.fun import tree_entries_from_data
+from gitdb.base import IStream
+from gitdb.db.loose import LooseObjectDB
+
+import git
+
+FILE_MODE = 0o100644
+TREE_MODE = 0o040000
+EMPTY_TREE = bytes.fromhex("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+
+
+def _ident(text: str) -> str:
+    """A name or email fit for a commit header (no angle brackets or newlines)."""
+    return " ".join(text.replace("<", "").replace(">", "").split()) or "unknown"
+
+
+def tree_of(repo: git.Repo, commit: str) -> bytes:
+    """The binary sha of the root tree of `commit`."""
+    data = repo.odb.stream(bytes.fromhex(commit)).read()
+    return bytes.fromhex(data.split(b"\n", 1)[0].split(b" ")[1].decode())
+
+
+def _store(repo: git.Repo, kind: bytes, data: bytes) -> bytes:
+    """Write one loose object in this process. (The repository's own object database
+    would start a `git hash-object` for each: 3.7 ms an object against 0.4 ms here.)
+    The object is written to a temporary file and renamed into place, so a reader
+    never sees half of it and two writers of the same object do not collide."""
+    objects = LooseObjectDB(os.path.join(repo.common_dir, "objects"))
+    stored: bytes = objects.store(IStream(kind, len(data), BytesIO(data))).binsha
+    return stored
+
+
+def write_tree(repo: git.Repo, tree: bytes | None, changes: dict[str, bytes | None]) -> bytes:
+    """The tree `tree` with `changes` ({path: bytes, or None to delete}) applied;
+    only changed folders are rewritten. Returns its binary sha."""
+    entries: dict[str, tuple[bytes, int]] = {}
+    if tree is not None:
+        data = repo.odb.stream(tree).read()
+        entries = {name: (sha, mode) for sha, mode, name in tree_entries_from_data(data)}
+    nested: dict[str, dict[str, bytes | None]] = {}
+    for path, content in changes.items():
+        head, _, rest = path.partition("/")
+        if rest:
+            nested.setdefault(head, {})[rest] = content
+        elif content is None:
+            entries.pop(head, None)
+        else:
+            entries[head] = (_store(repo, b"blob", content), FILE_MODE)
+    for folder, inner in nested.items():
+        existing = entries.get(folder)
+        subtree = existing[0] if existing and existing[1] == TREE_MODE else None
+        written = write_tree(repo, subtree, inner)
+        if written == EMPTY_TREE:
+            entries.pop(folder, None)
+        else:
+            entries[folder] = (written, TREE_MODE)
+    # git orders entries by name, comparing a folder's name as if it ended in '/'
+    ordered = sorted(
+        entries.items(), key=lambda item: item[0] + "/" if item[1][1] == TREE_MODE else item[0]
+    )
+    data = b"".join(b"%o %s\0%s" % (mode, name.encode(), sha) for name, (sha, mode) in ordered)
+    return _store(repo, b"tree", data)
+
+
+def write_commit(
+    repo: git.Repo,
+    tree: bytes,
+    parents: Sequence[str],
+    message: str,
+    *,
+    author: tuple[str, str],
+    committer: tuple[str, str],
+) -> str:
+    """A commit of `tree` on `parents`, stamped now; `author` and `committer` are
+    (name, email). Returns its hex sha."""
+    stamp = f"{int(time.time())} +0000"
+    lines = [f"tree {tree.hex()}"]
+    lines += [f"parent {parent}" for parent in parents]
+    lines.append(f"author {_ident(author[0])} <{_ident(author[1])}> {stamp}")
+    lines.append(f"committer {_ident(committer[0])} <{_ident(committer[1])}> {stamp}")
+    body = "\n".join(lines) + "\n\n" + message.rstrip("\n") + "\n"
+    return _store(repo, b"commit", body.encode()).hex()

@@ -1,0 +1,162 @@
+"""Git with other repositories: fetch, push, clone, bundles, and the lock on sync rounds.
+
+Every command that reaches another repository goes through `_network_git`, which
+never prompts for a password and gives up after NETWORK_TIMEOUT seconds; its
+failures are RemoteUnavailable. The local repository is a `GitStorage`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from masterywiki.errors import NotARepository, RevisionNotFound, WikiError
+from masterywiki.git.storage import GitStorage
+
+NETWORK_TIMEOUT = 120.0  # seconds one fetch, push or clone may take
+
+
+class RemoteUnavailable(WikiError):
+    """The other repository could not be reached, or refused the request."""
+
+    status = 502
+    title = "The central repository is not available"
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+
+
+def _network_git(folder: Path | None, *args: str) -> str:
+    """Run a git command that talks to another repository; never prompts.
+    Raises RemoteUnavailable (with git's output) when it fails."""
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0")
+    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=15")
+    where = ["-C", str(folder)] if folder else []
+    try:
+        result = subprocess.run(
+            ["git", *where, *args], capture_output=True, env=env, check=False,
+            timeout=NETWORK_TIMEOUT,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise RemoteUnavailable(f"git {args[0]} took longer than {NETWORK_TIMEOUT:.0f}s") from None
+    output = (result.stdout + result.stderr).decode("utf-8", "replace")
+    if result.returncode != 0:
+        lines = [line for line in output.splitlines() if line.strip()]
+        message = next((line for line in lines if line.startswith(("fatal", "error"))), "")
+        raise RemoteUnavailable(message or f"git {args[0]} failed", output)
+    return output
+
+
+# -- git sync: one round at a time, fetch, push ------------------------------------------
+
+
+@contextmanager
+def remote_lock(storage: GitStorage, wait: bool = True) -> Iterator[bool]:
+    """Serialize fetch/merge/push rounds across the processes of one server.
+
+    Yields False (without the lock) when `wait` is false and another process
+    holds it. Taken before `storage.write_lock()`, never inside it.
+    """
+    fd = os.open(storage.git_dir / "masterywiki-remote.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def fetch(storage: GitStorage, url: str, branch: str, into: str) -> str | None:
+    """Fetch `branch` of the repository at `url` into the ref `into` of `storage`;
+    returns its commit, or None when the remote has no such branch yet.
+    Raises RemoteUnavailable."""
+    refspec = f"+refs/heads/{branch}:{into}"
+    try:
+        _network_git(storage.path, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
+                     url, refspec)  # fmt: skip
+    except RemoteUnavailable as error:
+        if "couldn't find remote ref" in error.message:
+            return None
+        raise
+    return storage.ref(into)
+
+
+def push(storage: GitStorage, url: str, branch: str, commit: str) -> bool:
+    """Push `commit` to `branch` at `url`, never forced. False when the remote
+    refused it (it moved on: fetch and merge first). Raises RemoteUnavailable."""
+    try:
+        _network_git(storage.path, "push", "--porcelain", "--quiet", "--no-verify", url,
+                     f"{commit}:refs/heads/{branch}")  # fmt: skip
+    except RemoteUnavailable as error:
+        # --porcelain marks each refused ref with '!' (rejected, or the remote
+        # could not lock the ref because another server is pushing right now)
+        if any(line.startswith("!") for line in error.output.splitlines()):
+            return False
+        raise
+    return True
+
+
+def remote_has_branch(url: str, branch: str) -> bool:
+    """Whether `branch` exists at `url`. Raises RemoteUnavailable."""
+    return bool(_network_git(None, "ls-remote", "--heads", url, f"refs/heads/{branch}").strip())
+
+
+def clone_repository(
+    url: str, path: str | os.PathLike[str], branch: str, bare: bool = False
+) -> GitStorage:
+    """A clone of `branch` of the repository (or bundle file) at `url`; with no
+    `origin` remote left configured when `url` is a bundle.
+    Raises RemoteUnavailable, NotARepository."""
+    target = Path(path)
+    if target.exists() and any(target.iterdir()):
+        raise NotARepository(f"{target} already exists and is not empty.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    options = ["--bare"] if bare else []
+    _network_git(None, "clone", "--quiet", "--no-tags", *options, "--branch", branch, str(url),
+                 str(target))  # fmt: skip
+    if Path(url).is_file():  # a bundle is where the history came from, not a remote
+        _network_git(target, "remote", "remove", "origin")
+    return GitStorage(target)
+
+
+# -- backups: bundles ---------------------------------------------------------------------
+
+
+def bundle(storage: GitStorage, out: Path) -> str:
+    """Write the branch and its whole history to a git bundle; returns the commit.
+
+    Needs no lock: git reads the branch once and objects never change, so a
+    save during the backup is simply not in it. Raises NotARepository (no
+    commits yet), RevisionNotFound (git failed).
+    """
+    head = storage.head()
+    if head is None:
+        raise NotARepository(f"{storage.path} has no commits to back up.")
+    result = subprocess.run(
+        ["git", "-C", str(storage.path), "bundle", "create", "--quiet", str(out), "HEAD",
+         storage.branch()],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip()
+        raise RevisionNotFound(message or "git bundle failed")
+    return head
+
+
+def verify_bundle(path: Path) -> None:
+    """Raises NotARepository unless `path` is a complete git bundle."""
+    result = subprocess.run(["git", "bundle", "list-heads", str(path)],
+                            capture_output=True, check=False)  # fmt: skip
+    if result.returncode != 0 or not result.stdout.strip():
+        raise NotARepository(f"{path} is not a readable git bundle.")

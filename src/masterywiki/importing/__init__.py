@@ -1,0 +1,1 @@
+"""Planning an import of another wiki's markdown: pages, links, navigation."""

@@ -1,0 +1,366 @@
+"""The wiki service: what the pages are at HEAD, kept fresh and cached. No Flask here.
+
+A `Snapshot` is everything known at one commit (files, catalog, last changes). On
+each request `refresh()` compares HEAD with the snapshot's commit (two small file
+reads) and, when another process or an outside push moved HEAD, re-reads only the
+changed files. Page scans and last-change info are also kept in a cache file in the
+instance folder so a new worker does not re-read 10,000 pages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import pickle
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from masterywiki.content import names
+from masterywiki.content.catalog import Catalog, PageRecord
+from masterywiki.content.docinfo import DocInfo, scan
+from masterywiki.content.markup import Rendered, render
+from masterywiki.content.model import Document, decode, parse_document
+from masterywiki.errors import InvalidPagePath, PageNotFound, RevisionNotFound, WikiError
+from masterywiki.git.parse import Change
+from masterywiki.git.storage import GitStorage
+from masterywiki.support.lru import LRU
+
+log = logging.getLogger(__name__)
+_CACHE_FORMAT = 5
+CACHE_REWRITE_THRESHOLD = 20  # newly read pages that make the cache file worth rewriting
+
+
+class PageMoved(WikiError):
+    """The page lives at another address now (answered with a 301)."""
+
+    status = 301
+    title = "Page moved"
+
+    def __init__(self, name: str, new_name: str) -> None:
+        super().__init__(f"'{name}' moved to '{new_name}'.")
+        self.name = name
+        self.new_name = new_name
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    commit: str | None
+    files: dict[str, str]  # path -> blob, every file at `commit`
+    catalog: Catalog
+    changes: dict[str, Change] = field(default_factory=dict)
+
+    @cached_property
+    def attachments(self) -> dict[str, dict[str, str]]:
+        """{page file: {attachment name: blob}}, built on first use at this commit."""
+        return index_attachments(self.files)
+
+
+def index_attachments(files: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """{page file: {attachment name: blob}} of the attachments among `files`."""
+    found: dict[str, dict[str, str]] = {}
+    marker = names.ATTACHMENTS_SUFFIX + "/"
+    for path, blob in files.items():
+        if marker in path and (attachment := names.split_attachment_path(path)) is not None:
+            found.setdefault(attachment.page_file, {})[attachment.name] = blob
+    return found
+
+
+@dataclass(frozen=True)
+class PageContent:
+    record: PageRecord
+    rendered: Rendered
+    source: str
+    change: Change | None
+
+
+class Wiki:
+    """Read side of the wiki, safe to share between threads of one process."""
+
+    def __init__(self, storage: GitStorage, cache_dir: Path | None = None) -> None:
+        self.storage = storage
+        self.cache_dir = cache_dir
+        self._infos: dict[str, DocInfo] = {}
+        self._lock = threading.Lock()
+        self._rendered: LRU[Rendered] = LRU(2048)
+        self._snapshot = Snapshot(None, {}, Catalog({}))
+        self._loaded_cache = False
+        self._cache_written = False
+        # Told (pages read, pages to read) while a cold start scans, for the console.
+        self.read_progress: Callable[[int, int], None] | None = None
+
+    # -- freshness -----------------------------------------------------------
+
+    def refresh(self) -> Snapshot:
+        """The snapshot for the current HEAD, rebuilt if HEAD moved."""
+        head = self.storage.head()
+        if head == self._snapshot.commit and self._loaded_cache:
+            return self._snapshot
+        with self._lock:
+            if head != self._snapshot.commit or not self._loaded_cache:
+                self._snapshot = self._build(head)
+            return self._snapshot
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.refresh()
+
+    def _build(self, head: str | None) -> Snapshot:
+        previous = self._snapshot
+        if not self._loaded_cache:
+            previous = self._load_cache() or previous
+            self._loaded_cache = True
+        if head is None:
+            return Snapshot(None, {}, Catalog({}))
+        if previous.commit is not None and previous.files and len(previous.catalog):
+            try:
+                return self._build_from(previous, head)
+            except RevisionNotFound:  # history rewritten and collected, or a restored repo
+                log.warning("commit %s is gone; reading the wiki afresh", previous.commit)
+                previous = Snapshot(None, {}, Catalog({}))
+        return self._build_all(previous, head)
+
+    def _read_infos(self, blobs: set[str]) -> set[str]:
+        """Scan the blobs not scanned yet; returns those that were read."""
+        missing = {blob for blob in blobs if blob not in self._infos}
+        report = self.read_progress if len(missing) > 1 else None
+        for done, (blob, data) in enumerate(self.storage.read_blobs(missing).items(), 1):
+            self._infos[blob] = scan(decode(data))
+            if report is not None and (done % 100 == 0 or done == len(missing)):
+                report(done, len(missing))
+        return missing
+
+    def _build_all(self, previous: Snapshot, head: str) -> Snapshot:
+        """Read the whole tree: a cold start (helped by the cache file) or a reset."""
+        files = self.storage.tree(head)
+        page_files = _page_files(files)
+        missing = self._read_infos({blob for _, blob in page_files.values()})
+        known = previous.catalog.pages
+        records: dict[str, PageRecord] = {}
+        for name, (path, blob) in page_files.items():
+            record = known.get(name)
+            if record is None or record.blob != blob or record.file != path:
+                if blob not in self._infos:
+                    continue
+                record = PageRecord(name, path, blob, self._infos[blob])
+            records[name] = record
+        current_blobs = {blob for _, blob in page_files.values()}
+        self._infos = {b: i for b, i in self._infos.items() if b in current_blobs}
+        changes = self._changes(previous, head, {path for path, _ in page_files.values()})
+        snapshot = Snapshot(head, files, Catalog(records, previous.catalog), changes)
+        # Writing the cache costs ~100 ms at 10,000 pages: worth it after reading
+        # many pages, not after each save (a new worker re-reads the few changed).
+        if missing and (not self._cache_written or len(missing) > CACHE_REWRITE_THRESHOLD):
+            self._save_cache(snapshot)
+            self._cache_written = True
+        return snapshot
+
+    def _build_from(self, previous: Snapshot, head: str) -> Snapshot:
+        """Apply the diff from the previous snapshot: the work grows with the change,
+        not with the wiki (a save to one page of 10,000 touches one record)."""
+        assert previous.commit is not None
+        changed = self.storage.changed_files(previous.commit, head)
+        files = dict(previous.files)
+        for path, blob in changed.items():
+            if blob is None:
+                files.pop(path, None)
+            else:
+                files[path] = blob
+        affected = {name for path in changed if (name := names.name_for_file(path))}
+        located: dict[str, tuple[str, str]] = {}
+        for name in affected:
+            for candidate in names.candidate_files(name):
+                if candidate in files:
+                    located[name] = (candidate, files[candidate])
+                    break
+        self._read_infos({blob for _, blob in located.values()})
+        records = dict(previous.catalog.pages)
+        for name in affected:
+            if name in located and located[name][1] in self._infos:
+                path, blob = located[name]
+                records[name] = PageRecord(name, path, blob, self._infos[blob])
+            else:
+                records.pop(name, None)
+        if self.storage.is_ancestor(previous.commit, head):
+            changes = {**previous.changes, **self.storage.last_changes(head, since=previous.commit)}
+            for path, blob in changed.items():
+                if blob is None:
+                    changes.pop(path, None)
+        else:  # history was rewritten (a force push): recompute what we need
+            changes = self._changes(
+                previous, head, {path for path, _ in _page_files(files).values()}
+            )
+        if len(self._infos) > 2 * len(records) + 1000:  # forget old scans now and then
+            live = {record.blob for record in records.values()}
+            self._infos = {b: i for b, i in self._infos.items() if b in live}
+        catalog = Catalog(records, previous.catalog, changed=affected)
+        return Snapshot(head, files, catalog, changes)
+
+    def _changes(self, previous: Snapshot, head: str, paths: set[str]) -> dict[str, Change]:
+        old = previous.commit
+        if old == head:
+            known = previous.changes
+        elif old is not None and self.storage.is_ancestor(old, head):
+            known = {**previous.changes, **self.storage.last_changes(head, since=old)}
+        else:
+            known = {}
+        unknown = paths - known.keys()
+        if unknown:
+            known = {**known, **self.storage.last_changes(head, paths=unknown)}
+        return {path: change for path, change in known.items() if path in paths}
+
+    # -- the instance cache file ------------------------------------------------
+
+    def _cache_file(self) -> Path | None:
+        return self.cache_dir / "pages.pickle" if self.cache_dir else None
+
+    def has_page_cache(self) -> bool:
+        """Whether a cache file from an earlier start can spare reading every page."""
+        path = self._cache_file()
+        return path is not None and path.is_file()
+
+    def file_count(self) -> int:
+        """How many files the branch holds (0 for an empty repository)."""
+        head = self.storage.head()
+        return len(self.storage.tree(head)) if head else 0
+
+    def _load_cache(self) -> Snapshot | None:
+        path = self._cache_file()
+        if path is None or not path.exists():
+            return None
+        try:
+            with path.open("rb") as handle:
+                data = pickle.load(handle)
+        except Exception:
+            log.warning("ignoring unreadable page cache %s", path)
+            return None
+        if isinstance(data, dict) and data.get("format") != _CACHE_FORMAT:
+            return None  # another version's cache: written again after this start
+        fields = data if isinstance(data, dict) else {}
+        commit, infos, changes = fields.get("commit"), fields.get("infos"), fields.get("changes")
+        # A cache of the wrong shape (damaged, or hand-made) would break pages later,
+        # far from here: check every value before using any.
+        if not (
+            fields
+            and (commit is None or isinstance(commit, str))
+            and isinstance(infos, dict)
+            and all(isinstance(i, DocInfo) for i in infos.values())
+            and isinstance(changes, dict)
+            and all(isinstance(p, str) and isinstance(c, Change) for p, c in changes.items())
+        ):
+            log.warning("ignoring page cache %s: not a page cache", path)
+            return None
+        self._infos.update(infos)
+        return Snapshot(commit, {}, Catalog({}), changes)
+
+    def _save_cache(self, snapshot: Snapshot) -> None:
+        path = self._cache_file()
+        if path is None:
+            return
+        data = {
+            "format": _CACHE_FORMAT,
+            "commit": snapshot.commit,
+            "infos": self._infos,
+            "changes": snapshot.changes,
+        }
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Write then rename, so another worker never reads half a file.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pages-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning("could not write page cache %s: %s", path, exc)
+
+    # -- pages ---------------------------------------------------------------------
+
+    def validate(self, name: str) -> str:
+        """`name` if it is a valid page name. Raises InvalidPagePath, or PageMoved
+        for an address of a wiki these pages were imported from."""
+        try:
+            return names.validate(name)
+        except InvalidPagePath:
+            moved_to = self.snapshot.catalog.legacy.get(names.legacy_key(name) or "")
+            if moved_to is None:
+                raise
+            raise PageMoved(name, moved_to) from None
+
+    def record(self, name: str) -> PageRecord:
+        """The page called `name`. Raises InvalidPagePath, PageMoved or PageNotFound."""
+        self.validate(name)
+        catalog = self.snapshot.catalog
+        canonical = names.canonical(name)
+        if canonical != name and canonical in catalog:
+            raise PageMoved(name, canonical)
+        record = catalog.get(name)
+        if record is not None:
+            return record
+        if name in catalog.redirects:
+            raise PageMoved(name, catalog.redirects[name])
+        raise PageNotFound(name)
+
+    def source(self, record: PageRecord) -> str:
+        return decode(self.storage.read_blob(record.blob))
+
+    def rendered(self, record: PageRecord, source: str | None = None) -> Rendered:
+        """The page's HTML, rendered once per (blob, catalog version)."""
+        catalog = self.snapshot.catalog
+        key = (record.blob, catalog.version)
+        cached = self._rendered.get(key)
+        if cached is not None:
+            return cached
+        document = parse_document(source if source is not None else self.source(record))
+        result = render(document.body, catalog, file=record.file, body_line=document.body_line)
+        self._rendered.put(key, result)
+        return result
+
+    def page(self, name: str) -> PageContent:
+        record = self.record(name)
+        source = self.source(record)
+        snapshot = self.snapshot
+        return PageContent(
+            record=record,
+            rendered=self.rendered(record, source),
+            source=source,
+            change=snapshot.changes.get(record.file),
+        )
+
+    def preview(self, name: str, text: str) -> tuple[Document, Rendered]:
+        """Render unsaved text as page `name` would show it (not cached)."""
+        record = self.snapshot.catalog.get(name)
+        file = record.file if record else names.new_file_for(name)
+        document = parse_document(text)
+        rendered = render(
+            document.body, self.snapshot.catalog, file=file, body_line=document.body_line
+        )
+        return document, rendered
+
+    def suggestions(self, name: str, limit: int = 5) -> list[PageRecord]:
+        """Pages whose address or title looks like `name`, for a helpful 404."""
+        catalog = self.snapshot.catalog
+        wanted = name.rsplit("/", 1)[-1].replace("-", " ")
+        by_key: dict[str, str] = {}
+        for record in catalog.records():
+            by_key.setdefault(record.title.casefold(), record.name)
+            by_key.setdefault(record.name.rsplit("/", 1)[-1].replace("-", " "), record.name)
+        matches = difflib.get_close_matches(wanted.casefold(), by_key, n=limit * 2, cutoff=0.5)
+        found = dict.fromkeys(by_key[m] for m in matches)
+        return [catalog.pages[n] for n in list(found)[:limit]]
+
+
+def _page_files(files: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """{page name: (file, blob)}; `x/index.md` wins over `x.md` for the page `x`."""
+    pages: dict[str, tuple[str, str]] = {}
+    for path, blob in files.items():
+        name = names.name_for_file(path)
+        if name is None:
+            continue
+        if name in pages and not path.endswith("/index.md"):
+            continue
+        pages[name] = (path, blob)
+    return pages

@@ -1,0 +1,1 @@
+"""The static build: a plain HTML copy of the wiki with client-side search."""

@@ -1,0 +1,401 @@
+"""`masterywiki build OUT`: the static site writer (Sphinx's `sphinx-build -b html`).
+
+A pipeline in the shape of Sphinx's: read (the catalog at HEAD, once) -> plan (every
+output file and the server URL it stands for) -> write (site views here, pages in
+forked workers) -> the search index. Pages are rendered by the real app's templates,
+so they look like the server's; the templates read `static_build` to leave out what
+needs a server (edit and history links, comments, the login menu), and every
+absolute link is rewritten to a relative one, so the site works under any URL
+prefix and from `file://`. A page is `OUT/<path>/index.html`, like its URL.
+
+The sidebar is not the whole tree in every page (Sphinx's and MkDocs' cost): as on
+the server only the current page's ancestors are opened, and a long toctree level
+shows the entries around the current page with a "more" link to its parent
+(`sitemap.static_sidebar`, beside the URL-to-file map).
+
+Incremental: `OUT/.masterywiki-build.json` keeps each page's inputs key (its blob,
+the catalog version, the navigation, the code and templates); an unchanged page is
+neither rendered nor written, and files a page no longer produces are removed.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import logging
+import posixpath
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html import unescape
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from flask import Flask
+
+from masterywiki.content import names
+from masterywiki.content.catalog import Catalog
+from masterywiki.errors import WikiError
+from masterywiki.repository.wiki import Snapshot, Wiki
+from masterywiki.settings import Settings
+from masterywiki.site import static_search
+from masterywiki.site.manifest import (
+    BUILD_FORMAT,
+    MANIFEST_FILE,
+    page_keys,
+    read_manifest,
+    remove_stale,
+)
+from masterywiki.site.sitemap import (
+    LOCAL_LINK,
+    SEARCH_PAGE,
+    SiteMap,
+    canonical_url,
+    page_file,
+    static_sidebar,
+)
+from masterywiki.support.forked import ForkedWorkFailed, run_forked
+from masterywiki.web.app import STATIC_DIR, create_app
+from masterywiki.web.pagecontext import page_context
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "-/search/searchindex.js"
+SITE_VIEWS = ("/-/glossary", "/-/genindex", "/-/resources", "/-/tags")
+VARIANT_LIMIT = 200  # filtered or paged variants of a site view (`/-/resources?page=2`)
+BATCH = 25  # pages a worker reports at once
+
+Progress = Callable[[int], None]
+Log = Callable[[str], None]
+
+
+class BuildFailed(WikiError):
+    title = "Build failed"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    pages: int  # pages in the site
+    rendered: int  # pages rendered this time (the rest were unchanged)
+    site_views: int
+    skipped: tuple[str, ...]  # site views that did not answer, left out
+    removed: int  # files of an earlier build no longer produced
+    seconds: float
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Build:
+    """One build's state, shared with forked workers by inheritance."""
+
+    app: Flask
+    wiki: Wiki
+    snapshot: Snapshot
+    out: Path
+    site: SiteMap
+    made_dirs: set[Path] = field(default_factory=set)
+
+    def write(self, file: str, data: str | bytes) -> None:
+        path = self.out / file
+        if path.parent not in self.made_dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.made_dirs.add(path.parent)
+        path.write_bytes(data.encode() if isinstance(data, str) else data)
+
+    def render_template(self, template: str, **context: Any) -> str:
+        self.app.update_template_context(context)
+        html: str = self.app.jinja_env.get_template(template).render(context)
+        return html
+
+    def render_page(self, name: str, source: str) -> tuple[str, static_search.Entry]:
+        """The page as `views/pages.py` shows it, with the static sidebar."""
+        catalog = self.snapshot.catalog
+        record = catalog.pages[name]
+        rendered = self.wiki.rendered(record, source)
+        fm = record.info.front_matter
+        ancestors = catalog.ancestors(name)
+        services = self.app.extensions["masterywiki"]
+        context = page_context(
+            self.snapshot,
+            record,
+            rendered,
+            sidebar=static_sidebar(catalog, name),
+            protection=services.editor.protection,
+            attachments=services.attachments.of_record(record, self.snapshot),
+        )
+        html = self.render_template("page.html", **context)
+        entry = static_search.entry(
+            path=posixpath.dirname(page_file(name)) + ("/" if name != names.ROOT else ""),
+            title=record.title,
+            summary=record.summary or "",
+            type_=record.type,
+            context=ancestors[1].title if len(ancestors) > 1 else "",
+            aliases=fm.aliases,
+            headings=[h.text for h in rendered.headings],
+            tags=fm.tags,
+            text=rendered.text,
+        )
+        return self.site.rewrite(html, page_file(name)), entry
+
+    def render_pages(self, share: list[str], report: Callable[[list[Any]], None]) -> None:
+        """Render and write `share`; report `[name, entry]` lists in batches."""
+        catalog = self.snapshot.catalog
+        blobs = self.wiki.storage.read_blobs(catalog.pages[n].blob for n in share)
+        done: list[Any] = []
+        with self.app.test_request_context("/"):
+            for name in share:
+                data = blobs.get(catalog.pages[name].blob, b"")
+                html, entry = self.render_page(name, data.decode("utf-8", "replace"))
+                self.write(page_file(name), html)
+                done.append([name, entry.to_json()])
+                if len(done) >= BATCH:
+                    report(done)
+                    done = []
+        if done:
+            report(done)
+
+    def dispatch(self, url: str) -> str | None:
+        """A site view's HTML as the server answers `url`, or None when it does not."""
+        with self.app.test_request_context(url):
+            try:
+                response = self.app.make_response(self.app.dispatch_request())
+            except Exception as error:  # a missing or failing view is left out, not fatal
+                log.info("site view %s: %s", url, error)
+                return None
+            if response.status_code != 200 or response.mimetype != "text/html":
+                return None
+            return response.get_data(as_text=True)
+
+
+def _render_in_processes(
+    build: _Build, todo: list[str], processes: int, collect: Callable[[list[Any]], None]
+) -> None:
+    try:
+        run_forked(
+            lambda share, report: build.render_pages(share, report), todo, processes, collect
+        )
+    except ForkedWorkFailed as error:
+        raise BuildFailed(f"Rendering failed: {error}") from None
+
+
+# -- the build ---------------------------------------------------------------------------------
+
+
+def _attachment_files(snapshot: Snapshot, catalog: Catalog) -> dict[str, tuple[str, str]]:
+    """Attachment URL -> (file under OUT, blob), for the attachments of served pages."""
+    found = {}
+    for page_file_name, attached in snapshot.attachments.items():
+        name = names.name_for_file(page_file_name)
+        record = catalog.get(name) if name else None
+        if record is None or record.file != page_file_name:
+            continue
+        for attachment, blob in attached.items():
+            url = names.attachment_url(record.name, attachment)
+            found[url] = (url.lstrip("/"), blob)
+    return found
+
+
+def _redirect_html(target: str) -> str:
+    return (
+        f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0; '
+        f'url={target}"><link rel="canonical" href="{target}">'
+        f'<p>This page moved to <a href="{target}">{target}</a>.</p>\n'
+    )
+
+
+def _synonym_groups(wiki: Wiki, snapshot: Snapshot) -> list[list[str]]:
+    groups = [[r.title, *r.info.front_matter.aliases] for r in snapshot.catalog.glossary()]
+    blob = snapshot.files.get("synonyms.txt")
+    if blob:
+        from masterywiki.search import parse_synonyms  # the same file format as the server
+
+        text = wiki.storage.read_blob(blob).decode("utf-8", "replace")
+        groups += [list(group) for group in parse_synonyms(text)]
+    return groups
+
+
+def build_site(
+    settings: Settings,
+    out: Path,
+    *,
+    processes: int = 1,
+    full: bool = False,
+    planned: Progress | None = None,
+    progress: Progress | None = None,
+    note: Log | None = None,
+) -> BuildResult:
+    """Write the static site of the wiki at HEAD into `out`.
+
+    `full` ignores the previous build's manifest. `planned(pages)` is called once the
+    number of pages is known, then `progress(count)` as pages are done. Raises the
+    WikiError family for an unusable repository (BuildFailed when a rendering process
+    fails), OSError for an unwritable `out`.
+    """
+    start = time.perf_counter()
+    phases: dict[str, float] = {}
+
+    def lap(phase: str) -> None:
+        phases[phase] = time.perf_counter() - start - sum(phases.values())
+
+    note = note or log.info
+    app = create_app(settings)
+    app.jinja_env.globals["static_build"] = True
+    wiki: Wiki = app.extensions["masterywiki"].wiki
+    snapshot = wiki.refresh()
+    catalog = snapshot.catalog
+    lap("read")
+    out.mkdir(parents=True, exist_ok=True)
+    previous = {} if full else read_manifest(out)
+    site = SiteMap()
+    build = _Build(app, wiki, snapshot, out, site)
+    written: set[str] = set()
+
+    def write(file: str, data: str | bytes) -> None:
+        build.write(file, data)
+        written.add(file)
+
+    # Plan: every URL the site answers.
+    for asset in sorted(STATIC_DIR.iterdir()):
+        if asset.is_file():
+            site.add(f"/-/static/{asset.name}", f"-/static/{asset.name}")
+    for name in catalog.pages:
+        site.add(names.url_for_name(name), page_file(name))
+    attachments = _attachment_files(snapshot, catalog)
+    for url, (file, _blob) in attachments.items():
+        site.add(url, file)
+    moved = {old: new for old, new in catalog.redirects.items() if old not in catalog.pages}
+    for old in moved:
+        site.add(names.url_for_name(old), page_file(old))
+    site.add(SEARCH_PAGE, "-/search/index.html")
+    site.add("/" + INDEX_FILE, INDEX_FILE)
+    views = [*SITE_VIEWS, *(f"/-/tags/{tag}" for tag in catalog.tags() if _safe_segment(tag))]
+    for url in views:
+        site.add(url, f"{url.lstrip('/')}/index.html")
+
+    # Site views: fetched first, so links to one that does not answer can be dropped.
+    fetched: dict[str, str] = {}
+    skipped: list[str] = []
+    for url in views:
+        html = build.dispatch(quote(url))
+        if html is None:
+            skipped.append(url)
+            del site.files[url]
+            note(f"left out {url}: the server does not answer it")
+        else:
+            fetched[url] = html
+    _fetch_variants(build, fetched)
+    with app.test_request_context(SEARCH_PAGE):
+        fetched[SEARCH_PAGE] = build.render_template("static_search.html")
+    for url, html in fetched.items():
+        write(site.files[url], site.rewrite(html, site.files[url]))
+    for asset in sorted(STATIC_DIR.iterdir()):
+        if asset.is_file():
+            write(f"-/static/{asset.name}", asset.read_bytes())
+    for old, new in moved.items():
+        target = "../" * page_file(old).count("/") + page_file(new)
+        write(page_file(old), _redirect_html(target))
+    contents = wiki.storage.read_blobs(blob for _file, blob in attachments.values())
+    for file, blob in attachments.values():
+        write(file, contents[blob])
+
+    lap("site views")
+
+    # Pages: only those whose inputs changed since the last build.
+    keys = page_keys(snapshot, settings)
+    old_pages: dict[str, Any] = previous.get("pages", {})
+    todo = [
+        n
+        for n in sorted(catalog.pages)
+        if old_pages.get(n, {}).get("key") != keys[n] or not (out / page_file(n)).exists()
+    ]
+    unchanged = catalog.pages.keys() - set(todo)
+    entries: dict[str, list[Any]] = {n: old_pages[n]["entry"] for n in unchanged}
+    lap("plan pages")
+    if planned is not None:
+        planned(len(catalog.pages))
+    if progress is not None and len(todo) < len(catalog.pages):
+        progress(len(catalog.pages) - len(todo))
+
+    def collect(done: list[Any]) -> None:
+        for name, entry in done:
+            entries[name] = entry
+        if progress is not None:
+            progress(len(done))
+
+    # The catalog and its records are millions of long-lived objects: frozen, the
+    # collector stops walking them after every few thousand new ones (three times
+    # faster rendering at 10,000 pages), and forked workers share their memory pages.
+    gc.collect()
+    gc.freeze()
+    try:
+        if processes > 1 and len(todo) >= 100:
+            _render_in_processes(build, todo, processes, collect)
+        else:
+            build.render_pages(todo, collect)
+    finally:
+        gc.unfreeze()
+    written.update(page_file(n) for n in catalog.pages)
+    lap("pages")
+
+    # The search index: its inputs are the page keys and the synonyms.
+    index_key = hashlib.sha1(
+        "|".join([snapshot.files.get("synonyms.txt", ""), *sorted(keys.values())]).encode()
+    ).hexdigest()
+    if index_key != previous.get("index_key") or not (out / INDEX_FILE).is_file():
+        ordered = [static_search.Entry.from_json(entries[n]) for n in sorted(catalog.pages)]
+        index = static_search.build_index(ordered, _synonym_groups(wiki, snapshot))
+        write(INDEX_FILE, static_search.script(index))
+    written.add(INDEX_FILE)
+    lap("search index")
+
+    removed = remove_stale(out, previous.get("files", []), written)
+    manifest = {
+        "format": BUILD_FORMAT,
+        "commit": snapshot.commit,
+        "index_key": index_key,
+        "files": sorted(written),
+        "pages": {n: {"key": keys[n], "entry": entries[n]} for n in sorted(catalog.pages)},
+    }
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest, separators=(",", ":")))
+    lap("manifest")
+    wiki.storage.close()
+    return BuildResult(
+        pages=len(catalog.pages),
+        rendered=len(todo),
+        site_views=len(fetched),
+        skipped=tuple(skipped),
+        removed=removed,
+        seconds=time.perf_counter() - start,
+        phases=phases,
+    )
+
+
+def _safe_segment(text: str) -> bool:
+    """Whether a tag can name a folder (no `/`, `..`, NUL or leading dot)."""
+    return bool(text) and "/" not in text and "\0" not in text and not text.startswith(".")
+
+
+def _fetch_variants(build: _Build, fetched: dict[str, str]) -> None:
+    """Filtered and paged variants that site views link to, breadth first, bounded."""
+    pending = list(fetched.items())
+    count = 0
+    while pending and count < VARIANT_LIMIT:
+        _, html = pending.pop(0)
+        for match in LOCAL_LINK.finditer(html):
+            path, _, query = unescape(match.group(2)).partition("#")[0].partition("?")
+            if not query or path not in fetched or path == SEARCH_PAGE:
+                continue
+            url = canonical_url(path, query)
+            if url in build.site.files or url == path or count >= VARIANT_LIMIT:
+                continue
+            found = build.dispatch(url)
+            count += 1
+            if found is not None:
+                build.site.add(url, build.site.variant_file(url))
+                fetched[url] = found
+                pending.append((url, found))

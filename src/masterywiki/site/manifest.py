@@ -1,0 +1,101 @@
+"""What lets a build into the same folder redo only what changed: each page's inputs
+as one key, the manifest an earlier build left, and removing the files it no longer
+writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from masterywiki.repository.wiki import Snapshot
+from masterywiki.resources import templates_dir
+from masterywiki.settings import Settings
+
+log = logging.getLogger(__name__)
+BUILD_FORMAT = 1
+MANIFEST_FILE = ".masterywiki-build.json"
+
+
+def code_digest() -> str:
+    """Templates and code: a change to either re-renders every page."""
+    digest = hashlib.sha1(f"{BUILD_FORMAT}".encode())
+    package = Path(__file__).resolve().parent.parent  # the masterywiki package
+    for path in sorted([*templates_dir().glob("*"), *package.rglob("*.py")]):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def page_keys(snapshot: Snapshot, settings: Settings) -> dict[str, str]:
+    """Each page's inputs: what its HTML depends on, as one digest."""
+    catalog = snapshot.catalog
+    nav = hashlib.sha1()
+    for name in sorted(catalog.pages):
+        nav.update(f"{name}:{','.join(catalog.children(name))};".encode())
+    common = (
+        f"{code_digest()}|{settings.site_name}|{settings.protected_sections}|"
+        f"{catalog.version}|{nav.hexdigest()}"
+    )
+    keys: dict[str, str] = {}
+    for name, record in catalog.pages.items():
+        change = snapshot.changes.get(record.file)
+        when = f"{change.commit}" if change else ""
+        see_also = ",".join(r.name for r in catalog.related_by_type(name))
+        files = ",".join(
+            f"{k}={v}" for k, v in sorted(snapshot.attachments.get(record.file, {}).items())
+        )
+        text = f"{common}|{record.blob}|{record.file}|{when}|{see_also}|{files}"
+        keys[name] = hashlib.sha1(text.encode()).hexdigest()
+    return keys
+
+
+def read_manifest(out: Path) -> dict[str, Any]:
+    """The last build's manifest; {} (build everything) when it is missing, of another
+    format or of the wrong shape (logged), which would otherwise stop the build."""
+    path = out / MANIFEST_FILE
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", path, exc)
+        return {}
+    if isinstance(data, dict) and data.get("format") != BUILD_FORMAT:
+        return {}
+    fields = data if isinstance(data, dict) else {}
+    pages, files = fields.get("pages"), fields.get("files")
+    if not (
+        isinstance(pages, dict)
+        and all(
+            isinstance(p, dict)
+            and isinstance(p.get("key"), str)
+            and isinstance(p.get("entry"), list)
+            for p in pages.values()
+        )
+        and isinstance(files, list)
+        and all(isinstance(f, str) for f in files)
+        and isinstance(fields.get("index_key"), str | None)
+    ):
+        log.warning("ignoring %s: not a build manifest", path)
+        return {}
+    return fields
+
+
+def remove_stale(out: Path, before: Iterable[str], now: set[str]) -> int:
+    """Delete files an earlier build wrote and this one did not (and emptied folders)."""
+    removed = 0
+    for file in sorted(set(before) - now):
+        path = out / file
+        if Path(file).is_absolute() or ".." in Path(file).parts or not path.is_file():
+            continue  # only ever files inside OUT that a build wrote
+        path.unlink()
+        removed += 1
+        parent = path.parent
+        while parent != out and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    return removed

@@ -1,0 +1,1 @@
+"""Small helpers with no domain: an LRU cache, background threads, forked workers."""

@@ -1,0 +1,1 @@
+"""Who watches what: watch matching, the watchlist and batched email notices."""

@@ -1,0 +1,239 @@
+"""`create_app`: the composition root, and the one place errors become HTTP answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, jsonify, redirect, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from masterywiki.content import names
+from masterywiki.content.protection import Protection
+from masterywiki.errors import PageNotFound, TooManyAttempts, WikiError
+from masterywiki.repository.attachments import Attachments
+from masterywiki.repository.edits import Editor
+from masterywiki.repository.history import History
+from masterywiki.repository.instance import open_repository
+from masterywiki.repository.wiki import PageMoved, Wiki
+from masterywiki.resources import templates_dir
+from masterywiki.settings import Settings, load
+from masterywiki.support.lru import LRU
+from masterywiki.web.services import Services
+from masterywiki.web.startup import Startup
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+AUTOESCAPED = (".html", ".htm", ".xml", ".atom")
+SAFE = ("GET", "HEAD", "OPTIONS")
+FORM_ROOM = 64 * 1024  # a form's fields besides its text
+JSON_ONLY = ("/-/api/", "/-/hooks/")  # every answer here is JSON, errors too
+
+
+def form_limit(settings: Settings) -> int:
+    """The most a request body may weigh (uploads raise it for themselves).
+
+    The page and comment limits count the text's own UTF-8 bytes, checked where it is
+    saved (edits.py, discussion.py); this only has to let any text within them through
+    however the browser sends it: percent-encoding turns each byte into three, and a
+    newline travels as CRLF (`%0D%0A`, six bytes for one). The form's other fields
+    (summary, base, token) get room of their own.
+    """
+    text = max(settings.max_page_bytes, settings.max_comment_bytes)
+    return 6 * text + 3 * FORM_ROOM
+
+
+def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
+    if not isinstance(settings, Settings):
+        settings = load(settings)
+    storage, created = open_repository(settings)
+    app = Flask(
+        "masterywiki",
+        template_folder=str(templates_dir()),
+        static_folder=str(STATIC_DIR),
+        static_url_path="/-/static",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key(),
+        MAX_CONTENT_LENGTH=form_limit(settings),
+        MAX_FORM_MEMORY_SIZE=form_limit(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    wiki = Wiki(storage, cache_dir=settings.cache_dir)
+    # Each worker reads the catalog at start, not on its first request; a first start
+    # of a large wiki reads it in the background while the server answers "starting".
+    startup = Startup(wiki)
+    startup.begin()
+    protection = Protection.from_setting(settings.protected_sections)
+    editor = Editor(wiki, settings.max_page_bytes, protection)
+    app.extensions["masterywiki"] = Services(
+        settings=settings,
+        wiki=wiki,
+        editor=editor,
+        attachments=Attachments(editor, settings.max_attachment_bytes),
+        history=History(wiki),
+        pages=LRU(settings.page_cache_size),
+        created=created,
+        startup=startup,
+    )
+
+    from masterywiki.web.views import (
+        api,
+        auth,
+        browse,
+        edit,
+        files,
+        glossary,
+        history,
+        markers,
+        pages,
+        search,
+        site,
+        starting,
+        users,
+    )
+    from masterywiki.web.views import comments as comment_views
+    from masterywiki.web.views import ops as ops_views
+    from masterywiki.web.views import watch as watch_views
+
+    markers.init_app(app)  # Flask runs after_request hooks last-registered first: this runs last
+    ops_views.init_app(app)  # its request timer starts before the other hooks run
+    starting.init_app(app)  # before any hook that reads the wiki (timed and logged itself)
+    files.init_app(app)  # raises the upload size limit before the CSRF check reads the form
+    auth.init_app(app)
+    search.init_app(app)
+    ops_views.connect_search(app)
+    comment_views.init_app(app)
+    watch_views.init_app(app)  # needs the accounts (auth) and registers before pages
+    blueprints = (site.bp, glossary.bp, browse.bp, api.bp, edit.bp, history.bp, users.bp)
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+    app.register_blueprint(pages.bp)  # last: its /<path:name> catches what is left
+    _register_template_helpers(app, settings)
+    _register_error_handlers(app)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        frameable = request.endpoint in api.FRAMEABLE_ENDPOINTS
+        for header, value in SECURITY_HEADERS.items():
+            if not (frameable and header == "X-Frame-Options"):
+                response.headers.setdefault(header, value)
+        return response
+
+    return app
+
+
+def _register_template_helpers(app: Flask, settings: Settings) -> None:
+    app.jinja_env.globals.update(site_name=settings.site_name, page_url=names.url_for_name)
+    # Flask escapes .html and .xml templates; our Atom feeds need it just as much.
+    app.jinja_env.autoescape = lambda name: name is None or name.endswith(AUTOESCAPED)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    def nice_date(value: datetime) -> str:
+        return value.strftime("%-d %B %Y")
+
+    def atom_date(value: datetime | None) -> str:
+        return (value or datetime(2000, 1, 1, tzinfo=UTC)).isoformat()
+
+    app.jinja_env.filters["nice_date"] = nice_date
+    app.jinja_env.filters["atom_date"] = atom_date
+
+
+def _moved_location(error: PageMoved) -> str:
+    """The same URL with the page's new name: `/old/-/raw?x=1` -> `/new/-/raw?x=1`."""
+    api_prefix = "/-/api/v1/pages/"
+    if request.path.startswith(api_prefix):
+        query = request.query_string.decode()
+        return api_prefix + error.new_name + (f"?{query}" if query else "")
+    old_prefix = "/" + error.name
+    action = request.path[len(old_prefix) :] if request.path.startswith(old_prefix) else ""
+    if action and error.new_name == names.ROOT:
+        location = "/" + names.ROOT + action
+    else:
+        location = names.url_for_name(error.new_name) + action
+    query = request.query_string.decode()
+    return location + (f"?{query}" if query else "")
+
+
+# The page HTML is sanitized, so scripts come only from our own static files;
+# tables use style attributes for column alignment, hence inline styles.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: https:; object-src 'none'; base-uri 'self'; "
+        "frame-ancestors 'self'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "SAMEORIGIN",
+}
+
+
+def _wants_json() -> bool:
+    """The API and the git webhook (whose callers are programs), and scripted clients
+    of other URLs asking for JSON (the comments)."""
+    if request.path.startswith(JSON_ONLY):
+        return True
+    accepted = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return accepted == "application/json"
+
+
+def _size_limit(settings: Settings) -> str:
+    """What the refused request carried and its limit, for the 413 message."""
+    if request.endpoint == "files.upload":
+        return f"{settings.max_attachment_bytes:,} bytes a file"
+    if request.endpoint in ("comments.post", "comments.change"):
+        return f"{settings.max_comment_bytes:,} bytes a comment"
+    if request.endpoint in ("edit.save", "edit.preview"):
+        return f"{settings.max_page_bytes:,} bytes a page"
+    return f"{form_limit(settings):,} bytes"  # a login, a rename...: only the transport limit
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(WikiError)
+    def wiki_error(error: WikiError) -> Any:
+        if isinstance(error, PageMoved):
+            # A form sent to the old address (a comment, say) is sent on with its body.
+            return redirect(_moved_location(error), 301 if request.method in SAFE else 308)
+        if _wants_json():
+            return jsonify(error=error.title, message=error.message), error.status
+        context: dict[str, Any] = {"error": error}
+        if isinstance(error, PageNotFound) and names.is_valid(error.name):
+            services: Services = app.extensions["masterywiki"]
+            deleted = services.history.deletion(error.name)
+            if deleted is not None:
+                restore = services.wiki.storage.parent(deleted[0].commit)
+                page = render_template(
+                    "gone.html", name=error.name, deletion=deleted[0], restore_rev=restore
+                )
+                return page, 410
+            context["suggestions"] = services.wiki.suggestions(error.name)
+            context["missing_name"] = error.name
+        return render_template("error.html", **context), error.status
+
+    @app.errorhandler(TooManyAttempts)
+    def too_many(error: TooManyAttempts) -> Response:
+        response: Response = app.make_response(wiki_error(error))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        description = error.description or error.name
+        if status == 413:
+            limit = _size_limit(app.extensions["masterywiki"].settings)
+            description = f"What you sent is larger than this wiki accepts ({limit})."
+        # Keep what the status needs besides a body (a 405's Allow, a 401's challenge).
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        if _wants_json():
+            return jsonify(error=error.name, message=description), status, headers
+        wrapped = WikiError(description)
+        wrapped.status, wrapped.title = status, error.name
+        response: Response = app.make_response(
+            (render_template("error.html", error=wrapped), status, headers)
+        )
+        return response

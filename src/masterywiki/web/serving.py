@@ -1,0 +1,76 @@
+"""The server behind `masterywiki serve`: gunicorn, embedded, with the wiki's own defaults.
+
+The command's process is gunicorn's arbiter: it prepares the instance and prints the
+first-run messages once, then each worker process builds its own app, exactly as
+`gunicorn 'masterywiki:create_app()'` does behind a process manager.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from masterywiki.web.views.ops import configure_logging
+
+WSGIApp = Callable[..., Any]
+MAX_DEFAULT_WORKERS = 4  # each worker keeps its own catalog and page cache in memory
+THREADS_PER_WORKER = 4  # slow clients and git calls do not hold up a whole worker
+TEXT_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def default_workers() -> int:
+    """One worker per CPU, at least two (a slow request never blocks the wiki), at most four."""
+    return max(2, min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS))
+
+
+def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    return {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": THREADS_PER_WORKER,
+        "timeout": 120,  # a first save or search at 10,000 pages may take a few seconds
+        "graceful_timeout": 10,
+        "accesslog": None,  # masterywiki logs each request itself, in its own format
+        "errorlog": "-",
+        "loglevel": "warning",  # worker boots and signals are not news to a school
+        "control_socket_disable": True,
+        "proc_name": "masterywiki",
+    }
+
+
+class WikiServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
+    """gunicorn configured from a dict, loading the app in each worker."""
+
+    def __init__(self, make_app: Callable[[], WSGIApp], options: dict[str, Any]) -> None:
+        self.make_app = make_app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.options.items():
+            if name in self.cfg.settings:  # the control socket is new in gunicorn 23
+                self.cfg.set(name, value)
+
+    def load(self) -> WSGIApp:
+        return self.make_app()
+
+
+def configure_console_logging(log_format: str) -> None:
+    """The wiki's log, one line per request included, on stderr: text or JSON.
+
+    Raises ConfigError for an unknown format.
+    """
+    configure_logging(log_format)  # JSON is set up there; it also checks the name
+    logger = logging.getLogger("masterywiki")
+    if log_format == "text" and not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(TEXT_LOG_FORMAT, "%Y-%m-%d %H:%M:%S"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False

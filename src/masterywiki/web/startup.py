@@ -1,0 +1,111 @@
+"""Reading every page when a server process starts, without keeping visitors waiting.
+
+A restart loads the instance's page cache and is ready in about a second. A first
+start of a large wiki (no cache yet) must scan every page, which takes seconds at
+thousands of pages: that work runs in a background thread while the server answers
+"starting" (503 with Retry-After), and its progress goes to the log. Of several
+server processes starting together, the first to take a file lock does the scan; the
+others wait for its cache file before they take any request, so that a visitor only
+meets "starting" while no process at all can answer.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from masterywiki.repository.wiki import Wiki
+
+log = logging.getLogger(__name__)
+BACKGROUND_ABOVE_FILES = 1000  # smaller wikis are read before the first answer (< 1 s)
+PROGRESS_EVERY_SECONDS = 1.0
+
+
+class Startup:
+    """Whether this process has read the wiki yet, and how far it has got."""
+
+    def __init__(self, wiki: Wiki, background_above: int | None = None) -> None:
+        self.wiki = wiki
+        self.background_above = (
+            BACKGROUND_ABOVE_FILES if background_above is None else background_above
+        )
+        self.ready = threading.Event()
+        self.pages_read = 0
+        self.pages_total = 0
+        self.error: str | None = None
+        self._started = time.monotonic()
+        self._last_report = 0.0
+
+    def begin(self) -> None:
+        """Read the wiki now when that is quick, otherwise start reading it in the background.
+
+        When another process is already reading it, wait for that one's cache file.
+        """
+        if self.wiki.has_page_cache() or self.wiki.file_count() <= self.background_above:
+            self._read()
+            return
+        lock = self._lock_file()
+        if lock is not None and not _try_lock(lock):
+            log.info("Waiting for another server process to read the pages.")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._read()  # from the cache file the other process wrote
+            finally:
+                os.close(lock)
+            return
+        log.info("First start: reading every page once (later starts use the cache).")
+        thread = threading.Thread(
+            target=self._read_in_background, args=(lock,), name="startup", daemon=True
+        )
+        thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.ready.wait(timeout)
+
+    def _read(self) -> None:
+        self.wiki.refresh()
+        self.ready.set()
+
+    def _read_in_background(self, lock: int | None) -> None:
+        self.wiki.read_progress = self._progress
+        try:
+            self.wiki.refresh()
+        except Exception as error:  # a server that cannot read its wiki must say so
+            self.error = f"{type(error).__name__}: {error}"
+            log.exception("could not read the wiki")
+            return
+        finally:
+            self.wiki.read_progress = None
+            if lock is not None:
+                os.close(lock)  # the cache file is written: the others may go on
+        seconds = time.monotonic() - self._started
+        log.info("Ready: %s pages read in %.1f s.", f"{self.pages_total:,}", seconds)
+        self.ready.set()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.pages_read, self.pages_total = done, total
+        now = time.monotonic()
+        if now - self._last_report >= PROGRESS_EVERY_SECONDS or done == total:
+            self._last_report = now
+            percent = 100 * done // max(total, 1)
+            log.info("Reading pages: %s of %s (%d%%)", f"{done:,}", f"{total:,}", percent)
+
+    def _lock_file(self) -> int | None:
+        """An open descriptor of the instance's start-up lock file (None without a cache)."""
+        folder: Path | None = self.wiki.cache_dir
+        if folder is None:
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        return os.open(folder / "startup.lock", os.O_RDWR | os.O_CREAT, 0o644)
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True

@@ -1,0 +1,211 @@
+"""Changing pages: the editor with preview, new pages, rename, delete and revert."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+
+from masterywiki.content import names
+from masterywiki.content.protection import ProtectedAddressClaimed, is_marked
+from masterywiki.git.storage import Author
+from masterywiki.repository.edits import (
+    EditConflict,
+    PageTooLarge,
+    SaveResult,
+    check_size,
+    normalize_text,
+)
+from masterywiki.web.views import services
+from masterywiki.web.views.auth import current_user, require_role
+
+bp = Blueprint("edit", __name__)
+
+
+def author_of_request() -> Author:
+    user = current_user()
+    assert user is not None  # require_role("editor") ran first
+    email = user.email or f"{user.username}@users.masterywiki.invalid"
+    return Author(user.name or user.username, email)
+
+
+def is_admin() -> bool:
+    user = current_user()
+    return user is not None and user.can("admin")
+
+
+def _refuse_early(name: str, source: str, action: str) -> None:
+    """A protected page says so on the form, before the work is done; the write
+    itself checks again (raises PageProtected)."""
+    services().editor.protection.check(name, is_marked(source), is_admin(), action)
+
+
+def _action_url(name: str, action: str) -> str:
+    return f"/{name}/-/{action}"
+
+
+def _editor_page(name: str, content: str, summary: str, base: str, **extra: Any) -> str:
+    record = services().wiki.snapshot.catalog.get(name)
+    return render_template(
+        "edit.html",
+        name=name,
+        record=record,
+        content=content,
+        summary=summary,
+        base=base,
+        max_bytes=services().settings.max_page_bytes,
+        attachments=services().attachments.of_page(record.name) if record else [],
+        **extra,
+    )
+
+
+def _new_page_text(name: str) -> str:
+    title = request.args.get("title", "").strip() or names.title_from_name(name)
+    return f"---\ntitle: {title}\nsummary: \n---\n\n# {title}\n\n"
+
+
+@bp.get("/<path:name>/-/edit")
+@require_role("editor")
+def edit_form(name: str) -> ResponseReturnValue:
+    wiki = services().wiki
+    names.validate(name)
+    if names.canonical(name) != name:
+        return redirect(_action_url(names.canonical(name), "edit"), 301)
+    snapshot = wiki.refresh()  # one snapshot: the text must be the one at `base`
+    base = snapshot.commit or ""
+    record = snapshot.catalog.get(name)
+    content = wiki.source(record) if record else _new_page_text(name)
+    _refuse_early(name, content, "change")
+    return _editor_page(name, content, "", base, creating=record is None)
+
+
+@bp.post("/<path:name>/-/edit")
+@require_role("editor")
+def save(name: str) -> ResponseReturnValue:
+    form = request.form
+    content, summary, base = form.get("content", ""), form.get("summary", ""), form.get("base", "")
+    try:
+        result = services().editor.save(
+            name, content, summary, base or None, author_of_request(), admin=is_admin()
+        )
+    except EditConflict as conflict:  # (the page may have moved: the form goes there)
+        page = _editor_page(conflict.name, conflict.mine, summary, conflict.head, conflict=conflict)
+        return make_response(page, 409)
+    except PageTooLarge as error:
+        return make_response(_editor_page(name, content, summary, base, error=error), 413)
+    except ProtectedAddressClaimed as refused:  # the fix is in the text: keep it in the form
+        return make_response(_editor_page(name, content, summary, base, error=refused), 403)
+    flash(_saved_message(result), "success")
+    return redirect(names.url_for_name(result.name), 303)
+
+
+def _saved_message(result: SaveResult) -> str:
+    if result.moved_from is not None:
+        done = "Saved here" if result.changed else "Nothing to save here"
+        return (
+            f"{done}: the page moved from /{result.moved_from} while you were editing, "
+            "and your text was merged with its new address. Check the result below."
+        )
+    if not result.changed:
+        return "Nothing to save: the page already says exactly this."
+    if result.merged:
+        return (
+            "Saved. Someone else changed other parts of this page while you were editing; "
+            "both changes are kept. Check the result below."
+        )
+    return "Page created." if result.created else "Saved."
+
+
+@bp.post("/<path:name>/-/preview")
+@require_role("editor")
+def preview(name: str) -> ResponseReturnValue:
+    names.validate(name)
+    form = request.form
+    content, summary, base = form.get("content", ""), form.get("summary", ""), form.get("base", "")
+    fetched = request.headers.get("X-Requested-With") == "fetch"
+    try:
+        check_size(normalize_text(content), services().settings.max_page_bytes)
+    except PageTooLarge as error:  # what a save would refuse is not rendered either
+        if fetched:
+            return make_response(render_template("_editor_error.html", error=error), 413)
+        return make_response(_editor_page(name, content, summary, base, error=error), 413)
+    document, rendered = services().wiki.preview(name, content)
+    if fetched:
+        return render_template("_preview.html", document=document, rendered=rendered)
+    return _editor_page(name, content, summary, base, preview=rendered, preview_document=document)
+
+
+@bp.get("/-/new")
+@require_role("editor")
+def new_page() -> ResponseReturnValue:
+    wanted = request.args.get("path", "").strip()
+    error = None
+    if wanted:
+        try:
+            name = names.normalize_user_input(wanted)
+        except Exception as caught:
+            error = caught
+        else:
+            title = request.args.get("title", "").strip()
+            query = "?" + urlencode({"title": title}) if title else ""
+            return redirect(f"/{name}/-/edit{query}")
+    return render_template("new.html", path=wanted, error=error)
+
+
+@bp.route("/<path:name>/-/rename", methods=["GET", "POST"])
+@require_role("editor")
+def rename(name: str) -> ResponseReturnValue:
+    wiki = services().wiki
+    record = wiki.record(name)
+    if request.method == "GET":
+        _refuse_early(record.name, wiki.source(record), "move")
+        return render_template("rename.html", page=record, backlinks=_backlinks(name))
+    new_name = request.form.get("new_path", "")
+    summary = request.form.get("summary", "")
+    result = services().editor.rename(
+        record.name, new_name, author_of_request(), summary, is_admin()
+    )
+    flash(
+        f"Moved. The old address /{name} now redirects here, and links to it were updated.",
+        "success",
+    )
+    return redirect(names.url_for_name(result.name), 303)
+
+
+def _backlinks(name: str) -> list[Any]:
+    catalog = services().wiki.snapshot.catalog
+    return [catalog.pages[n] for n in catalog.backlinks(name)]
+
+
+@bp.route("/<path:name>/-/delete", methods=["GET", "POST"])
+@require_role("editor")
+def delete(name: str) -> ResponseReturnValue:
+    record = services().wiki.record(name)
+    if request.method == "GET":
+        _refuse_early(record.name, services().wiki.source(record), "delete")
+        return render_template("delete.html", page=record, backlinks=_backlinks(name))
+    summary = request.form.get("summary", "")
+    services().editor.delete(record.name, author_of_request(), summary, is_admin())
+    flash(f"Deleted “{record.title}”. Its history is kept and it can be restored.", "success")
+    return redirect(names.url_for_name(record.name), 303)
+
+
+@bp.post("/<path:name>/-/revert")
+@require_role("editor")
+def revert(name: str) -> ResponseReturnValue:
+    names.validate(name)
+    rev = request.form.get("rev", "")
+    history = services().history
+    version = history.version(name, rev)
+    result = services().editor.revert(
+        name, version.revision.commit, author_of_request(), version.path, is_admin()
+    )
+    if result.created:
+        flash("Restored.", "success")
+    elif result.changed:
+        flash(f"Reverted to the version of {version.revision.date:%-d %B %Y}.", "success")
+    else:
+        flash("The page already has that text; nothing changed.", "info")
+    return redirect(names.url_for_name(result.name), 303)

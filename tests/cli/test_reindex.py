@@ -1,0 +1,56 @@
+"""`masterywiki reindex`: rebuilds the index into a new folder, with a progress bar."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from masterywiki.cli import main
+from masterywiki.git.storage import GitStorage
+from masterywiki.repository.wiki import Wiki
+from masterywiki.search import SearchService
+from tests.conftest import git
+
+
+def state(instance: Path) -> dict[str, str]:
+    loaded: dict[str, str] = json.loads((instance / "search" / "state.json").read_text())
+    return loaded
+
+
+def test_reindex_builds_the_index(basic_repo: Path, tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    args = ["reindex", "--repo", str(basic_repo), "--instance", str(instance)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "Indexing pages" in result.output
+    assert "Indexed 7 pages at" in result.output
+    first = state(instance)
+    assert first["commit"] == git(basic_repo, "rev-parse", "HEAD")
+    again = CliRunner().invoke(main, [*args, "--processes", "2"])
+    assert again.exit_code == 0, again.output
+    second = state(instance)
+    assert second["folder"] != first["folder"]
+    assert not (instance / "search" / first["folder"]).exists()
+    service = SearchService(Wiki(GitStorage(basic_repo)), instance / "search")
+    assert service.search("rubric").hits[0].name == "glossary/rubric"
+    service.close()
+
+
+def test_reindex_uses_the_environment(basic_repo: Path, tmp_path: Path) -> None:
+    env = {"MASTERYWIKI_REPO": str(basic_repo), "MASTERYWIKI_INSTANCE": str(tmp_path / "i")}
+    result = CliRunner().invoke(main, ["reindex"], env=env)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "i" / "search" / "state.json").exists()
+
+
+def test_reindex_reports_a_bad_repository_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(
+        main, ["reindex", "--repo", str(tmp_path / "empty"), "--instance", str(tmp_path / "i")]
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert "not a git repository" in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -1,0 +1,91 @@
+"""The catalog's fast scan agrees with what the page says."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from masterywiki.content.docinfo import plain_inline, scan, split_explicit_title
+
+
+def test_title_summary_labels_and_toctree() -> None:
+    info = scan(
+        "---\nsummary: Given.\n---\n"
+        "# The *Grading* Policy\n\n"
+        "Intro with {term}`rubric` and [a link](x.md).\n\n"
+        "```python\n# not a heading\n(not-a-label)=\n```\n\n"
+        "(principles)=\n## Principles {#pinned}\n\n"
+        "```{toctree}\n:caption: Parts\n:maxdepth: 2\n\nfirst\nSecond <second>\n```\n"
+    )
+    assert info.heading_title == "The Grading Policy"
+    assert info.first_paragraph == "Intro with rubric and a link."
+    assert [(lb.name, lb.title, lb.line) for lb in info.labels] == [
+        ("principles", "Principles", 13)
+    ]
+    (toctree,) = info.toctrees
+    assert toctree.caption == "Parts"
+    assert toctree.maxdepth == 2
+    assert [(e.target, e.title, e.line) for e in toctree.entries] == [
+        ("first", None, 20),
+        ("second", "Second", 21),
+    ]
+
+
+def test_setext_heading_and_colon_toctree() -> None:
+    info = scan("Setext Title\n============\n\n:::{toctree}\nchild\n:::\n")
+    assert info.heading_title == "Setext Title"
+    assert [e.target for e in info.toctrees[0].entries] == ["child"]
+
+
+def test_long_first_paragraph_is_shortened() -> None:
+    info = scan("# T\n\n" + "word " * 200)
+    assert info.first_paragraph is not None
+    assert len(info.first_paragraph) <= 220 and info.first_paragraph.endswith("…")
+
+
+def test_plain_inline() -> None:
+    assert plain_inline("**Bold** {doc}`the page <x>` and `code`") == "Bold the page and code"
+
+
+def test_references_are_collected_outside_code_but_inside_admonitions() -> None:
+    info = scan(
+        "# T\n\n"
+        "See {doc}`the rubric <../glossary/rubric>` and [x](other.md#part).\n\n"
+        ":::{tip}\nA {term}`Rubric` and {ref}`principles`.\n:::\n\n"
+        "```md\n{doc}`not-a-link` [y](code.md)\n```\n\n"
+        "[site](https://example.org/page.md)\n"
+    )
+    found = [(r.kind, r.target, r.line) for r in info.references]
+    assert found == [
+        ("doc", "../glossary/rubric", 3),
+        ("link", "other.md", 3),
+        ("term", "Rubric", 6),
+        ("ref", "principles", 6),
+    ]
+
+
+def test_headings_inside_admonitions_and_fences_after_them() -> None:
+    info = scan(":::{note}\n(lbl)=\n## Inside\n:::\n\n```{toctree}\nchild\n```\n")
+    assert [lb.title for lb in info.labels] == ["Inside"]
+    assert [e.target for e in info.toctrees[0].entries] == ["child"]
+
+
+OLD_EXPLICIT_TITLE = re.compile(r"^(.*?)\s*<([^<>]+)>$")
+
+
+@given(st.lists(st.sampled_from(["a", " ", "  ", "\n", "<", ">", "<b>", "x y"]), max_size=10))
+def test_explicit_titles_split_as_before(pieces: list[str]) -> None:
+    # The old pattern retried its spaces at every position: O(n²) on a long run of them.
+    text = "".join(pieces)
+    match = OLD_EXPLICIT_TITLE.match(text.strip())
+    old = (match.group(1), match.group(2).strip()) if match and match.group(1) else None
+    assert split_explicit_title(text) == (old or (None, text.strip()))
+
+
+def test_link_text_and_addresses_with_parentheses() -> None:
+    assert plain_inline("See [the rubric](https://w.org/Rubric_(grading)) now.") == (
+        "See the rubric now."
+    )
+    assert plain_inline("[a [b](x.md)") == "[a b"  # a bracket without its pair stays

@@ -1,0 +1,71 @@
+"""Writing blobs, trees and commits in-process, checked against git itself."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import git
+from masterywiki.git import objects as gitobjects
+from tests.conftest import git as run_git
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> git.Repo:
+    run_git(tmp_path, "init", "-q", "-b", "main")
+    return git.Repo(tmp_path)
+
+
+def commit(repo: git.Repo, tree: bytes, parents: list[str], message: str) -> str:
+    return gitobjects.write_commit(
+        repo, tree, parents, message, author=("Ada <Coach>", "ada@example.org"),
+        committer=("masterywiki", "wiki@masterywiki.invalid"),
+    )  # fmt: skip
+
+
+def test_trees_and_commits_are_what_git_reads(repo: git.Repo) -> None:
+    root = Path(repo.working_dir)
+    tree = gitobjects.write_tree(
+        repo, None, {"guide/first.md": b"# One\n", "index.md": b"# Home\n"}
+    )
+    first = commit(repo, tree, [], "first")
+    tree = gitobjects.write_tree(
+        repo, gitobjects.tree_of(repo, first), {"guide/first.md": None, "guide-x.md": b"x"}
+    )
+    second = commit(repo, tree, [first], "second\n\nwith a body")
+    run_git(root, "update-ref", "refs/heads/main", second)
+    # an emptied folder disappears; git's own order puts "guide-x.md" before "guide/"
+    assert run_git(root, "ls-tree", "-r", "--name-only", "main").splitlines() == [
+        "guide-x.md",
+        "index.md",
+    ]
+    assert run_git(root, "log", "--format=%an|%ae|%cn|%s|%P", "main").splitlines() == [
+        f"Ada Coach|ada@example.org|masterywiki|second|{first}",
+        "Ada Coach|ada@example.org|masterywiki|first|",
+    ]
+    assert run_git(root, "show", f"{first}:guide/first.md") == "# One"
+    run_git(root, "fsck", "--strict")
+
+
+def test_objects_are_written_without_starting_git(
+    repo: git.Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_git(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a process was started: {args}")
+
+    monkeypatch.setattr(subprocess, "Popen", no_git)
+    monkeypatch.setattr(git.cmd, "safer_popen", no_git)  # how GitPython starts git
+    tree = gitobjects.write_tree(repo, None, {f"s/{n}.md": b"%d" % n for n in range(20)})
+    commit(repo, tree, [], "twenty pages, one process-free commit")
+    monkeypatch.undo()
+    run_git(Path(repo.working_dir), "fsck", "--strict")
+
+
+def test_writing_an_object_that_exists_keeps_it(repo: git.Repo) -> None:
+    one = gitobjects.write_tree(repo, None, {"a.md": b"same\n"})
+    two = gitobjects.write_tree(repo, None, {"a.md": b"same\n"})
+    assert one == two
+    blob = run_git(Path(repo.working_dir), "rev-parse", f"{one.hex()}:a.md")
+    assert run_git(Path(repo.working_dir), "cat-file", "-p", blob) == "same"

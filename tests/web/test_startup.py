@@ -1,0 +1,117 @@
+"""A first start of a large wiki answers at once ("starting") and reads its pages behind."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from masterywiki.git.storage import GitStorage
+from masterywiki.repository.wiki import Wiki
+from masterywiki.web import startup as startup_module
+from masterywiki.web.app import create_app
+from masterywiki.web.startup import Startup
+
+PAGES = {
+    f"sec/page-{n:03d}.md": f"---\ntitle: Page {n}\n---\n# Page {n}\n\nText.\n" for n in range(30)
+}
+PAGES["index.md"] = "# Home\n\n```{toctree}\nsec/page-000\n```\n"
+
+
+class HeldRead:
+    """Makes Wiki.refresh wait until the test lets it go on."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.release = threading.Event()
+        original = Wiki.refresh
+
+        def held(wiki: Wiki) -> object:
+            self.release.wait(30)
+            return original(wiki)
+
+        monkeypatch.setattr(Wiki, "refresh", held)
+
+
+def test_a_large_first_start_answers_starting_until_the_pages_are_read(
+    repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(startup_module, "BACKGROUND_ABOVE_FILES", 10)
+    held = HeldRead(monkeypatch)
+    app = create_app({"repo": repo_factory(PAGES), "instance": tmp_path / "instance"})
+    client = app.test_client()
+
+    page = client.get("/sec/page-001")
+    assert page.status_code == 503
+    assert page.headers["Retry-After"] == "2"
+    assert "The wiki is starting" in page.get_data(as_text=True)
+    health = client.get("/-/healthz")
+    assert health.status_code == 503 and health.json is not None
+    assert health.json["status"] == "starting"
+    assert client.get("/-/api/v1/pages/sec/page-001").json["status"] == "starting"  # type: ignore[index]
+    with client.get("/-/static/wiki.css") as style:
+        assert style.status_code == 200
+
+    held.release.set()
+    assert app.extensions["masterywiki"].startup.wait(30)
+    assert "Page 1" in client.get("/sec/page-001").get_data(as_text=True)
+    assert client.get("/-/healthz").status_code == 200
+    app.extensions["masterywiki"].wiki.storage.close()
+
+
+def test_a_small_wiki_is_read_before_the_first_answer(
+    repo_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    app = create_app({"repo": repo_factory(PAGES), "instance": tmp_path / "instance"})
+    assert app.extensions["masterywiki"].startup.ready.is_set()
+    assert app.test_client().get("/sec/page-002").status_code == 200
+    app.extensions["masterywiki"].wiki.storage.close()
+
+
+def test_while_one_process_scans_the_others_wait_then_load_its_cache(
+    repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repo_factory(PAGES)
+    cache = tmp_path / "cache"
+    held = HeldRead(monkeypatch)
+    first = Startup(Wiki(GitStorage(repo), cache_dir=cache), background_above=0)
+    first.begin()  # returns at once: it reads in the background, holding the lock
+    assert not first.ready.is_set()
+
+    second_wiki = Wiki(GitStorage(repo), cache_dir=cache)
+    scanned: list[tuple[int, int]] = []
+    second_wiki.read_progress = lambda done, total: scanned.append((done, total))
+    second = Startup(second_wiki, background_above=0)
+    waiting = threading.Thread(target=second.begin)
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive(), "the second process waits instead of answering 'starting'"
+
+    held.release.set()
+    waiting.join(30)
+    assert first.ready.is_set() and second.ready.is_set()
+    assert first.pages_read == first.pages_total == len(PAGES)
+    assert scanned == []  # the second read the first one's cache file, not the pages
+    assert second_wiki.snapshot.catalog.get("sec/page-003") is not None
+    for wiki in (first.wiki, second_wiki):
+        wiki.storage.close()
+
+
+def test_a_failed_read_is_shown_not_retried_forever(
+    repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_wiki: Wiki) -> None:
+        raise OSError("disk gone")
+
+    wiki = Wiki(GitStorage(repo_factory(PAGES)), cache_dir=tmp_path / "cache")
+    monkeypatch.setattr(Wiki, "refresh", broken)
+    starting = Startup(wiki, background_above=0)
+    starting.begin()
+    for _ in range(300):
+        if starting.error:
+            break
+        threading.Event().wait(0.01)
+    assert starting.error == "OSError: disk gone"
+    assert not starting.ready.is_set()
+    wiki.storage.close()
