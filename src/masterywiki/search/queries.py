@@ -41,7 +41,14 @@ def parse(schema: Any, text: str, synonyms: Synonyms) -> tuple[Any, list[str]]:
     expanded, used = synonyms.expand(text)
     parser = qparser.MultifieldParser(list(FIELD_BOOSTS), schema, fieldboosts=FIELD_BOOSTS)
     parser.add_plugin(qparser.FuzzyTermPlugin())
-    parsed = parser.parse(expanded)
+    try:
+        parsed = parser.parse(expanded)
+    except (IndexError, TypeError, ValueError):
+        # whoosh's parser trips over some runs of operators ("a NOT NOT b"): read the
+        # words as plain words rather than answer with an error.
+        parser.remove_plugin_class(qparser.OperatorsPlugin)
+        parser.remove_plugin_class(qparser.GroupPlugin)
+        parsed = parser.parse(expanded)
     words = normalize(text)
     if words and _PLAIN_QUERY.match(text.strip('"')):
         exact = query.Term("names", " ".join(words), boost=NAME_BOOST)

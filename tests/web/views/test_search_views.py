@@ -218,3 +218,11 @@ def test_thousands_of_filter_values_answer_quickly_with_the_first_twenty(web: Fl
     data = web.get(f"/-/api/v1/search?{query}").json
     assert data["filters"] == {"tag": tags[:MAX_VALUES]}
 
+
+@pytest.mark.parametrize("query", ["NOT NOT NOT", "NOT NOT rubric", "a NOT NOT b"])
+def test_runs_of_operators_are_read_as_words_not_an_error(web: FlaskClient, query: str) -> None:
+    # whoosh's own parser raises IndexError on these.
+    assert web.get("/-/search", query_string={"q": query}).status_code == 200
+    answer = web.get("/-/api/v1/search", query_string={"q": query})
+    assert answer.status_code == 200 and answer.json is not None
+    assert isinstance(answer.json["results"], list)
