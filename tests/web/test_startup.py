@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -114,4 +115,18 @@ def test_a_failed_read_is_shown_not_retried_forever(
         threading.Event().wait(0.01)
     assert starting.error == "OSError: disk gone"
     assert not starting.ready.is_set()
+    wiki.storage.close()
+
+
+def test_a_slow_start_says_when_it_is_ready(
+    repo_factory: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(startup_module, "PROGRESS_EVERY_SECONDS", 0.0)  # every start is slow
+    wiki = Wiki(GitStorage(repo_factory(PAGES)), cache_dir=tmp_path / "cache")
+    with caplog.at_level(logging.INFO, logger="masterywiki.web.startup"):
+        Startup(wiki).begin()
+    assert f"Ready: {len(PAGES)} pages read in" in caplog.text
     wiki.storage.close()

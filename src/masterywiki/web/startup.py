@@ -67,7 +67,11 @@ class Startup:
         return self.ready.wait(timeout)
 
     def _read(self) -> None:
-        self.wiki.refresh()
+        started = time.monotonic()
+        pages = len(self.wiki.refresh().catalog)
+        seconds = time.monotonic() - started
+        if seconds >= PROGRESS_EVERY_SECONDS:  # say what a slow start was doing
+            log.info("Ready: %s pages read in %.1f s.", f"{pages:,}", seconds)
         self.ready.set()
 
     def _read_in_background(self, lock: int | None) -> None:
