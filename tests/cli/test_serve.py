@@ -85,3 +85,23 @@ def test_gunicorn_options_are_a_threaded_production_server() -> None:
     assert options["workers"] == 3 and options["worker_class"] == "gthread"
     assert options["accesslog"] is None
     assert 2 <= default_workers() <= 4
+
+
+def test_serve_dev_runs_flasks_reloading_server(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MASTERYWIKI_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "masterywiki", "serve", "--dev", "--port", str(port)],
+        cwd=tmp_path, env={**env, "PYTHONUNBUFFERED": "1"}, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, process)
+        assert get(base + "/glossary/rubric")[0] == 200
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        output = process.communicate(timeout=20)[0]
+    assert f"at {base}/ on the development server" in output
+    assert "Restarting with stat" in output  # werkzeug's reloader watches the code
+    assert output.count("No admin yet: open") == 1  # the reloader's child says nothing again

@@ -66,7 +66,7 @@ def _prepare(loaded: Settings, host: str, port: int, workers: int | None) -> Non
     storage.close()
     if created:
         click.echo(f"Created the wiki repository {loaded.repo} from the starter content.")
-    processes = f" with {workers} worker processes" if workers else " (development server)"
+    processes = f" with {workers} worker processes" if workers else " on the development server"
     click.echo(f"Serving {loaded.repo} at http://{host}:{port}/{processes} (Ctrl+C to stop)")
     if hint := first_admin_hint(open_accounts(loaded.instance), f"http://{host}:{port}"):
         click.echo(hint)
