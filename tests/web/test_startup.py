@@ -130,3 +130,28 @@ def test_a_slow_start_says_when_it_is_ready(
         Startup(wiki).begin()
     assert f"Ready: {len(PAGES)} pages read in" in caplog.text
     wiki.storage.close()
+
+
+def test_an_unreadable_cache_counts_as_none(
+    repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cache another version wrote (or a damaged one) spares nothing: a large wiki
+    # then reads in the background, like a first start, rather than keep every
+    # process busy before its first answer.
+    repo = repo_factory(PAGES)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "pages.pickle").write_bytes(b"not a pickle")
+    held = HeldRead(monkeypatch)
+    wiki = Wiki(GitStorage(repo), cache_dir=cache)
+    assert not wiki.has_page_cache()
+    starting = Startup(wiki, background_above=0)
+    starting.begin()
+    assert not starting.ready.is_set()
+    held.release.set()
+    assert starting.wait(30)
+    assert wiki.has_page_cache() and wiki.snapshot.catalog.get("sec/page-004") is not None
+    fresh = Wiki(GitStorage(repo), cache_dir=cache)
+    assert fresh.has_page_cache(), "the read wrote a good cache for the next start"
+    for each in (wiki, fresh):
+        each.storage.close()

@@ -90,6 +90,8 @@ class Wiki:
         self._snapshot = Snapshot(None, {}, Catalog({}))
         self._loaded_cache = False
         self._cache_written = False
+        self._cache_tried = False
+        self._from_cache: Snapshot | None = None
         # Told (pages read, pages to read) while a cold start scans, for the console.
         self.read_progress: Callable[[int, int], None] | None = None
 
@@ -112,7 +114,8 @@ class Wiki:
     def _build(self, head: str | None) -> Snapshot:
         previous = self._snapshot
         if not self._loaded_cache:
-            previous = self._load_cache() or previous
+            previous = self._cached_start() or previous
+            self._from_cache = None  # used once: its scans are in self._infos now
             self._loaded_cache = True
         if head is None:
             return Snapshot(None, {}, Catalog({}))
@@ -219,9 +222,22 @@ class Wiki:
         return self.cache_dir / "pages.pickle" if self.cache_dir else None
 
     def has_page_cache(self) -> bool:
-        """Whether a cache file from an earlier start can spare reading every page."""
+        """Whether a cache file from an earlier start spares reading every page.
+
+        Reads it (once, kept for the first refresh): a damaged cache, or one another
+        version of masterywiki wrote, does not count.
+        """
+        with self._lock:
+            return self._loaded_cache or self._cached_start() is not None
+
+    def _cached_start(self) -> Snapshot | None:
+        """The cache file's snapshot, read once it exists (another process may be
+        writing it while this one waits)."""
         path = self._cache_file()
-        return path is not None and path.is_file()
+        if not self._cache_tried and path is not None and path.exists():
+            self._from_cache = self._load_cache()
+            self._cache_tried = True
+        return self._from_cache
 
     def file_count(self) -> int:
         """How many files the branch holds (0 for an empty repository)."""
