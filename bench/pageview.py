@@ -545,7 +545,7 @@ def report(
         f"- masterywiki {version_of(sys.executable, 'masterywiki')} at {head_commit()}; "
         f"otterwiki {version_of(otter_python, 'otterwiki')}; "
         "gunicorn -w 2 (sync) for every server but masterywiki serve "
-        "(its own gunicorn, 2 gthread workers)"
+        "(its own embedded gunicorn, 2 sync workers, with its request log)"
     )
     setup = (
         f"- corpus: {spec.pages} pages, {spec.history} edit commits, seed {spec.seed}; "

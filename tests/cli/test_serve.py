@@ -79,10 +79,10 @@ def test_serve_uses_workers_prints_once_logs_requests_and_stops_on_ctrl_c(tmp_pa
     assert_nothing_listens(base)
 
 
-def test_gunicorn_options_are_a_threaded_production_server() -> None:
+def test_gunicorn_options_are_a_production_server_like_gunicorn_w() -> None:
     options = gunicorn_options("::1", 8080, 3)
     assert options["bind"] == "[::1]:8080"
-    assert options["workers"] == 3 and options["worker_class"] == "gthread"
+    assert options["workers"] == 3 and options["worker_class"] == "sync"
     assert options["accesslog"] is None
     assert 2 <= default_workers() <= 4
 
