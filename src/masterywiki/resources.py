@@ -16,6 +16,11 @@ def _find(installed: str, checkout: str) -> Path:
     raise FileNotFoundError(f"masterywiki is missing its {checkout}/ folder")
 
 
+def static_dir() -> Path:
+    """The scripts, styles and icons served under `/-/static/` (always in the package)."""
+    return _PACKAGE / "static"
+
+
 def templates_dir() -> Path:
     return _find("templates", "templates")
 

@@ -166,9 +166,8 @@ class Editor:
             marked = is_marked(current[1]) if current else False
             self.protection.check(name, marked, admin)
             self.protection.check_marking(marked, is_marked(mine), admin)
-            if not admin:
-                held = claims(current[1]) if current else ()
-                self.protection.check_claims(held, claims(mine), admin, self._protected_page)
+            held = claims(current[1]) if current else ()
+            self.protection.check_claims(held, claims(mine), admin, self._protected_page)
             text, merged = mine, False
             if current is not None and base != head:
                 text, merged = self._merge(name, mine, current[1], base, head, moved_from)

@@ -39,6 +39,7 @@ from masterywiki.content import names
 from masterywiki.content.catalog import Catalog
 from masterywiki.errors import WikiError
 from masterywiki.repository.wiki import Snapshot, Wiki
+from masterywiki.resources import static_dir
 from masterywiki.settings import Settings
 from masterywiki.site import static_search
 from masterywiki.site.manifest import (
@@ -57,7 +58,7 @@ from masterywiki.site.sitemap import (
     static_sidebar,
 )
 from masterywiki.support.forked import ForkedWorkFailed, run_forked
-from masterywiki.web.app import STATIC_DIR, create_app
+from masterywiki.web.app import create_app
 from masterywiki.web.pagecontext import page_context
 
 log = logging.getLogger(__name__)
@@ -260,7 +261,7 @@ def build_site(
         written.add(file)
 
     # Plan: every URL the site answers.
-    for asset in sorted(STATIC_DIR.iterdir()):
+    for asset in sorted(static_dir().iterdir()):
         if asset.is_file():
             site.add(f"/-/static/{asset.name}", f"-/static/{asset.name}")
     for name in catalog.pages:
@@ -293,7 +294,7 @@ def build_site(
         fetched[SEARCH_PAGE] = build.render_template("static_search.html")
     for url, html in fetched.items():
         write(site.files[url], site.rewrite(html, site.files[url]))
-    for asset in sorted(STATIC_DIR.iterdir()):
+    for asset in sorted(static_dir().iterdir()):
         if asset.is_file():
             write(f"-/static/{asset.name}", asset.read_bytes())
     for old, new in moved.items():

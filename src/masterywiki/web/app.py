@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, redirect, render_template, request
@@ -18,13 +17,12 @@ from masterywiki.repository.edits import Editor
 from masterywiki.repository.history import History
 from masterywiki.repository.instance import open_repository
 from masterywiki.repository.wiki import PageMoved, Wiki
-from masterywiki.resources import templates_dir
+from masterywiki.resources import static_dir, templates_dir
 from masterywiki.settings import Settings, load
 from masterywiki.support.lru import LRU
 from masterywiki.web.services import Services
 from masterywiki.web.startup import Startup
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 AUTOESCAPED = (".html", ".htm", ".xml", ".atom")
 SAFE = ("GET", "HEAD", "OPTIONS")
 FORM_ROOM = 64 * 1024  # a form's fields besides its text
@@ -35,10 +33,10 @@ def form_limit(settings: Settings) -> int:
     """The most a request body may weigh (uploads raise it for themselves).
 
     The page and comment limits count the text's own UTF-8 bytes, checked where it is
-    saved (edits.py, discussion.py); this only has to let any text within them through
-    however the browser sends it: percent-encoding turns each byte into three, and a
-    newline travels as CRLF (`%0D%0A`, six bytes for one). The form's other fields
-    (summary, base, token) get room of their own.
+    saved (repository/edits.py, discussion/service.py); this only has to let any text
+    within them through however the browser sends it: percent-encoding turns each byte
+    into three, and a newline travels as CRLF (`%0D%0A`, six bytes for one). The form's
+    other fields (summary, base, token) get room of their own.
     """
     text = max(settings.max_page_bytes, settings.max_comment_bytes)
     return 6 * text + 3 * FORM_ROOM
@@ -51,7 +49,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         "masterywiki",
         template_folder=str(templates_dir()),
-        static_folder=str(STATIC_DIR),
+        static_folder=str(static_dir()),
         static_url_path="/-/static",
     )
     app.config.update(

@@ -20,6 +20,7 @@ from masterywiki.repository.sync import Sync, verify_webhook
 from masterywiki.web.metrics import Metrics, render
 from masterywiki.web.views import auth, markers, services
 from masterywiki.web.views.search import EXTENSION as SEARCH_KEY
+from masterywiki.web.views.search import REFRESH_EXTENSION as REFRESH_KEY
 from masterywiki.web.views.search import BackgroundRefresh
 
 bp = Blueprint("ops", __name__)
@@ -69,8 +70,8 @@ def init_app(app: Flask) -> None:
 def connect_search(app: Flask) -> None:
     """After other servers' commits come in, bring the search index along at once."""
     sync: Sync | None = app.extensions.get(SYNC_KEY)
-    if sync is not None and SEARCH_KEY in app.extensions:
-        updater = BackgroundRefresh(app.extensions[SEARCH_KEY])
+    updater: BackgroundRefresh | None = app.extensions.get(REFRESH_KEY)
+    if sync is not None and updater is not None:  # the one that saves poke too
         sync.on_change.append(lambda _old, _new: updater.poke())
 
 

@@ -17,6 +17,7 @@ from masterywiki.web.views import page_number, services
 bp = Blueprint("search", __name__)
 log = logging.getLogger(__name__)
 EXTENSION = "masterywiki.search"
+REFRESH_EXTENSION = "masterywiki.search_refresh"
 
 
 def init_app(app: Flask) -> None:
@@ -29,7 +30,7 @@ def init_app(app: Flask) -> None:
         app.jinja_env.get_template(template)
     app.register_blueprint(bp)
 
-    updater = BackgroundRefresh(service)
+    updater = app.extensions[REFRESH_EXTENSION] = BackgroundRefresh(service)
 
     @app.after_request
     def index_after_save(response: Response) -> Response:
