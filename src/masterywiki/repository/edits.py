@@ -64,7 +64,7 @@ class PageDeletedMeanwhile(EditConflict):
     def __init__(self, name: str, mine: str, head: str) -> None:
         super().__init__(
             mine, "", mine, head, name,
-            "This page was deleted while you were editing, so nothing was saved. Your text "
+            "This page was deleted while you were editing. Your text "
             "is kept below: save again to create the page anew with it, or restore the "
             "deleted page, with its comments and files, from its history.",
         )  # fmt: skip
