@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from hypothesis import given, settings
@@ -17,6 +16,7 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from masterywiki.content import mdrules
+from tests.timing import FACTOR, LINEAR_GROWTH, growth
 
 
 def parser(linear: bool) -> MarkdownIt:
@@ -57,14 +57,9 @@ def test_same_tokens_as_the_plugin_rules(text: str) -> None:
     assert tokens(LINEAR, text) == tokens(PLUGINS, text)
 
 
-def seconds(md: MarkdownIt, text: str) -> float:
-    start = time.process_time()
-    md.parse(text)
-    return time.process_time() - start
-
-
 def test_each_rule_takes_linear_time() -> None:
-    # With the plugins' rules: 2.3 s for the braces (each copied the rest of the paragraph),
-    # 2.8 s for the comments, 5.2 s for the task list; 0.7, 0.3 and 0.4 s now.
-    for text in ("{a" * 262_144, "% c\n" * 260_000, "- [ ] x\n" * 8_000):
-        assert seconds(LINEAR, text) < 1.5, text[:8]
+    # Growth from a quarter of these to all, with the plugins' rules: 15x for the braces
+    # (each copied the rest of the paragraph), 17x for the comments, 14x for the task list.
+    for unit, repeats in (("{a", 524_288), ("% c\n", 260_000), ("- [ ] x\n", 8_000)):
+        ratio = growth(lambda n, unit=unit: LINEAR.parse(unit * n), repeats // FACTOR)
+        assert ratio < LINEAR_GROWTH, unit
