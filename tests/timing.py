@@ -40,7 +40,7 @@ def no_garbage_collection() -> Iterator[None]:
         gc.enable()
 
 
-def growth(work: Callable[[int], object], small: int, clock: Callable = cpu_seconds) -> float:
+def growth(work: Callable[[int], object], small: int) -> float:
     """How many times longer `work(FACTOR * small)` takes than `work(small)`.
 
     Measured twice when it looks superlinear, so one busy moment cannot fail a test
@@ -48,8 +48,8 @@ def growth(work: Callable[[int], object], small: int, clock: Callable = cpu_seco
     """
     ratio = 0.0
     for _ in range(2):
-        before = clock(lambda: work(small), repeat=2)
-        after = clock(lambda: work(FACTOR * small))
+        before = cpu_seconds(lambda: work(small), repeat=2)
+        after = cpu_seconds(lambda: work(FACTOR * small))
         ratio = after / max(before, 1e-3)
         if ratio < LINEAR_GROWTH:
             break
