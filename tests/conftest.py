@@ -11,7 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from masterywiki.db.database import DATABASE_FILE, Database, engine_url
 from masterywiki.web.app import create_app
+from tests.postgres import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
 pytest_plugins = ["tests.auth_fixtures"]
 
@@ -87,3 +89,16 @@ def app(basic_repo: Path, tmp_path: Path) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """The one database for accounts and operational data: each test that uses it runs
+    twice, on a SQLite file and on a fresh schema of a real PostgreSQL server."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'instance' / DATABASE_FILE}"
+    else:
+        url = engine_url(request.getfixturevalue("postgres_url"), tmp_path)
+    found = Database(url)
+    yield found
+    found.close()

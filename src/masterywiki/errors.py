@@ -56,6 +56,14 @@ class ConfigError(WikiError):
     title = "Configuration error"
 
 
+class DatabaseUnavailable(WikiError):
+    """The accounts database cannot be reached or is locked for too long (PostgreSQL
+    down, a full disk): trying again shortly may help."""
+
+    status = 503
+    title = "The database is not available"
+
+
 # --- Accounts, login and permissions (people/accounts.py, web/views/auth.py) -
 
 

@@ -35,6 +35,18 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("instance", "instance", "Folder for the search index, accounts, secret key, config."),
     Setting("repo", None, "Git repository of pages to serve (default: INSTANCE/wiki)."),
+    Setting(
+        "database_url",
+        "",
+        "PostgreSQL for accounts and operational data, shared by"
+        " servers (`postgresql://user:pass@host/db`); empty: SQLite in the instance.",
+    ),
+    Setting(
+        "secret_key",
+        "",
+        "Key that signs sessions and forms; give every server the same"
+        " (default: made once in INSTANCE/secret_key).",
+    ),
     Setting("site_name", "Mastery Learning Wiki", "Name shown in the header and page titles."),
     Setting("private", False, "When true, reading any page needs a login."),
     Setting("max_page_bytes", 1024 * 1024, "Largest page body accepted on save, in bytes."),
@@ -68,6 +80,8 @@ SETTINGS: tuple[Setting, ...] = (
 class Settings:
     instance: Path
     repo: Path
+    database_url: str
+    secret_key: str
     site_name: str
     private: bool
     max_page_bytes: int
@@ -97,8 +111,11 @@ class Settings:
     def cache_dir(self) -> Path:
         return self.instance / "cache"
 
-    def secret_key(self) -> str:
-        """The instance's secret key, created on first use and never stored in git."""
+    def signing_key(self) -> str:
+        """The `secret_key` setting, or else the instance's own key, created on first use
+        and never stored in git."""
+        if self.secret_key:
+            return self.secret_key
         path = self.instance / SECRET_FILE
         if path.exists():
             return path.read_text().strip()

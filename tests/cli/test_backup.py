@@ -10,8 +10,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from masterywiki.cli import main
+from masterywiki.db.database import DATABASE_FILE as DATABASE
+from masterywiki.db.database import Database
 from masterywiki.git.storage import Author, GitStorage
-from masterywiki.people.accounts import DATABASE, Accounts
+from masterywiki.people.accounts import Accounts
 from masterywiki.repository.edits import Editor
 from masterywiki.repository.wiki import Wiki
 from tests.auth_fixtures import FAST_HASHER, PASSWORD
@@ -27,7 +29,7 @@ def served(tmp_path: Path) -> tuple[Path, Path]:
     """An instance with its repository and two accounts."""
     instance = tmp_path / "instance"
     make_repo(instance / "wiki", source=DATA / "basic")
-    accounts = Accounts(instance / DATABASE, hasher=FAST_HASHER)
+    accounts = Accounts(Database.for_instance(instance), hasher=FAST_HASHER)
     accounts.add_user("ada", PASSWORD, role="admin")
     accounts.add_user("bob", PASSWORD, role="editor")
     return instance, instance / "wiki"
@@ -52,7 +54,7 @@ def test_backup_and_restore_round_trip(served: tuple[Path, Path], tmp_path: Path
     assert git(restored, "remote") == "", "the bundle is not left as a remote"
     assert (restored / "guide" / "first.md").exists(), "the work tree is checked out"
     git(restored, "fsck", "--strict")
-    accounts = Accounts(fresh / DATABASE, hasher=FAST_HASHER)
+    accounts = Accounts(Database.for_instance(fresh), hasher=FAST_HASHER)
     assert accounts.authenticate("bob", PASSWORD).role == "editor"
     assert [u.username for u in accounts.list_users()] == ["ada", "bob"]
 

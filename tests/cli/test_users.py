@@ -9,7 +9,8 @@ from click.testing import CliRunner, Result
 
 from masterywiki.cli import main
 from masterywiki.cli import users as cli_users
-from masterywiki.people.accounts import DATABASE, Accounts, User
+from masterywiki.db.database import Database
+from masterywiki.people.accounts import Accounts, User
 from tests.auth_fixtures import FAST_HASHER, PASSWORD
 
 
@@ -19,12 +20,12 @@ def instance(tmp_path: Path) -> Path:
 
 
 def open_accounts(instance: Path) -> Accounts:
-    return Accounts(instance / DATABASE, hasher=FAST_HASHER)
+    return Accounts(Database.for_instance(instance), hasher=FAST_HASHER)
 
 
 @pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_users, "open_accounts", open_accounts)
+    monkeypatch.setattr(cli_users, "Accounts", lambda db: Accounts(db, hasher=FAST_HASHER))
 
 
 def user_cli(instance: Path, *args: str, stdin: str | None = None) -> Result:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from masterywiki.db.database import Database
 from masterywiki.discussion import comments
 from masterywiki.discussion.service import CommentService, Policy, RateLimiter
 from masterywiki.errors import (
@@ -47,11 +48,13 @@ def clock() -> Clock:
     return Clock()
 
 
-def make_service(repo: Path, clock: Clock | None = None, **policy: object) -> CommentService:
+def make_service(
+    repo: Path, clock: Clock | None = None, database: Database | None = None, **policy: object
+) -> CommentService:
     counter = itertools.count(1)
     limiter = None
-    if clock is not None:
-        limiter = RateLimiter(repo.parent / "rate.sqlite3", 3, 60, now=clock)
+    if clock is not None and database is not None:
+        limiter = RateLimiter(database, 3, 60, now=clock)
     return CommentService(
         Wiki(GitStorage(repo)),
         Policy(max_bytes=200, **policy),  # type: ignore[arg-type]
@@ -187,8 +190,8 @@ def test_delete_by_admin_or_author(service: CommentService, basic_repo: Path) ->
     assert discussion.count == 0 and len(discussion.comments) == 2
 
 
-def test_rate_limit_per_user(basic_repo: Path, clock: Clock) -> None:
-    service = make_service(basic_repo, clock)
+def test_rate_limit_per_user(basic_repo: Path, clock: Clock, database: Database) -> None:
+    service = make_service(basic_repo, clock, database)
     for n in range(3):
         service.post(PAGE, f"comment {n}", CORA)
         clock.now += 1

@@ -1,15 +1,15 @@
-"""The accounts service on a real SQLite file: users, hashing, roles, rate limits, setup."""
+"""The accounts service on real databases (SQLite and PostgreSQL): users, hashing, roles,
+rate limits, setup."""
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import sqlite3
-from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 
+from masterywiki.db.database import Database
 from masterywiki.errors import (
     Forbidden,
     InvalidInput,
@@ -18,7 +18,7 @@ from masterywiki.errors import (
     UnknownUser,
     UserExists,
 )
-from masterywiki.people.accounts import Accounts, SessionKey, User, open_accounts
+from masterywiki.people.accounts import Accounts, SessionKey, User
 from tests.auth_fixtures import FAST_HASHER
 
 PASSWORD = "correct horse battery"
@@ -38,20 +38,13 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def accounts(tmp_path: Path, clock: Clock) -> Accounts:
-    return Accounts(tmp_path / "instance" / "masterywiki.sqlite3", now=clock, hasher=FAST_HASHER)
+def accounts(database: Database, clock: Clock) -> Accounts:
+    return Accounts(database, now=clock, hasher=FAST_HASHER)
 
 
-def test_database_is_created_on_first_use_in_wal_mode(tmp_path: Path) -> None:
-    service = open_accounts(tmp_path / "new-instance")
-    service.hasher = FAST_HASHER
-    assert service.list_users() == []
-    path = tmp_path / "new-instance" / "masterywiki.sqlite3"
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-    db.close()
-    assert {"users", "login_failures", "setup_token", "sessions"} <= tables
+def stored(accounts: Accounts, sql: str) -> list:
+    with accounts.database.read() as db:
+        return [row[0] for row in db.connection.exec_driver_sql(sql)]
 
 
 def test_add_and_authenticate(accounts: Accounts) -> None:
@@ -68,21 +61,17 @@ def test_add_and_authenticate(accounts: Accounts) -> None:
 
 def test_passwords_are_stored_as_argon2_hashes(accounts: Accounts) -> None:
     accounts.add_user("ada", PASSWORD)
-    with sqlite3.connect(accounts.path) as db:
-        stored = db.execute("SELECT password FROM users").fetchone()[0]
-    db.close()
-    assert stored.startswith("$argon2id$")
-    assert PASSWORD not in stored
+    (password,) = stored(accounts, "SELECT password FROM users")
+    assert password.startswith("$argon2id$")
+    assert PASSWORD not in password
 
 
 def test_weak_hash_is_upgraded_on_login(accounts: Accounts) -> None:
     accounts.add_user("ada", PASSWORD)
     accounts.hasher = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
     accounts.authenticate("ada", PASSWORD)
-    with sqlite3.connect(accounts.path) as db:
-        stored = db.execute("SELECT password FROM users").fetchone()[0]
-    db.close()
-    assert "m=16,t=2,p=1" in stored
+    (password,) = stored(accounts, "SELECT password FROM users")
+    assert "m=16,t=2,p=1" in password
     assert accounts.authenticate("ada", PASSWORD).username == "ada"
 
 
@@ -191,10 +180,7 @@ def test_ending_one_session_keeps_the_others(accounts: Accounts) -> None:
     assert accounts.user_for_session(phone) is not None
     assert accounts.user_for_session(bob) is not None
     assert accounts.user_for_session(SessionKey(phone.user_id, phone.secret + "x")) is None
-    with sqlite3.connect(accounts.path) as db:
-        stored = [row[0] for row in db.execute("SELECT digest FROM sessions")]
-    db.close()
-    assert phone.secret not in stored, "only a digest of the secret is kept"
+    assert phone.secret not in stored(accounts, "SELECT digest FROM sessions"), "a digest only"
 
 
 def test_a_session_ends_when_unused_for_its_lifetime(accounts: Accounts, clock: Clock) -> None:
@@ -207,9 +193,7 @@ def test_a_session_ends_when_unused_for_its_lifetime(accounts: Accounts, clock: 
     clock.now += accounts.session_seconds + 1
     assert accounts.user_for_session(busy) is None
     accounts.start_session("ada")  # forgets the ended ones
-    with sqlite3.connect(accounts.path) as db:
-        assert db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 1
-    db.close()
+    assert stored(accounts, "SELECT COUNT(*) FROM sessions") == [1]
 
 
 def fail(accounts: Accounts, times: int, username: str = "ada", address: str = "1.1.1.1") -> None:
@@ -263,10 +247,8 @@ def test_success_resets_its_own_addresses_count(accounts: Accounts) -> None:
     assert accounts.authenticate("ada", PASSWORD, "1.2.3.4").username == "ada"
 
 
-def test_limits_are_configurable(tmp_path: Path, clock: Clock) -> None:
-    strict = Accounts(
-        tmp_path / "a.sqlite3", now=clock, hasher=FAST_HASHER, max_failures=2, window=60
-    )
+def test_limits_are_configurable(database: Database, clock: Clock) -> None:
+    strict = Accounts(database, now=clock, hasher=FAST_HASHER, max_failures=2, window=60)
     strict.add_user("ada", PASSWORD)
     fail(strict, 2)
     with pytest.raises(TooManyAttempts, match="Try again in 1 minute"):
@@ -304,32 +286,29 @@ def test_no_setup_token_when_an_admin_was_added_from_the_cli(accounts: Accounts)
 def test_setup_token_is_stored_hashed(accounts: Accounts) -> None:
     token = accounts.setup_token()
     assert token
-    with sqlite3.connect(accounts.path) as db:
-        stored = db.execute("SELECT digest FROM setup_token").fetchone()[0]
-    db.close()
-    assert token not in stored
+    assert token not in stored(accounts, "SELECT digest FROM setup_token")[0]
 
 
-def _add_many(path: str, prefix: str, count: int) -> None:
-    service = Accounts(Path(path), hasher=FAST_HASHER)
+def _add_many(url: str, prefix: str, count: int) -> None:
+    service = Accounts(Database(url), hasher=FAST_HASHER)
     for number in range(count):
         service.add_user(f"{prefix}{number}", PASSWORD)
         with contextlib.suppress(UserExists):
             service.add_user("shared", PASSWORD)
 
 
-def test_two_processes_adding_users_do_not_corrupt(tmp_path: Path) -> None:
-    path = tmp_path / "masterywiki.sqlite3"
+def test_two_processes_adding_users_do_not_corrupt(database: Database) -> None:
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_add_many, args=(str(path), prefix, 40)) for prefix in "ab"]
+    workers = [
+        context.Process(target=_add_many, args=(database.url, prefix, 40)) for prefix in "ab"
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(60)
         assert worker.exitcode == 0
-    service = Accounts(path, hasher=FAST_HASHER)
+    service = Accounts(database, hasher=FAST_HASHER)
     names = [u.username for u in service.list_users()]
     assert len(names) == 81 and names.count("shared") == 1
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    db.close()
+    if not database.is_postgres:
+        assert stored(service, "PRAGMA integrity_check") == ["ok"]

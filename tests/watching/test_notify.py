@@ -6,7 +6,6 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,9 +17,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from masterywiki.db.database import Database
 from masterywiki.discussion.service import CommentService, Policy
 from masterywiki.git.storage import Author, GitStorage
-from masterywiki.people.accounts import DATABASE, Accounts, User
+from masterywiki.people.accounts import Accounts, User
 from masterywiki.repository.edits import Editor
 from masterywiki.repository.history import History
 from masterywiki.repository.wiki import Wiki
@@ -122,12 +122,12 @@ class Setup:
 
 
 @pytest.fixture
-def setup(basic_repo: Path, tmp_path: Path) -> Iterator[Setup]:
-    accounts = Accounts(tmp_path / "instance" / DATABASE, hasher=FAST_HASHER)
+def setup(basic_repo: Path, database: Database) -> Iterator[Setup]:
+    accounts = Accounts(database, hasher=FAST_HASHER)
     for username, address in (("edna", "edna@example.org"), ("bo", "bo@example.org")):
         accounts.add_user(username, PASSWORD, "editor", name=username.title(), email=address)
     accounts.add_user("rita", PASSWORD, "reader")  # no email address
-    watchlist = Watchlist(accounts.path)
+    watchlist = Watchlist(database)
     for username, target, scope in (
         ("edna", "guide", "section"),
         ("bo", "guide/first", "page"),
@@ -281,8 +281,8 @@ def test_racing_notifiers_send_each_batch_once(setup: Setup, smtp: SmtpServer) -
 
 def test_a_lost_cursor_restarts_from_head(setup: Setup, smtp: SmtpServer) -> None:
     notifier = started(setup.notifier(smtp.port))
-    with sqlite3.connect(notifier.path) as db:  # history was rewritten under the cursor
-        db.execute("UPDATE notify_cursor SET commit_sha = ?", ("0" * 40,))
+    with notifier.database.write() as db:  # history was rewritten under the cursor
+        db.run("UPDATE notify_cursor SET commit_sha = :sha", sha="0" * 40)
     setup.save("guide/first", "# First\n\nlost\n", "Lost")
     notifier.run_once(later())  # the cursor's commit is gone: start again from HEAD
     assert smtp.inbox.messages == []

@@ -1,18 +1,18 @@
-"""The watchlist service: watches, feed tokens and email choices in SQLite; the changes
-to what is watched, read from a real git repository."""
+"""The watchlist service: watches, feed tokens and email choices in the database (SQLite
+and PostgreSQL); the changes to what is watched, read from a real git repository."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from masterywiki.db.database import Database
 from masterywiki.discussion.service import CommentService, Policy
 from masterywiki.errors import InvalidInput, InvalidPagePath, UnknownUser
 from masterywiki.git.storage import Author, GitStorage
-from masterywiki.people.accounts import DATABASE, Accounts, User
+from masterywiki.people.accounts import Accounts, User
 from masterywiki.repository.edits import Editor
 from masterywiki.repository.history import History
 from masterywiki.repository.wiki import Wiki
@@ -24,8 +24,8 @@ ADA = Author("Ada Coach", "ada@example.org")
 
 
 @pytest.fixture
-def accounts(tmp_path: Path) -> Accounts:
-    found = Accounts(tmp_path / DATABASE, hasher=FAST_HASHER)
+def accounts(database: Database) -> Accounts:
+    found = Accounts(database, hasher=FAST_HASHER)
     found.add_user("edna", PASSWORD, "editor", email="edna@example.org")
     found.add_user("rita", PASSWORD, "reader")
     return found
@@ -33,7 +33,7 @@ def accounts(tmp_path: Path) -> Accounts:
 
 @pytest.fixture
 def watchlist(accounts: Accounts) -> Watchlist:
-    return Watchlist(accounts.path)
+    return Watchlist(accounts.database)
 
 
 def test_watch_and_unwatch(watchlist: Watchlist) -> None:
@@ -93,8 +93,9 @@ def test_feed_tokens_are_stored_as_digests_and_revocable(watchlist: Watchlist) -
     assert watchlist.user_for_token(second).username == "edna"
     with pytest.raises(FeedNotFound):
         watchlist.user_for_token(first)  # regenerating revoked the old address
-    stored = sqlite3.connect(watchlist.path).execute("SELECT digest FROM watch_feeds").fetchall()
-    assert stored and all(second not in row[0] for row in stored)
+    with watchlist.database.read() as db:
+        stored = db.all("SELECT digest FROM watch_feeds")
+    assert stored and all(second not in row["digest"] for row in stored)
     watchlist.revoke_token("edna")
     with pytest.raises(FeedNotFound):
         watchlist.user_for_token(second)
@@ -136,8 +137,8 @@ def test_a_removed_user_leaves_nothing_behind(watchlist: Watchlist, accounts: Ac
     assert watchlist.prune() == 0
 
 
-def test_the_watchlist_works_before_any_account_query(tmp_path: Path) -> None:
-    fresh = Watchlist(tmp_path / "new" / DATABASE)
+def test_the_watchlist_works_before_any_account_query(database: Database) -> None:
+    fresh = Watchlist(database)
     assert fresh.watches("anyone") == ()
     with pytest.raises(UnknownUser):
         fresh.watch("anyone", "guide")

@@ -1,17 +1,17 @@
 """`masterywiki backup OUT` and `masterywiki restore BACKUP`: the content and accounts.
 
 A backup is one tar file: `wiki.bundle` (a git bundle of the branch and its whole
-history), `masterywiki.sqlite3` (the accounts, copied with SQLite's online backup)
-and `backup.json`. Both copies are consistent while the wiki is serving: git
-reads the branch once and objects never change; SQLite's backup reads one
-snapshot. The search index and caches are derived data and are rebuilt.
+history), `masterywiki.sqlite3` (the database's lasting rows, from SQLite or
+PostgreSQL alike, see db/copying.py) and `backup.json`. Both copies are consistent
+while the wiki is serving: git reads the branch once and objects never change; the
+database is read in one snapshot. The search index and caches are derived data and
+are rebuilt.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import tarfile
 import tempfile
 import time
@@ -22,26 +22,27 @@ import click
 
 from masterywiki import settings as settings_module
 from masterywiki.cli.group import _content_options, _one_line_errors, main
+from masterywiki.db.copying import copy_rows, row_counts
+from masterywiki.db.database import DATABASE_FILE as DATABASE
+from masterywiki.db.database import Database
 from masterywiki.errors import NotARepository
 from masterywiki.git import remote as gitremote
 from masterywiki.git.storage import GitStorage
-from masterywiki.people.accounts import DATABASE
 
 BUNDLE, MANIFEST, FORMAT = "wiki.bundle", "backup.json", 1
 DERIVED = ("search", "cache")  # instance folders rebuilt from git
 
 
-def _copy_database(source: Path, target: Path) -> None:
-    """A consistent copy of a live SQLite database (WAL included)."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+def _copy_database(source: Database, target: Database, replace: bool = False) -> None:
     try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
+        copy_rows(source, target, replace=replace)
     finally:
-        src.close()
+        source.close()
+        target.close()
+
+
+def _sqlite_file(path: Path) -> Database:
+    return Database(f"sqlite:///{path.resolve()}")
 
 
 @main.command()
@@ -56,11 +57,9 @@ def backup(out: Path, repo: Path | None, instance: Path) -> None:
     with tempfile.TemporaryDirectory(prefix=".backup-", dir=out.parent or None) as folder:
         work = Path(folder)
         commit = gitremote.bundle(storage, work / BUNDLE)
-        database = loaded.instance / DATABASE
-        members = [BUNDLE]
-        if database.exists():
-            _copy_database(database, work / DATABASE)
-            members.append(DATABASE)
+        database = Database.for_instance(loaded.instance, loaded.database_url)
+        _copy_database(database, _sqlite_file(work / DATABASE))
+        members = [BUNDLE, DATABASE]
         manifest = {
             "format": FORMAT,
             "commit": commit,
@@ -113,14 +112,23 @@ def restore(backup_file: Path, force: bool, repo: Path | None, instance: Path) -
             raise NotARepository(f"{backup_file} is not a masterywiki backup ({error}).") from None
         gitremote.verify_bundle(work / BUNDLE)
         target = loaded.repo
-        database = loaded.instance / DATABASE
+        configured = Database.for_instance(loaded.instance, loaded.database_url)
+        database = configured.sqlite_path
         has_accounts = (work / DATABASE).exists()
         busy = [p for p in (target,) if p.exists() and any(p.iterdir())]
-        busy += [database] if has_accounts and database.exists() else []
+        busy += [database] if has_accounts and database and database.exists() else []
+        shared = has_accounts and configured.is_postgres and row_counts(configured)["users"] > 0
+        if shared and not force:
+            busy.append(configured.display_url)
         if busy and not force:
             names = " and ".join(str(p) for p in busy)
             raise NotARepository(f"{names} already exist(s); use --force to move them aside.")
-        for path in busy:
+        if shared:
+            aside = loaded.instance / f"database.before-restore-{time.strftime('%Y%m%d-%H%M%S')}"
+            loaded.instance.mkdir(parents=True, exist_ok=True)
+            _copy_database(configured, _sqlite_file(aside.with_suffix(".sqlite3")))
+            click.echo(f"Copied what {configured.display_url} held to {aside}.sqlite3.")
+        for path in (p for p in busy if isinstance(p, Path)):
             click.echo(f"Moved {path} aside to {_aside(path)}.")
             for extra in (Path(f"{path}-wal"), Path(f"{path}-shm")):
                 extra.unlink(missing_ok=True)
@@ -130,7 +138,7 @@ def restore(backup_file: Path, force: bool, repo: Path | None, instance: Path) -
         gitremote.clone_repository(str(work / BUNDLE), target, branch).close()
         if has_accounts:
             loaded.instance.mkdir(parents=True, exist_ok=True)
-            _copy_database(work / DATABASE, database)
+            _copy_database(_sqlite_file(work / DATABASE), configured, replace=shared)
     for derived in DERIVED:
         shutil.rmtree(loaded.instance / derived, ignore_errors=True)
     commit = str(manifest.get("commit", ""))[:10]

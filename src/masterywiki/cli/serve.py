@@ -11,7 +11,8 @@ import click
 
 from masterywiki import settings as settings_module
 from masterywiki.cli.group import _content_options, _one_line_errors, main
-from masterywiki.people.accounts import open_accounts
+from masterywiki.db.database import Database
+from masterywiki.people.accounts import Accounts
 from masterywiki.settings import Settings
 
 
@@ -68,8 +69,12 @@ def _prepare(loaded: Settings, host: str, port: int, workers: int | None) -> Non
         click.echo(f"Created the wiki repository {loaded.repo} from the starter content.")
     processes = f" with {workers} worker processes" if workers else " on the development server"
     click.echo(f"Serving {loaded.repo} at http://{host}:{port}/{processes} (Ctrl+C to stop)")
-    if hint := first_admin_hint(open_accounts(loaded.instance), f"http://{host}:{port}"):
-        click.echo(hint)
+    database = Database.for_instance(loaded.instance, loaded.database_url)
+    try:
+        if hint := first_admin_hint(Accounts(database), f"http://{host}:{port}"):
+            click.echo(hint)
+    finally:
+        database.close()  # the workers open their own connections
 
 
 def _serve(loaded: Settings, host: str, port: int, workers: int) -> None:

@@ -9,14 +9,15 @@ import click
 
 from masterywiki import settings as settings_module
 from masterywiki.cli.group import _content_options, _one_line_errors, main
-from masterywiki.people.accounts import ROLES, Accounts, open_accounts
+from masterywiki.db.database import Database
+from masterywiki.people.accounts import ROLES, Accounts
 
 
 def _accounts(repo: Path | None, instance: Path) -> Accounts:
     # The repository is not needed for accounts; `--repo` is accepted so every
     # content command takes the same options.
     loaded = settings_module.load({"repo": repo, "instance": instance})
-    return open_accounts(loaded.instance)
+    return Accounts(Database.for_instance(loaded.instance, loaded.database_url))
 
 
 def _read_password(from_stdin: bool) -> str:

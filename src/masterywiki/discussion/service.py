@@ -10,14 +10,13 @@ do what is decided here, so the HTML forms and the JSON API share the rules.
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from masterywiki.content.catalog import PageRecord
+from masterywiki.db.database import Database
 from masterywiki.discussion import comments as model
 from masterywiki.discussion.comments import EMPTY, Comment, Discussion, Event
 from masterywiki.errors import (
@@ -36,7 +35,6 @@ from masterywiki.repository.wiki import Wiki
 from masterywiki.support.lru import LRU
 
 ANONYMOUS = Author("Anonymous", "anonymous@users.masterywiki.invalid")
-BUSY_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -58,47 +56,31 @@ class RateLimiter:
     """At most `limit` comments (posts and edits) per `window` seconds for each user,
     or for each address when anonymous; a `limit` of 0 turns the limit off.
 
-    Kept in a small SQLite file in the instance folder, so every server process
-    counts against the same limit.
+    Counted in the instance's database, so every server process (and every server
+    sharing a PostgreSQL) counts against the same limit.
     """
 
     def __init__(
-        self, path: Path, limit: int, window: float, now: Callable[[], float] = time.time
+        self, database: Database, limit: int, window: float, now: Callable[[], float] = time.time
     ) -> None:
-        self.path, self.limit, self.window, self.now = path, limit, window, now
-        self._ready = False
-
-    def _connect(self) -> sqlite3.Connection:
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
-        if not self._ready:
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("CREATE TABLE IF NOT EXISTS comment_posts (who TEXT, at REAL)")
-            connection.execute("CREATE INDEX IF NOT EXISTS by_who ON comment_posts (who, at)")
-            self._ready = True
-        return connection
+        self.database, self.limit, self.window, self.now = database, limit, window, now
 
     def take(self, who: str) -> None:
         """Count one comment for `who`. Raises CommentRateLimited when over the limit."""
         if self.limit <= 0:
             return
         now = self.now()
-        connection = self._connect()
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            connection.execute("DELETE FROM comment_posts WHERE at <= ?", (now - self.window,))
-            oldest = connection.execute(
-                "SELECT at FROM comment_posts WHERE who = ? ORDER BY at DESC LIMIT 1 OFFSET ?",
-                (who, self.limit - 1),
-            ).fetchone()
+        with self.database.write() as db:
+            db.run("DELETE FROM comment_posts WHERE at <= :t", t=now - self.window)
+            oldest = db.value(
+                "SELECT at FROM comment_posts WHERE who = :who ORDER BY at DESC"
+                " LIMIT 1 OFFSET :skip",
+                who=who, skip=self.limit - 1,
+            )  # fmt: skip
             if oldest is None:
-                connection.execute("INSERT INTO comment_posts VALUES (?, ?)", (who, now))
-            connection.execute("COMMIT")
-        finally:
-            connection.close()
+                db.run("INSERT INTO comment_posts (who, at) VALUES (:who, :now)", who=who, now=now)
         if oldest is not None:
-            wait = max(1, int(oldest[0] + self.window - now + 0.999))
+            wait = max(1, int(oldest + self.window - now + 0.999))
             raise CommentRateLimited(
                 f"You have posted {self.limit} comments in a short time."
                 f" Please wait {_wait_text(wait)} before posting again.",

@@ -1,17 +1,20 @@
 """Email notices for watchlists: one message per watcher per burst of edits. No Flask.
 
 Every server process runs a `Notifier` thread when `smtp_host` is set; they share
-the instance's SQLite file, which makes each batch happen once:
+the instance's database (one SQLite file, or one PostgreSQL for several servers),
+which makes each batch happen once:
 
 1. *Collect.* The changes since the cursor (the last commit dealt with) wait while
    the burst goes on: until nothing new came for `notify_batch_seconds`, or the
    oldest has waited ten times that. Then the messages are built and, in one
    transaction that first checks the cursor did not move, put in an outbox while
    the cursor moves to HEAD. Of several processes doing this at once, one wins;
-   the others find the cursor moved and drop their copies.
-2. *Deliver.* Messages due are claimed (their next try moved past a lease), sent,
-   and deleted. An SMTP server that is down or refuses leaves them in the outbox
-   for a later try, with a growing wait: nothing is lost, nothing sent twice.
+   the others find the cursor moved and drop their copies (its row is locked
+   meanwhile).
+2. *Deliver.* Messages due are claimed (rows another process holds are skipped,
+   their next try moved past a lease), sent, and deleted. An SMTP server that is
+   down or refuses leaves them in the outbox for a later try, with a growing wait:
+   nothing is lost, nothing sent twice.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from __future__ import annotations
 import email.policy
 import logging
 import smtplib
-import sqlite3
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,9 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
-from pathlib import Path
 
-from masterywiki.db import sqlite as sqlitedb
+from masterywiki.db.database import Database
 from masterywiki.errors import RevisionNotFound
 from masterywiki.repository.wiki import Wiki
 from masterywiki.support.background import BackgroundThread
@@ -46,23 +47,6 @@ FIRST_RETRY, LAST_RETRY = 60.0, 3600.0  # waits after a failed send, doubling
 GIVE_UP_AFTER = 3 * 24 * 3600.0  # a message undeliverable this long is dropped
 MAX_COMMITS = 1000  # per batch: a huge import is summed up by its newest commits
 SEND_AT_ONCE = 50
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS notify_cursor (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    commit_sha TEXT NOT NULL  -- the newest commit already turned into messages
-);
-CREATE TABLE IF NOT EXISTS notify_outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    sender TEXT NOT NULL,
-    recipient TEXT NOT NULL,
-    message BLOB NOT NULL,
-    created REAL NOT NULL,
-    next_try REAL NOT NULL,  -- not before; pushed ahead while a process sends it
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -124,6 +108,7 @@ class Notifier:
         mailer: SmtpMailer,
         mail: Mail,
         batch_seconds: float = 120.0,
+        shared: bool = False,
     ) -> None:
         self.wiki = wiki
         self.watchlist = watchlist
@@ -132,17 +117,9 @@ class Notifier:
         self.mail = mail
         self.quiet = float(batch_seconds)
         self.longest = self.quiet * LONGEST_WAIT
-        self.path: Path = watchlist.path
-        self._schema_ready = False
+        self.shared = shared  # other servers (on the same git remote) share the cursor
+        self.database: Database = watchlist.database
         self._worker = BackgroundThread(self._run, "notify")
-
-    @contextmanager
-    def _db(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        if not self._schema_ready:
-            sqlitedb.create_schema(self.path, SCHEMA)
-            self._schema_ready = True
-        with sqlitedb.connect(self.path, write) as connection:
-            yield connection
 
     # -- one round ---------------------------------------------------------------------
 
@@ -154,9 +131,9 @@ class Notifier:
         return Outcome(queued, sent, failed, waiting)
 
     def _cursor(self) -> str | None:
-        with self._db() as db:
-            row = db.execute("SELECT commit_sha FROM notify_cursor").fetchone()
-        return None if row is None else str(row["commit_sha"])
+        with self.database.read() as db:
+            found = db.value("SELECT commit_sha FROM notify_cursor")
+        return found or None
 
     def _collect(self, now: float) -> tuple[int, bool]:
         head = self.wiki.storage.head()
@@ -166,13 +143,17 @@ class Notifier:
         if cursor is None:  # the first run: what happened before is not news
             self._advance(None, head, [])
             return 0, False
-        try:
-            changes = self.changes.since(cursor, head, MAX_COMMITS)
-        except RevisionNotFound:
+        if not self.wiki.storage.is_ancestor(cursor, head):
+            # Servers sharing the cursor take turns: one that has not fetched another's
+            # commits yet (or is behind it) waits; the merge it makes next descends
+            # from both, so nothing is mailed twice or skipped.
+            if self.shared or self._known(cursor):
+                return 0, False
             log.warning("notify: commit %s is gone (history rewritten?); starting from %s",
                         cursor[:10], head[:10])  # fmt: skip
             self._advance(cursor, head, [])
             return 0, False
+        changes = self.changes.since(cursor, head, MAX_COMMITS)
         if changes:
             stamps = [c.date.timestamp() for c in changes]
             if not burst_ready(max(stamps), min(stamps), now, self.quiet, self.longest):
@@ -188,6 +169,13 @@ class Notifier:
         self.watchlist.prune()
         return len(messages), False
 
+    def _known(self, commit: str) -> bool:
+        try:
+            self.wiki.storage.resolve(commit)
+        except RevisionNotFound:
+            return False
+        return True
+
     def _advance(
         self,
         old: str | None,
@@ -197,34 +185,37 @@ class Notifier:
     ) -> bool:
         """Queue `messages` and move the cursor from `old` to `new`, in one transaction;
         False (and nothing done) when another process moved the cursor first."""
-        with self._db(write=True) as db:
-            row = db.execute("SELECT commit_sha FROM notify_cursor").fetchone()
-            if (None if row is None else row["commit_sha"]) != old:
+        with self.database.write(serialised=False) as db:
+            # The row exists before it is locked ('' is no cursor yet), so processes
+            # starting together queue on one row lock instead of racing to insert.
+            db.run("INSERT INTO notify_cursor VALUES (1, '') ON CONFLICT DO NOTHING")
+            cursor = db.value(f"SELECT commit_sha FROM notify_cursor {db.for_update()}")
+            if (cursor or None) != old:
                 return False
-            db.execute("INSERT OR REPLACE INTO notify_cursor VALUES (1, ?)", (new,))
-            db.executemany(
+            db.run("UPDATE notify_cursor SET commit_sha = :new", new=new)
+            db.run_many(
                 "INSERT INTO notify_outbox (sender, recipient, message, created, next_try)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [(self.mail.sender_address, to, data, now, now) for to, data in messages],
-            )
+                " VALUES (:sender, :to, :data, :now, :now)",
+                [dict(sender=self.mail.sender_address, to=to, data=data, now=now)
+                 for to, data in messages],
+            )  # fmt: skip
         return True
 
     def _deliver(self, now: float) -> tuple[int, int]:
-        with self._db(write=True) as db:
-            expired = db.execute(
-                "DELETE FROM notify_outbox WHERE created < ?", (now - GIVE_UP_AFTER,)
-            )
-            if expired.rowcount:
+        with self.database.write(serialised=False) as db:
+            expired = db.run("DELETE FROM notify_outbox WHERE created < :t", t=now - GIVE_UP_AFTER)
+            if expired:
                 log.error("notify: dropped %d message(s) undeliverable for %d days",
-                          expired.rowcount, GIVE_UP_AFTER // 86400)  # fmt: skip
-            rows = db.execute(
-                "SELECT id, sender, recipient, message, attempts FROM notify_outbox"
-                " WHERE next_try <= ? ORDER BY id LIMIT ?",
-                (now, SEND_AT_ONCE),
-            ).fetchall()
-            db.executemany(
-                "UPDATE notify_outbox SET next_try = ? WHERE id = ?",
-                [(now + LEASE_SECONDS, row["id"]) for row in rows],
+                          expired, GIVE_UP_AFTER // 86400)  # fmt: skip
+            # Rows another server is claiming right now are skipped, not waited for.
+            rows = db.all(
+                "SELECT * FROM notify_outbox WHERE next_try <= :now ORDER BY id LIMIT :n"
+                f" {db.for_update(skip_locked=True)}",
+                now=now, n=SEND_AT_ONCE,
+            )  # fmt: skip
+            db.run_many(
+                "UPDATE notify_outbox SET next_try = :t WHERE id = :id",
+                [dict(t=now + LEASE_SECONDS, id=row["id"]) for row in rows],
             )
         if not rows:
             return 0, 0
@@ -252,23 +243,23 @@ class Notifier:
         return sent, len(pending)
 
     def _done(self, message_id: int) -> None:
-        with self._db(write=True) as db:
-            db.execute("DELETE FROM notify_outbox WHERE id = ?", (message_id,))
+        with self.database.write(serialised=False) as db:
+            db.run("DELETE FROM notify_outbox WHERE id = :id", id=message_id)
 
-    def _retry_later(self, rows: Sequence[sqlite3.Row], now: float, error: str) -> None:
-        with self._db(write=True) as db:
+    def _retry_later(self, rows: Sequence[Mapping], now: float, error: str) -> None:
+        with self.database.write(serialised=False) as db:
             for row in rows:
                 wait = min(LAST_RETRY, FIRST_RETRY * 2 ** min(row["attempts"], 16))
-                db.execute(
-                    "UPDATE notify_outbox SET next_try = ?, attempts = attempts + 1,"
-                    " last_error = ? WHERE id = ?",
-                    (now + wait, error[:500], row["id"]),
-                )
+                db.run(
+                    "UPDATE notify_outbox SET next_try = :t, attempts = attempts + 1,"
+                    " last_error = :error WHERE id = :id",
+                    t=now + wait, error=error[:500], id=row["id"],
+                )  # fmt: skip
 
     def outbox(self) -> int:
         """How many messages wait to be sent."""
-        with self._db() as db:
-            return int(db.execute("SELECT COUNT(*) FROM notify_outbox").fetchone()[0])
+        with self.database.read() as db:
+            return int(db.value("SELECT COUNT(*) FROM notify_outbox"))
 
     # -- the message -------------------------------------------------------------------
 

@@ -1,10 +1,10 @@
 """Watchlists: what each user watches, their feed token and email choice; the changes
 to what they watch, read from git history. No Flask here.
 
-Kept in the instance's `masterywiki.sqlite3` beside the accounts, keyed by the
-account's id. Ids are never reused, so the rows of a removed user match nobody
-(a new account with the same name starts with an empty watchlist and no feed) and
-`prune` clears them away. Feed tokens are stored as SHA-256 digests only: the
+Kept in the instance's database beside the accounts, keyed by the account's id.
+Ids are never reused, so the rows of a removed user match nobody (a new account
+with the same name starts with an empty watchlist and no feed) and `prune` clears
+them away. Feed tokens are stored as SHA-256 digests only: the
 address is shown once, when it is made, and making a new one revokes the old.
 """
 
@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
 
 from masterywiki.content import names
-from masterywiki.db import sqlite as sqlitedb
+from masterywiki.db.database import Database, Transaction
 from masterywiki.errors import InvalidInput, UnknownUser, WikiError
 from masterywiki.git.parse import Revision
-from masterywiki.people import accounts
 from masterywiki.people.accounts import User
 from masterywiki.repository.history import History
 from masterywiki.support.lru import LRU
@@ -43,25 +39,6 @@ from masterywiki.watching.watches import (
 
 MAX_WATCHES = 500  # per user: a watchlist is read with one git log over all of them
 PER_PAGE = 50
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS watches (
-    user_id INTEGER NOT NULL,  -- users.id
-    target TEXT NOT NULL,  -- a page name; for a section, its page's name
-    scope TEXT NOT NULL,  -- 'page' or 'section'
-    created REAL NOT NULL,
-    PRIMARY KEY (user_id, target, scope)
-);
-CREATE TABLE IF NOT EXISTS watch_feeds (
-    user_id INTEGER PRIMARY KEY,
-    digest TEXT NOT NULL UNIQUE,  -- sha256 of the token in the feed's address
-    created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS watch_email (
-    user_id INTEGER PRIMARY KEY,  -- a row: this user wants email notices
-    created REAL NOT NULL
-);
-"""
 
 
 class FeedNotFound(WikiError):
@@ -83,23 +60,13 @@ def check_watch(target: str, scope: str) -> Watch:
 class Watchlist:
     """The watchlist service. Every public method opens its own connection."""
 
-    def __init__(self, path: Path, *, now: Callable[[], float] = time.time) -> None:
-        self.path = Path(path)
+    def __init__(self, database: Database, *, now: Callable[[], float] = time.time) -> None:
+        self.database = database
         self.now = now
-        self._schema_ready = False
-
-    @contextmanager
-    def _db(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        if not self._schema_ready:
-            # The accounts' tables too: every query here joins `users`.
-            sqlitedb.create_schema(self.path, accounts.SCHEMA + SCHEMA)
-            self._schema_ready = True
-        with sqlitedb.connect(self.path, write) as connection:
-            yield connection
 
     @staticmethod
-    def _user_id(db: sqlite3.Connection, username: str) -> int:
-        row = db.execute("SELECT id FROM users WHERE username = ?", (username,)).fetchone()
+    def _user_id(db: Transaction, username: str) -> int:
+        row = db.one("SELECT id FROM users WHERE username = :u", u=username)
         if row is None:
             raise UnknownUser(f"There is no user called '{username}'.")
         return int(row["id"])
@@ -110,39 +77,39 @@ class Watchlist:
         """Start watching (watching twice is fine). Raises InvalidInput, InvalidPagePath,
         UnknownUser."""
         watch = check_watch(target, scope)
-        with self._db(write=True) as db:
+        with self.database.write() as db:
             user_id = self._user_id(db, username)
-            count = db.execute("SELECT COUNT(*) FROM watches WHERE user_id = ?", (user_id,))
-            if count.fetchone()[0] >= MAX_WATCHES:
+            count = db.value("SELECT COUNT(*) FROM watches WHERE user_id = :id", id=user_id)
+            if count >= MAX_WATCHES:
                 raise InvalidInput(
                     f"You watch {MAX_WATCHES} pages and sections already: stop watching"
                     " some, or watch a whole section instead of its pages."
                 )
-            db.execute(
-                "INSERT OR IGNORE INTO watches (user_id, target, scope, created)"
-                " VALUES (?, ?, ?, ?)",
-                (user_id, watch.target, watch.scope, self.now()),
-            )
+            db.run(
+                "INSERT INTO watches (user_id, target, scope, created)"
+                " VALUES (:id, :target, :scope, :now) ON CONFLICT DO NOTHING",
+                id=user_id, target=watch.target, scope=watch.scope, now=self.now(),
+            )  # fmt: skip
         return watch
 
     def unwatch(self, username: str, target: str, scope: str = "page") -> None:
         """Stop watching (a no-op when not watching). Raises InvalidInput, UnknownUser."""
         watch = check_watch(target, scope)
-        with self._db(write=True) as db:
+        with self.database.write() as db:
             user_id = self._user_id(db, username)
-            db.execute(
-                "DELETE FROM watches WHERE user_id = ? AND target = ? AND scope = ?",
-                (user_id, watch.target, watch.scope),
-            )
+            db.run(
+                "DELETE FROM watches WHERE user_id = :id AND target = :target AND scope = :scope",
+                id=user_id, target=watch.target, scope=watch.scope,
+            )  # fmt: skip
 
     def watches(self, username: str) -> tuple[Watch, ...]:
         """What `username` watches, by name (nothing for an unknown user)."""
-        with self._db() as db:
-            rows = db.execute(
+        with self.database.read() as db:
+            rows = db.all(
                 "SELECT target, scope FROM watches JOIN users ON users.id = watches.user_id"
-                " WHERE users.username = ? ORDER BY target, scope",
-                (username,),
-            ).fetchall()
+                " WHERE users.username = :u ORDER BY target, scope",
+                u=username,
+            )
         return tuple(Watch(row["target"], row["scope"]) for row in rows)
 
     # -- the personal feed ------------------------------------------------------------------
@@ -151,40 +118,41 @@ class Watchlist:
         """A new secret for the user's feed address; the previous one stops working.
         Raises UnknownUser."""
         token = secrets.token_urlsafe(24)
-        with self._db(write=True) as db:
+        with self.database.write() as db:
             user_id = self._user_id(db, username)
-            db.execute(
-                "INSERT OR REPLACE INTO watch_feeds (user_id, digest, created) VALUES (?, ?, ?)",
-                (user_id, _digest(token), self.now()),
-            )
+            db.run("DELETE FROM watch_feeds WHERE user_id = :id", id=user_id)
+            db.run(
+                "INSERT INTO watch_feeds (user_id, digest, created) VALUES (:id, :digest, :now)",
+                id=user_id, digest=_digest(token), now=self.now(),
+            )  # fmt: skip
         return token
 
     def revoke_token(self, username: str) -> None:
         """The feed address stops working. Raises UnknownUser."""
-        with self._db(write=True) as db:
+        with self.database.write() as db:
             user_id = self._user_id(db, username)
-            db.execute("DELETE FROM watch_feeds WHERE user_id = ?", (user_id,))
+            db.run("DELETE FROM watch_feeds WHERE user_id = :id", id=user_id)
 
     def token_created(self, username: str) -> float | None:
         """When the user's current feed address was made, or None without one."""
-        with self._db() as db:
-            row = db.execute(
+        with self.database.read() as db:
+            row = db.one(
                 "SELECT watch_feeds.created FROM watch_feeds"
-                " JOIN users ON users.id = watch_feeds.user_id WHERE users.username = ?",
-                (username,),
-            ).fetchone()
+                " JOIN users ON users.id = watch_feeds.user_id WHERE users.username = :u",
+                u=username,
+            )
         return None if row is None else float(row["created"])
 
     def user_for_token(self, token: str) -> User:
         """Whose feed a token opens. Raises FeedNotFound (unknown, revoked, user gone)."""
         row = None
         if 0 < len(token) <= 100:
-            with self._db() as db:
-                row = db.execute(
+            with self.database.read() as db:
+                row = db.one(
                     "SELECT users.* FROM watch_feeds JOIN users ON users.id = watch_feeds.user_id"
-                    " WHERE watch_feeds.digest = ?",
-                    (_digest(token),),
-                ).fetchone()
+                    " WHERE watch_feeds.digest = :digest",
+                    digest=_digest(token),
+                )
         if row is None:
             raise FeedNotFound(
                 "There is no watchlist feed at this address: it was replaced or revoked."
@@ -196,34 +164,35 @@ class Watchlist:
 
     def set_email(self, username: str, wanted: bool) -> None:
         """Turn email notices on or off for a user. Raises UnknownUser."""
-        with self._db(write=True) as db:
+        with self.database.write() as db:
             user_id = self._user_id(db, username)
             if wanted:
-                db.execute(
-                    "INSERT OR IGNORE INTO watch_email (user_id, created) VALUES (?, ?)",
-                    (user_id, self.now()),
-                )
+                db.run(
+                    "INSERT INTO watch_email (user_id, created) VALUES (:id, :now)"
+                    " ON CONFLICT DO NOTHING",
+                    id=user_id, now=self.now(),
+                )  # fmt: skip
             else:
-                db.execute("DELETE FROM watch_email WHERE user_id = ?", (user_id,))
+                db.run("DELETE FROM watch_email WHERE user_id = :id", id=user_id)
 
     def wants_email(self, username: str) -> bool:
-        with self._db() as db:
-            row = db.execute(
+        with self.database.read() as db:
+            row = db.one(
                 "SELECT 1 FROM watch_email JOIN users ON users.id = watch_email.user_id"
-                " WHERE users.username = ?",
-                (username,),
-            ).fetchone()
+                " WHERE users.username = :u",
+                u=username,
+            )
         return row is not None
 
     def watchers(self) -> list[Watcher]:
         """Everyone who wants email notices, has an address and watches something."""
-        with self._db() as db:
-            rows = db.execute(
+        with self.database.read() as db:
+            rows = db.all(
                 "SELECT users.username, users.name, users.email, watches.target, watches.scope"
                 " FROM watch_email JOIN users ON users.id = watch_email.user_id"
                 " JOIN watches ON watches.user_id = users.id"
                 " WHERE users.email != '' ORDER BY users.username, watches.target"
-            ).fetchall()
+            )
         found: dict[str, Watcher] = {}
         for row in rows:
             watcher = found.get(row["username"])
@@ -236,12 +205,9 @@ class Watchlist:
     def prune(self) -> int:
         """Forget the rows of removed users; returns how many went."""
         gone = 0
-        with self._db(write=True) as db:
+        with self.database.write() as db:
             for table in ("watches", "watch_feeds", "watch_email"):
-                cursor = db.execute(
-                    f"DELETE FROM {table} WHERE user_id NOT IN (SELECT id FROM users)"
-                )
-                gone += cursor.rowcount
+                gone += db.run(f"DELETE FROM {table} WHERE user_id NOT IN (SELECT id FROM users)")
         return gone
 
 

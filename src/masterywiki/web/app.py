@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from masterywiki.content import names
 from masterywiki.content.protection import Protection
+from masterywiki.db.database import Database
 from masterywiki.errors import PageNotFound, TooManyAttempts, WikiError
 from masterywiki.repository.attachments import Attachments
 from masterywiki.repository.edits import Editor
@@ -53,12 +54,14 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         static_url_path="/-/static",
     )
     app.config.update(
-        SECRET_KEY=settings.secret_key(),
+        SECRET_KEY=settings.signing_key(),
         MAX_CONTENT_LENGTH=form_limit(settings),
         MAX_FORM_MEMORY_SIZE=form_limit(settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
+    database = Database.for_instance(settings.instance, settings.database_url)
+    database.upgrade()  # migrations run on start: a failing one stops it, loudly
     wiki = Wiki(storage, cache_dir=settings.cache_dir)
     # Each worker reads the catalog at start, not on its first request; a first start
     # of a large wiki reads it in the background while the server answers "starting".
@@ -68,6 +71,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     editor = Editor(wiki, settings.max_page_bytes, protection)
     app.extensions["masterywiki"] = Services(
         settings=settings,
+        database=database,
         wiki=wiki,
         editor=editor,
         attachments=Attachments(editor, settings.max_attachment_bytes),

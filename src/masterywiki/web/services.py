@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from masterywiki.db.database import Database
 from masterywiki.repository.attachments import Attachments
 from masterywiki.repository.edits import Editor
 from masterywiki.repository.history import History
@@ -18,6 +19,7 @@ class Services:
     """What the views use; one per app, stored in `app.extensions`."""
 
     settings: Settings
+    database: Database  # accounts and operational data
     wiki: Wiki
     editor: Editor
     attachments: Attachments

@@ -45,7 +45,7 @@ from masterywiki.errors import (
     UserExists,
     WikiError,
 )
-from masterywiki.people.accounts import Accounts, SessionKey, User, open_accounts
+from masterywiki.people.accounts import Accounts, SessionKey, User
 from masterywiki.web.views import markers, services
 
 ACCOUNTS_KEY = "masterywiki.people.accounts"
@@ -64,8 +64,7 @@ bp = Blueprint("auth", __name__)
 
 def init_app(app: Flask) -> None:
     """Connect accounts, sessions, CSRF checks, private mode and the auth pages."""
-    settings = app.extensions["masterywiki"].settings
-    found = app.extensions[ACCOUNTS_KEY] = open_accounts(settings.instance)
+    found = app.extensions[ACCOUNTS_KEY] = Accounts(app.extensions["masterywiki"].database)
     app.session_interface = _SessionInterface()
     # The cookie lasts as long as the server keeps its session (both slide with use).
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=found.session_seconds)

@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
     settings = app.extensions["masterywiki"].settings
     policy = Policy(settings.max_comment_bytes, settings.anonymous_comments)
     limiter = RateLimiter(
-        settings.instance / "comments.sqlite3",
+        app.extensions["masterywiki"].database,
         settings.comment_rate_limit,
         settings.comment_rate_window,
     )

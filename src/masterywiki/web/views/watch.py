@@ -27,7 +27,7 @@ from flask.typing import ResponseReturnValue
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog
 from masterywiki.errors import InvalidInput, PageNotFound
-from masterywiki.people.accounts import DATABASE, User
+from masterywiki.people.accounts import User
 from masterywiki.support.lru import LRU
 from masterywiki.watching.notices import Mail, default_sender
 from masterywiki.watching.notify import Notifier, SmtpMailer
@@ -54,7 +54,7 @@ def init_app(app: Flask) -> None:
     opening and, with a mail server, the notifier thread."""
     found = app.extensions["masterywiki"]
     settings = found.settings
-    watchlist = Watchlist(settings.instance / DATABASE)
+    watchlist = Watchlist(found.database)
     changes = WatchedChanges(found.history)
     notifier = None
     if settings.smtp_host:
@@ -65,7 +65,8 @@ def init_app(app: Flask) -> None:
         sender = default_sender(settings.site_name, base_url, settings.smtp_from)
         mail = Mail(settings.site_name, base_url, sender)
         notifier = Notifier(found.wiki, watchlist, changes, mailer, mail,
-                            settings.notify_batch_seconds)  # fmt: skip
+                            settings.notify_batch_seconds,
+                            shared=bool(settings.remote))  # fmt: skip
         app.before_request(notifier.start)  # (re)starts its thread in each gunicorn worker
         notifier.start()
     app.extensions[EXTENSION] = WatchServices(watchlist, changes, notifier)

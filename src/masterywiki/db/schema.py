@@ -1,0 +1,126 @@
+"""The tables of the one database for people and operational data, as they are now.
+
+Described once with SQLAlchemy so each database gets its own types (`REAL` or
+`DOUBLE PRECISION`, `BLOB` or `BYTEA`). Migrations (`migrations.py`) bring any
+earlier database to this shape; `copying.py` moves rows between two databases.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),  # never reused: old sessions stay dead
+    Column("username", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("password", Text, nullable=False),
+    Column("created", Float, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("digest", Text, primary_key=True),  # of the secret in the cookie, never stored
+    Column("user_id", Integer, nullable=False),
+    Column("created", Float, nullable=False),
+    Column("seen", Float, nullable=False),
+    Index("sessions_by_user", "user_id"),
+    Index("sessions_by_seen", "seen"),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("username", Text, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("at", Float, nullable=False),
+    Index("login_failures_by_user", "username", "at"),
+    Index("login_failures_by_address", "address", "at"),
+)
+
+setup_token = Table(
+    "setup_token",
+    metadata,
+    Column("id", Integer, CheckConstraint("id = 1"), primary_key=True, autoincrement=False),
+    Column("digest", Text, nullable=False),
+    Column("created", Float, nullable=False),
+)
+
+watches = Table(
+    "watches",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=False),
+    Column("target", Text, primary_key=True),  # a page name; for a section, its page's
+    Column("scope", Text, primary_key=True),  # 'page' or 'section'
+    Column("created", Float, nullable=False),
+)
+
+watch_feeds = Table(
+    "watch_feeds",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=False),
+    Column("digest", Text, nullable=False, unique=True),  # sha256 of the feed's token
+    Column("created", Float, nullable=False),
+)
+
+watch_email = Table(
+    "watch_email",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=False),  # wants email
+    Column("created", Float, nullable=False),
+)
+
+notify_cursor = Table(
+    "notify_cursor",
+    metadata,
+    Column("id", Integer, CheckConstraint("id = 1"), primary_key=True, autoincrement=False),
+    Column("commit_sha", Text, nullable=False),  # the newest commit turned into messages
+)
+
+notify_outbox = Table(
+    "notify_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender", Text, nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("message", LargeBinary, nullable=False),
+    Column("created", Float, nullable=False),
+    Column("next_try", Float, nullable=False),  # not before; pushed ahead while sending
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    sqlite_autoincrement=True,
+)
+
+comment_posts = Table(
+    "comment_posts",
+    metadata,
+    Column("who", Text, nullable=False),  # a username, or an address when anonymous
+    Column("at", Float, nullable=False),
+    Index("comment_posts_by_who", "who", "at"),
+)
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, nullable=False),
+)
+
+# Short-lived counters that age out within minutes: not copied or backed up.
+TRANSIENT = frozenset({"login_failures", "comment_posts", "schema_version"})
