@@ -34,7 +34,7 @@ ROOT_MODULES = {"__init__", "__main__"}  # the package's front door may use any 
 # Modules that take values and return values: no clock, disk, git or Flask.
 PURE = {
     "errors", "support/lru", "git/parse", "watching/watches", "watching/notices",
-    "site/sitemap", "search/facets",
+    "site/sitemap", "search/facets", "db/schema",
     "content/names", "content/slugs", "content/model", "content/docinfo", "content/markup",
     "content/mdrules", "content/rawhtml", "content/renderbudget", "content/renderstate",
     "content/directives", "content/catalog", "content/filetypes", "content/protection",
@@ -48,6 +48,8 @@ LIBRARY_ROOMS = {
     "werkzeug": {"web", "site", "cli"},
     "click": {"cli"},
     "gunicorn": {"web"},
+    "sqlalchemy": {"db"},  # the rest write plain SQL through db.database.Transaction
+    "psycopg": set(),  # only through SQLAlchemy's engine
 }
 
 

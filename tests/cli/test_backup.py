@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 
 from masterywiki.cli import main
 from masterywiki.db.database import DATABASE_FILE as DATABASE
-from masterywiki.db.database import Database
+from masterywiki.db.database import Database, engine_url
 from masterywiki.git.storage import Author, GitStorage
 from masterywiki.people.accounts import Accounts
 from masterywiki.repository.edits import Editor
@@ -149,3 +149,34 @@ def test_restore_rejects_what_is_not_a_backup(
 def test_backup_of_a_missing_repository_is_one_line(tmp_path: Path) -> None:
     result = cli("backup", str(tmp_path / "x.tar"), "--instance", str(tmp_path / "none"))
     assert result.exit_code == 1 and "not a folder" in result.output
+
+
+def test_a_postgresql_deployment_backs_up_and_restores(tmp_path: Path, postgres_url: str) -> None:
+    instance = tmp_path / "instance"
+    make_repo(instance / "wiki", source=DATA / "basic")
+    shared = Database(engine_url(postgres_url, tmp_path))
+    accounts = Accounts(shared, hasher=FAST_HASHER)
+    accounts.add_user("ada", PASSWORD, role="admin")
+    accounts.add_user("bob", PASSWORD, role="editor")
+    env = {"MASTERYWIKI_DATABASE_URL": postgres_url}
+    out = tmp_path / "backup.tar"
+    result = CliRunner().invoke(main, ["backup", str(out), "--instance", str(instance)], env=env)
+    assert result.exit_code == 0 and "and the accounts" in result.output, result.output
+    accounts.remove_user("bob")
+    accounts.add_user("carl", PASSWORD)
+
+    fresh = tmp_path / "fresh"  # a new server's instance, the same PostgreSQL
+    args = ["restore", str(out), "--instance", str(fresh)]
+    refused = CliRunner().invoke(main, args, env=env)
+    assert refused.exit_code == 1 and "--force" in refused.output
+    assert "carl" in [u.username for u in accounts.list_users()], "nothing was touched"
+
+    forced = CliRunner().invoke(main, [*args, "--force"], env=env)
+    assert forced.exit_code == 0, forced.output
+    assert [u.username for u in accounts.list_users()] == ["ada", "bob"]
+    assert accounts.authenticate("bob", PASSWORD).role == "editor"
+    assert accounts.add_user("dora", PASSWORD).username == "dora", "ids continue past copied ones"
+    (aside,) = fresh.glob("database.before-restore-*.sqlite3")
+    kept = Accounts(Database(f"sqlite:///{aside}"), hasher=FAST_HASHER)
+    assert [u.username for u in kept.list_users()] == ["ada", "carl"], "what it held is kept"
+    shared.close()

@@ -41,6 +41,14 @@ def _copy_database(source: Database, target: Database, replace: bool = False) ->
         target.close()
 
 
+def _holds_accounts(url: str) -> bool:
+    probe = Database(url)
+    try:
+        return row_counts(probe)["users"] > 0
+    finally:
+        probe.close()
+
+
 def _sqlite_file(path: Path) -> Database:
     return Database(f"sqlite:///{path.resolve()}")
 
@@ -115,19 +123,20 @@ def restore(backup_file: Path, force: bool, repo: Path | None, instance: Path) -
         configured = Database.for_instance(loaded.instance, loaded.database_url)
         database = configured.sqlite_path
         has_accounts = (work / DATABASE).exists()
-        busy = [p for p in (target,) if p.exists() and any(p.iterdir())]
+        busy: list[Path | str] = [p for p in (target,) if p.exists() and any(p.iterdir())]
         busy += [database] if has_accounts and database and database.exists() else []
-        shared = has_accounts and configured.is_postgres and row_counts(configured)["users"] > 0
+        shared = has_accounts and configured.is_postgres and _holds_accounts(configured.url)
         if shared and not force:
             busy.append(configured.display_url)
         if busy and not force:
             names = " and ".join(str(p) for p in busy)
             raise NotARepository(f"{names} already exist(s); use --force to move them aside.")
         if shared:
-            aside = loaded.instance / f"database.before-restore-{time.strftime('%Y%m%d-%H%M%S')}"
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            aside = loaded.instance / f"database.before-restore-{stamp}.sqlite3"
             loaded.instance.mkdir(parents=True, exist_ok=True)
-            _copy_database(configured, _sqlite_file(aside.with_suffix(".sqlite3")))
-            click.echo(f"Copied what {configured.display_url} held to {aside}.sqlite3.")
+            _copy_database(Database(configured.url), _sqlite_file(aside))
+            click.echo(f"Copied what {configured.display_url} held to {aside}.")
         for path in (p for p in busy if isinstance(p, Path)):
             click.echo(f"Moved {path} aside to {_aside(path)}.")
             for extra in (Path(f"{path}-wal"), Path(f"{path}-shm")):

@@ -17,7 +17,9 @@ def _accounts(repo: Path | None, instance: Path) -> Accounts:
     # The repository is not needed for accounts; `--repo` is accepted so every
     # content command takes the same options.
     loaded = settings_module.load({"repo": repo, "instance": instance})
-    return Accounts(Database.for_instance(loaded.instance, loaded.database_url))
+    database = Database.for_instance(loaded.instance, loaded.database_url)
+    click.get_current_context().call_on_close(database.close)
+    return Accounts(database)
 
 
 def _read_password(from_stdin: bool) -> str:

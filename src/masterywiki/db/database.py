@@ -37,6 +37,7 @@ BUSY_SECONDS = 10.0
 WRITER_LOCK = 0x6D77_0001  # PostgreSQL advisory lock keys: the writer, the migrations
 MIGRATION_LOCK = 0x6D77_0002
 
+Row = RowMapping  # a result row, read by column name: row["username"]
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
@@ -60,10 +61,10 @@ class Transaction:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def one(self, sql: str, **params: Any) -> RowMapping | None:
+    def one(self, sql: str, **params: Any) -> Row | None:
         return self.connection.execute(_sql(sql), params).mappings().first()
 
-    def all(self, sql: str, **params: Any) -> list[RowMapping]:
+    def all(self, sql: str, **params: Any) -> list[Row]:
         return list(self.connection.execute(_sql(sql), params).mappings())
 
     def value(self, sql: str, **params: Any) -> Any:
@@ -206,7 +207,9 @@ class Database:
             try:
                 raw = self.engine.raw_connection()  # outside any transaction, as WAL needs
                 try:
-                    raw.driver_connection.execute("PRAGMA journal_mode = WAL")
+                    driver = raw.driver_connection
+                    assert driver is not None  # a pool's connection is always open
+                    driver.execute("PRAGMA journal_mode = WAL")
                 finally:
                     raw.close()
                 return

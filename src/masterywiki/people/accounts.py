@@ -11,13 +11,13 @@ import hmac
 import re
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from masterywiki.db.database import Database, Transaction
+from masterywiki.db.database import Database, Row, Transaction
 from masterywiki.errors import (
     Forbidden,
     InvalidInput,
@@ -59,7 +59,7 @@ class SessionKey:
     secret: str
 
 
-def _user(row: Mapping) -> User:
+def _user(row: Row) -> User:
     return User(row["username"], row["name"], row["email"], row["role"])
 
 
@@ -214,7 +214,7 @@ class Accounts:
             db.run("DELETE FROM users WHERE id = :id", id=row["id"])
             db.run("DELETE FROM sessions WHERE user_id = :id", id=row["id"])
 
-    def _row(self, db: Transaction, username: str) -> Mapping:
+    def _row(self, db: Transaction, username: str) -> Row:
         row = db.one("SELECT * FROM users WHERE username = :u", u=username)
         if row is None:
             raise UnknownUser(f"There is no user called '{username}'.")

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
-from masterywiki.db.database import Database
+from masterywiki.db.database import Database, Row
 from masterywiki.errors import RevisionNotFound
 from masterywiki.repository.wiki import Wiki
 from masterywiki.support.background import BackgroundThread
@@ -246,7 +246,7 @@ class Notifier:
         with self.database.write(serialised=False) as db:
             db.run("DELETE FROM notify_outbox WHERE id = :id", id=message_id)
 
-    def _retry_later(self, rows: Sequence[Mapping], now: float, error: str) -> None:
+    def _retry_later(self, rows: Sequence[Row], now: float, error: str) -> None:
         with self.database.write(serialised=False) as db:
             for row in rows:
                 wait = min(LAST_RETRY, FIRST_RETRY * 2 ** min(row["attempts"], 16))
