@@ -70,6 +70,8 @@ def _prepare(loaded: Settings, host: str, port: int, workers: int | None) -> Non
     processes = f" with {workers} worker processes" if workers else " on the development server"
     click.echo(f"Serving {loaded.repo} at http://{host}:{port}/{processes} (Ctrl+C to stop)")
     database = Database.for_instance(loaded.instance, loaded.database_url)
+    if database.is_postgres:
+        click.echo(f"Accounts and sessions in {database.display_url}")
     try:
         if hint := first_admin_hint(Accounts(database), f"http://{host}:{port}"):
             click.echo(hint)

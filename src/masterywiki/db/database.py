@@ -175,6 +175,15 @@ class Database:
                 f"The database ({self.display_url}) did not answer: {error.orig or error}"
             ) from error
 
+    def check(self) -> str | None:
+        """None when the database answers; else what is wrong (for the health check)."""
+        try:
+            with self.read() as db:
+                db.value("SELECT 1")
+        except DatabaseUnavailable as error:
+            return error.message
+        return None
+
     # -- schema -------------------------------------------------------------------------
 
     def ensure_ready(self) -> None:

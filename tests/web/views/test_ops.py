@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
@@ -23,8 +24,9 @@ from masterywiki.repository.sync import Sync
 from masterywiki.web.app import create_app
 from masterywiki.web.views.ops import SYNC_KEY, JsonFormatter, configure_logging, trust_proxies
 from masterywiki.web.views.search import EXTENSION as SEARCH_KEY
-from tests.auth_fixtures import csrf_token, login, make_user
+from tests.auth_fixtures import PASSWORD, csrf_token, login, make_user
 from tests.conftest import DATA, commit_files, git, make_repo
+from tests.postgres import PostgresServer
 
 SECRET = "s3cret-hook"
 HOOK = "/-/hooks/git"
@@ -403,3 +405,46 @@ def test_json_log_lines_carry_their_fields() -> None:
     assert data["message"] == "pushed abc" and data["event"] == "push"
     assert data["level"] == "info" and "time" in data
     assert data["logger"] == "masterywiki.repository.sync"
+
+
+def set_connections(server: PostgresServer, database: str, allowed: bool) -> None:
+    """Shut a database's door (and end the connections inside), or open it again."""
+    with psycopg.connect(server.url("postgres"), autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS {str(allowed).lower()}')
+        if not allowed:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (database,),
+            )
+
+
+def test_a_database_outage_degrades_logins_not_reading(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    name = f"outage_{tmp_path.name[-20:].lower()}".replace("-", "_")
+    url = postgres_server.create_database(name)
+    app = create_app({"instance": tmp_path / "instance", "database_url": url,
+                      "repo": make_repo(tmp_path / "r", source=DATA / "basic")})  # fmt: skip
+    client = app.test_client()
+    make_user(app, "edna", "editor")
+    state = client.get("/-/healthz").json
+    assert state["status"] == "ok" and state["database"] == {
+        "kind": "postgresql", "ok": True, "error": None,
+    }  # fmt: skip
+
+    set_connections(postgres_server, name, allowed=False)
+    try:
+        state = client.get("/-/healthz").json
+        assert state["status"] == "degraded" and state["database"]["ok"] is False
+        assert "did not answer" in state["database"]["error"]
+        assert "database_up 0" in client.get("/-/metrics").get_data(as_text=True)
+        assert client.get("/guide/first").status_code == 200, "reading goes on"
+        form = {"username": "edna", "password": PASSWORD, "csrf_token": csrf_token(client)}
+        refused = client.post("/-/login", data=form)
+        assert refused.status_code == 503
+        assert "The database is not available" in refused.get_data(as_text=True)
+    finally:
+        set_connections(postgres_server, name, allowed=True)
+    assert login(client, "edna").status_code == 303, "back once PostgreSQL answers again"
+    assert client.get("/-/healthz").json["status"] == "ok"
+    app.extensions["masterywiki"].database.close()

@@ -146,6 +146,8 @@ def metrics() -> Response:
     if state["index"]["lag"] is not None:
         gauges.append(("index_lag_commits", "Commits HEAD is ahead of the search index.",
                        float(state["index"]["lag"])))  # fmt: skip
+    gauges.append(("database_up", "1 while the accounts database answers.",
+                   float(state["database"]["ok"])))  # fmt: skip
     git_state = state["git"]
     if git_state["remote"]:
         gauges += [
@@ -183,7 +185,15 @@ def health() -> dict[str, Any]:
             lag = None
     # Whether the served repository's files on disk follow the branch (see `worktree`).
     work_tree = wiki.storage.work_tree_status().as_dict()
-    return {"git": git_state, "index": {"commit": indexed, "lag": lag}, "worktree": work_tree}
+    database = services().database
+    problem = database.check()
+    database_state = {
+        "kind": "postgresql" if database.is_postgres else "sqlite",
+        "ok": problem is None,
+        "error": problem,
+    }
+    return {"git": git_state, "index": {"commit": indexed, "lag": lag}, "worktree": work_tree,
+            "database": database_state}  # fmt: skip
 
 
 def _when(stamp: float | None) -> str | None:

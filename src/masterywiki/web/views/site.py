@@ -14,7 +14,10 @@ bp = Blueprint("site", __name__)
 def healthz() -> Response:
     snapshot = services().wiki.refresh()
     state = ops.health()  # the git state (ahead/behind the remote) and search index lag
-    return jsonify(status="ok", commit=snapshot.commit, pages=len(snapshot.catalog), **state)
+    # Pages still serve without the database (only logins and comments need it), so a
+    # load balancer keeps the server; "degraded" tells the operator.
+    status = "ok" if state["database"]["ok"] else "degraded"
+    return jsonify(status=status, commit=snapshot.commit, pages=len(snapshot.catalog), **state)
 
 
 # Crawlers may read pages, not every old revision, diff and edit form.
