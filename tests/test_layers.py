@@ -24,6 +24,7 @@ FLOORS = (
     "people",
     "discussion",
     "watching",
+    "stewardship",  # owners, review dates, reader feedback
     "search",  # the only package that imports whoosh
     "importing",
     "web",  # Flask: the app, the views

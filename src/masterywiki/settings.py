@@ -73,6 +73,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp_password", "", "Password at the mail server."),
     Setting("smtp_from", "", "The From address of notices (default: the site at base_url's host)."),
     Setting("notify_batch_seconds", 120, "Quiet seconds that end a burst of edits (one email)."),
+    # Keeping the knowledge base true (stewardship/).
+    Setting(
+        "review_every", "", "Review period of pages that set none, e.g. `1 year`; empty: none."
+    ),
+    Setting("search_record_days", 180, "Days a recorded search is kept for the insights page."),
 )
 
 
@@ -106,6 +111,8 @@ class Settings:
     smtp_password: str
     smtp_from: str
     notify_batch_seconds: int
+    review_every: str
+    search_record_days: int
 
     @property
     def cache_dir(self) -> Path:

@@ -57,9 +57,16 @@ def _one_database(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=[schema.comment_posts], checkfirst=True)
 
 
+def _stewardship(connection: Connection) -> None:
+    """Reader feedback on pages and the record of searches (for the insights page)."""
+    tables = [schema.feedback, schema.search_records]
+    schema.metadata.create_all(connection, tables=tables, checkfirst=True)
+
+
 STEPS: tuple[tuple[int, str, Step], ...] = (
     (1, "accounts, sessions, watches and the mail outbox", _accounts_watches_outbox),
     (2, "one database: the comment rate limit; no session_version", _one_database),
+    (3, "stewardship: reader feedback and search records", _stewardship),
 )
 LATEST = STEPS[-1][0]
 

@@ -8,6 +8,7 @@ earlier database to this shape; `copying.py` moves rows between two databases.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Float,
@@ -114,6 +115,37 @@ comment_posts = Table(
     Column("who", Text, nullable=False),  # a username, or an address when anonymous
     Column("at", Float, nullable=False),
     Index("comment_posts_by_who", "who", "at"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("page", Text, nullable=False),  # the page's name when the reader wrote
+    Column("helpful", Boolean),  # yes, no, or not said (a report alone)
+    Column("reason", Text),  # 'outdated', 'unclear', 'missing', 'other', or none
+    Column("note", Text, nullable=False, server_default=""),
+    Column("username", Text),  # none for a reader who is not logged in
+    Column("created", Float, nullable=False),
+    Column("resolved", Float),  # when an owner or editor closed the report
+    Column("resolved_by", Text),
+    Index("feedback_by_page", "page", "created"),
+    Index("feedback_open", "resolved", "reason"),
+    sqlite_autoincrement=True,
+)
+
+search_records = Table(
+    "search_records",
+    metadata,
+    Column("id", Integer, primary_key=True),  # no user identity is ever stored here
+    Column("at", Float, nullable=False),
+    Column("query", Text, nullable=False),  # as typed (trimmed, capped)
+    Column("normalized", Text, nullable=False),  # lowercased words, for counting
+    Column("results", Integer, nullable=False),
+    Column("opened", Text),  # the page a reader opened from the results, if any
+    Index("search_records_by_time", "at"),
+    Index("search_records_by_query", "normalized", "at"),
+    sqlite_autoincrement=True,
 )
 
 schema_version = Table(

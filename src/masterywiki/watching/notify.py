@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
-from masterywiki.db.database import Database, Row
+from masterywiki.db.database import Database, Row, Transaction
 from masterywiki.errors import RevisionNotFound
 from masterywiki.repository.wiki import Wiki
 from masterywiki.support.background import BackgroundThread
@@ -193,12 +193,7 @@ class Notifier:
             if (cursor or None) != old:
                 return False
             db.run("UPDATE notify_cursor SET commit_sha = :new", new=new)
-            db.run_many(
-                "INSERT INTO notify_outbox (sender, recipient, message, created, next_try)"
-                " VALUES (:sender, :to, :data, :now, :now)",
-                [dict(sender=self.mail.sender_address, to=to, data=data, now=now)
-                 for to, data in messages],
-            )  # fmt: skip
+            self._queue(db, messages, now)
         return True
 
     def _deliver(self, now: float) -> tuple[int, int]:
@@ -255,6 +250,20 @@ class Notifier:
                     " last_error = :error WHERE id = :id",
                     t=now + wait, error=error[:500], id=row["id"],
                 )  # fmt: skip
+
+    def enqueue(self, messages: Sequence[tuple[str, bytes]], now: float) -> None:
+        """Put ready messages, as (recipient, bytes), in the outbox; the thread sends
+        them (once, whichever server's thread claims them first)."""
+        with self.database.write(serialised=False) as db:
+            self._queue(db, messages, now)
+
+    def _queue(self, db: Transaction, messages: Sequence[tuple[str, bytes]], now: float) -> None:
+        db.run_many(
+            "INSERT INTO notify_outbox (sender, recipient, message, created, next_try)"
+            " VALUES (:sender, :to, :data, :now, :now)",
+            [dict(sender=self.mail.sender_address, to=to, data=data, now=now)
+             for to, data in messages],
+        )  # fmt: skip
 
     def outbox(self) -> int:
         """How many messages wait to be sent."""

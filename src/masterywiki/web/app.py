@@ -97,7 +97,10 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         users,
     )
     from masterywiki.web.views import comments as comment_views
+    from masterywiki.web.views import feedback as feedback_views
+    from masterywiki.web.views import insights as insights_views
     from masterywiki.web.views import ops as ops_views
+    from masterywiki.web.views import review as review_views
     from masterywiki.web.views import watch as watch_views
 
     markers.init_app(app)  # Flask runs after_request hooks last-registered first: this runs last
@@ -109,6 +112,9 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     ops_views.connect_search(app)
     comment_views.init_app(app)
     watch_views.init_app(app)  # needs the accounts (auth) and registers before pages
+    review_views.init_app(app)  # each registers its routes before pages' catch-all
+    feedback_views.init_app(app)
+    insights_views.init_app(app)
     blueprints = (site.bp, glossary.bp, browse.bp, api.bp, edit.bp, history.bp, users.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

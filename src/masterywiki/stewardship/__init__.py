@@ -1,0 +1,1 @@
+"""Keeping the knowledge base true: owners and review dates, reader feedback."""
