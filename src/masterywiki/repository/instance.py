@@ -6,10 +6,12 @@ import fcntl
 import os
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from masterywiki.git.remote import clone_repository, remote_has_branch
 from masterywiki.git.storage import GitStorage, init_repository
+from masterywiki.repository.starter import dated
 from masterywiki.repository.sync import normalize_remote
 from masterywiki.resources import starter_files
 from masterywiki.settings import Settings
@@ -17,9 +19,11 @@ from masterywiki.settings import Settings
 STARTER_MESSAGE = "Create the wiki from the masterywiki starter content"
 
 
-def create_wiki(path: str) -> GitStorage:
-    """`masterywiki init DIR`: a new repository holding the starter content."""
-    return init_repository(path, starter_files(), STARTER_MESSAGE)
+def create_wiki(path: str, today: date | None = None) -> GitStorage:
+    """`masterywiki init DIR`: a new repository holding the starter content, its
+    review dates as of `today` (see starter.py)."""
+    files = dated(starter_files(), today or date.today())
+    return init_repository(path, files, STARTER_MESSAGE)
 
 
 def open_repository(settings: Settings) -> tuple[GitStorage, bool]:

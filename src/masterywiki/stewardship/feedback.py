@@ -20,6 +20,12 @@ from masterywiki.errors import CommentRateLimited, InvalidInput, TooManyAttempts
 from masterywiki.people.accounts import User
 
 REASONS = ("outdated", "unclear", "missing", "other")
+REASON_LABELS = {  # what a reader chooses from, and what owners read
+    "outdated": "Out of date",
+    "unclear": "Unclear or confusing",
+    "missing": "Something is missing",
+    "other": "Something else",
+}
 MAX_NOTE = 2000  # characters, after line ends are made plain LF
 HELPFUL = {"yes": True, "no": False}
 OPEN = "reason IS NOT NULL AND resolved IS NULL"  # a report nobody resolved yet

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -42,7 +43,22 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "loglevel": "warning",  # worker boots and signals are not news to a school
         "control_socket_disable": True,
         "proc_name": "masterywiki",
+        "when_ready": _ctrl_c_stops_gracefully,
+        "post_worker_init": _workers_leave_ctrl_c_to_the_arbiter,
     }
+
+
+# Ctrl+C reaches every process of the terminal's group at once; a worker that took it
+# in the middle of a request would end with a traceback. Only the arbiter reacts, and
+# it stops the workers as SIGTERM does: each finishes its request first.
+
+
+def _ctrl_c_stops_gracefully(arbiter: Any) -> None:
+    signal.signal(signal.SIGINT, lambda _number, frame: arbiter.signal(signal.SIGTERM, frame))
+
+
+def _workers_leave_ctrl_c_to_the_arbiter(_worker: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class WikiServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
