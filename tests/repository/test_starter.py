@@ -43,9 +43,8 @@ def test_only_review_dates_change(tmp_path: Path) -> None:
     assert changed and all(path.startswith("framework/") for path in changed)
     for path in changed:
         before, after = original[path].decode(), moved[path].decode()
-        differing = [
-            pair for pair in zip(before.splitlines(), after.splitlines()) if pair[0] != pair[1]
-        ]
+        lines = zip(before.splitlines(), after.splitlines(), strict=True)
+        differing = [pair for pair in lines if pair[0] != pair[1]]
         assert len(differing) == 1 and differing[0][1].startswith("reviewed: ")
     storage = create_wiki(str(tmp_path / "wiki"), date(2027, 3, 1))
     head = storage.head()
