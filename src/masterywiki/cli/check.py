@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -23,10 +24,16 @@ from masterywiki.content.check import (
     from_problems,
     render_all,
 )
+from masterywiki.db.database import Database
 from masterywiki.discussion.comments import parse as parse_comments
+from masterywiki.errors import ConfigError
 from masterywiki.repository.edits import COMMENTS_SUFFIX
 from masterywiki.repository.instance import open_repository
-from masterywiki.repository.wiki import Wiki
+from masterywiki.repository.wiki import Snapshot, Wiki
+from masterywiki.stewardship.dashboard import rows_of
+from masterywiki.stewardship.feedback import Feedback
+from masterywiki.stewardship.reviews import parse_period
+from masterywiki.stewardship.stale import care_findings, stale_findings
 from masterywiki.support.forked import default_processes
 
 
@@ -34,8 +41,12 @@ from masterywiki.support.forked import default_processes
 @_content_options
 @_format_option("One `path:line: severity: message` per line, or a JSON list.")
 @_processes_option("rendering")
+@click.option("--stale", is_flag=True,
+              help="Also warn of overdue pages and pages readers report as outdated.")  # fmt: skip
 @_one_line_errors
-def check(repo: Path | None, instance: Path, output: str, processes: int | None) -> None:
+def check(
+    repo: Path | None, instance: Path, output: str, processes: int | None, stale: bool
+) -> None:
     """Check every page: broken links and anchors, unknown terms, labels and pages,
     duplicate labels and aliases, bad front matter, redirect problems, pages in no
     toctree. Exits with status 1 when there is an error."""
@@ -46,7 +57,10 @@ def check(repo: Path | None, instance: Path, output: str, processes: int | None)
     catalog = snapshot.catalog
     with click.progressbar(length=len(catalog), label="Checking pages", file=sys.stderr) as bar:
         rendered = render_all(wiki, catalog, bar.update, processes or default_processes())
-    findings = diagnose(catalog, rendered, snapshot.files, extra=_extra_findings(wiki))
+    extra = _extra_findings(wiki) + care_findings(catalog.pages.values())
+    if stale:
+        extra += _stale_findings(loaded, snapshot)
+    findings = diagnose(catalog, rendered, snapshot.files, extra=extra)
     if output == "json":
         click.echo(as_json(findings))
     else:
@@ -74,3 +88,19 @@ def _extra_findings(wiki: Wiki) -> list[Diagnostic]:
         _comments, problems = parse_comments(blobs.get(files[path], b""))
         found += from_problems(path, problems)
     return found
+
+
+def _stale_findings(loaded: settings_module.Settings, snapshot: Snapshot) -> list[Diagnostic]:
+    """Overdue pages, and pages with open "outdated" reports (read from the database)."""
+    try:
+        default = parse_period(loaded.review_every) if loaded.review_every.strip() else None
+    except ValueError as error:
+        raise ConfigError(f"setting 'review_every': {error}") from None
+    records = list(snapshot.catalog.pages.values())
+    rows = rows_of(records, datetime.now(UTC).date(), default, snapshot.changes)
+    database = Database.for_instance(loaded.instance, loaded.database_url)
+    try:
+        outdated = Feedback(database).open_outdated()
+    finally:
+        database.close()
+    return stale_findings(rows, {r.name: r.file for r in records}, outdated)

@@ -15,6 +15,7 @@ from masterywiki.content.catalog import PageRecord
 from masterywiki.errors import Forbidden, InvalidInput, PageNotFound
 from masterywiki.people.accounts import User
 from masterywiki.stewardship.dashboard import NO_OWNER, Filters, Row, dashboard, rows_of
+from masterywiki.stewardship.feedback import Feedback, can_review
 from masterywiki.stewardship.reviews import STATES, Period, mark_reviewed, parse_period
 from masterywiki.web.views import markers, page_number, services
 from masterywiki.web.views.auth import current_user, require_role
@@ -43,19 +44,22 @@ def default_period() -> Period | None:
         return None
 
 
-def open_reports() -> dict[str, int]:
-    """Open reader reports per page, from the feedback service when it is there."""
-    return {}  # wired to stewardship.feedback once it lands (in progress)
+def open_reports(page: str | None = None) -> dict[str, int]:
+    """Open reader reports: of every page, or of one."""
+    feedback = Feedback(services().database)
+    if page is None:
+        return feedback.open_counts()
+    return {page: len(feedback.open_reports(page))}
 
 
 def page_rows(records: list[PageRecord]) -> list[Row]:
+    reports = open_reports(records[0].name if len(records) == 1 else None)
     changes = services().wiki.snapshot.changes
-    return rows_of(records, today(), default_period(), changes, open_reports())
+    return rows_of(records, today(), default_period(), changes, reports)
 
 
 def may_review(user: User | None, row: Row) -> bool:
-    """Its owners, editors and admins."""
-    return user is not None and (user.can("editor") or user.username in row.owners)
+    return can_review(user, row.owners)
 
 
 def _review_line(name: str) -> str:
