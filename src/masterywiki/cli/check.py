@@ -26,13 +26,12 @@ from masterywiki.content.check import (
 )
 from masterywiki.db.database import Database
 from masterywiki.discussion.comments import parse as parse_comments
-from masterywiki.errors import ConfigError
 from masterywiki.repository.edits import COMMENTS_SUFFIX
 from masterywiki.repository.instance import open_repository
 from masterywiki.repository.wiki import Snapshot, Wiki
 from masterywiki.stewardship.dashboard import rows_of
 from masterywiki.stewardship.feedback import Feedback
-from masterywiki.stewardship.reviews import parse_period
+from masterywiki.stewardship.reviews import site_period
 from masterywiki.stewardship.stale import care_findings, stale_findings
 from masterywiki.support.forked import default_processes
 
@@ -92,10 +91,7 @@ def _extra_findings(wiki: Wiki) -> list[Diagnostic]:
 
 def _stale_findings(loaded: settings_module.Settings, snapshot: Snapshot) -> list[Diagnostic]:
     """Overdue pages, and pages with open "outdated" reports (read from the database)."""
-    try:
-        default = parse_period(loaded.review_every) if loaded.review_every.strip() else None
-    except ValueError as error:
-        raise ConfigError(f"setting 'review_every': {error}") from None
+    default = site_period(loaded.review_every)
     records = list(snapshot.catalog.pages.values())
     rows = rows_of(records, datetime.now(UTC).date(), default, snapshot.changes)
     database = Database.for_instance(loaded.instance, loaded.database_url)

@@ -63,10 +63,16 @@ def _stewardship(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=tables, checkfirst=True)
 
 
+def _schedule(connection: Connection) -> None:
+    """When each scheduled job last ran, so one server of many runs it."""
+    schema.metadata.create_all(connection, tables=[schema.schedule], checkfirst=True)
+
+
 STEPS: tuple[tuple[int, str, Step], ...] = (
     (1, "accounts, sessions, watches and the mail outbox", _accounts_watches_outbox),
     (2, "one database: the comment rate limit; no session_version", _one_database),
     (3, "stewardship: reader feedback and search records", _stewardship),
+    (4, "a schedule for jobs one server of many runs", _schedule),
 )
 LATEST = STEPS[-1][0]
 

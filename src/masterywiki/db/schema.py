@@ -148,6 +148,13 @@ search_records = Table(
     sqlite_autoincrement=True,
 )
 
+schedule = Table(
+    "schedule",
+    metadata,
+    Column("job", Text, primary_key=True),  # e.g. 'owner-reminders'
+    Column("last_run", Float, nullable=False),  # when a server last claimed the job
+)
+
 schema_version = Table(
     "schema_version",
     metadata,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from masterywiki.errors import ConfigError
 from masterywiki.people.accounts import USERNAME
 
 DUE_SOON_DAYS = 30
@@ -60,6 +61,16 @@ def parse_period(text: str) -> Period:
             " days, weeks, months or years, like `90 days` or `1 year`"
         )
     return Period(int(found.group(1)), found.group(2).lower())
+
+
+def site_period(setting: str) -> Period | None:
+    """The `review_every` setting: a period, or None when empty. Raises ConfigError."""
+    if not setting.strip():
+        return None
+    try:
+        return parse_period(setting)
+    except ValueError as error:
+        raise ConfigError(f"setting 'review_every': {error}") from None
 
 
 @dataclass(frozen=True)

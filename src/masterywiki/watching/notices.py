@@ -1,12 +1,15 @@
-"""The words of watchlist email notices: one watcher's digest as a subject and a plain
-text body, grouped by page, with links. Pure: values in, text out."""
+"""The words of the wiki's email: one watcher's digest as a subject and a plain text
+body, grouped by page, with links; and the message around any such text (headers,
+SMTP line ends). Pure: values in, text and bytes out."""
 
 from __future__ import annotations
 
+import email.policy
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC
-from email.utils import formataddr
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import urlsplit
 
 from masterywiki.content import names
@@ -112,3 +115,20 @@ def render_digest(digest: Digest, titles: Mapping[str, str], mail: Mail) -> tupl
         f"Change what you watch, or turn them off: {base}/-/watchlist",
     ]
     return _one_line(f"[{mail.site_name}] {subject}"), "\n".join(lines) + "\n"
+
+
+def message_bytes(
+    mail: Mail, to: tuple[str, str], subject: str, body: str, now: float, kind: str
+) -> bytes:
+    """A plain text message from the site to `to` (name, address), sent at `now`;
+    `kind` names it in the Message-ID (`watchlist`, `report`, `reviews`)."""
+    message = EmailMessage()
+    message["From"] = mail.sender
+    message["To"] = formataddr(to)
+    message["Subject"] = _one_line(subject)
+    message["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))
+    message["Message-ID"] = make_msgid(kind, mail.sender_address.rpartition("@")[2] or "localhost")
+    message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies, please
+    message.set_content(body)
+    # SMTP wants CRLF line ends; smtplib sends bytes as they are.
+    return message.as_bytes(policy=email.policy.SMTP)

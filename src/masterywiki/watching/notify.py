@@ -19,7 +19,6 @@ which makes each batch happen once:
 
 from __future__ import annotations
 
-import email.policy
 import logging
 import smtplib
 import ssl
@@ -27,15 +26,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
 
 from masterywiki.db.database import Database, Row, Transaction
 from masterywiki.errors import RevisionNotFound
 from masterywiki.repository.wiki import Wiki
 from masterywiki.support.background import BackgroundThread
-from masterywiki.watching.notices import Mail, render_digest
+from masterywiki.watching.notices import Mail, message_bytes, render_digest
 from masterywiki.watching.watches import Digest, burst_ready, digests
 from masterywiki.watching.watchlist import WatchedChanges, Watchlist
 
@@ -118,6 +114,8 @@ class Notifier:
         self.quiet = float(batch_seconds)
         self.longest = self.quiet * LONGEST_WAIT
         self.shared = shared  # other servers (on the same git remote) share the cursor
+        # Other mail made on a schedule (owners' review reminders), run each round.
+        self.jobs: list[Callable[[float], object]] = []
         self.database: Database = watchlist.database
         self._worker = BackgroundThread(self._run, "notify")
 
@@ -275,16 +273,8 @@ class Notifier:
     def compose(self, digest: Digest, titles: Mapping[str, str], now: float) -> tuple[str, bytes]:
         """(recipient address, the message as bytes) for one digest."""
         subject, body = render_digest(digest, titles, self.mail)
-        message = EmailMessage()
-        message["From"] = self.mail.sender
-        message["To"] = formataddr((digest.watcher.name, digest.watcher.email))
-        message["Subject"] = subject
-        message["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))
-        message["Message-ID"] = make_msgid("watchlist", _domain(self.mail.sender_address))
-        message["Auto-Submitted"] = "auto-generated"
-        message.set_content(body)
-        # SMTP wants CRLF line ends; smtplib sends bytes as they are.
-        return digest.watcher.email, message.as_bytes(policy=email.policy.SMTP)
+        to = (digest.watcher.name, digest.watcher.email)
+        return digest.watcher.email, message_bytes(self.mail, to, subject, body, now, "watchlist")
 
     # -- the background thread ---------------------------------------------------------
 
@@ -298,11 +288,8 @@ class Notifier:
     def _run(self) -> None:
         poll = max(1.0, min(30.0, self.quiet / 4))
         while not self._worker.stopped.wait(poll):
-            try:
-                self.run_once(time.time())
-            except Exception:  # never let a bad round end the thread
-                log.exception("notify round failed")
-
-
-def _domain(address: str) -> str:
-    return address.rpartition("@")[2] or "localhost"
+            for work in (self.run_once, *self.jobs):
+                try:
+                    work(time.time())
+                except Exception:  # never let a bad round end the thread
+                    log.exception("notify round failed in %s", getattr(work, "__name__", work))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, Flask, jsonify, redirect, render_template, request
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from masterywiki.content.catalog import PageRecord
@@ -16,18 +16,30 @@ from masterywiki.errors import Forbidden, InvalidInput, PageNotFound
 from masterywiki.people.accounts import User
 from masterywiki.stewardship.dashboard import NO_OWNER, Filters, Row, dashboard, rows_of
 from masterywiki.stewardship.feedback import Feedback, can_review
-from masterywiki.stewardship.reviews import STATES, Period, mark_reviewed, parse_period
-from masterywiki.web.views import markers, page_number, services
-from masterywiki.web.views.auth import current_user, require_role
+from masterywiki.stewardship.reminders import OwnerReminders
+from masterywiki.stewardship.reviews import STATES, Period, mark_reviewed, site_period
+from masterywiki.web.views import markers, page_number, services, watch
+from masterywiki.web.views.auth import ACCOUNTS_KEY, current_user, require_role
 from masterywiki.web.views.edit import author_of_request
 
 bp = Blueprint("review", __name__)
+PERIOD_KEY = "masterywiki.review_every"
 PER_PAGE = 50
 MAX_NOTE = 500
 
 
 def init_app(app: Flask) -> None:
+    """The review marker and views; with a mail server, owners' weekly reminders
+    (after watch.init_app, whose notifier sends them)."""
     markers.register(app, "review", _review_line)
+    found = app.extensions["masterywiki"]
+    default = app.extensions[PERIOD_KEY] = site_period(found.settings.review_every)
+    notifier = app.extensions[watch.EXTENSION].notifier
+    if notifier is not None:
+        reports = Feedback(found.database).open_counts
+        reminders = OwnerReminders(found.wiki, app.extensions[ACCOUNTS_KEY], notifier, default,
+                                   reports)  # fmt: skip
+        notifier.jobs.append(reminders)
     app.register_blueprint(bp)
 
 
@@ -36,12 +48,9 @@ def today() -> date:
 
 
 def default_period() -> Period | None:
-    """The site's `review_every`; an unreadable one is reported by `check`, not here."""
-    setting = services().settings.review_every
-    try:
-        return parse_period(setting) if setting.strip() else None
-    except ValueError:
-        return None
+    """The site's `review_every` (checked when the app was made)."""
+    found: Period | None = current_app.extensions[PERIOD_KEY]
+    return found
 
 
 def open_reports(page: str | None = None) -> dict[str, int]:
