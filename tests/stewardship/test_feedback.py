@@ -3,6 +3,10 @@ checks on what a reader sends, the rate limit, counts, resolving and renames."""
 
 from __future__ import annotations
 
+import email
+import email.policy
+from email.message import EmailMessage
+
 import pytest
 
 from masterywiki.db.database import Database
@@ -19,6 +23,8 @@ from masterywiki.stewardship.feedback import (
     can_review,
     parse_helpful,
 )
+from masterywiki.stewardship.reports_mail import report_message, report_text
+from masterywiki.watching.notices import Mail
 
 
 class Clock:
@@ -225,3 +231,37 @@ def test_feedback_and_comments_do_not_share_counts(database: Database, clock: Cl
 )
 def test_can_review(user: User | None, owners: tuple[str, ...], expected: bool) -> None:
     assert can_review(user, owners) is expected
+
+
+# -- the email to an owner -----------------------------------------------------------------
+
+
+MAIL = Mail("Riverbend Handbook", "https://wiki.example.org", "Riverbend <wiki@example.org>")
+OLIVE = User("olive", "Olive Owner", "olive@example.org", "reader")
+
+
+def test_the_owners_email() -> None:
+    report = Report(7, "guide/first", False, "unclear", "Which scale?\nThe 4-point one?",
+                    None, 1_700_000_000.0, None, None)  # fmt: skip
+    to, data = report_message(report, "First\nChapter", "https://w/guide/first#feedback", OLIVE,
+                              MAIL, report.created)  # fmt: skip
+    assert to == "olive@example.org" and b"\r\n" in data  # SMTP line ends
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    assert message["Subject"] == "Reader report on First Chapter: unclear"
+    assert message["From"] == "Riverbend <wiki@example.org>"
+    assert message["To"] == "Olive Owner <olive@example.org>"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Message-ID"].endswith("@example.org>")
+    assert message["Date"] == "Tue, 14 Nov 2023 22:13:20 +0000"
+    body = message.get_content().replace("\r\n", "\n")
+    assert "Reason: Unclear or confusing" in body and "From: a reader who was not logged in" in body
+    assert "  Which scale?\n  The 4-point one?" in body
+    assert "The page: https://w/guide/first#feedback" in body
+
+
+def test_an_email_without_a_note_says_so() -> None:
+    report = Report(8, "p", None, "outdated", "", "rita", 0.0, None, None)
+    subject, body = report_text(report, "P", "https://w/p", MAIL)
+    assert subject == "Reader report on P: outdated"
+    assert "They left no note." in body and "From: rita" in body

@@ -1,0 +1,61 @@
+"""The email that tells a page's owner about a reader's report. No Flask, no sending.
+
+The message is built here and handed to the watchlist notifier's outbox, which
+sends it once whichever server's thread claims it (watching/notify.py).
+"""
+
+from __future__ import annotations
+
+import email.policy
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+
+from masterywiki.people.accounts import User
+from masterywiki.stewardship.feedback import REASON_LABELS, Report
+from masterywiki.watching.notices import Mail
+
+
+def _one_line(text: str) -> str:
+    """A title for a header: line breaks would end the header (and refuse to encode)."""
+    return " ".join(text.split())
+
+
+def report_text(report: Report, title: str, link: str, mail: Mail) -> tuple[str, str]:
+    """(subject, body) of the message about `report` on the page `title` at `link`."""
+    reason = report.reason or "other"
+    subject = f"Reader report on {_one_line(title)}: {reason}"
+    who = report.username or "a reader who was not logged in"
+    lines = [
+        f"A reader reported a problem with “{_one_line(title)}” on {mail.site_name}.",
+        "",
+        f"Reason: {REASON_LABELS.get(reason, reason)}",
+        f"From: {who}",
+        "",
+        *(["Their note:", "", *(f"  {line}" for line in report.note.split("\n")), ""]
+          if report.note else ["They left no note.", ""]),
+        f"The page: {link}",
+        "Once it is dealt with, press “Resolved” beside the report at the foot of the page.",
+        "",
+        "--",
+        "You get this email because the page names you as an owner.",
+    ]  # fmt: skip
+    return subject, "\n".join(lines) + "\n"
+
+
+def report_message(
+    report: Report, title: str, link: str, owner: User, mail: Mail, now: float
+) -> tuple[str, bytes]:
+    """(recipient address, the message as bytes) telling `owner` about `report`."""
+    subject, body = report_text(report, title, link, mail)
+    message = EmailMessage()
+    message["From"] = mail.sender
+    message["To"] = formataddr((owner.name or owner.username, owner.email))
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))
+    domain = mail.sender_address.rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid("report", domain)
+    message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies, please
+    message.set_content(body)
+    # SMTP wants CRLF line ends; smtplib sends bytes as they are.
+    return owner.email, message.as_bytes(policy=email.policy.SMTP)
