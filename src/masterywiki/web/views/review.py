@@ -105,10 +105,10 @@ def review_dashboard() -> ResponseReturnValue:
     number = page_number()
     start = (number - 1) * PER_PAGE
     shown = board.rows[start : start + PER_PAGE]
-    query = {k: v for k, v in vars(filters).items() if v}
+    filter_query = {k: v for k, v in vars(filters).items() if v}
     return render_template(
-        "review.html", board=board, rows=shown, filters=filters, query=query, page=number,
-        has_next=len(board.rows) > start + PER_PAGE, states=STATES, no_owner=NO_OWNER,
+        "review.html", board=board, rows=shown, filters=filters, filter_query=filter_query,
+        page=number, has_next=len(board.rows) > start + PER_PAGE, states=STATES, no_owner=NO_OWNER,
         user=current_user(), may_review=may_review, today=today(),
     )  # fmt: skip
 
