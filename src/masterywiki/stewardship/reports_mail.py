@@ -6,14 +6,9 @@ sends it once whichever server's thread claims it (watching/notify.py).
 
 from __future__ import annotations
 
-import email.policy
-from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
-
 from masterywiki.people.accounts import User
 from masterywiki.stewardship.feedback import REASON_LABELS, Report
-from masterywiki.watching.notices import Mail
+from masterywiki.watching.notices import Mail, message_bytes
 
 
 def _one_line(text: str) -> str:
@@ -48,14 +43,5 @@ def report_message(
 ) -> tuple[str, bytes]:
     """(recipient address, the message as bytes) telling `owner` about `report`."""
     subject, body = report_text(report, title, link, mail)
-    message = EmailMessage()
-    message["From"] = mail.sender
-    message["To"] = formataddr((owner.name or owner.username, owner.email))
-    message["Subject"] = subject
-    message["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))
-    domain = mail.sender_address.rpartition("@")[2] or "localhost"
-    message["Message-ID"] = make_msgid("report", domain)
-    message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies, please
-    message.set_content(body)
-    # SMTP wants CRLF line ends; smtplib sends bytes as they are.
-    return owner.email, message.as_bytes(policy=email.policy.SMTP)
+    to = (owner.name or owner.username, owner.email)
+    return owner.email, message_bytes(mail, to, subject, body, now, "report")
