@@ -8,14 +8,18 @@ filled in here: one pass over the body per response, whatever the number of mark
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
+
+from masterywiki.errors import DatabaseUnavailable
 
 MARKER = re.compile(rb"<!-- masterywiki:([a-z-]+)(?: ([^ >]+))? -->")
 MARKER_PREFIX = b"<!-- masterywiki:"
 EXTENSION = "masterywiki.markers"
+log = logging.getLogger(__name__)
 
 Filler = Callable[[str], str]  # the marker's argument -> the HTML to put in its place
 
@@ -42,7 +46,12 @@ def _fill(response: Response) -> Response:
         filler = fillers.get(match.group(1).decode())
         if filler is None:  # a feature that is off (e.g. no remote): nothing to show
             return b""
-        return filler((match.group(2) or b"").decode()).encode()
+        try:
+            return filler((match.group(2) or b"").decode()).encode()
+        except DatabaseUnavailable as error:  # the page itself still serves
+            log.warning("left out the %s part of %s: %s", match.group(1).decode(),
+                        request.path, error.message)  # fmt: skip
+            return b""
 
     response.set_data(MARKER.sub(replace, body))
     return response
