@@ -1,4 +1,10 @@
-"""Search: the results page, its JSON twin, and suggestions for search-as-you-type."""
+"""Search: the results page, its JSON twin, and suggestions for search-as-you-type.
+
+Each search a reader types is recorded without who made it (search/records.py), and
+its result links report which result was opened: the links keep pointing at the pages
+(what readers copy and share), and a `ping` attribute, which browsers send on a click
+without any script, reaches `/-/search/opened/<record>`. That address also answers a
+plain GET with a redirect to the page, for API clients (`open_url`)."""
 
 from __future__ import annotations
 
@@ -7,17 +13,32 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
+from flask.typing import ResponseReturnValue
 
+from masterywiki.errors import PageNotFound
 from masterywiki.search import FACETS, SearchResults, SearchService, SearchUnavailable
 from masterywiki.search.facets import QueryLinks, chosen
-from masterywiki.web.views import page_number, services
+from masterywiki.search.records import SearchRecords
+from masterywiki.web.views import auth, page_number, services
 
 bp = Blueprint("search", __name__)
 log = logging.getLogger(__name__)
 EXTENSION = "masterywiki.search"
 REFRESH_EXTENSION = "masterywiki.search_refresh"
+RECORDS_EXTENSION = "masterywiki.search_records"
+MAX_RECORD_ID = 2**63 - 1  # larger ids would overflow the database's integers
 
 
 def init_app(app: Flask) -> None:
@@ -26,6 +47,11 @@ def init_app(app: Flask) -> None:
     service = SearchService(found.wiki, found.settings.instance / "search")
     service.warm()  # each worker opens the index at start, not on its first search
     app.extensions[EXTENSION] = service
+    settings = found.settings
+    app.extensions[RECORDS_EXTENSION] = SearchRecords(found.database, settings.search_record_days)
+    # A link's ping is a POST that carries no form token (no script sends it). It only
+    # marks an anonymous search's result as opened, which a GET of the same address does.
+    auth.exempt_from_csrf(app, "search.opened")
     for template in ("base.html", "search.html"):  # and compiles the results page
         app.jinja_env.get_template(template)
     app.register_blueprint(bp)
@@ -87,6 +113,11 @@ def search_service() -> SearchService:
     return found
 
 
+def search_records() -> SearchRecords:
+    found: SearchRecords = current_app.extensions[RECORDS_EXTENSION]
+    return found
+
+
 def _run() -> SearchResults:
     args = request.args
     filters = {facet: chosen(args.getlist(facet)) for facet in FACETS}  # at most 20 each
@@ -104,6 +135,19 @@ def search_links(results: SearchResults) -> Callable[..., str]:
     return search_url
 
 
+def _record(results: SearchResults) -> int | None:
+    """Record a search a reader typed: the first page of its results, unfiltered. Later
+    pages and facet choices show that same search again, so they are not counted."""
+    if request.method != "GET" or not results.query or results.filters or results.page != 1:
+        return None
+    return search_records().record(results.query, results.total)
+
+
+def opened_url(record: int, name: str) -> str:
+    """Where a result's click is reported: the record and the page opened."""
+    return f"/-/search/opened/{record}?" + urlencode({"page": name}, safe="/")
+
+
 @bp.get("/-/search")
 def search() -> str:
     results = _run()
@@ -113,7 +157,24 @@ def search() -> str:
         results=results,
         search_url=search_links(results),
         facet_label=facet_label,
+        record=_record(results),
+        opened_url=opened_url,
     )
+
+
+@bp.route(f"/-/search/opened/<int(max={MAX_RECORD_ID}):record>", methods=["GET", "POST"])
+def opened(record: int) -> ResponseReturnValue:
+    """Note the result opened from search `record`; GET then goes to the page (303),
+    a link's ping (POST) gets 204. Only pages of this wiki: never a redirect elsewhere.
+    Raises PageNotFound for a name that is not a page."""
+    name = request.args.get("page", "")
+    page = services().wiki.snapshot.catalog.get(name)
+    if page is None:
+        raise PageNotFound(name[:200])
+    search_records().opened(record, page.name)
+    if request.method == "POST":
+        return "", 204
+    return redirect(page.url, 303)
 
 
 TYPE_LABELS = {"term": "Glossary term", "resource": "Resource", "event": "Event", "page": "Page"}
@@ -130,7 +191,13 @@ def facet_label(facet: str, value: str) -> str:
 
 @bp.get("/-/api/v1/search")
 def search_json() -> Response:
-    return jsonify(as_json(_run()))
+    results = _run()
+    found = as_json(results)
+    record = found["record"] = _record(results)
+    if record is not None:  # a client that opens a result may say so through this URL
+        for item in found["results"]:
+            item["open_url"] = opened_url(record, item["path"])
+    return jsonify(found)
 
 
 @bp.get("/-/api/v1/suggest")
