@@ -35,7 +35,8 @@ ROOT_MODULES = {"__init__", "__main__"}  # the package's front door may use any 
 # Modules that take values and return values: no clock, disk, git or Flask.
 PURE = {
     "errors", "support/lru", "git/parse", "watching/watches", "watching/notices",
-    "site/sitemap", "search/facets", "db/schema", "stewardship/reviews", "stewardship/dashboard", "stewardship/stale",
+    "site/sitemap", "search/facets", "db/schema",
+    "stewardship/reviews", "stewardship/dashboard", "stewardship/stale",
     "content/names", "content/slugs", "content/model", "content/docinfo", "content/markup",
     "content/mdrules", "content/rawhtml", "content/renderbudget", "content/renderstate",
     "content/directives", "content/catalog", "content/filetypes", "content/protection",

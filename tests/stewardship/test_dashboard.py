@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from masterywiki.content.catalog import PageRecord
 from masterywiki.content.docinfo import scan
 from masterywiki.git.parse import Change
-from masterywiki.stewardship.dashboard import NO_OWNER, Filters, dashboard, rows_of
+from masterywiki.stewardship.dashboard import NO_OWNER, Filters, dashboard, follow_moves, rows_of
 from masterywiki.stewardship.reviews import Period
 
 TODAY = date(2026, 12, 4)
@@ -95,3 +95,8 @@ def test_json_rows_follow_the_contract() -> None:
         "owner": ["ada"], "reviewed": "2026-05-01", "review_by": "2026-11-01",
         "state": "overdue", "reports": 0,
     }  # fmt: skip
+
+
+def test_counts_follow_moved_pages() -> None:
+    moved = follow_moves({"old/a": 2, "new/a": 1, "b": 4}, {"old/a": "new/a", "gone": "b"})
+    assert moved == {"new/a": 3, "b": 4}

@@ -29,7 +29,7 @@ from masterywiki.discussion.comments import parse as parse_comments
 from masterywiki.repository.edits import COMMENTS_SUFFIX
 from masterywiki.repository.instance import open_repository
 from masterywiki.repository.wiki import Snapshot, Wiki
-from masterywiki.stewardship.dashboard import rows_of
+from masterywiki.stewardship.dashboard import follow_moves, rows_of
 from masterywiki.stewardship.feedback import Feedback
 from masterywiki.stewardship.reviews import site_period
 from masterywiki.stewardship.stale import care_findings, stale_findings
@@ -96,7 +96,7 @@ def _stale_findings(loaded: settings_module.Settings, snapshot: Snapshot) -> lis
     rows = rows_of(records, datetime.now(UTC).date(), default, snapshot.changes)
     database = Database.for_instance(loaded.instance, loaded.database_url)
     try:
-        outdated = Feedback(database).open_outdated()
+        outdated = follow_moves(Feedback(database).open_outdated(), snapshot.catalog.redirects)
     finally:
         database.close()
     return stale_findings(rows, {r.name: r.file for r in records}, outdated)

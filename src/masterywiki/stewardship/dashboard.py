@@ -89,6 +89,16 @@ def rows_of(
     return found
 
 
+def follow_moves(counts: Mapping[str, int], redirects: Mapping[str, str]) -> dict[str, int]:
+    """Counts kept under the names pages had (reports outlive a move), summed under
+    the names they have now."""
+    found: dict[str, int] = {}
+    for name, count in counts.items():
+        now = redirects.get(name, name)
+        found[now] = found.get(now, 0) + count
+    return found
+
+
 def urgency(row: Row) -> tuple[int, int, int, str]:
     """Overdue first (longest overdue on top), then due, ok and unscheduled pages;
     more reports first among equals."""

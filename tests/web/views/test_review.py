@@ -12,6 +12,8 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
+from masterywiki.git.storage import Author
+from masterywiki.stewardship.feedback import Feedback
 from masterywiki.web.app import create_app
 from masterywiki.web.views.review import today
 from tests.auth_fixtures import csrf_token, logged_in_client, make_user
@@ -145,3 +147,13 @@ def test_json_answer(wiki_app: Flask) -> None:
                          headers={"Accept": "application/json"})  # fmt: skip
     assert answer.status_code == 200
     assert answer.json["path"] == "glossary/mastery" and len(answer.json["commit"]) == 40
+
+
+def test_reports_follow_a_moved_page(wiki_app: Flask) -> None:
+    found = wiki_app.extensions["masterywiki"]
+    Feedback(found.database).send(
+        "framework/grading", None, "outdated", "", None, address="1.1.1.1"
+    )
+    found.editor.rename("framework/grading", "policy/grading", Author("Ed", "ed@example.org"), "")
+    rows = {row["path"]: row for row in wiki_app.test_client().get("/-/api/v1/review").json}
+    assert "framework/grading" not in rows and rows["policy/grading"]["reports"] == 1

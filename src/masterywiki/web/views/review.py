@@ -14,7 +14,14 @@ from flask.typing import ResponseReturnValue
 from masterywiki.content.catalog import PageRecord
 from masterywiki.errors import Forbidden, InvalidInput, PageNotFound
 from masterywiki.people.accounts import User
-from masterywiki.stewardship.dashboard import NO_OWNER, Filters, Row, dashboard, rows_of
+from masterywiki.stewardship.dashboard import (
+    NO_OWNER,
+    Filters,
+    Row,
+    dashboard,
+    follow_moves,
+    rows_of,
+)
 from masterywiki.stewardship.feedback import Feedback, can_review
 from masterywiki.stewardship.reminders import OwnerReminders
 from masterywiki.stewardship.reviews import STATES, Period, mark_reviewed, site_period
@@ -53,16 +60,14 @@ def default_period() -> Period | None:
     return found
 
 
-def open_reports(page: str | None = None) -> dict[str, int]:
-    """Open reader reports: of every page, or of one."""
-    feedback = Feedback(services().database)
-    if page is None:
-        return feedback.open_counts()
-    return {page: len(feedback.open_reports(page))}
+def open_reports() -> dict[str, int]:
+    """Open reader reports per page, under the pages' current names."""
+    counts = Feedback(services().database).open_counts()
+    return follow_moves(counts, services().wiki.snapshot.catalog.redirects)
 
 
 def page_rows(records: list[PageRecord]) -> list[Row]:
-    reports = open_reports(records[0].name if len(records) == 1 else None)
+    reports = open_reports()
     changes = services().wiki.snapshot.changes
     return rows_of(records, today(), default_period(), changes, reports)
 
