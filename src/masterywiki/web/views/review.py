@@ -66,8 +66,10 @@ def open_reports() -> dict[str, int]:
     return follow_moves(counts, services().wiki.snapshot.catalog.redirects)
 
 
-def page_rows(records: list[PageRecord]) -> list[Row]:
-    reports = open_reports()
+def page_rows(records: list[PageRecord], with_reports: bool = True) -> list[Row]:
+    """Dashboard rows; without `with_reports` the database is not asked (a page's own
+    review line shows no counts, and every page view draws one)."""
+    reports = open_reports() if with_reports else {}
     changes = services().wiki.snapshot.changes
     return rows_of(records, today(), default_period(), changes, reports)
 
@@ -80,7 +82,7 @@ def _review_line(name: str) -> str:
     record = services().wiki.snapshot.catalog.get(name)
     if record is None:
         return ""
-    (row,) = page_rows([record])
+    (row,) = page_rows([record], with_reports=False)
     if not row.owners and row.state == "unscheduled":
         return ""
     return render_template("_review.html", row=row, may_review=may_review(current_user(), row))
@@ -134,7 +136,7 @@ def reviewed(name: str) -> ResponseReturnValue:
     record = wiki.refresh().catalog.get(name)
     if record is None:
         raise PageNotFound(f"There is no page at '{name}'.")
-    (row,) = page_rows([record])
+    (row,) = page_rows([record], with_reports=False)
     user = current_user()
     if not may_review(user, row):
         raise Forbidden("Only the page's owners, editors and admins can mark it reviewed.")
