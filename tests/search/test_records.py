@@ -1,8 +1,10 @@
-"""Recorded searches on both databases: what a record holds (and never holds), opens,
-counts per period, the three insights lists, the glossary-term rule, and expiry."""
+"""Recorded searches on both databases: what a record holds (and never holds), the
+queue that keeps searches from waiting, opens, counts per period, the three insights
+lists, the glossary-term rule, and expiry."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 import pytest
 
 from masterywiki.db.database import Database
+from masterywiki.errors import DatabaseUnavailable
 from masterywiki.git.storage import GitStorage
 from masterywiki.repository.wiki import Wiki
 from masterywiki.search import SearchService
@@ -18,6 +21,7 @@ from masterywiki.search.records import (
     EXPIRY_INTERVAL,
     MAX_QUERY,
     QueryStats,
+    SearchKey,
     SearchRecords,
     Term,
     TermFinder,
@@ -45,34 +49,30 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def spawned() -> list[Callable[[], object]]:
-    return []
+def records(database: Database, clock: Clock) -> SearchRecords:
+    # No writer thread: the tests write the queue (`write_queued`, `tick`) when they mean to.
+    return SearchRecords(database, keep_days=180, clock=clock, background=False)
 
 
-@pytest.fixture
-def records(database: Database, clock: Clock, spawned: list[Callable[[], object]]) -> SearchRecords:
-    # Expiry work is collected instead of run in a thread, so tests decide when it runs.
-    return SearchRecords(database, keep_days=180, clock=clock, spawn=spawned.append)
-
-
-def rows(database: Database) -> list[dict[str, Any]]:
-    with database.read() as db:
+def rows(records: SearchRecords) -> list[dict[str, Any]]:
+    """What the table holds once the queue is written."""
+    records.write_queued()
+    with records.database.read() as db:
         return [dict(r) for r in db.all("SELECT * FROM search_records ORDER BY id")]
 
 
 def search(records: SearchRecords, clock: Clock, query: str, results: int, *,
            days_ago: float = 0, opened: str | None = None, times: int = 1) -> None:  # fmt: skip
     """Record `times` searches made `days_ago` days ago, each opened at `opened` if given."""
-    now = clock.now
-    clock.now = now - days_ago * DAY
-    try:
-        for _ in range(times):
-            found = records.record(query, results)
-            assert found is not None
-            if opened:
-                assert records.opened(found, opened)
-    finally:
-        clock.now = now
+    made = records
+    if days_ago:  # a process of that time (one process's search times only go forward)
+        made = SearchRecords(records.database, 180, Clock(clock.now - days_ago * DAY), False)
+    for _ in range(times):
+        key = made.record(query, results)
+        assert key is not None
+        made.write_queued()
+        if opened:
+            assert records.opened(key, opened)
 
 
 def no_terms(_normalized: str) -> Term | None:
@@ -105,44 +105,91 @@ def test_the_typed_query_is_trimmed_and_capped() -> None:
 
 
 def test_a_record_holds_the_query_its_form_and_count_and_nothing_about_who(
-    records: SearchRecords, database: Database
+    records: SearchRecords,
 ) -> None:
     first = records.record("  Grading-Policy ", 3)
     second = records.record("word " * 100, 0)
-    assert first is not None and second is not None and second > first
-    stored = rows(database)
+    assert first is not None and second is not None
+    assert (first.micros, first.normalized) == (int(NOW * 1e6), "grading policy")
+    assert second.micros == first.micros + 1  # one clock tick: still two searches apart
+    stored = rows(records)
     # Exactly these columns: none could hold an account, address, session or browser.
     assert set(stored[0]) == {"id", "at", "query", "normalized", "results", "opened"}
-    assert stored[0] == {
-        "id": first, "at": NOW, "query": "Grading-Policy", "normalized": "grading policy",
-        "results": 3, "opened": None,
+    assert {k: v for k, v in stored[0].items() if k != "id"} == {
+        "at": NOW, "query": "Grading-Policy", "normalized": "grading policy", "results": 3,
+        "opened": None,
     }  # fmt: skip
+    assert stored[1]["at"] == second.at
     assert len(stored[1]["query"]) == MAX_QUERY
     assert stored[1]["normalized"] == " ".join(["word"] * 40)  # the form of what is kept
 
 
-def test_a_query_without_words_is_not_recorded(records: SearchRecords, database: Database) -> None:
+def test_a_query_without_words_is_not_recorded(records: SearchRecords) -> None:
     assert records.record("  ?! ** ", 0) is None
-    assert rows(database) == []
+    assert rows(records) == []
 
 
-def test_an_open_keeps_the_first_page_opened(records: SearchRecords, database: Database) -> None:
-    found = records.record("rubric", 2)
-    assert found is not None
-    assert records.opened(found, "terms/rubric")
-    assert not records.opened(found, "notes/retakes")  # a second open changes nothing
-    assert not records.opened(found + 1000, "terms/rubric")  # no such record
-    assert rows(database)[0]["opened"] == "terms/rubric"
+def test_recording_only_queues_until_the_queue_is_written(
+    records: SearchRecords, database: Database
+) -> None:
+    records.record("rubric", 2)
+    records.record("scale", 1)
+    with database.read() as db:
+        assert db.value("SELECT COUNT(*) FROM search_records") == 0  # the search did not wait
+    assert records.write_queued() == 2
+    assert records.write_queued() == 0
+    assert [r["normalized"] for r in rows(records)] == ["rubric", "scale"]
+
+
+def test_the_writer_thread_writes_a_moment_later(database: Database) -> None:
+    records = SearchRecords(database, keep_days=180)
+    try:
+        records.record("rubric", 2)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with database.read() as db:
+                if db.value("SELECT COUNT(*) FROM search_records"):
+                    break
+            time.sleep(0.05)
+        with database.read() as db:
+            assert db.value("SELECT normalized FROM search_records") == "rubric"
+    finally:
+        records.close()
+
+
+def test_an_open_keeps_the_first_page_opened(records: SearchRecords) -> None:
+    key = records.record("rubric", 2)
+    other = records.record("rubric", 2)
+    assert key is not None and other is not None
+    assert records.opened(key, "terms/rubric")  # (its search still queued: written first)
+    assert not records.opened(key, "notes/retakes")  # a second open changes nothing
+    assert not records.opened(SearchKey(key.micros + 1000, "rubric"), "terms/rubric")
+    assert not records.opened(SearchKey(key.micros, "scale"), "terms/rubric")
+    assert [r["opened"] for r in rows(records)] == ["terms/rubric", None]
 
 
 def test_a_database_that_does_not_answer_never_fails_a_search(tmp_path: Path) -> None:
     gone = Database("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
     try:
-        records = SearchRecords(gone, keep_days=180)
-        assert records.record("rubric", 2) is None
-        assert records.opened(1, "terms/rubric") is False
+        records = SearchRecords(gone, keep_days=180, background=False)
+        key = records.record("rubric", 2)
+        assert key is not None
+        with pytest.raises(DatabaseUnavailable):
+            records.write_queued()
+        records.tick()  # the writer's round: logged, not raised
+        assert records.opened(key, "terms/rubric") is False
+        assert len(records._queue) == 1  # kept for when the database is back
     finally:
         gone.close()
+
+
+def test_the_queue_keeps_the_newest_records_when_it_is_full(
+    records: SearchRecords, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("masterywiki.search.records.MAX_QUEUED", 3)
+    for n in range(5):
+        records.record(f"query {n}", 1)
+    assert [r["normalized"] for r in rows(records)] == ["query 2", "query 3", "query 4"]
 
 
 # -- counts per period and the three lists ------------------------------------------------
@@ -153,6 +200,7 @@ def test_counts_per_period(records: SearchRecords, clock: Clock) -> None:
     search(records, clock, "Rubric", 2, days_ago=20)
     search(records, clock, "rubric", 2, days_ago=60, times=2)
     search(records, clock, "seat time", 0, days_ago=100)
+    records.write_queued()
     counts = {d: {s.normalized: s.searches for s in records.stats(records.since(d))}
               for d in (7, 30, 90, 365)}  # fmt: skip
     assert counts == {
@@ -283,31 +331,27 @@ def test_a_term_written_later_answers_its_old_gaps(
 # -- expiry ---------------------------------------------------------------------------------
 
 
-def test_expiry_deletes_records_older_than_kept(
-    records: SearchRecords, clock: Clock, database: Database
-) -> None:
+def test_expiry_deletes_records_older_than_kept(records: SearchRecords, clock: Clock) -> None:
     search(records, clock, "ancient", 0, days_ago=400, times=3)
     search(records, clock, "old", 0, days_ago=181)
     search(records, clock, "kept", 0, days_ago=179)
     search(records, clock, "new", 0)
+    records.write_queued()
     assert records.expire() == 4
-    assert [r["normalized"] for r in rows(database)] == ["kept", "new"]
+    assert [r["normalized"] for r in rows(records)] == ["kept", "new"]
     assert records.expire() == 0
 
 
-def test_expiry_runs_off_the_search_path_at_most_once_an_hour(
-    records: SearchRecords, clock: Clock, database: Database, spawned: list[Callable[[], object]]
+def test_the_writer_expires_old_records_at_most_once_an_hour(
+    records: SearchRecords, clock: Clock
 ) -> None:
-    earlier = SearchRecords(database, 180, clock=Clock(NOW - 200 * DAY), spawn=lambda _: None)
-    earlier.record("ancient", 0)
-    records.record("rubric", 1)
-    assert len(spawned) == 1  # the first search of a process schedules a round...
-    assert len(rows(database)) == 2  # ...which has not run yet: the search did not wait
-    spawned.pop()()
-    assert [r["normalized"] for r in rows(database)] == ["rubric"]
+    search(records, clock, "ancient", 0, days_ago=200)
+    records.tick()  # the first round of a process writes the queue, then expires
+    assert rows(records) == []
+    search(records, clock, "old", 0, days_ago=180.5)
     clock.now += EXPIRY_INTERVAL - 1
-    records.record("rubric", 1)
-    assert spawned == []
+    records.tick()
+    assert [r["normalized"] for r in rows(records)] == ["old"]
     clock.now += 1
-    records.record("rubric", 1)
-    assert len(spawned) == 1
+    records.tick()
+    assert rows(records) == []

@@ -3,9 +3,13 @@ and what finds results nobody opens. No Flask here.
 
 A record holds the query (as typed, trimmed and capped), its normalized form (the one
 counted), how many results it found and which one a reader opened, if any. Nothing about
-who searched is ever stored: no account, address, session or browser. Records older than
-the `search_record_days` setting are deleted in a background thread, at most once an
-hour per process, never on a search's own path.
+who searched is ever stored: no account, address, session or browser.
+
+A search never waits for the database: `record()` only queues the record and hands back
+its key (its time to the microsecond, unique in this process, and its normalized form),
+which the results page puts in its links; a thread of each process writes the queue in
+one transaction a moment later, and once an hour deletes the records older than the
+`search_record_days` setting. A crash loses at most that moment's records.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from masterywiki.errors import DatabaseUnavailable
 from masterywiki.search.schema import normalize
 from masterywiki.search.service import SearchService
 from masterywiki.search.values import SearchUnavailable
+from masterywiki.support.background import BackgroundThread
 from masterywiki.support.lru import LRU
 
 log = logging.getLogger(__name__)
@@ -30,9 +35,14 @@ MAX_QUERY = 200  # characters of a query kept as typed
 DAY = 86_400.0
 EXPIRY_INTERVAL = 3_600.0  # seconds between two expiry rounds in one process
 EXPIRY_BATCH = 5_000  # rows deleted per transaction: a short hold on SQLite's writer
+WRITE_DELAY = 0.25  # seconds a record waits, so that a moment's searches share a commit
+MAX_QUEUED = 10_000  # records kept while the database does not answer; then the oldest go
+INSERT = (
+    "INSERT INTO search_records (at, query, normalized, results)"
+    " VALUES (:at, :query, :normalized, :results)"
+)
 
 Clock = Callable[[], float]
-Spawn = Callable[[Callable[[], object]], None]
 Counted = Callable[["QueryStats"], int]  # which of its counts a list shows
 
 
@@ -48,8 +58,16 @@ def normalize_query(text: str) -> str:
     return " ".join(normalize(text))
 
 
-def _in_thread(work: Callable[[], object]) -> None:
-    threading.Thread(target=work, name="search-records-expiry", daemon=True).start()
+@dataclass(frozen=True)
+class SearchKey:
+    """Names one recorded search, for noting the result opened from it."""
+
+    micros: int  # its time in microseconds since the epoch: unique in one process
+    normalized: str
+
+    @property
+    def at(self) -> float:
+        return self.micros / 1_000_000  # the same float on both sides of the database
 
 
 @dataclass(frozen=True)
@@ -147,79 +165,120 @@ def summarize(
 
 
 class SearchRecords:
-    """The `search_records` table: recording searches and opens, expiry, insights."""
+    """The `search_records` table: recording searches and opens, expiry, insights.
+
+    With `background` (the app's case), a thread per process writes the queue and
+    expires old records; without it (tests), `tick()` does that when called."""
 
     def __init__(
-        self,
-        database: Database,
-        keep_days: int,
-        clock: Clock = time.time,
-        spawn: Spawn = _in_thread,
+        self, database: Database, keep_days: int, clock: Clock = time.time, background: bool = True
     ) -> None:
         self.database = database
         self.keep_days = keep_days
         self.clock = clock
-        self._spawn = spawn  # runs the expiry off the search's path (a thread)
-        self._expired_at = -math.inf
+        self._queue: list[dict[str, object]] = []
         self._lock = threading.Lock()
+        self._last_micros = 0
+        self._expired_at = -math.inf
+        self._wake = threading.Event()
+        self._writer = BackgroundThread(self._write_loop, "search-records", self._wake)
+        self._background = background
 
     # -- recording ----------------------------------------------------------------------
 
-    def record(self, query: str, results: int) -> int | None:
-        """Record one search; returns its id, or None when nothing was recorded (a query
-        with no words, or a database that does not answer: a search never fails for
-        want of its record)."""
+    def record(self, query: str, results: int) -> SearchKey | None:
+        """Queue one search's record; returns its key, or None for a query with no words.
+        Never touches the database, so a search never waits for it or fails with it."""
         typed = clean_query(query)
         normalized = normalize_query(typed)
         if not normalized:
             return None
-        now = self.clock()
+        with self._lock:
+            # Strictly increasing in this process: the time names the search.
+            micros = self._last_micros = max(int(self.clock() * 1e6), self._last_micros + 1)
+            key = SearchKey(micros, normalized)
+            self._queue.append(
+                {"at": key.at, "query": typed, "normalized": normalized, "results": max(0, results)}
+            )
+            del self._queue[:-MAX_QUEUED]
+        if self._background:
+            self._writer.start()
+            self._wake.set()
+        return key
+
+    def write_queued(self) -> int:
+        """Write the queued records in one transaction; returns how many. Raises
+        DatabaseUnavailable, keeping them queued for the next try."""
+        with self._lock:
+            rows, self._queue = self._queue, []
+        if not rows:
+            return 0
         try:
             with self.database.write(serialised=False) as db:
-                found = db.value(
-                    "INSERT INTO search_records (at, query, normalized, results)"
-                    " VALUES (:at, :query, :normalized, :results) RETURNING id",
-                    at=now,
-                    query=typed,
-                    normalized=normalized,
-                    results=max(0, results),
-                )
-        except DatabaseUnavailable as error:
-            log.warning("search not recorded: %s", error.message)
-            return None
-        self._expire_soon(now)
-        return int(found)
+                db.run_many(INSERT, rows)
+        except BaseException:
+            with self._lock:
+                self._queue[:0] = rows
+                del self._queue[:-MAX_QUEUED]
+            raise
+        return len(rows)
 
-    def opened(self, record_id: int, page: str) -> bool:
-        """Note that a reader opened `page` from the results of search `record_id`; the
-        first page opened is kept. False if nothing changed (an unknown or expired
-        record, an open noted already, or a database that does not answer)."""
+    def opened(self, key: SearchKey, page: str) -> bool:
+        """Note that a reader opened `page` from the results of search `key`; the first
+        page opened is kept. False if nothing changed: an unknown or expired search, an
+        open noted already, a database that does not answer (the reader still goes to
+        the page). A search made by another process a split second before may not be
+        written yet: an open that quick is not noted."""
         try:
+            self.write_queued()  # this process's searches are in the table before their opens
             with self.database.write(serialised=False) as db:
                 changed = db.run(
-                    "UPDATE search_records SET opened = :page WHERE id = :id AND opened IS NULL",
+                    "UPDATE search_records SET opened = :page"
+                    " WHERE at = :at AND normalized = :normalized AND opened IS NULL",
                     page=page,
-                    id=record_id,
+                    at=key.at,
+                    normalized=key.normalized,
                 )
         except DatabaseUnavailable as error:
             log.warning("opened result not recorded: %s", error.message)
             return False
         return changed > 0
 
-    # -- expiry -------------------------------------------------------------------------
+    # -- the writer: queued records, then old ones ----------------------------------------
 
-    def _expire_soon(self, now: float) -> None:
-        with self._lock:
-            if now - self._expired_at < EXPIRY_INTERVAL:
+    def _write_loop(self) -> None:
+        stopped = self._writer.stopped
+        while True:
+            self._wake.wait()
+            stopped.wait(WRITE_DELAY)
+            self._wake.clear()
+            try:
+                self.tick()
+            except Exception:  # the writer outlives any one round's failure
+                log.warning("search records not written", exc_info=True)
+            if stopped.is_set():
                 return
-            self._expired_at = now
-        self._spawn(self._expire_quietly)
 
-    def _expire_quietly(self) -> None:
+    def tick(self) -> None:
+        """Write the queue; expire old records if an hour has passed since the last time.
+        Logs what fails rather than raise: both are tried again on the next round."""
         try:
-            self.expire()
-        except Exception:  # retried in an hour; searches go on meanwhile
-            log.warning("could not delete old search records", exc_info=True)
+            self.write_queued()
+        except DatabaseUnavailable as error:
+            log.warning("search records not written yet: %s", error.message)
+        now = self.clock()
+        if now - self._expired_at >= EXPIRY_INTERVAL:
+            self._expired_at = now
+            try:
+                self.expire()
+            except DatabaseUnavailable as error:
+                log.warning("old search records not deleted: %s", error.message)
+
+    def close(self) -> None:
+        """Stop this process's writer, once it has written what is queued."""
+        self._writer.stop()
+        if self._queue:
+            self.write_queued()
 
     def expire(self) -> int:
         """Delete the records older than `keep_days`, in short batches; returns how many."""
@@ -281,7 +340,9 @@ class SearchRecords:
 
     def insights(self, days: int, limit: int, term_for: Callable[[str], Term | None]) -> Insights:
         """Top queries, no-result queries (those naming a term apart), and queries whose
-        results nobody opened, in the last `days` days, `limit` of each."""
+        results nobody opened, in the last `days` days, `limit` of each. Raises
+        DatabaseUnavailable."""
+        self.write_queued()  # with this process's latest searches
         since = self.since(days)
         stats = self.stats(since)
         summary = summarize(stats, limit, term_for)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -30,6 +30,7 @@ def insights_app(
     )
     app.config["TESTING"] = True
     yield app
+    app.extensions[RECORDS_EXTENSION].close()
     app.extensions["masterywiki.search"].close()
     app.extensions["masterywiki"].wiki.storage.close()
     app.extensions["masterywiki"].database.close()
@@ -45,9 +46,25 @@ def editor(insights_app: Flask) -> FlaskClient:
     return logged_in_client(insights_app, "edna", "editor")
 
 
-def records(database: Database) -> list[dict[str, Any]]:
-    with database.read() as db:
-        return [dict(r) for r in db.all("SELECT * FROM search_records ORDER BY id")]
+@pytest.fixture
+def records(insights_app: Flask, database: Database) -> Callable[[], list[dict[str, Any]]]:
+    """The table's rows, once the app's queue of records is written."""
+
+    def read() -> list[dict[str, Any]]:
+        insights_app.extensions[RECORDS_EXTENSION].write_queued()
+        with database.read() as db:
+            return [dict(r) for r in db.all("SELECT * FROM search_records ORDER BY id")]
+
+    return read
+
+
+Rows = Callable[[], list[dict[str, Any]]]
+
+
+def opened_url(record: dict[str, Any], page: str) -> str:
+    """The open address of a stored search: its time in microseconds, query and page."""
+    micros = round(record["at"] * 1_000_000)
+    return f"/-/search/opened/{micros}?q={record['normalized'].replace(' ', '+')}&page={page}"
 
 
 def soup(client: FlaskClient, url: str) -> BeautifulSoup:
@@ -60,78 +77,79 @@ def soup(client: FlaskClient, url: str) -> BeautifulSoup:
 
 
 def test_a_search_is_recorded_and_its_result_links_report_a_click(
-    web: FlaskClient, database: Database
+    web: FlaskClient, records: Rows
 ) -> None:
     page = soup(web, "/-/search?q=+Rubric+")
-    (record,) = records(database)
+    (record,) = records()
     assert (record["query"], record["normalized"], record["results"]) == ("Rubric", "rubric", 2)
     assert record["opened"] is None
     links = page.select(".results .result-title a")
     # The links stay the pages' own addresses (what readers copy); the ping reports a click.
     assert [a["href"] for a in links] == ["/terms/rubric", "/notes/retakes"]
     assert [a["ping"] for a in links] == [
-        f"/-/search/opened/{record['id']}?page=terms/rubric",
-        f"/-/search/opened/{record['id']}?page=notes/retakes",
+        opened_url(record, "terms/rubric"),
+        opened_url(record, "notes/retakes"),
     ]
     card = page.select_one(".definition-card h2 a")
-    assert card["href"] == "/terms/rubric" and card["ping"].endswith("?page=terms/rubric")
+    assert card["href"] == "/terms/rubric" and card["ping"] == opened_url(record, "terms/rubric")
 
 
 def test_a_search_that_finds_nothing_is_recorded_with_no_results(
-    web: FlaskClient, database: Database
+    web: FlaskClient, records: Rows
 ) -> None:
     soup(web, "/-/search?q=zebra+crossing")
-    assert [(r["normalized"], r["results"]) for r in records(database)] == [("zebra crossing", 0)]
+    assert [(r["normalized"], r["results"]) for r in records()] == [("zebra crossing", 0)]
 
 
 def test_later_pages_facets_and_empty_queries_are_not_new_searches(
-    web: FlaskClient, database: Database
+    web: FlaskClient, records: Rows
 ) -> None:
     soup(web, "/-/search?q=rubric&type=term")
     soup(web, "/-/search?q=rubric&page=2")
     soup(web, "/-/search?q=")
     soup(web, "/-/search?q=%3F%21")  # no words
-    assert records(database) == []
+    assert records() == []
     page = soup(web, "/-/search?q=rubric&type=term")
     assert all(not a.has_attr("ping") for a in page.select(".results a"))
 
 
-def test_the_json_search_is_recorded_and_gives_open_urls(
-    web: FlaskClient, database: Database
-) -> None:
+def test_the_json_search_is_recorded_and_gives_open_urls(web: FlaskClient, records: Rows) -> None:
     data = web.get("/-/api/v1/search?q=scoring+guide").json
-    (record,) = records(database)
-    assert data["record"] == record["id"] and record["normalized"] == "scoring guide"
-    assert record["results"] == data["total"] == 2
+    (record,) = records()
+    assert record["normalized"] == "scoring guide" and record["results"] == data["total"] == 2
     assert [r["open_url"] for r in data["results"]] == [
-        f"/-/search/opened/{record['id']}?page=terms/rubric",
-        f"/-/search/opened/{record['id']}?page=notes/retakes",
+        opened_url(record, "terms/rubric"),
+        opened_url(record, "notes/retakes"),
     ]
-    assert web.get("/-/api/v1/search?q=rubric&page=2").json["record"] is None
+    later = web.get("/-/api/v1/search?q=rubric&type=term").json  # a facet: no new search
+    assert later["results"] and all("open_url" not in r for r in later["results"])
 
 
 # -- opened results ---------------------------------------------------------------------
 
 
+def first_open_url(web: FlaskClient, query: str = "rubric") -> str:
+    url: str = web.get(f"/-/api/v1/search?q={query}").json["results"][0]["open_url"]
+    return url.split("&page=")[0]
+
+
 def test_opening_a_result_redirects_to_the_page_and_is_recorded(
-    web: FlaskClient, database: Database
+    web: FlaskClient, records: Rows
 ) -> None:
-    record = web.get("/-/api/v1/search?q=rubric").json["record"]
-    response = web.get(f"/-/search/opened/{record}?page=notes/retakes")
+    response = web.get(first_open_url(web) + "&page=notes/retakes")
     assert response.status_code == 303
     assert response.headers["Location"] == "/notes/retakes"
-    assert records(database)[0]["opened"] == "notes/retakes"
+    assert records()[0]["opened"] == "notes/retakes"
 
 
-def test_a_link_ping_is_recorded_without_a_form_token(web: FlaskClient, database: Database) -> None:
-    record = web.get("/-/api/v1/search?q=rubric").json["record"]
+def test_a_link_ping_is_recorded_without_a_form_token(web: FlaskClient, records: Rows) -> None:
     response = web.post(
-        f"/-/search/opened/{record}?page=terms/rubric",
+        first_open_url(web) + "&page=terms/rubric",
         data="PING",
         headers={"Content-Type": "text/ping", "Ping-To": "http://localhost/terms/rubric"},
     )
     assert response.status_code == 204
-    assert records(database)[0]["opened"] == "terms/rubric"
+    assert records()[0]["opened"] == "terms/rubric"
 
 
 @pytest.mark.parametrize(
@@ -139,21 +157,25 @@ def test_a_link_ping_is_recorded_without_a_form_token(web: FlaskClient, database
     ["", "nope", "/terms/rubric", "//evil.example", "https://evil.example/", "terms/../notes"],
 )
 def test_opened_answers_404_for_anything_but_a_page_here(
-    web: FlaskClient, database: Database, target: str
+    web: FlaskClient, records: Rows, target: str
 ) -> None:
-    record = web.get("/-/api/v1/search?q=rubric").json["record"]
-    response = web.get(f"/-/search/opened/{record}", query_string={"page": target})
+    base = first_open_url(web)
+    response = web.get(base + (f"&page={quote(target, safe='')}" if target else ""))
     assert response.status_code == 404
     assert "Location" not in response.headers
-    assert records(database)[0]["opened"] is None
+    assert records()[0]["opened"] is None
 
 
-def test_opened_with_an_unknown_record_still_takes_the_reader_to_the_page(
-    web: FlaskClient, database: Database
+def test_an_unknown_search_still_takes_the_reader_to_the_page(
+    web: FlaskClient, records: Rows
 ) -> None:
-    response = web.get("/-/search/opened/987654?page=terms/rubric")
+    base = first_open_url(web)
+    forged = base.replace("q=rubric", "q=scale")  # the time of one search, another's query
+    response = web.get(forged + "&page=terms/rubric")
     assert response.status_code == 303 and response.headers["Location"] == "/terms/rubric"
-    assert web.get(f"/-/search/opened/{10**30}?page=terms/rubric").status_code == 404
+    assert web.get("/-/search/opened/987654?q=rubric&page=terms/rubric").status_code == 303
+    assert records()[0]["opened"] is None
+    assert web.get(f"/-/search/opened/{10**30}?q=rubric&page=terms/rubric").status_code == 404
 
 
 # -- who may see the insights ------------------------------------------------------------
@@ -193,8 +215,7 @@ def test_the_json_lists_top_no_results_and_not_opened(
     web: FlaskClient, editor: FlaskClient
 ) -> None:
     searches(web, "zebra crossing", "Zebra crossing", "habits", "rubric", "Rubric", "rubric")
-    record = web.get("/-/api/v1/search?q=rubric").json["record"]
-    web.get(f"/-/search/opened/{record}?page=terms/rubric")
+    web.get(first_open_url(web) + "&page=terms/rubric")
 
     data = editor.get("/-/api/v1/insights?days=30&limit=2").json
     assert {"top", "no_results", "not_opened"} <= set(data)

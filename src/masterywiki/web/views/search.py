@@ -3,8 +3,9 @@
 Each search a reader types is recorded without who made it (search/records.py), and
 its result links report which result was opened: the links keep pointing at the pages
 (what readers copy and share), and a `ping` attribute, which browsers send on a click
-without any script, reaches `/-/search/opened/<record>`. That address also answers a
-plain GET with a redirect to the page, for API clients (`open_url`)."""
+without any script, reaches `/-/search/opened/<search time>?q=<query>&page=<name>`. That
+address also answers a plain GET with a redirect to the page, for API clients (each
+result's `open_url`)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from flask.typing import ResponseReturnValue
 from masterywiki.errors import PageNotFound
 from masterywiki.search import FACETS, SearchResults, SearchService, SearchUnavailable
 from masterywiki.search.facets import QueryLinks, chosen
-from masterywiki.search.records import SearchRecords
+from masterywiki.search.records import SearchKey, SearchRecords
 from masterywiki.web.views import auth, page_number, services
 
 bp = Blueprint("search", __name__)
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 EXTENSION = "masterywiki.search"
 REFRESH_EXTENSION = "masterywiki.search_refresh"
 RECORDS_EXTENSION = "masterywiki.search_records"
-MAX_RECORD_ID = 2**63 - 1  # larger ids would overflow the database's integers
+MAX_MICROS = 2**63 - 1  # what the database's integers and floats hold
 
 
 def init_app(app: Flask) -> None:
@@ -135,7 +136,7 @@ def search_links(results: SearchResults) -> Callable[..., str]:
     return search_url
 
 
-def _record(results: SearchResults) -> int | None:
+def _record(results: SearchResults) -> SearchKey | None:
     """Record a search a reader typed: the first page of its results, unfiltered. Later
     pages and facet choices show that same search again, so they are not counted."""
     if request.method != "GET" or not results.query or results.filters or results.page != 1:
@@ -143,9 +144,11 @@ def _record(results: SearchResults) -> int | None:
     return search_records().record(results.query, results.total)
 
 
-def opened_url(record: int, name: str) -> str:
-    """Where a result's click is reported: the record and the page opened."""
-    return f"/-/search/opened/{record}?" + urlencode({"page": name}, safe="/")
+def opened_url(key: SearchKey, name: str) -> str:
+    """Where a result's click is reported: the search and the page opened."""
+    return f"/-/search/opened/{key.micros}?" + urlencode(
+        {"q": key.normalized, "page": name}, safe="/"
+    )
 
 
 @bp.get("/-/search")
@@ -162,16 +165,16 @@ def search() -> str:
     )
 
 
-@bp.route(f"/-/search/opened/<int(max={MAX_RECORD_ID}):record>", methods=["GET", "POST"])
-def opened(record: int) -> ResponseReturnValue:
-    """Note the result opened from search `record`; GET then goes to the page (303),
-    a link's ping (POST) gets 204. Only pages of this wiki: never a redirect elsewhere.
-    Raises PageNotFound for a name that is not a page."""
+@bp.route(f"/-/search/opened/<int(max={MAX_MICROS}):micros>", methods=["GET", "POST"])
+def opened(micros: int) -> ResponseReturnValue:
+    """Note the result opened from the search made at `micros` for `q`; GET then goes
+    to the page (303), a link's ping (POST) gets 204. Only pages of this wiki: never a
+    redirect elsewhere. Raises PageNotFound for a name that is not a page."""
     name = request.args.get("page", "")
     page = services().wiki.snapshot.catalog.get(name)
     if page is None:
         raise PageNotFound(name[:200])
-    search_records().opened(record, page.name)
+    search_records().opened(SearchKey(micros, request.args.get("q", "")), page.name)
     if request.method == "POST":
         return "", 204
     return redirect(page.url, 303)
@@ -193,10 +196,10 @@ def facet_label(facet: str, value: str) -> str:
 def search_json() -> Response:
     results = _run()
     found = as_json(results)
-    record = found["record"] = _record(results)
-    if record is not None:  # a client that opens a result may say so through this URL
+    key = _record(results)
+    if key is not None:  # a client that opens a result may say so through this URL
         for item in found["results"]:
-            item["open_url"] = opened_url(record, item["path"])
+            item["open_url"] = opened_url(key, item["path"])
     return jsonify(found)
 
 
