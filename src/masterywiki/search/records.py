@@ -78,7 +78,6 @@ class QueryStats:
     searches: int
     misses: int  # searches that found nothing
     opens: int  # searches from which a reader opened a result
-    results: int  # the most results one of its searches found
 
     @property
     def found(self) -> int:
@@ -104,8 +103,8 @@ class QueryCount:
     count: int  # what the list counts: searches, those that found nothing, or found some
     searches: int
     misses: int
-    results: int
     opens: int
+    results: int  # what its latest search found
 
 
 @dataclass(frozen=True)
@@ -304,38 +303,38 @@ class SearchRecords:
     def stats(self, since: float) -> list[QueryStats]:
         """Each normalized query searched since `since`, with its counts.
 
-        Reads only columns that an index on (normalized, at, results, opened) covers."""
+        The one query that reads every record of the period: it reads only columns that
+        an index on (normalized, at, results, opened) holds, and as few aggregates as the
+        lists need."""
         with self.database.read() as db:
             rows = db.all(
                 "SELECT normalized, COUNT(*) AS searches,"
                 " SUM(CASE WHEN results = 0 THEN 1 ELSE 0 END) AS misses,"
-                " COUNT(opened) AS opens, MAX(results) AS results"
+                " COUNT(opened) AS opens"
                 " FROM search_records WHERE at >= :since GROUP BY normalized",
                 since=since,
             )
         return [
-            QueryStats(
-                str(r["normalized"]),
-                int(r["searches"]),
-                int(r["misses"]),
-                int(r["opens"]),
-                int(r["results"]),
-            )
+            QueryStats(str(r["normalized"]), int(r["searches"]), int(r["misses"]), int(r["opens"]))
             for r in rows
         ]
 
-    def typed_forms(self, normalized: Iterable[str], since: float) -> dict[str, str]:
-        """The latest typed form of each normalized query (one short index read each)."""
-        found: dict[str, str] = {}
+    def latest(self, normalized: Iterable[str], since: float) -> dict[str, tuple[str, int]]:
+        """The latest search of each normalized query: (as typed, results). One index
+        read per query, all in one statement per hundred (one round trip)."""
+        keys = list(dict.fromkeys(normalized))
+        found: dict[str, tuple[str, int]] = {}
         with self.database.read() as db:
-            for key in dict.fromkeys(normalized):
-                typed = db.value(
-                    "SELECT query FROM search_records WHERE normalized = :key"
-                    " AND at >= :since ORDER BY at DESC LIMIT 1",
-                    key=key,
-                    since=since,
+            for start in range(0, len(keys), 100):
+                chunk = keys[start : start + 100]
+                sql = " UNION ALL ".join(
+                    f"SELECT * FROM (SELECT normalized, query, results FROM search_records"
+                    f" WHERE normalized = :k{n} AND at >= :since ORDER BY at DESC LIMIT 1) AS t{n}"
+                    for n in range(len(chunk))
                 )
-                found[key] = str(typed or key)
+                params = {f"k{n}": key for n, key in enumerate(chunk)}
+                for row in db.all(sql, since=since, **params):
+                    found[str(row["normalized"])] = (str(row["query"]), int(row["results"]))
         return found
 
     def insights(self, days: int, limit: int, term_for: Callable[[str], Term | None]) -> Insights:
@@ -348,21 +347,18 @@ class SearchRecords:
         summary = summarize(stats, limit, term_for)
         shown = [*summary.top, *summary.no_results, *summary.not_opened]
         shown += [s for _, queries in summary.found_under for s in queries]
-        typed = self.typed_forms((s.normalized for s in shown), since)
+        latest = self.latest((s.normalized for s in shown), since)
 
         def rows(items: Sequence[QueryStats], count: Counted) -> tuple[QueryCount, ...]:
-            return tuple(
-                QueryCount(
-                    typed[s.normalized],
-                    s.normalized,
-                    count(s),
-                    s.searches,
-                    s.misses,
-                    s.results,
-                    s.opens,
+            found = []
+            for s in items:
+                typed, results = latest.get(s.normalized, (s.normalized, 0))
+                found.append(
+                    QueryCount(
+                        typed, s.normalized, count(s), s.searches, s.misses, s.opens, results
+                    )
                 )
-                for s in items
-            )
+            return tuple(found)
 
         return Insights(
             days=days,
@@ -380,48 +376,64 @@ class SearchRecords:
 
 class TermFinder:
     """Which glossary term a query names: its title or an alias, as typed or after the
-    search's own typo fix (the query's "did you mean"). Answers are cached per catalog
-    version, so a term written since is found at once."""
+    search's own typo fix (the query's "did you mean"). Answers are cached for as long
+    as the glossary's names stay the same, so a term written since is found at once,
+    while edits elsewhere keep the cache."""
 
     def __init__(self, service: SearchService, capacity: int = 10_000) -> None:
         self.service = service
         self._cache: LRU[str] = LRU(capacity)  # "" for "no term"
-        self._near: tuple[object, dict[tuple[int, str], list[tuple[str, ...]]]] | None = None
+        self._glossary: _Glossary | None = None
 
     def __call__(self, normalized: str) -> Term | None:
-        catalog = self.service.wiki.snapshot.catalog
-        key = (catalog.version, normalized)
+        glossary = self._current()
+        key = (glossary.signature, normalized)
         name = self._cache.get(key)
         if name is None:
             try:
-                name = self._find(normalized)
+                name = self._find(normalized, glossary)
             except SearchUnavailable:
                 return None  # the index is being built: ask again next time
             self._cache.put(key, name)
-        record = catalog.get(name) if name else None
+        record = self.service.wiki.snapshot.catalog.get(name) if name else None
         return Term(record.name, record.title, record.url) if record else None
 
-    def _find(self, normalized: str) -> str:
-        _, terms = self.service.vocabulary()
+    def _current(self) -> _Glossary:
+        _, terms = self.service.vocabulary()  # the same dict while the catalog is the same
+        if self._glossary is None or self._glossary.terms is not terms:
+            self._glossary = _Glossary(terms)
+        return self._glossary
+
+    def _find(self, normalized: str, glossary: _Glossary) -> str:
         words = tuple(normalized.split())
-        name = terms.get(words)
-        if name is None and self._could_be_a_typo(words, terms):
+        name = glossary.terms.get(words)
+        if name is None and glossary.within_a_typo(words):
             definition = self.service.search(normalized, page_size=1).definition
             name = definition.name if definition else None
         return name or ""
 
-    def _could_be_a_typo(self, words: tuple[str, ...], terms: dict[tuple[str, ...], str]) -> bool:
+
+class _Glossary:
+    """The glossary's names ({words: term page}), their signature, and an index of them
+    by word count and first letters."""
+
+    def __init__(self, terms: dict[tuple[str, ...], str]) -> None:
+        self.terms = terms
+        self.signature = hash(frozenset(terms.items()))
+        self._near: dict[tuple[int, str], list[tuple[str, ...]]] = {}
+        for name in terms:
+            self._near.setdefault(self._shape(name), []).append(name)
+
+    @staticmethod
+    def _shape(words: tuple[str, ...]) -> tuple[int, str]:
+        return len(words), "".join(w[:1] for w in words)
+
+    def within_a_typo(self, words: tuple[str, ...]) -> bool:
         """Whether some term's name is within the typo fix's reach of `words`: as many
         words, each equal or starting alike and at most two letters longer or shorter
         (the fix changes a word into one at most two edits away, with the same first
         letter). Most queries are not, and skip the search."""
-        if self._near is None or self._near[0] is not terms:
-            near: dict[tuple[int, str], list[tuple[str, ...]]] = {}
-            for name in terms:
-                near.setdefault((len(name), "".join(w[:1] for w in name)), []).append(name)
-            self._near = (terms, near)
-        candidates = self._near[1].get((len(words), "".join(w[:1] for w in words)), [])
         return any(
             all(abs(len(w) - len(t)) <= 2 for w, t in zip(words, name, strict=True))
-            for name in candidates
+            for name in self._near.get(self._shape(words), [])
         )
