@@ -144,7 +144,9 @@ search_records = Table(
     Column("results", Integer, nullable=False),
     Column("opened", Text),  # the page a reader opened from the results, if any
     Index("search_records_by_time", "at"),
-    Index("search_records_by_query", "normalized", "at"),
+    # Covering: the insights' aggregate reads only the index (1,000,000 records, 30
+    # days: 81 ms on SQLite where (normalized, at) alone took 257; bench/insights.py).
+    Index("search_records_by_query", "normalized", "at", "results", "opened"),
     sqlite_autoincrement=True,
 )
 
