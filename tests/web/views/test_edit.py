@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from masterywiki.content.check import diagnose
+from masterywiki.content.model import parse_document
 from tests.auth_fixtures import csrf_token, login, make_user
 from tests.conftest import commit_files, git
 
@@ -335,3 +336,22 @@ def test_a_save_after_a_delete_is_a_conflict_not_a_revival(
     again = {**form, "content": mine, "base": page.select_one("input[name=base]")["value"]}
     assert editor_client.post("/guide/second/-/edit", data=again).status_code == 303
     assert "Added by B." in git(basic_repo, "show", "HEAD:guide/second.md")
+
+
+def test_new_offers_a_title_and_a_term_template(editor_client: FlaskClient) -> None:
+    answer = editor_client.get("/-/new?path=glossary/exit-ticket&title=Exit ticket&type=term")
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/glossary/exit-ticket/-/edit?title=Exit+ticket&type=term"
+    text = (
+        soup(editor_client.get(answer.headers["Location"]).data).select_one("textarea").get_text()
+    )
+    document = parse_document(text)
+    assert document.front_matter.title == "Exit ticket" and document.front_matter.type == "term"
+    assert "## In practice" in document.body
+    odd = editor_client.get("/x/-/edit?title=Grades: what they mean")
+    assert parse_document(soup(odd.data).select_one("textarea").get_text()).front_matter.title == (
+        "Grades: what they mean"
+    )
+    form = soup(editor_client.get("/-/new?title=Exit ticket&type=term").data)
+    assert form.select_one("#title")["value"] == "Exit ticket"
+    assert form.select_one("input[name=type]")["value"] == "term"

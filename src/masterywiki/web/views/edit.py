@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -62,8 +64,18 @@ def _editor_page(name: str, content: str, summary: str, base: str, **extra: Any)
 
 
 def _new_page_text(name: str) -> str:
-    title = request.args.get("title", "").strip() or names.title_from_name(name)
-    return f"---\ntitle: {title}\nsummary: \n---\n\n# {title}\n\n"
+    """A new page's starting text: its title, and for `?type=term` the glossary's shape."""
+    title = " ".join(request.args.get("title", "").split())[:200] or names.title_from_name(name)
+    # Quoted only when YAML would read it otherwise (a colon, a leading '#', quotes...).
+    plain = re.fullmatch(r"[\w][\w .,'()&/-]*", title) and ": " not in title
+    quoted = title if plain else json.dumps(title, ensure_ascii=False)
+    if request.args.get("type") == "term":
+        return (
+            f"---\ntitle: {quoted}\nsummary: \ntype: term\naliases: []\nrelated: []\n---\n\n"
+            f"# {title}\n\nA working definition in a sentence or two.\n\n"
+            "## In practice\n\nWhat it looks like in a classroom, and a designer's tip.\n"
+        )
+    return f"---\ntitle: {quoted}\nsummary: \n---\n\n# {title}\n\n"
 
 
 @bp.get("/<path:name>/-/edit")
@@ -148,10 +160,18 @@ def new_page() -> ResponseReturnValue:
         except Exception as caught:
             error = caught
         else:
-            title = request.args.get("title", "").strip()
-            query = "?" + urlencode({"title": title}) if title else ""
-            return redirect(f"/{name}/-/edit{query}")
-    return render_template("new.html", path=wanted, error=error)
+            return redirect(f"/{name}/-/edit{_prefill_query()}")
+    title, kind = request.args.get("title", ""), request.args.get("type")
+    return render_template("new.html", path=wanted, error=error, title=title, kind=kind)
+
+
+def _prefill_query() -> str:
+    """What /-/new passes on to the editor: a title, and `type=term` for a term."""
+    prefill = {"title": request.args.get("title", "").strip()}
+    if request.args.get("type") == "term":
+        prefill["type"] = "term"
+    kept = {key: value for key, value in prefill.items() if value}
+    return "?" + urlencode(kept) if kept else ""
 
 
 @bp.route("/<path:name>/-/rename", methods=["GET", "POST"])
