@@ -138,6 +138,30 @@ SCHEMAS: dict[str, Any] = {
             "facets": {"type": "object"},
         },
     },
+    "ReviewList": _objects(
+        ["path", "title", "url", "owner", "reviewed", "review_by", "state", "reports"],
+        {
+            "path": {"type": "string"},
+            "title": {"type": "string"},
+            "url": {"type": "string"},
+            "owner": _STRINGS,
+            "reviewed": _STRING_OR_NULL,
+            "review_by": _STRING_OR_NULL,
+            "state": {"enum": ["overdue", "due", "ok", "unscheduled"]},
+            "reports": {"type": "integer"},
+        },
+    ),
+    "Insights": {
+        "type": "object",
+        "required": ["top", "no_results", "not_opened"],
+        "properties": {
+            name: _objects(
+                ["query", "count"], {"query": {"type": "string"}, "count": {"type": "integer"}}
+            )
+            for name in ("top", "no_results", "not_opened")
+        }
+        | {"days": {"type": "integer"}, "searches": {"type": "integer"}},
+    },
 }
 
 
@@ -175,7 +199,8 @@ def document(site_name: str) -> dict[str, Any]:
         "info": {
             "title": f"{site_name} API",
             "version": "1",
-            "description": "Read pages, glossary terms and search results as JSON.",
+            "description": "Read pages, glossary terms, search results, page reviews and"
+            " search insights as JSON.",
         },
         "paths": {
             "/-/api/v1/pages/{path}": {
@@ -234,6 +259,34 @@ def document(site_name: str) -> dict[str, Any]:
                         },
                     ],
                     "responses": {"200": {"description": "Results", **_json("SearchResults")}},
+                }
+            },
+            "/-/api/v1/review": {
+                "get": {
+                    "summary": "Pages with their owners, review dates and open reports",
+                    "parameters": [
+                        _filter("owner", "a username, or - for pages with no owner"),
+                        _filter("section", "first path segment, e.g. framework"),
+                        _filter("state", "overdue, due, ok or unscheduled"),
+                    ],
+                    "responses": {
+                        "200": {"description": "Most urgent first", **_json("ReviewList")},
+                        **_errors(400),
+                    },
+                }
+            },
+            "/-/api/v1/insights": {
+                "get": {
+                    "summary": "Searches: the top ones, those that found nothing, those not opened",
+                    "description": "Editors and admins only.",
+                    "parameters": [
+                        _filter("days", "the period, 1 to 3650 (default 30)"),
+                        _filter("limit", "queries per list, 1 to 100"),
+                    ],
+                    "responses": {
+                        "200": {"description": "Three lists", **_json("Insights")},
+                        **_errors(400),
+                    },
                 }
             },
         },

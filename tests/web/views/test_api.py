@@ -117,3 +117,17 @@ def test_page_json_lists_attachments_and_protection(
          "size": len(PNG)}
     ]  # fmt: skip
     assert data["protected"] is False
+
+
+def test_review_and_insights_json_match_the_spec(
+    app: Any, client: FlaskClient, spec: dict[str, Any]
+) -> None:
+    from tests.auth_fixtures import logged_in_client
+
+    check(spec, "ReviewList", client.get("/-/api/v1/review").json)
+    editor = logged_in_client(app, "edna", "editor")
+    editor.get("/-/search?q=chapter")
+    editor.get("/-/search?q=zzzqqq")
+    found = editor.get("/-/api/v1/insights?days=7").json
+    check(spec, "Insights", found)
+    assert set(spec["paths"]) >= {"/-/api/v1/review", "/-/api/v1/insights"}
