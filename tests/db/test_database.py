@@ -3,10 +3,12 @@ writer, errors that say what is wrong, and connections after a fork."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -87,3 +89,30 @@ def test_a_forked_child_opens_its_own_connections(database: Database) -> None:
     assert os.waitstatus_to_exitcode(status) == 0
     with database.read() as db:  # and the parent's connection still works
         assert db.value("SELECT COUNT(*) FROM comment_posts") == 2
+
+
+def _start_together(url: str, gate: Any) -> None:
+    gate.wait(10)
+    database = Database(url)
+    database.upgrade()
+    with database.write() as db:
+        db.run("INSERT INTO comment_posts (who, at) VALUES ('w', 1)")
+    database.close()
+
+
+def test_workers_starting_together_on_a_new_file_all_start(tmp_path: Path) -> None:
+    """gunicorn's workers open the same new SQLite file at once: switching it to WAL
+    needs the file alone, so all but one meet a locked file and must wait, not fail."""
+    context = multiprocessing.get_context("fork")
+    for attempt in range(4):
+        url = f"sqlite:///{tmp_path / f'new{attempt}.sqlite3'}"
+        gate = context.Barrier(8)
+        workers = [context.Process(target=_start_together, args=(url, gate)) for _ in range(8)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+        assert [worker.exitcode for worker in workers] == [0] * 8
+        with sqlite3.connect(tmp_path / f"new{attempt}.sqlite3") as raw:
+            assert raw.execute("SELECT COUNT(*) FROM comment_posts").fetchone()[0] == 8
+        raw.close()

@@ -16,6 +16,7 @@ that locks only its own rows (the outbox) uses `write(serialised=False)` and
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import time
 import weakref
@@ -218,13 +219,16 @@ class Database:
                 try:
                     driver = raw.driver_connection
                     assert driver is not None  # a pool's connection is always open
-                    driver.execute("PRAGMA journal_mode = WAL")
+                    mode = driver.execute("PRAGMA journal_mode").fetchone()[0]
+                    if mode != "wal":  # reading it needs no lock; only the switch does
+                        driver.execute("PRAGMA journal_mode = WAL")
                 finally:
                     raw.close()
                 return
-            except OperationalError as error:
+            # The driver's own error too: the PRAGMA runs on the raw connection.
+            except (OperationalError, sqlite3.OperationalError) as error:
                 if "locked" not in str(error) or time.monotonic() > deadline:
-                    raise DatabaseUnavailable(f"Cannot open {path}: {error.orig}") from error
+                    raise DatabaseUnavailable(f"Cannot open {path}: {error}") from error
             time.sleep(0.05)
 
 
