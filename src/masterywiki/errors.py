@@ -102,6 +102,14 @@ class UserExists(WikiError):
     title = "User already exists"
 
 
+def wait_text(seconds: int) -> str:
+    """How long to wait, as a person says it: '45 seconds', '2 minutes'."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 class TooManyAttempts(WikiError):
     status = 429
     title = "Too many attempts"

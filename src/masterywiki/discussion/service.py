@@ -27,6 +27,7 @@ from masterywiki.errors import (
     InvalidInput,
     LoginRequired,
     PageNotFound,
+    wait_text,
 )
 from masterywiki.git.storage import Author
 from masterywiki.people.accounts import User
@@ -43,13 +44,6 @@ class Policy:
 
     max_bytes: int = 20 * 1024
     anonymous: bool = False
-
-
-def _wait_text(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = -(-seconds // 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 class RateLimiter:
@@ -83,7 +77,7 @@ class RateLimiter:
             wait = max(1, int(oldest + self.window - now + 0.999))
             raise CommentRateLimited(
                 f"You have posted {self.limit} comments in a short time."
-                f" Please wait {_wait_text(wait)} before posting again.",
+                f" Please wait {wait_text(wait)} before posting again.",
                 retry_after=wait,
             )
 

@@ -25,6 +25,7 @@ from masterywiki.errors import (
     TooManyAttempts,
     UnknownUser,
     UserExists,
+    wait_text,
 )
 
 ROLES = ("reader", "commenter", "editor", "admin")
@@ -101,13 +102,6 @@ def _check_profile(username: str, name: str, email: str) -> tuple[str, str]:
     if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
         raise InvalidInput(f"'{email[:60]}' does not look like an email address.")
     return name, email
-
-
-def _wait_text(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = -(-seconds // 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 class Accounts:
@@ -327,7 +321,7 @@ class Accounts:
             wait = max(waits)
             raise TooManyAttempts(
                 f"Too many failed logins for this account or from this address."
-                f" Try again in {_wait_text(wait)}.",
+                f" Try again in {wait_text(wait)}.",
                 retry_after=wait,
             )
 

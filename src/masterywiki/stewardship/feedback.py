@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from masterywiki.content import names
 from masterywiki.db.database import Database, Row
 from masterywiki.discussion.service import RateLimiter
-from masterywiki.errors import CommentRateLimited, InvalidInput, TooManyAttempts, WikiError
+from masterywiki.errors import (
+    CommentRateLimited,
+    InvalidInput,
+    TooManyAttempts,
+    WikiError,
+    wait_text,
+)
 from masterywiki.people.accounts import User
 
 REASONS = ("outdated", "unclear", "missing", "other")
@@ -106,13 +112,6 @@ def can_review(user: User | None, owners: Collection[str]) -> bool:
     return user is not None and (user.can("editor") or user.username in owners)
 
 
-def _wait_text(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = -(-seconds // 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
 class Feedback:
     def __init__(
         self,
@@ -160,7 +159,7 @@ class Feedback:
         except CommentRateLimited as error:
             raise FeedbackRateLimited(
                 f"You have sent feedback {self.limiter.limit} times in a short time."
-                f" Please wait {_wait_text(error.retry_after)} before sending more.",
+                f" Please wait {wait_text(error.retry_after)} before sending more.",
                 retry_after=error.retry_after,
             ) from None
 

@@ -8,21 +8,16 @@ from __future__ import annotations
 
 from masterywiki.people.accounts import User
 from masterywiki.stewardship.feedback import REASON_LABELS, Report
-from masterywiki.watching.notices import Mail, message_bytes
-
-
-def _one_line(text: str) -> str:
-    """A title for a header: line breaks would end the header (and refuse to encode)."""
-    return " ".join(text.split())
+from masterywiki.watching.notices import Mail, message_bytes, one_line
 
 
 def report_text(report: Report, title: str, link: str, mail: Mail) -> tuple[str, str]:
     """(subject, body) of the message about `report` on the page `title` at `link`."""
     reason = report.reason or "other"
-    subject = f"Reader report on {_one_line(title)}: {reason}"
+    subject = f"Reader report on {one_line(title)}: {reason}"
     who = report.username or "a reader who was not logged in"
     lines = [
-        f"A reader reported a problem with “{_one_line(title)}” on {mail.site_name}.",
+        f"A reader reported a problem with “{one_line(title)}” on {mail.site_name}.",
         "",
         f"Reason: {REASON_LABELS.get(reason, reason)}",
         f"From: {who}",

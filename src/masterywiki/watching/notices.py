@@ -54,7 +54,8 @@ NOTE_VERBS = {
 }
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
+    """Text for a header or a list line: line breaks would end a header."""
     return " ".join(text.split())
 
 
@@ -77,7 +78,7 @@ def _lines(change: Change, touch: Touch, base: str) -> list[str]:
         verb = f"moved it here from {touch.old}"
     line = f"- {change.author} {verb}, {_when(change)}"
     if change.summary and touch.kind != "comment":
-        line += f": “{_one_line(change.summary)}”"
+        line += f": “{one_line(change.summary)}”"
     return [line, f"  {base}{touch_link(change, touch)}"]
 
 
@@ -92,7 +93,7 @@ def render_digest(digest: Digest, titles: Mapping[str, str], mail: Mail) -> tupl
     count = len(digest.changes)
 
     def title(name: str) -> str:
-        return _one_line(titles.get(name) or names.title_from_name(name))
+        return one_line(titles.get(name) or names.title_from_name(name))
 
     if count == 1 and len(by_page) == 1:
         only = digest.changes[0]
@@ -114,7 +115,7 @@ def render_digest(digest: Digest, titles: Mapping[str, str], mail: Mail) -> tupl
         "You get these emails because you turned on email notices for your watchlist.",
         f"Change what you watch, or turn them off: {base}/-/watchlist",
     ]
-    return _one_line(f"[{mail.site_name}] {subject}"), "\n".join(lines) + "\n"
+    return one_line(f"[{mail.site_name}] {subject}"), "\n".join(lines) + "\n"
 
 
 def message_bytes(
@@ -125,7 +126,7 @@ def message_bytes(
     message = EmailMessage()
     message["From"] = mail.sender
     message["To"] = formataddr(to)
-    message["Subject"] = _one_line(subject)
+    message["Subject"] = one_line(subject)
     message["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))
     message["Message-ID"] = make_msgid(kind, mail.sender_address.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies, please
