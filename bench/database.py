@@ -154,32 +154,6 @@ def load_postgres_helper() -> Any:
     return postgres
 
 
-def durable_server(postgres: Any, base: Path) -> Any:
-    """A PostgresServer with PostgreSQL's default durability (fsync and synchronous
-    commits on), as a real local server runs; the test helper turns both off."""
-
-    class DurableServer(postgres.PostgresServer):  # type: ignore[misc, name-defined]
-        def _launch(self) -> None:
-            command = [
-                str(self.bin / "postgres"),
-                "-D", str(self.data),
-                "-k", str(self.sockets),
-                "-p", str(self.port),
-                "-c", "listen_addresses=127.0.0.1",
-            ]  # fmt: skip
-            with self.log.open("ab") as log:
-                self.process = subprocess.Popen(
-                    command,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                    **self._process_options(),
-                )
-
-    return DurableServer(base)
-
-
 @contextlib.contextmanager
 def postgres_servers(keys: list[str], workdir: Path) -> Iterator[dict[str, Any]]:
     """The servers the PostgreSQL variants need, by variant key; stopped at the end."""
@@ -195,11 +169,7 @@ def postgres_servers(keys: list[str], workdir: Path) -> Iterator[dict[str, Any]]
     try:
         for key in wanted:
             base = workdir / f"pg-{key}"
-            server = (
-                durable_server(postgres, base)
-                if key == "postgres"
-                else postgres.PostgresServer(base)
-            )
+            server = postgres.PostgresServer(base, durable=key == "postgres")
             server.start()
             servers[key] = server
         yield servers

@@ -122,11 +122,13 @@ class PostgresServer:
 
     Use ``with PostgresServer(folder) as server:`` or call start() and stop(). The
     server trusts every local connection (it holds nothing but test data) and runs
-    without fsync, since its data is thrown away.
+    without fsync, since its data is thrown away; `durable` keeps PostgreSQL's own
+    crash-safe settings (for benchmarks that compare with a syncing SQLite).
     """
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, durable: bool = False) -> None:
         self.base = Path(base)
+        self.durable = durable
         self.data = self.base / "data"
         self.sockets = self.base / "sockets"
         self.log = self.base / "server.log"
@@ -276,11 +278,10 @@ class PostgresServer:
             "-k", str(self.sockets),
             "-p", str(self.port),
             "-c", "listen_addresses=127.0.0.1",
-            # Throwaway data: no need to survive a crash.
-            "-c", "fsync=off",
-            "-c", "synchronous_commit=off",
-            "-c", "full_page_writes=off",
         ]  # fmt: skip
+        if not self.durable:  # throwaway data: no need to survive a crash
+            command += ["-c", "fsync=off", "-c", "synchronous_commit=off",
+                        "-c", "full_page_writes=off"]  # fmt: skip
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 command,

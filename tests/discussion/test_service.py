@@ -25,6 +25,7 @@ from masterywiki.git.storage import Author, GitStorage
 from masterywiki.people.accounts import User
 from masterywiki.repository.edits import Editor
 from masterywiki.repository.wiki import Wiki
+from tests.clock import Clock
 from tests.conftest import commit_files, git
 
 CORA = User("cora", "Cora Commenter", "cora@example.org", "commenter")
@@ -33,14 +34,6 @@ EDNA = User("edna", "Edna Editor", "edna@example.org", "editor")
 ADA = User("ada", "Ada Admin", "ada@example.org", "admin")
 RITA = User("rita", "Rita Reader", "", "reader")
 PAGE = "guide/first"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

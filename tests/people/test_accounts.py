@@ -20,16 +20,9 @@ from masterywiki.errors import (
 )
 from masterywiki.people.accounts import Accounts, SessionKey, User
 from tests.auth_fixtures import FAST_HASHER
+from tests.clock import Clock
 
 PASSWORD = "correct horse battery"
-
-
-class Clock:
-    def __init__(self, start: float = 1_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -29,23 +29,16 @@ from masterywiki.search.records import (
     normalize_query,
     summarize,
 )
+from tests.clock import Clock
 from tests.conftest import commit_files
 from tests.search.test_search import PAGES
 
 NOW = 1_800_000_000.0  # a fixed "now" for the records' clock
 
 
-class Clock:
-    def __init__(self, now: float = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -25,14 +25,7 @@ from masterywiki.stewardship.feedback import (
 )
 from masterywiki.stewardship.reports_mail import report_message, report_text
 from masterywiki.watching.notices import Mail
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.t
+from tests.clock import Clock
 
 
 @pytest.fixture
@@ -47,12 +40,12 @@ def feedback(database: Database, clock: Clock) -> Feedback:
 
 def test_a_vote_and_a_report_are_stored(feedback: Feedback, clock: Clock) -> None:
     vote = feedback.send("guide/first", True, None, "", None)
-    assert vote == Report(vote.id, "guide/first", True, None, "", None, clock.t, None, None)
-    clock.t += 5
+    assert vote == Report(vote.id, "guide/first", True, None, "", None, clock.now, None, None)
+    clock.now += 5
     report = feedback.send("guide/first", False, "outdated", " The dates are old. ", "ada")
     assert report.id > vote.id
     assert (report.helpful, report.reason, report.note) == (False, "outdated", "The dates are old.")
-    assert report.username == "ada" and report.created == clock.t
+    assert report.username == "ada" and report.created == clock.now
     assert feedback.open_reports() == [report]  # a vote alone is not a report
     assert feedback.get(report.id) == report
 
@@ -125,7 +118,7 @@ def test_counts(feedback: Feedback, clock: Clock) -> None:
 def test_open_reports_are_newest_first(feedback: Feedback, clock: Clock) -> None:
     sent = []
     for reason in REASONS:
-        clock.t += 1
+        clock.now += 1
         sent.append(feedback.send("p", None, reason, reason, None))
     assert feedback.open_reports() == sent[::-1]
     assert feedback.open_reports("other-page") == []
@@ -134,12 +127,12 @@ def test_open_reports_are_newest_first(feedback: Feedback, clock: Clock) -> None
 def test_resolve(feedback: Feedback, clock: Clock) -> None:
     report = feedback.send("p", None, "outdated", "", None)
     other = feedback.send("p", None, "unclear", "", None)
-    clock.t += 60
+    clock.now += 60
     done = feedback.resolve(report.id, "edna")
-    assert (done.resolved, done.resolved_by) == (clock.t, "edna")
+    assert (done.resolved, done.resolved_by) == (clock.now, "edna")
     assert feedback.open_reports() == [other]
     assert feedback.open_counts() == {"p": 1} and feedback.open_outdated() == {}
-    clock.t += 60
+    clock.now += 60
     again = feedback.resolve(report.id, "ada")  # already closed: the first resolver stays
     assert again == done
 
@@ -182,7 +175,7 @@ def test_anonymous_readers_are_limited_per_address(database: Database, clock: Cl
     assert raised.value.status == 429 and 0 < raised.value.retry_after <= 600
     feedback.send("p", True, None, "", None, address="10.0.0.2")  # another address
     feedback.send("p", True, None, "", "ada", address="10.0.0.1")  # logged in: counted apart
-    clock.t += 601
+    clock.now += 601
     feedback.send("p", True, None, "", None, address="10.0.0.1")  # the window passed
 
 
