@@ -8,7 +8,7 @@ table (a conditional UPDATE: one server's wins), so each owner hears once a week
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from masterywiki.db.database import Database
@@ -68,10 +68,9 @@ class OwnerReminders:
         accounts: Accounts,
         notifier: Notifier,
         default: Period | None = None,
-        reports: Callable[[], dict[str, int]] = dict,
     ) -> None:
         self.wiki, self.accounts, self.notifier = wiki, accounts, notifier
-        self.default, self.reports = default, reports
+        self.default = default
         self.database: Database = notifier.database
         self._next_look = 0.0
 
@@ -84,8 +83,7 @@ class OwnerReminders:
             return 0
         snapshot = self.wiki.refresh()
         today = datetime.fromtimestamp(now, UTC).date()
-        rows = rows_of(snapshot.catalog.pages.values(), today, self.default, snapshot.changes,
-                       self.reports())  # fmt: skip
+        rows = rows_of(snapshot.catalog.pages.values(), today, self.default, snapshot.changes)
         messages = []
         for owner, pages in due_by_owner(rows).items():
             try:

@@ -43,10 +43,8 @@ def init_app(app: Flask) -> None:
     default = app.extensions[PERIOD_KEY] = site_period(found.settings.review_every)
     notifier = app.extensions[watch.EXTENSION].notifier
     if notifier is not None:
-        reports = Feedback(found.database).open_counts
-        reminders = OwnerReminders(found.wiki, app.extensions[ACCOUNTS_KEY], notifier, default,
-                                   reports)  # fmt: skip
-        notifier.jobs.append(reminders)
+        accounts = app.extensions[ACCOUNTS_KEY]
+        notifier.jobs.append(OwnerReminders(found.wiki, accounts, notifier, default))
     app.register_blueprint(bp)
 
 
