@@ -24,6 +24,7 @@ FLOORS = (
     "people",
     "discussion",
     "watching",
+    "proposals",  # suggested edits on branches, reviewed and merged
     "stewardship",  # owners, review dates, reader feedback
     "search",  # the only package that imports whoosh
     "importing",
@@ -36,7 +37,7 @@ ROOT_MODULES = {"__init__", "__main__"}  # the package's front door may use any 
 PURE = {
     "errors", "support/lru", "git/parse", "watching/watches", "watching/notices",
     "site/sitemap", "search/facets", "db/schema",
-    "stewardship/reviews", "stewardship/dashboard", "stewardship/stale",
+    "stewardship/reviews", "stewardship/dashboard", "stewardship/stale", "proposals/record",
     "content/names", "content/slugs", "content/model", "content/docinfo", "content/markup",
     "content/mdrules", "content/rawhtml", "content/renderbudget", "content/renderstate",
     "content/directives", "content/catalog", "content/filetypes", "content/protection",

@@ -68,11 +68,17 @@ def _schedule(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=[schema.schedule], checkfirst=True)
 
 
+def _counters(connection: Connection) -> None:
+    """Numbers handed out once across servers (the ids of change requests)."""
+    schema.metadata.create_all(connection, tables=[schema.counters], checkfirst=True)
+
+
 STEPS: tuple[tuple[int, str, Step], ...] = (
     (1, "accounts, sessions, watches and the mail outbox", _accounts_watches_outbox),
     (2, "one database: the comment rate limit; no session_version", _one_database),
     (3, "stewardship: reader feedback and search records", _stewardship),
     (4, "a schedule for jobs one server of many runs", _schedule),
+    (5, "counters: ids handed out once across servers", _counters),
 )
 LATEST = STEPS[-1][0]
 

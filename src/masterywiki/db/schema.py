@@ -157,6 +157,13 @@ schedule = Table(
     Column("last_run", Float, nullable=False),  # when a server last claimed the job
 )
 
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", Text, primary_key=True),  # e.g. 'proposals': the last id handed out
+    Column("value", Integer, nullable=False),
+)
+
 schema_version = Table(
     "schema_version",
     metadata,

@@ -177,7 +177,7 @@ class CommentService:
 
     # -- changing -------------------------------------------------------------------
 
-    def _body(self, body: str) -> str:
+    def checked_body(self, body: str) -> str:
         text = normalize_text(body).strip("\n")
         if not text.strip():
             raise InvalidInput("The comment is empty: write something before posting.")
@@ -189,7 +189,7 @@ class CommentService:
             )
         return text
 
-    def _limit(self, user: User | None, address: str) -> None:
+    def count_post(self, user: User | None, address: str) -> None:
         if self.limiter is not None:
             self.limiter.take(f"user:{user.username}" if user else f"address:{address}")
 
@@ -212,11 +212,11 @@ class CommentService:
             raise Forbidden(
                 f"Commenting needs the commenter role; your account has the {user.role} role."
             )
-        text = self._body(body)
+        text = self.checked_body(body)
         parent, anchor = parent or None, anchor or None
         record, current = self.page(name)
         self._check_target(record, current, parent, anchor)  # before counting the attempt
-        self._limit(user, address)
+        self.count_post(user, address)
 
         def build(record: PageRecord, current: Discussion) -> Event:
             self._check_target(record, current, parent, anchor)
@@ -242,13 +242,13 @@ class CommentService:
         Raises LoginRequired, Forbidden, InvalidInput, CommentNotFound, CommentTooLarge,
         CommentRateLimited."""
         _logged_in(user, "edit a comment")
-        text = self._body(body)
+        text = self.checked_body(body)
         record, current = self.page(name)
         comment = self._get(current, comment_id)
         self._may_edit(user, comment)
         if comment.body == text:
             return comment
-        self._limit(user, "")
+        self.count_post(user, "")
 
         def build(record: PageRecord, current: Discussion) -> Event:
             comment = self._get(current, comment_id)

@@ -193,6 +193,41 @@ def newest_changes(lines: Iterable[bytes]) -> Iterator[tuple[str, Change]]:
             yield path, current
 
 
+# -- branch tips (`for-each-ref`) ------------------------------------------------------
+
+REF_FORMAT = (
+    "%1e%(refname)%1f%(objectname)%1f%(authorname)%1f%(authoremail:trim)%1f%(authordate:unix)"
+    "%1f%(committerdate:unix)%1f%(contents)"
+)
+
+
+@dataclass(frozen=True)
+class RefTip:
+    """A ref and the commit it points at, with that commit's whole message."""
+
+    ref: str
+    commit: str
+    author: str
+    email: str
+    authored: datetime
+    committed: datetime
+    message: str
+
+
+def parse_ref_tips(out: str) -> list[RefTip]:
+    """The refs listed by `git for-each-ref --format=REF_FORMAT`."""
+    tips = []
+    for record in out.split("\x1e")[1:]:
+        ref, commit, author, email, authored, committed, message = record.split("\x1f", 6)
+        tips.append(RefTip(ref, commit, author, email, _stamp(authored), _stamp(committed),
+                           message.rstrip("\n")))  # fmt: skip
+    return tips
+
+
+def _stamp(seconds: str) -> datetime:
+    return datetime.fromtimestamp(int(seconds), UTC)
+
+
 # -- the index and the work tree (see `worktree`) ---------------------------------------
 
 Entry = tuple[str, str]  # (mode, blob sha) of one path in a tree or in git's index

@@ -34,7 +34,8 @@ from masterywiki.errors import (
 from masterywiki.git import objects as gitobjects
 from masterywiki.git import parse as gitparse
 from masterywiki.git.head import RefFiles
-from masterywiki.git.parse import LOG_FORMAT, Change, Revision, is_sha
+from masterywiki.git.history import HistoryReads
+from masterywiki.git.parse import is_sha
 from masterywiki.git.worktree import WorkTree, remove_if_stale
 from masterywiki.git.worktree_state import WorkTreeStatus
 
@@ -54,7 +55,7 @@ LOCK_TIMEOUT = 30.0  # seconds a save waits for another save to finish
 GIT_LOCK_GRACE = 1.0  # seconds a git lock may stay while we hold ours before it counts as stale
 
 
-class GitStorage:
+class GitStorage(HistoryReads):
     """Read access to one git repository (writes come with the editing work)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -157,45 +158,6 @@ class GitStorage:
         parts = out.decode().split()
         return parts[1] if len(parts) > 1 else None
 
-    # -- history -------------------------------------------------------------
-
-    def changed_paths(self, old: str, new: str) -> set[str]:
-        """Paths that differ between two commits."""
-        return set(self.changed_files(old, new))
-
-    def changed_files(self, old: str, new: str) -> dict[str, str | None]:
-        """{path: blob at `new`, or None if deleted} for files that differ."""
-        out = self._run("diff-tree", "-r", "-z", "--no-renames", old, new)
-        return gitparse.parse_changed_files(out)
-
-    def is_ancestor(self, old: str, new: str) -> bool:
-        return self._try("merge-base", "--is-ancestor", old, new).returncode == 0
-
-    def last_changes(
-        self, commit: str, since: str | None = None, paths: set[str] | None = None
-    ) -> dict[str, Change]:
-        """The newest commit touching each path, over `since..commit` (or all history).
-
-        With `paths`, stops reading history once each of them has been seen.
-        """
-        spec = f"{since}..{commit}" if since else commit
-        cmd = [
-            "git", "-C", str(self.path), "-c", "core.quotePath=false", "log",
-            "--no-renames", "--name-only", f"--format={LOG_FORMAT}", spec,
-        ]  # fmt: skip
-        found: dict[str, Change] = {}
-        remaining = set(paths) if paths is not None else None
-        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
-            assert proc.stdout is not None
-            for path, change in gitparse.newest_changes(proc.stdout):
-                found[path] = change
-                if remaining is not None:
-                    remaining.discard(path)
-                    if not remaining:
-                        proc.kill()
-                        break
-        return found
-
     # -- writing -----------------------------------------------------------------
 
     @contextmanager
@@ -248,27 +210,26 @@ class GitStorage:
         message: str,
         author: Author,
         parent: str | None,
+        committer: Author | None = None,
     ) -> str:
         """Commit `changes` ({path: bytes, or None to delete}) on top of `parent`.
 
         Call with `write_lock()` held. Raises RepositoryBusy if the branch moved.
         """
-        return self.commit_steps([(changes, message)], author, parent)
+        return self.commit_steps([(changes, message)], author, parent, committer)
 
-    def commit_steps(
+    def _write_commits(
         self,
         steps: Sequence[tuple[Mapping[str, bytes | None], str]],
         author: Author,
         parent: str | None,
+        committer: Author | None = None,
     ) -> str:
-        """A chain of commits, one per step, published with a single branch update.
-
-        Blobs, trees and commits are written in-process (only the trees along the
-        changed paths are rebuilt), and the branch moves by compare-and-swap with
-        `git update-ref`, so neither the work tree nor git's index is needed and
-        readers never see a half-done change. Returns the last commit.
-        """
+        """Blobs, trees and a chain of commits, written in-process (only the trees
+        along the changed paths are rebuilt); no ref moves. Returns the last commit."""
         tip = parent
+        by = (committer.name, committer.email) if committer else WIKI
+        written_by = (author.name, author.email)
         with self._lock, self._writing_objects():
             repo = self._persistent_repo()
             tree = gitobjects.tree_of(repo, parent) if parent else None
@@ -276,9 +237,26 @@ class GitStorage:
                 tree = gitobjects.write_tree(repo, tree, dict(changes))
                 parents = [tip] if tip else []
                 tip = gitobjects.write_commit(
-                    repo, tree, parents, message, author=(author.name, author.email), committer=WIKI
+                    repo, tree, parents, message, author=written_by, committer=by
                 )
         assert tip is not None
+        return tip
+
+    def commit_steps(
+        self,
+        steps: Sequence[tuple[Mapping[str, bytes | None], str]],
+        author: Author,
+        parent: str | None,
+        committer: Author | None = None,
+    ) -> str:
+        """A chain of commits, one per step, published with a single branch update.
+
+        The branch moves by compare-and-swap with `git update-ref`, so neither the
+        work tree nor git's index is needed and readers never see a half-done change.
+        The committer is the wiki unless `committer` (an editor merging someone
+        else's work) is given. Returns the last commit.
+        """
+        tip = self._write_commits(steps, author, parent, committer)
         summary = steps[-1][1].splitlines()[0] if steps[-1][1] else "save"
         self._git(os.environ, "update-ref", "-m", f"masterywiki: {summary}",
                   self._branch_ref(), tip, parent or "0" * 40)  # fmt: skip
@@ -326,34 +304,6 @@ class GitStorage:
         """Whether the files on disk follow the branch (see `worktree`), for /-/healthz."""
         return self._work_tree.status()
 
-    def log(
-        self,
-        paths: Iterable[str] = (),
-        *,
-        rev: str | None = None,
-        skip: int = 0,
-        limit: int = 50,
-        follow: bool = False,
-        author: str | None = None,
-        diff_filter: str | None = None,
-    ) -> list[Revision]:
-        """History rows, newest first. `follow` tracks one path across renames."""
-        start = rev or self.head()
-        if start is None:
-            return []
-        args = [
-            "-c", "core.quotePath=false", "log", "--name-status", "-M", f"--format={LOG_FORMAT}",
-            f"--skip={max(skip, 0)}", f"--max-count={max(limit, 0)}",
-        ]  # fmt: skip
-        if follow:
-            args.append("--follow")
-        if author:
-            args += ["--fixed-strings", f"--author={author}"]
-        if diff_filter:
-            args.append(f"--diff-filter={diff_filter}")
-        args += [start, "--", *paths]
-        return gitparse.parse_log(self._run(*args).decode("utf-8", "replace"))
-
     # -- refs and merge commits (git sync: see `remote`) -------------------------------
 
     def ref(self, name: str) -> str | None:
@@ -366,6 +316,28 @@ class GitStorage:
     def branch(self) -> str:
         """The full name of the branch HEAD is on (`refs/heads/main`)."""
         return self._branch_ref()
+
+    def commit_on(
+        self,
+        ref: str,
+        changes: Mapping[str, bytes | None],
+        message: str,
+        author: Author,
+        parent: str,
+        expected: str | None,
+    ) -> str:
+        """A commit of `parent`'s tree with `changes` on `ref`, a branch other than the
+        wiki's (a proposal), which must point at `expected` (None: must not exist yet).
+        Raises RepositoryBusy when another writer moved it first."""
+        tip = self._write_commits([(changes, message)], author, parent)
+        self.set_ref(ref, tip, expected or "0" * 40)
+        return tip
+
+    def ref_tips(self, prefix: str) -> list[gitparse.RefTip]:
+        """The newest commit of every ref under `prefix` (`refs/heads/proposals/`), with
+        its author, dates and message: one `for-each-ref`, however many refs."""
+        out = self._run("for-each-ref", f"--format={gitparse.REF_FORMAT}", prefix)
+        return gitparse.parse_ref_tips(out.decode("utf-8", "replace"))
 
     def set_ref(self, name: str, new: str, old: str | None = None) -> None:
         """Point `name` at `new`; with `old`, only if it still points there (else

@@ -139,12 +139,14 @@ class Editor:
         comments: bytes | None = None,
         admin: bool = False,
         attachments: Mapping[str, bytes] | None = None,
+        committer: Author | None = None,
     ) -> SaveResult:
         """Save `content` as page `name`, merging with changes made since `base`.
 
         `comments` and `attachments` ({name: bytes}) are brought back with the page
         when the save creates it (an undelete); an existing page keeps its own.
-        `admin` may change protected pages.
+        `admin` may change protected pages. `committer` (default: the wiki) is who
+        saved someone else's text: an editor merging a suggested edit.
         A page renamed since `base` is saved at its new address, merged three-way
         with the move (`moved_from` says so); one deleted since raises
         PageDeletedMeanwhile.
@@ -183,7 +185,7 @@ class Editor:
                 folder = names.attachments_folder(path)
                 for attachment, data in (attachments or {}).items():
                     changes[f"{folder}/{attachment}"] = data
-            commit = self.storage.commit(changes, message, author, head)
+            commit = self.storage.commit(changes, message, author, head, committer)
         self.wiki.refresh()
         return SaveResult(name, commit, current is None, merged, moved_from)
 
