@@ -14,7 +14,7 @@ from masterywiki.errors import Forbidden, InvalidInput, LoginRequired, PageNotFo
 from masterywiki.git.storage import GitStorage
 from masterywiki.people.accounts import User
 from masterywiki.proposals.record import Filters, ProposalClosed, ProposalNotFound
-from masterywiki.proposals.service import Proposals
+from masterywiki.proposals.service import Proposals, author_of
 from masterywiki.proposals.talk import ProposalTalk
 from masterywiki.repository.edits import (
     EditConflict,
@@ -103,7 +103,7 @@ def test_a_clean_merge_is_one_commit_by_the_proposer_committed_by_the_editor(
     proposal = proposals.propose("guide/first", mine, "Clearer title", base, COMMENTER)
     # Meanwhile an editor changes another part of the page: the merge keeps both.
     theirs = original + "\nAn editor's note at the end.\n"
-    proposals.editor.save("guide/first", theirs, "note", base, _author(EDITOR))
+    proposals.editor.save("guide/first", theirs, "note", base, author_of(EDITOR))
     merged, result = proposals.merge(proposal.id, EDITOR)
     assert result.merged and merged.state == "merged" and merged.closed_by == "eve"
     assert merged.merged_as == result.commit == head(proposals)
@@ -131,7 +131,7 @@ def test_a_conflict_keeps_the_proposal_open_and_the_editor_resolves_it(
     )
     proposals.editor.save(
         "guide/first", original.replace("# First", "# Editor's title", 1), "", base,
-        _author(EDITOR),
+        author_of(EDITOR),
     )  # fmt: skip
     with pytest.raises(EditConflict) as caught:
         proposals.merge(proposal.id, EDITOR)
@@ -195,7 +195,7 @@ def test_a_protected_page_takes_suggestions_only_an_admin_merges(proposals: Prop
     merged, _result = proposals.merge(proposal.id, ADMIN)
     assert merged.state == "merged" and source(proposals, "glossary/rubric") == text
     with pytest.raises(PageProtected):  # the editor's own save is refused as before
-        proposals.editor.save("glossary/rubric", "x\n", "", None, _author(EDITOR))
+        proposals.editor.save("glossary/rubric", "x\n", "", None, author_of(EDITOR))
 
 
 def test_the_proposal_follows_a_rename_and_merges_at_the_new_address(
@@ -203,10 +203,8 @@ def test_the_proposal_follows_a_rename_and_merges_at_the_new_address(
 ) -> None:
     base = head(proposals)
     original = source(proposals, "guide/second")
-    proposal = proposals.propose(
-        "guide/second", original + "\nSuggested line.\n", "", base, READER
-    )
-    proposals.editor.rename("guide/second", "guide/later", _author(EDITOR))
+    proposal = proposals.propose("guide/second", original + "\nSuggested line.\n", "", base, READER)
+    proposals.editor.rename("guide/second", "guide/later", author_of(EDITOR))
     assert proposals.current_name(proposal) == "guide/later"
     assert [p.id for p in proposals.open_for("guide/later")] == [proposal.id]
     texts = proposals.texts(proposals.get(proposal.id))
@@ -220,7 +218,7 @@ def test_a_deleted_pages_proposal_can_be_read_and_declined(proposals: Proposals)
     base = head(proposals)
     text = source(proposals, "guide/second") + "more\n"
     proposal = proposals.propose("guide/second", text, "", base, READER)
-    proposals.editor.delete("guide/second", _author(EDITOR))
+    proposals.editor.delete("guide/second", author_of(EDITOR))
     texts = proposals.texts(proposals.get(proposal.id))
     assert texts.proposed == text and texts.current is None
     with pytest.raises(PageDeletedMeanwhile):
@@ -245,9 +243,3 @@ def test_a_discussion_lives_on_the_branch(proposals: Proposals, basic_repo: Path
     with pytest.raises(InvalidInput):
         talk.post(proposal.id, "   ", EDITOR)
     assert ".proposal.comments.jsonl" not in git(basic_repo, "ls-tree", "--name-only", "main")
-
-
-def _author(user: User):  # noqa: ANN202 (a small helper of the tests)
-    from masterywiki.proposals.service import author_of
-
-    return author_of(user)
