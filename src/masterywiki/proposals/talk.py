@@ -54,9 +54,7 @@ class ProposalTalk:
             event = Event("comment", comment_id, user.username, self.comments.now(),
                           user.name or user.username, text, parent)  # fmt: skip
             data = model.append(data, event)
-            self.proposals.commit_comments(
-                proposal, data, f"Comment on suggestion {number}", user
-            )
+            self.proposals.commit_comments(proposal, data, f"Comment on suggestion {number}", user)
         comment = model.discussion(data).get(comment_id)
         assert comment is not None
         return self.proposals.get(number), comment
