@@ -100,6 +100,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     from masterywiki.web.views import feedback as feedback_views
     from masterywiki.web.views import insights as insights_views
     from masterywiki.web.views import ops as ops_views
+    from masterywiki.web.views import proposals as proposal_views
     from masterywiki.web.views import review as review_views
     from masterywiki.web.views import watch as watch_views
 
@@ -115,6 +116,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     review_views.init_app(app)  # each registers its routes before pages' catch-all
     feedback_views.init_app(app)
     insights_views.init_app(app)
+    proposal_views.init_app(app)  # needs the comment service and the notifier (above)
     blueprints = (site.bp, glossary.bp, browse.bp, api.bp, edit.bp, history.bp, users.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -63,7 +63,7 @@ def _editor_page(name: str, content: str, summary: str, base: str, **extra: Any)
     )
 
 
-def _new_page_text(name: str) -> str:
+def new_page_text(name: str) -> str:
     """A new page's starting text: its title, and for `?type=term` the glossary's shape."""
     title = " ".join(request.args.get("title", "").split())[:200] or names.title_from_name(name)
     # Quoted only when YAML would read it otherwise (a colon, a leading '#', quotes...).
@@ -88,7 +88,7 @@ def edit_form(name: str) -> ResponseReturnValue:
     snapshot = wiki.refresh()  # one snapshot: the text must be the one at `base`
     base = snapshot.commit or ""
     record = snapshot.catalog.get(name)
-    content = wiki.source(record) if record else _new_page_text(name)
+    content = wiki.source(record) if record else new_page_text(name)
     _refuse_early(name, content, "change")
     return _editor_page(name, content, "", base, creating=record is None)
 
@@ -131,7 +131,7 @@ def _saved_message(result: SaveResult) -> str:
 
 
 @bp.post("/<path:name>/-/preview")
-@require_role("editor")
+@require_role("reader")  # proposers preview too: it renders, it saves nothing
 def preview(name: str) -> ResponseReturnValue:
     names.validate(name)
     form = request.form
