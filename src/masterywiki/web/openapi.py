@@ -151,6 +151,36 @@ SCHEMAS: dict[str, Any] = {
             "reports": {"type": "integer"},
         },
     ),
+    "Proposal": {
+        "type": "object",
+        "required": ["id", "path", "author", "summary", "state", "created", "base"],
+        "properties": {
+            "id": {"type": "integer"},
+            "path": {"type": "string", "description": "the page now (it follows moves)"},
+            "proposed_at": {"type": "string", "description": "the page when it was suggested"},
+            "author": {"type": "string", "description": "the proposer's username"},
+            "summary": {"type": "string"},
+            "state": {"enum": ["open", "merged", "declined", "withdrawn"]},
+            "created": {"type": "string", "format": "date-time"},
+            "updated": {"type": "string", "format": "date-time"},
+            "base": {"type": "string", "description": "the commit it started from"},
+            "new_page": {"type": "boolean"},
+            "closed_by": _STRING_OR_NULL,
+            "merged_as": _STRING_OR_NULL,
+            "url": {"type": "string"},
+            "content": {"type": "string", "description": "the suggested text (one only)"},
+            "note": _STRING_OR_NULL,
+        },
+    },
+    "ProposalList": {
+        "type": "object",
+        "required": ["total", "page", "proposals"],
+        "properties": {
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "proposals": {"type": "array", "items": {"$ref": "#/components/schemas/Proposal"}},
+        },
+    },
     "Insights": {
         "type": "object",
         "required": ["top", "no_results", "not_opened"],
@@ -286,6 +316,38 @@ def document(site_name: str) -> dict[str, Any]:
                     "responses": {
                         "200": {"description": "Three lists", **_json("Insights")},
                         **_errors(400),
+                    },
+                }
+            },
+            "/-/api/v1/proposals": {
+                "get": {
+                    "summary": "Suggested edits, newest first, 50 a page",
+                    "parameters": [
+                        _filter("state", "open (default), merged, declined, withdrawn or all"),
+                        _filter("page_path", "only suggestions to this page"),
+                        _filter("author", "only suggestions by this username"),
+                        _filter("page", "the page of results, from 1"),
+                    ],
+                    "responses": {
+                        "200": {"description": "Suggestions", **_json("ProposalList")},
+                        **_errors(400),
+                    },
+                }
+            },
+            "/-/api/v1/proposals/{id}": {
+                "get": {
+                    "summary": "One suggested edit, with its text",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1},
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "The suggestion", **_json("Proposal")},
+                        **_errors(404),
                     },
                 }
             },

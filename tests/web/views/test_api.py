@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
+from tests.auth_fixtures import csrf_token, logged_in_client
 from tests.conftest import commit_files
 
 
@@ -131,3 +133,19 @@ def test_review_and_insights_json_match_the_spec(
     found = editor.get("/-/api/v1/insights?days=7").json
     check(spec, "Insights", found)
     assert set(spec["paths"]) >= {"/-/api/v1/review", "/-/api/v1/insights"}
+
+
+def test_proposals_match_the_spec(app: Flask, spec: dict[str, Any]) -> None:
+    reader = logged_in_client(app, "rae", "reader")
+    fields = {"csrf_token": csrf_token(reader, "/guide/first/-/propose"), "summary": "Typo"}
+    fields["content"] = reader.get("/guide/first/-/raw").get_data(as_text=True) + "x\n"
+    assert reader.post("/guide/first/-/propose", data=fields).status_code == 303
+    listing = reader.get("/-/api/v1/proposals").json
+    check(spec, "ProposalList", listing)
+    assert [(p["id"], p["summary"]) for p in listing["proposals"]] == [(1, "Typo")]
+    one = reader.get("/-/api/v1/proposals/1").json
+    check(spec, "Proposal", one)
+    assert one["content"] == fields["content"] and one["state"] == "open"
+    missing = reader.get("/-/api/v1/proposals/2")
+    assert missing.status_code == 404
+    check(spec, "Error", missing.json)
