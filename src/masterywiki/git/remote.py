@@ -107,6 +107,33 @@ def push(storage: GitStorage, url: str, branch: str, commit: str) -> bool:
     return True
 
 
+def fetch_branches(storage: GitStorage, url: str, prefix: str, into: str) -> None:
+    """Fetch every branch `refs/heads/<prefix>*` at `url` into `<into>*` (the remote's
+    proposal branches). Raises RemoteUnavailable."""
+    _network_git(storage.path, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
+                 url, f"+refs/heads/{prefix}*:{into}*")  # fmt: skip
+
+
+def push_refs(storage: GitStorage, url: str, updates: dict[str, str]) -> set[str]:
+    """Push {ref: commit} in one go, never forced; returns the refs the remote refused
+    (it has commits we lack: fetch and merge first). Raises RemoteUnavailable."""
+    if not updates:
+        return set()
+    specs = [f"{commit}:{ref}" for ref, commit in sorted(updates.items())]
+    try:
+        _network_git(storage.path, "push", "--porcelain", "--quiet", "--no-verify", url, *specs)
+    except RemoteUnavailable as error:
+        refused = {
+            line.split("\t")[1].rpartition(":")[2]
+            for line in error.output.splitlines()
+            if line.startswith("!") and line.count("\t") >= 2
+        }
+        if not refused:
+            raise
+        return refused
+    return set()
+
+
 def remote_has_branch(url: str, branch: str) -> bool:
     """Whether `branch` exists at `url`. Raises RemoteUnavailable."""
     return bool(_network_git(None, "ls-remote", "--heads", url, f"refs/heads/{branch}").strip())

@@ -370,18 +370,23 @@ class GitStorage(HistoryReads):
         return gitparse.parse_renames(out)
 
     def commit_merge(
-        self, changes: Mapping[str, bytes | None], message: str, ours: str, theirs: str
+        self,
+        changes: Mapping[str, bytes | None],
+        message: str,
+        ours: str,
+        theirs: str,
+        ref: str | None = None,
     ) -> str:
-        """A merge commit with parents `ours` (the branch) and `theirs`: the tree of
-        `theirs` with `changes` applied. Call with `write_lock()` held; the branch
-        moves from `ours` by compare-and-swap (RepositoryBusy if it moved)."""
+        """A merge commit with parents `ours` (the branch, or `ref`) and `theirs`: the
+        tree of `theirs` with `changes` applied. Call with `write_lock()` held for the
+        branch; it moves from `ours` by compare-and-swap (RepositoryBusy if it moved)."""
         with self._lock, self._writing_objects():
             repo = self._persistent_repo()
             tree = gitobjects.write_tree(repo, gitobjects.tree_of(repo, theirs), dict(changes))
             tip = gitobjects.write_commit(
                 repo, tree, [ours, theirs], message, author=WIKI, committer=WIKI
             )
-        self.set_ref(self._branch_ref(), tip, ours)
+        self.set_ref(ref or self._branch_ref(), tip, ours)
         return tip
 
     def close(self) -> None:

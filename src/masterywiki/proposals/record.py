@@ -119,6 +119,19 @@ def split_message(text: str) -> tuple[str, dict[str, str]]:
     return "\n\n".join(paragraphs[1:]).strip(), trailers
 
 
+def merged_message(ours: str, theirs: str) -> str:
+    """The message of a sync's merge where two servers both changed one proposal: its
+    facts from the side that closed it (a decision is never undone by a comment made
+    elsewhere meanwhile), else from theirs."""
+
+    def closed_state(text: str) -> bool:
+        return split_message(text)[1].get("Proposal-State", "open") in CLOSED
+
+    chosen = ours if closed_state(ours) and not closed_state(theirs) else theirs
+    note, facts = split_message(chosen)
+    return message("Merge suggestion changes from the central repository", facts, note)
+
+
 def id_of(ref: str) -> int | None:
     """The id in `refs/heads/proposals/<id>`, or None for any other ref."""
     if not ref.startswith(PREFIX):

@@ -78,6 +78,7 @@ class Proposals:
         self.database = database
         self.now = now
         self._parsed: dict[str, Proposal | None] = {}  # by tip commit: a commit never changes
+        self.after_change: list[Callable[[], None]] = []  # e.g. git sync's push_soon
 
     # -- reading ----------------------------------------------------------------------
 
@@ -186,7 +187,7 @@ class Proposals:
                 new_page=record is None,
             )  # fmt: skip
             message = model.message(summary, proposal.facts())
-            self.storage.commit_on(
+            self._commit_on(
                 proposal.ref, {file: text.encode()}, message, author_of(user), start, None
             )
         return self.get(number)
@@ -233,7 +234,7 @@ class Proposals:
             message = model.message(
                 summary.strip() or f"Update suggestion {number}", proposal.facts()
             )
-            self.storage.commit_on(
+            self._commit_on(
                 proposal.ref, {file: text.encode()}, message, author_of(user), proposal.tip,
                 proposal.tip,
             )  # fmt: skip
@@ -339,17 +340,26 @@ class Proposals:
     def _record(self, proposal: Proposal, subject: str, user: User, note: str = "") -> str:
         """A commit on the branch that changes no file and records the new facts."""
         message = model.message(subject, proposal.facts(), note)
-        return self.storage.commit_on(
+        return self._commit_on(
             proposal.ref, {}, message, author_of(user), proposal.tip, proposal.tip
         )
 
     def commit_comments(self, proposal: Proposal, data: bytes, subject: str, user: User) -> str:
         """The discussion's new log as a commit on the branch (under the lock)."""
         message = model.message(subject, proposal.facts())
-        return self.storage.commit_on(
+        return self._commit_on(
             proposal.ref, {model.COMMENTS_FILE: data}, message, author_of(user), proposal.tip,
             proposal.tip,
         )  # fmt: skip
+
+    def _commit_on(
+        self, ref: str, changes: dict[str, bytes | None], message: str, author: Author,
+        parent: str, expected: str | None,
+    ) -> str:  # fmt: skip
+        tip = self.storage.commit_on(ref, changes, message, author, parent, expected)
+        for hook in list(self.after_change):
+            hook()
+        return tip
 
     @contextmanager
     def lock(self, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:

@@ -85,6 +85,24 @@ Counter = Callable[[str], None]
 Listener = Callable[[str | None, str], None]
 
 
+@dataclass(frozen=True)
+class SideBranches:
+    """Branches that travel with the main one (`proposals/<id>`): fetched, merged
+    when two servers both added commits (files as `treemerge` does, the message from
+    `merge_message(ours, theirs)`), and pushed."""
+
+    prefix: str  # e.g. "proposals/"
+    merge_message: Callable[[str, str], str]
+
+    @property
+    def local(self) -> str:
+        return f"refs/heads/{self.prefix}"
+
+    @property
+    def tracking(self) -> str:
+        return f"refs/remotes/origin/{self.prefix}"
+
+
 class Sync:
     """Push, fetch and merge for one repository; safe to share between threads.
 
@@ -101,6 +119,7 @@ class Sync:
         *,
         count: Counter | None = None,
         max_backoff: float = 60.0,
+        side: SideBranches | None = None,
     ) -> None:
         self.storage = storage
         self.url = normalize_remote(url)
@@ -108,6 +127,7 @@ class Sync:
         self.fetch_interval = fetch_interval
         self.max_backoff = max_backoff
         self.tracking = tracking_ref(branch)
+        self.side = side
         self.on_change: list[Listener] = []  # called after other servers' work came in
         self._count = count or (lambda _name: None)
         self._wake = threading.Event()
@@ -175,6 +195,8 @@ class Sync:
         try:
             with gitremote.remote_lock(self.storage):
                 self._round(fetch)
+                if self.side is not None:
+                    self._side_round(self.side, fetch)
         except (RemoteUnavailable, RepositoryBusy, RepositoryWriteError) as error:
             self._failures += 1
             self.last_error = redact(error.message)
@@ -242,6 +264,53 @@ class Sync:
                 listener(head, new)
             except Exception:
                 log.exception("sync listener failed")
+
+    # -- side branches -----------------------------------------------------------------
+
+    def _side_round(self, side: SideBranches, fetch: bool) -> None:
+        """Bring the side branches and the remote's together: take what only the remote
+        has, merge where both moved, push what only we have."""
+        for _attempt in range(MAX_ATTEMPTS):
+            if fetch:
+                gitremote.fetch_branches(self.storage, self.url, side.prefix, side.tracking)
+            ours = {t.ref.removeprefix(side.local): t for t in self.storage.ref_tips(side.local)}
+            theirs = {
+                t.ref.removeprefix(side.tracking): t for t in self.storage.ref_tips(side.tracking)
+            }
+            to_push: dict[str, str] = {}
+            for name in sorted(ours.keys() | theirs.keys()):
+                local, remote = ours.get(name), theirs.get(name)
+                ref = side.local + name
+                if remote is not None and local is None:
+                    self._move(ref, remote.commit, None)
+                elif local is None or (remote is not None and local.commit == remote.commit):
+                    continue
+                elif remote is None or self.storage.is_ancestor(remote.commit, local.commit):
+                    to_push[ref] = local.commit
+                elif self.storage.is_ancestor(local.commit, remote.commit):
+                    self._move(ref, remote.commit, local.commit)
+                else:
+                    plan = treemerge.plan(self.storage, local.commit, remote.commit)
+                    message = side.merge_message(local.message, remote.message)
+                    to_push[ref] = self.storage.commit_merge(
+                        plan.changes, message, local.commit, remote.commit, ref
+                    )
+            refused = gitremote.push_refs(self.storage, self.url, to_push)
+            for ref, commit in to_push.items():
+                if ref not in refused:
+                    self.storage.set_ref(side.tracking + ref.removeprefix(side.local), commit)
+            if not refused:
+                return
+            fetch = True
+        raise RemoteUnavailable(f"the central repository's {side.prefix} branches kept moving")
+
+    def _move(self, ref: str, new: str, old: str | None) -> None:
+        """A side branch takes the remote's commits; a local change made meanwhile
+        keeps it where it is until the next round merges."""
+        try:
+            self.storage.set_ref(ref, new, old or "0" * 40)
+        except RepositoryBusy:
+            log.info("%s moved during sync; merged next round", ref)
 
     # -- state ---------------------------------------------------------------------------
 

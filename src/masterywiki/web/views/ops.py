@@ -16,7 +16,8 @@ from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from masterywiki.errors import ConfigError, RevisionNotFound, WikiError
-from masterywiki.repository.sync import Sync, verify_webhook
+from masterywiki.proposals.record import merged_message
+from masterywiki.repository.sync import SideBranches, Sync, verify_webhook
 from masterywiki.web.metrics import Metrics, render
 from masterywiki.web.views import auth, markers, services
 from masterywiki.web.views.search import EXTENSION as SEARCH_KEY
@@ -52,8 +53,9 @@ def init_app(app: Flask) -> None:
     app.after_request(_count_request)
     sync = None
     if settings.remote:
+        proposals = SideBranches("proposals/", merged_message)  # they travel with main
         sync = Sync(storage, settings.remote, settings.branch, settings.fetch_interval,
-                    count=metrics.count)  # fmt: skip
+                    count=metrics.count, side=proposals)  # fmt: skip
         storage.after_commit.append(lambda _old, _new: sync.push_soon())
         app.before_request(sync.start)  # (re)starts its thread in each gunicorn worker
         markers.register(app, "sync-status", lambda _arg: _sync_notice())

@@ -35,7 +35,7 @@ from masterywiki.proposals.service import Proposals
 from masterywiki.proposals.talk import ProposalTalk
 from masterywiki.repository.edits import EditConflict, PageTooLarge
 from masterywiki.watching.notify import Notifier
-from masterywiki.web.views import auth, markers, page_number, services, watch
+from masterywiki.web.views import auth, markers, ops, page_number, services, watch
 from masterywiki.web.views.auth import current_user
 from masterywiki.web.views.comments import comment_service
 from masterywiki.web.views.edit import new_page_text
@@ -50,6 +50,9 @@ def init_app(app: Flask) -> None:
     found = app.extensions["masterywiki"]
     app.extensions[EXTENSION] = service = Proposals(found.wiki, found.editor, found.database)
     app.extensions[TALK] = ProposalTalk(service, app.extensions["masterywiki.discussion.comments"])
+    sync = app.extensions.get(ops.SYNC_KEY)
+    if sync is not None:  # a new proposal, comment or decision is pushed like a save
+        service.after_change.append(sync.push_soon)
     markers.register(app, "edit-link", _edit_link)
     app.register_blueprint(bp)
 
