@@ -2,9 +2,10 @@
 
 Each server is its own gunicorn (two workers) with its own instance folder and
 clone; they share `database_url`, `secret_key` and `remote`. A login on one server
-is a login on all, failed logins count across all of them, an account removed on
-one cannot act on the others, and every watchlist email is sent exactly once
-although six notifier threads share one outbox.
+is a login on all, a reader's suggested edit made on one is merged on another (its
+branch travels through the remote, and she is told once), failed logins count
+across all of them, an account removed on one cannot act on the others, and every
+watchlist email is sent exactly once although six notifier threads share one outbox.
 """
 
 from __future__ import annotations
@@ -15,12 +16,20 @@ import time
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from masterywiki.db.database import Database, engine_url
 from masterywiki.people.accounts import Accounts
 from masterywiki.watching.watchlist import Watchlist
 from tests.conftest import DATA, git, make_repo
-from tests.test_cluster import PASSWORD, Browser, Server, free_port, wait_for_quiet
+from tests.test_cluster import (
+    PASSWORD,
+    Browser,
+    Server,
+    form_field,
+    free_port,
+    wait_for_quiet,
+)
 from tests.watching.test_notify import Inbox, SmtpServer
 
 pytestmark = pytest.mark.slow
@@ -80,6 +89,9 @@ def test_three_servers_share_people_sessions_limits_and_one_outbox(
         browser_on(servers[0], ada).append("guide/from-one", "written-on-one", "")
         browser_on(servers[2], ada).comment("commented-on-three")
 
+        # A suggestion made on server 1 is merged on server 3: its branch travels.
+        suggest_on_one_merge_on_another(servers, ada)
+
         # An account removed on one server cannot act on the others.
         rob = Browser(servers[0].base)
         rob.login("rob")
@@ -120,7 +132,36 @@ def test_three_servers_share_people_sessions_limits_and_one_outbox(
     messages = [m.get_content() for m in smtp.inbox.to("wendy@example.org")]
     for token in ("edited-on-two", "written-on-one", "rob-before"):
         assert sum(token in body for body in messages) == 1, (token, messages)
+    merged = [body for body in messages if "merged your suggestion" in body]
+    assert len(merged) == 1 and "/-/proposals/1" in merged[0]
     assert len(smtp.inbox.messages) == len(messages), "only wendy watches"
+
+
+def suggest_on_one_merge_on_another(servers: list[SharedServer], editor: Browser) -> None:
+    wendy = Browser(servers[0].base)
+    wendy.login("wendy")
+    status, page = wendy.request("/glossary/rubric/-/propose")
+    assert status == 200, page[:300]
+    html = BeautifulSoup(page, "html.parser")
+    textarea = html.select_one("textarea[name=content]")
+    assert textarea is not None
+    wendy.token = form_field(page, "csrf_token")
+    form = {"content": textarea.get_text() + "\nsuggested-by-wendy\n", "summary": "A line",
+            "base": form_field(page, "base"), "csrf_token": wendy.token}  # fmt: skip
+    status, page = wendy.request("/glossary/rubric/-/propose", form)
+    assert status == 200 and "waiting for an editor" in page, page[:500]
+    on_three = browser_on(servers[2], editor)
+    deadline = time.monotonic() + 30
+    while on_three.request("/-/api/v1/proposals/1", accept="application/json")[0] != 200:
+        assert time.monotonic() < deadline, "the suggestion never reached server 3"
+        time.sleep(0.2)
+    status, page = on_three.request("/-/proposals/1/merge", {"csrf_token": editor.token})
+    assert status == 200, page[:500]
+    assert "suggested-by-wendy" in on_three.request("/glossary/rubric/-/raw")[1]
+    deadline = time.monotonic() + 30
+    while '"merged"' not in wendy.request("/-/api/v1/proposals/1", accept="application/json")[1]:
+        assert time.monotonic() < deadline, "server 1 never learned of the merge"
+        time.sleep(0.2)
 
 
 def login_attempt(server: Server, username: str, password: str) -> tuple[int, str]:
