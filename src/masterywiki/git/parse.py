@@ -224,6 +224,22 @@ def parse_ref_tips(out: str) -> list[RefTip]:
     return tips
 
 
+def parse_commit_object(ref: str, commit: str, data: bytes) -> RefTip:
+    """A ref's tip read from its raw commit object (`cat-file`), as `parse_ref_tips`
+    would give it: no git process needed when the persistent `cat-file` runs."""
+    head, _, message = data.decode("utf-8", "replace").partition("\n\n")
+    people: dict[str, tuple[str, str, datetime]] = {}
+    for line in head.splitlines():
+        kind, _, rest = line.partition(" ")
+        if kind in ("author", "committer"):
+            who, _, stamp = rest.rpartition("> ")
+            name, _, email = who.partition(" <")
+            people[kind] = (name, email, _stamp(stamp.split()[0]))
+    author, committer = people["author"], people["committer"]
+    return RefTip(ref, commit, author[0], author[1], author[2], committer[2],
+                  message.rstrip("\n"))  # fmt: skip
+
+
 def _stamp(seconds: str) -> datetime:
     return datetime.fromtimestamp(int(seconds), UTC)
 

@@ -141,9 +141,18 @@ class GitStorage(HistoryReads):
         # GitPython returns bytes here, though its annotations say str.
         sha, kind = (gitparse.as_str(part) for part in header[:2]) if header else ("", "")
         if kind != "blob":
-            self.resolve(commit)  # raises when the commit itself is unknown
+            if self._object_kind(commit) != "commit":  # (asked of the running cat-file)
+                self.resolve(commit)  # raises when the commit itself is unknown
             return None
         return self.read_blob(sha)
+
+    def _object_kind(self, sha: str) -> str:
+        with self._lock:
+            try:
+                header = self._persistent_repo().git.get_object_header(sha)
+            except (ValueError, git.GitCommandError):
+                return ""
+        return gitparse.as_str(header[1])
 
     def resolve(self, rev: str) -> str:
         """Full sha of a commit id. Raises RevisionNotFound."""
@@ -338,6 +347,14 @@ class GitStorage(HistoryReads):
         its author, dates and message: one `for-each-ref`, however many refs."""
         out = self._run("for-each-ref", f"--format={gitparse.REF_FORMAT}", prefix)
         return gitparse.parse_ref_tips(out.decode("utf-8", "replace"))
+
+    def ref_tip(self, ref: str) -> gitparse.RefTip | None:
+        """One ref's newest commit as `ref_tips` gives it, read through the persistent
+        `cat-file` (no new git process), or None when there is no such ref."""
+        commit = self.ref(ref)
+        if commit is None:
+            return None
+        return gitparse.parse_commit_object(ref, commit, self.read_blob(commit))
 
     def set_ref(self, name: str, new: str, old: str | None = None) -> None:
         """Point `name` at `new`; with `old`, only if it still points there (else

@@ -97,10 +97,14 @@ class Proposals:
 
     def get(self, number: int) -> Proposal:
         """Raises ProposalNotFound."""
-        tip = self.storage.ref(f"{model.PREFIX}{number}")
+        ref = f"{model.PREFIX}{number}"
+        commit = self.storage.ref(ref)
         proposal = None
-        if tip is not None:
-            proposal = next((p for p in self.all() if p.id == number), None)
+        if commit is not None:
+            if commit not in self._parsed:
+                tip = self.storage.ref_tip(ref)
+                self._parsed[commit] = model.from_tip(tip) if tip else None
+            proposal = self._parsed[commit]
         if proposal is None:
             raise ProposalNotFound(f"There is no suggestion {number} on this wiki.")
         return proposal
