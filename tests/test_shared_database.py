@@ -132,7 +132,7 @@ def test_three_servers_share_people_sessions_limits_and_one_outbox(
     messages = [m.get_content() for m in smtp.inbox.to("wendy@example.org")]
     for token in ("edited-on-two", "written-on-one", "rob-before"):
         assert sum(token in body for body in messages) == 1, (token, messages)
-    merged = [body for body in messages if "merged your suggestion" in body]
+    merged = [body for body in messages if "merged your suggested edit" in body]
     assert len(merged) == 1 and "/-/proposals/1" in merged[0]
     assert len(smtp.inbox.messages) == len(messages), "only wendy watches"
 

@@ -14,11 +14,7 @@ from masterywiki.proposals.record import Proposal
 from masterywiki.watching.notices import Mail, message_bytes, one_line
 from masterywiki.watching.watches import Watcher
 
-EVENTS = {
-    "merged": "merged your suggestion into the page",
-    "declined": "declined your suggestion",
-    "comment": "commented on your suggestion",
-}
+EVENTS = {"merged": "merged", "declined": "declined", "comment": "commented on"}
 
 
 def link(mail: Mail, proposal: Proposal) -> str:
@@ -33,10 +29,11 @@ def to_proposer(
     if not proposer.email or proposer.username == by.username:
         return None
     who = by.name or by.username
-    subject = f"[{mail.site_name}] {who} {EVENTS[event]} on {proposal.path}"
+    subject = f"[{mail.site_name}] {who} {EVENTS[event]} your suggested edit to {proposal.path}"
     said = text or (proposal.note if event == "declined" else "")
     lines = [
-        f"{who} {EVENTS[event]} “{one_line(proposal.summary)}” (/{proposal.path}).",
+        f"{who} {EVENTS[event]} your suggested edit “{one_line(proposal.summary)}”"
+        f" to /{proposal.path}.",
         "",
         *([*(f"  {line}" for line in said.split("\n")), ""] if said else []),
         f"The suggestion: {link(mail, proposal)}",

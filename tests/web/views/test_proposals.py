@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,9 +13,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from masterywiki.proposals.service import Proposals
+from masterywiki.web.app import create_app
+from masterywiki.web.views import watch
 from masterywiki.web.views.proposals import EXTENSION
-from tests.auth_fixtures import csrf_token, logged_in_client
+from tests.auth_fixtures import PASSWORD, accounts_of, csrf_token, logged_in_client, login
 from tests.conftest import git
+from tests.web.views.test_watch import new_feed
 
 
 @pytest.fixture
@@ -86,9 +92,7 @@ def test_a_commenter_suggests_and_an_editor_merges(
     assert api["state"] == "merged" and api["author"] == "cam" and api["path"] == "guide/first"
 
 
-def test_refusals(
-    app: Flask, client: FlaskClient, reader: FlaskClient, basic_repo: Path
-) -> None:
+def test_refusals(app: Flask, client: FlaskClient, reader: FlaskClient, basic_repo: Path) -> None:
     fields = form_of(reader, "/guide/first/-/propose")
     no_token = {k: v for k, v in fields.items() if k != "csrf_token"}
     assert reader.post("/guide/first/-/propose", data=no_token).status_code == 400
@@ -175,3 +179,55 @@ def test_a_discussion_on_a_suggestion(
     token = csrf_token(other, "/-/proposals/1")
     refused = other.post("/-/proposals/1/comments", data={"csrf_token": token, "body": "Hi"})
     assert refused.status_code == 403
+
+
+@pytest.fixture
+def mail_app(basic_repo: Path, tmp_path: Path) -> Iterator[Flask]:
+    """An app with a mail server that is never reached: messages wait in the outbox."""
+    application = create_app({
+        "repo": basic_repo, "instance": tmp_path / "instance", "smtp_host": "127.0.0.1",
+        "smtp_port": 9, "base_url": "http://wiki.example.org", "notify_batch_seconds": 3600,
+    })  # fmt: skip
+    application.config["TESTING"] = True
+    yield application
+    application.extensions[watch.EXTENSION].notifier.close()
+    application.extensions["masterywiki"].wiki.storage.close()
+
+
+def outbox(app: Flask) -> list[tuple[str, str]]:
+    with app.extensions["masterywiki"].database.read() as db:
+        rows = db.all("SELECT recipient, message FROM notify_outbox ORDER BY id")
+    parsed = [email.message_from_bytes(bytes(row["message"]), policy=email.policy.default)
+              for row in rows]  # fmt: skip
+    return [
+        (row["recipient"], str(m["Subject"]).strip()) for row, m in zip(rows, parsed, strict=True)
+    ]
+
+
+def test_watching_editors_and_the_proposer_are_told(mail_app: Flask) -> None:
+    accounts = accounts_of(mail_app)
+    accounts.add_user("rae", PASSWORD, role="reader", name="Rae", email="rae@example.org")
+    accounts.add_user("eve", PASSWORD, role="editor", name="Eve", email="eve@example.org")
+    accounts.add_user("ivy", PASSWORD, role="editor", name="Ivy", email="ivy@example.org")
+    watchlist = mail_app.extensions[watch.EXTENSION].watchlist
+    for username, target in (("eve", "guide"), ("ivy", "glossary")):
+        watchlist.watch(username, target, "section")
+        watchlist.set_email(username, True)
+    reader, editor = mail_app.test_client(), mail_app.test_client()
+    login(reader, "rae")
+    login(editor, "eve")
+    suggest(reader, "guide/first", "one\n", "Reader's idea")
+    assert outbox(mail_app) == [
+        ("eve@example.org", "[Mastery Learning Wiki] Suggested edit to guide/first: Reader's idea")
+    ]  # ivy watches another section
+    feed = editor.get(new_feed(editor)).get_data(as_text=True)
+    assert "Suggested edit to First Chapter: Reader&#39;s idea" in feed
+    assert "/-/proposals/1" in feed
+    token = csrf_token(editor, "/-/proposals/1")
+    editor.post("/-/proposals/1/comments", data={"csrf_token": token, "body": "Nice."})
+    editor.post("/-/proposals/1/merge", data={"csrf_token": token})
+    told = [subject for to, subject in outbox(mail_app) if to == "rae@example.org"]
+    assert told == [
+        "[Mastery Learning Wiki] Eve commented on your suggested edit to guide/first",
+        "[Mastery Learning Wiki] Eve merged your suggested edit to guide/first",
+    ]

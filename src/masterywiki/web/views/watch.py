@@ -7,6 +7,7 @@ With `smtp_host` set, each server process also runs the email notifier's thread.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +29,8 @@ from masterywiki.content import names
 from masterywiki.content.catalog import Catalog
 from masterywiki.errors import InvalidInput, PageNotFound
 from masterywiki.people.accounts import User
+from masterywiki.proposals.record import Filters, Proposal
+from masterywiki.proposals.service import Proposals
 from masterywiki.support.lru import LRU
 from masterywiki.watching.notices import Mail, default_sender
 from masterywiki.watching.notify import Notifier, SmtpMailer
@@ -266,6 +269,24 @@ def email() -> ResponseReturnValue:
     return redirect("/-/watchlist#email", 303)
 
 
+def _suggestions(
+    user: User, watches: Sequence[Watch], redirects: Mapping[str, str]
+) -> list[Proposal]:
+    """The newest open suggestions to watched pages that `user` may merge: an editor's
+    feed shows what waits for them (views/proposals.py makes the service)."""
+    service: Proposals | None = current_app.extensions.get("masterywiki.proposals")
+    if service is None or not user.can("editor"):
+        return []
+    wanted = follow(watches, redirects)
+    found = [
+        proposal
+        for proposal in service.select(Filters(state="open"))
+        if any(w.covers(redirects.get(proposal.path, proposal.path)) for w in wanted)
+        and service.may_merge(user, proposal)
+    ]
+    return found[:FEED_SIZE]
+
+
 @bp.get("/-/watchlist/<token>.atom")
 def feed(token: str) -> Response:
     """A user's watchlist as Atom, for feed readers: no login, the token is the key."""
@@ -274,8 +295,11 @@ def feed(token: str) -> Response:
     watches = _services().watchlist.watches(user.username)
     changes, _more = _services().changes.recent(watches, catalog.redirects, 1, FEED_SIZE)
     site_url = url_for("pages.root", _external=True).rstrip("/")
+    suggested = _suggestions(user, watches, catalog.redirects)
+    newest = max([c.date for c in changes[:1]] + [p.created for p in suggested[:1]], default=None)
     body = render_template("watchlist.atom", user=user, changes=changes, site_url=site_url,
-                           feed_url=request.base_url, title=_title, link=touch_link)  # fmt: skip
+                           feed_url=request.base_url, title=_title, link=touch_link,
+                           suggested=suggested, newest=newest)  # fmt: skip
     response = Response(body, mimetype="application/atom+xml")
     response.headers["Cache-Control"] = "private, max-age=60"
     response.headers["X-Robots-Tag"] = "noindex"
