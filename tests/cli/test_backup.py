@@ -37,6 +37,9 @@ def served(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_backup_and_restore_round_trip(served: tuple[Path, Path], tmp_path: Path) -> None:
     instance, repo = served
+    # A suggested edit is a branch of its own: it is kept too.
+    suggested = git(repo, "commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "A suggestion")
+    git(repo, "update-ref", "refs/heads/proposals/7", suggested)
     out = tmp_path / "wiki-backup.tar"
     result = cli("backup", str(out), "--instance", str(instance))
     assert result.exit_code == 0, result.output
@@ -52,6 +55,7 @@ def test_backup_and_restore_round_trip(served: tuple[Path, Path], tmp_path: Path
     assert git(restored, "rev-parse", "HEAD") == head
     assert git(restored, "log", "--format=%H") == git(repo, "log", "--format=%H")
     assert git(restored, "remote") == "", "the bundle is not left as a remote"
+    assert git(restored, "rev-parse", "refs/heads/proposals/7") == suggested
     assert (restored / "guide" / "first.md").exists(), "the work tree is checked out"
     git(restored, "fsck", "--strict")
     accounts = Accounts(Database.for_instance(fresh), hasher=FAST_HASHER)

@@ -30,6 +30,7 @@ from masterywiki.git import remote as gitremote
 from masterywiki.git.storage import GitStorage
 
 BUNDLE, MANIFEST, FORMAT = "wiki.bundle", "backup.json", 1
+SIDE_BRANCHES = ("proposals/",)  # suggested edits: branches of their own, kept too
 DERIVED = ("search", "cache")  # instance folders rebuilt from git
 
 
@@ -64,7 +65,7 @@ def backup(out: Path, repo: Path | None, instance: Path) -> None:
     storage = GitStorage(loaded.repo)
     with tempfile.TemporaryDirectory(prefix=".backup-", dir=out.parent or None) as folder:
         work = Path(folder)
-        commit = gitremote.bundle(storage, work / BUNDLE)
+        commit = gitremote.bundle(storage, work / BUNDLE, SIDE_BRANCHES)
         database = Database.for_instance(loaded.instance, loaded.database_url)
         _copy_database(database, _sqlite_file(work / DATABASE))
         members = [BUNDLE, DATABASE]
@@ -144,7 +145,7 @@ def restore(backup_file: Path, force: bool, repo: Path | None, instance: Path) -
         if target.exists():
             target.rmdir()  # empty
         branch = manifest.get("branch", "main")
-        gitremote.clone_repository(str(work / BUNDLE), target, branch).close()
+        gitremote.clone_repository(str(work / BUNDLE), target, branch, side=SIDE_BRANCHES).close()
         if has_accounts:
             loaded.instance.mkdir(parents=True, exist_ok=True)
             _copy_database(_sqlite_file(work / DATABASE), configured, replace=shared)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -140,10 +140,15 @@ def remote_has_branch(url: str, branch: str) -> bool:
 
 
 def clone_repository(
-    url: str, path: str | os.PathLike[str], branch: str, bare: bool = False
+    url: str,
+    path: str | os.PathLike[str],
+    branch: str,
+    bare: bool = False,
+    side: Sequence[str] = (),
 ) -> GitStorage:
-    """A clone of `branch` of the repository (or bundle file) at `url`; with no
-    `origin` remote left configured when `url` is a bundle.
+    """A clone of `branch` of the repository (or bundle file) at `url`, with its
+    branches under each of `side` as branches of their own (a restored backup's
+    proposals); with no `origin` remote left configured when `url` is a bundle.
     Raises RemoteUnavailable, NotARepository."""
     target = Path(path)
     if target.exists() and any(target.iterdir()):
@@ -152,6 +157,9 @@ def clone_repository(
     options = ["--bare"] if bare else []
     _network_git(None, "clone", "--quiet", "--no-tags", *options, "--branch", branch, str(url),
                  str(target))  # fmt: skip
+    for prefix in side:
+        _network_git(target, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", str(url),
+                     f"+refs/heads/{prefix}*:refs/heads/{prefix}*")  # fmt: skip
     if Path(url).is_file():  # a bundle is where the history came from, not a remote
         _network_git(target, "remote", "remove", "origin")
     return GitStorage(target)
@@ -160,8 +168,9 @@ def clone_repository(
 # -- backups: bundles ---------------------------------------------------------------------
 
 
-def bundle(storage: GitStorage, out: Path) -> str:
-    """Write the branch and its whole history to a git bundle; returns the commit.
+def bundle(storage: GitStorage, out: Path, side: Sequence[str] = ()) -> str:
+    """Write the branch and its whole history to a git bundle, with the branches under
+    each of `side` (`proposals/`); returns the commit.
 
     Needs no lock: git reads the branch once and objects never change, so a
     save during the backup is simply not in it. Raises NotARepository (no
@@ -172,7 +181,7 @@ def bundle(storage: GitStorage, out: Path) -> str:
         raise NotARepository(f"{storage.path} has no commits to back up.")
     result = subprocess.run(
         ["git", "-C", str(storage.path), "bundle", "create", "--quiet", str(out), "HEAD",
-         storage.branch()],
+         storage.branch(), *(f"--branches={prefix}*" for prefix in side)],
         capture_output=True, check=False,
     )  # fmt: skip
     if result.returncode != 0:
