@@ -231,3 +231,16 @@ def test_watching_editors_and_the_proposer_are_told(mail_app: Flask) -> None:
         "[Mastery Learning Wiki] Eve commented on your suggested edit to guide/first",
         "[Mastery Learning Wiki] Eve merged your suggested edit to guide/first",
     ]
+
+
+def test_suggestions_are_limited_like_comments(basic_repo: Path, tmp_path: Path) -> None:
+    app = create_app({"repo": basic_repo, "instance": tmp_path / "instance",
+                      "comment_rate_limit": 1})  # fmt: skip
+    app.config["TESTING"] = True
+    reader = logged_in_client(app, "rae", "reader")
+    suggest(reader, "guide/first", "one\n")
+    fields = form_of(reader, "/guide/second/-/propose")
+    refused = reader.post("/guide/second/-/propose", data=fields)
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert [p.id for p in service(app).all()] == [1]
+    app.extensions["masterywiki"].wiki.storage.close()

@@ -129,6 +129,8 @@ def propose(name: str) -> ResponseReturnValue:
     form = request.form
     content, summary, base = form.get("content", ""), form.get("summary", ""), form.get("base", "")
     create = form.get("create") == "1"
+    # Limited like comments (and counted with them): a branch each is cheap, not free.
+    comment_service().count_post(user, request.remote_addr or "")
     try:
         proposal = proposals().propose(name, content, summary, base or None, user, create=create)
     except PageTooLarge as error:
