@@ -169,3 +169,42 @@ def test_a_save_that_cannot_write_answers_500_with_gits_message(
     text = response.get_data(as_text=True)
     assert "Could not write to the repository: fatal:" in text
     assert "changed while saving" not in text
+
+
+def test_branches_beside_the_wiki_are_written_and_read_without_moving_it(
+    basic_repo: Path,
+) -> None:
+    storage = GitStorage(basic_repo)
+    head = storage.head()
+    assert head is not None
+    ada = Author("Ada", "ada@example.org")
+    first = storage.commit_on("refs/heads/side/1", {"note.md": b"one\n"}, "One\n\nKey: 1\n",
+                              ada, head, None)  # fmt: skip
+    with pytest.raises(RepositoryBusy):  # it exists now: created once only
+        storage.commit_on("refs/heads/side/1", {}, "Again", ada, head, None)
+    second = storage.commit_on("refs/heads/side/2", {}, "Two", ada, head, None)
+    assert storage.head() == head  # the wiki's branch did not move
+    git(basic_repo, "pack-refs", "--all")  # side/1 and side/2 now live in packed-refs
+    third = storage.commit_on("refs/heads/side/1", {"note.md": b"two\n"}, "Three", ada,
+                              first, first)  # fmt: skip
+    assert storage.refs_under("refs/heads/side/") == {
+        "refs/heads/side/1": third, "refs/heads/side/2": second,
+    }  # fmt: skip
+    listed = {tip.ref: tip for tip in storage.ref_tips("refs/heads/side/")}
+    assert listed["refs/heads/side/2"] == storage.ref_tip("refs/heads/side/2")
+    tip = storage.ref_tip("refs/heads/side/1")
+    assert tip is not None and tip.commit == third and tip.message == "Three"
+    assert (tip.author, tip.email) == ("Ada", "ada@example.org")
+    assert storage.read_file(third, "note.md") == b"two\n"
+    assert storage.read_file(third, "nothing-here.md") is None
+    assert storage.ref_tip("refs/heads/side/9") is None
+    storage.close()
+
+
+def test_a_committer_other_than_the_wiki(basic_repo: Path) -> None:
+    storage = GitStorage(basic_repo)
+    with storage.write_lock():
+        storage.commit({"x.md": b"x\n"}, "x", Author("Ada", "ada@example.org"), storage.head(),
+                       Author("Eve", "eve@example.org"))  # fmt: skip
+    assert git(basic_repo, "log", "-1", "--format=%an|%cn|%ce") == "Ada|Eve|eve@example.org"
+    storage.close()

@@ -87,6 +87,16 @@ def packed_ref(packed: str, name: str) -> str | None:
     return None
 
 
+def packed_refs_under(packed: str, prefix: str) -> dict[str, str]:
+    """{ref: sha} of the refs under `prefix` in the text of a `packed-refs` file."""
+    found = {}
+    for line in packed.splitlines():
+        sha, _, ref = line.partition(" ")
+        if ref.startswith(prefix) and is_sha(sha):
+            found[ref] = sha
+    return found
+
+
 def parse_ls_tree(out: bytes) -> dict[str, str]:
     """{path: blob sha} from `git ls-tree -r -z` (submodules and trees left out)."""
     files: dict[str, str] = {}

@@ -348,6 +348,10 @@ class GitStorage(HistoryReads):
         out = self._run("for-each-ref", f"--format={gitparse.REF_FORMAT}", prefix)
         return gitparse.parse_ref_tips(out.decode("utf-8", "replace"))
 
+    def refs_under(self, prefix: str) -> dict[str, str]:
+        """{ref: commit} of the refs under `prefix`, read from git's files (cheap)."""
+        return self._refs.under(prefix)
+
     def ref_tip(self, ref: str) -> gitparse.RefTip | None:
         """One ref's newest commit as `ref_tips` gives it, read through the persistent
         `cat-file` (no new git process), or None when there is no such ref."""

@@ -83,15 +83,22 @@ class Proposals:
     # -- reading ----------------------------------------------------------------------
 
     def all(self) -> list[Proposal]:
-        """Every proposal, in any state (one `for-each-ref`; tips parsed once each)."""
+        """Every proposal, in any state. The refs are read from git's files; a tip is
+        parsed once (a commit never changes), many at a time with one `for-each-ref`."""
+        refs = self.storage.refs_under(model.PREFIX)
+        missing = [ref for ref, commit in refs.items() if commit not in self._parsed]
+        if len(self._parsed) > 4 * len(refs) + 10_000:
+            self._parsed = {c: self._parsed[c] for c in refs.values() if c in self._parsed}
+        if len(missing) > 20:
+            tips = self.storage.ref_tips(model.PREFIX)
+        else:
+            tips = [tip for ref in missing if (tip := self.storage.ref_tip(ref)) is not None]
+        for tip in tips:
+            self._parsed.setdefault(tip.commit, model.from_tip(tip))
         found = []
-        for tip in self.storage.ref_tips(model.PREFIX):
-            if tip.commit not in self._parsed:
-                if len(self._parsed) > 50_000:
-                    self._parsed.clear()
-                self._parsed[tip.commit] = model.from_tip(tip)
-            proposal = self._parsed[tip.commit]
-            if proposal is not None:
+        for ref, commit in refs.items():
+            proposal = self._parsed.get(commit)
+            if proposal is not None and proposal.ref == ref:
                 found.append(proposal)
         return found
 
