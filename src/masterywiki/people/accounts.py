@@ -64,7 +64,7 @@ class SessionKey:
     secret: str
 
 
-def _user(row: Mapping[str, Any]) -> User:
+def user_from_row(row: Mapping[Any, Any]) -> User:
     return User(
         row["username"], row["name"], row["email"], row["role"], row["source"],
         row["last_login"], bool(row["password"]),
@@ -176,11 +176,11 @@ class Accounts:
             row = db.one("SELECT * FROM users WHERE username = :u", u=username)
         if row is None:
             raise UnknownUser(f"There is no user called '{username}'.")
-        return _user(row)
+        return user_from_row(row)
 
     def list_users(self) -> list[User]:
         with self.database.read() as db:
-            return [_user(row) for row in db.all("SELECT * FROM users ORDER BY username")]
+            return [user_from_row(row) for row in db.all("SELECT * FROM users ORDER BY username")]
 
     def has_admin(self) -> bool:
         with self.database.read() as db:
@@ -198,7 +198,7 @@ class Accounts:
                 "UPDATE users SET role = :role, role_by_admin = :yes WHERE id = :id",
                 role=role, yes=True, id=row["id"],
             )  # fmt: skip
-        return _user({**row, "role": role})
+        return user_from_row({**row, "role": role})
 
     def set_password(self, username: str, password: str) -> None:
         """Change a password and log the user out of every session. Raises
@@ -272,7 +272,7 @@ class Accounts:
                     "UPDATE sessions SET seen = :now WHERE digest = :digest",
                     now=now, digest=_digest(key.secret),
                 )  # fmt: skip
-        return _user(row)
+        return user_from_row(row)
 
     def end_session(self, key: SessionKey) -> None:
         """Log this one session out; the user's other sessions go on."""
@@ -309,7 +309,7 @@ class Accounts:
             new_hash = self.hasher.hash(password)
             with self.database.write() as db:
                 db.run("UPDATE users SET password = :p WHERE id = :id", p=new_hash, id=row["id"])
-        return _user(row)
+        return user_from_row(row)
 
     def check_rate(self, username: str, address: str) -> None:
         """Raises TooManyAttempts when this account or address failed too often lately."""
