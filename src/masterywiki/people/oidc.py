@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 from authlib.common.security import generate_token
+from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2 import OAuth2Error
 from authlib.oidc.core import CodeIDToken
@@ -210,7 +211,7 @@ class OidcClient:
             raise self._down(f"did not answer within {self.config.timeout:g} seconds") from error
         except requests.RequestException as error:
             raise self._down(f"could not be reached ({type(error).__name__})") from error
-        except (OAuth2Error, ValueError) as error:
+        except (OAuthError, OAuth2Error, ValueError) as error:
             raise SignInFailed(
                 f"{self.config.name} would not exchange the sign-in code ({error})."
                 " Start again from the login page."
