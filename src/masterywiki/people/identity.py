@@ -9,6 +9,7 @@ fetch, this decides.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -150,7 +151,9 @@ def clean_name(name: str) -> str:
 def usernames(wanted: str) -> Iterator[str]:
     """Usernames to try for a new account, best first: `ada.lovelace@school.org` gives
     `ada.lovelace`, then `ada.lovelace-2`, `ada.lovelace-3`, ..."""
-    base = _NOT_IN_USERNAME.sub("-", wanted.partition("@")[0].casefold()).strip("-._")[:34]
+    plain = unicodedata.normalize("NFKD", wanted.partition("@")[0].casefold())
+    plain = plain.encode("ascii", "ignore").decode()  # Zoë Núñez -> zoe nunez
+    base = _NOT_IN_USERNAME.sub("-", plain).strip("-._")[:34]
     base = base or "user"
     if USERNAME.fullmatch(base):
         yield base
