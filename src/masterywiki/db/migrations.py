@@ -83,7 +83,9 @@ def _signin_providers(connection: Connection) -> None:
     for name, declaration in added.items():
         if name not in columns:
             connection.execute(text(f"ALTER TABLE users ADD COLUMN {name} {declaration}"))
-    connection.execute(text("CREATE INDEX IF NOT EXISTS users_by_subject ON users (source, subject)"))
+    connection.execute(
+        text("CREATE INDEX IF NOT EXISTS users_by_subject ON users (source, subject)")
+    )
 
 
 STEPS: tuple[tuple[int, str, Step], ...] = (
