@@ -73,7 +73,7 @@ def test_sign_in_with_the_provider_and_with_the_directory(
     assert page.url == f"{server.url}/glossary"
     assert page.locator(".account-link").inner_text() == "Amara Okafor"
     page.goto(f"{server.url}/-/admin/users")  # only an admin sees it: the mapped role
-    assert page.locator("#user-amara .source").inner_text() == "Test School"
+    assert page.locator("#user-amara .signs-in-with").inner_text() == "Test School"
 
     directory_user = browser.new_context().new_page()
     directory_user.goto(f"{server.url}/-/login")
@@ -84,10 +84,12 @@ def test_sign_in_with_the_provider_and_with_the_directory(
     directory_user.context.close()
 
     page.reload()
-    assert page.locator("#user-cleo .source").inner_text() == "School directory"
+    assert page.locator("#user-cleo .signs-in-with").inner_text() == "School directory"
     assert page.locator("#user-cleo select").input_value() == "commenter"  # no mapped group
     assert page.locator("#user-cleo .last-login time").count() == 1
     assert page.locator("#user-amara select").input_value() == "admin"
+    save_screenshot(page, "users-with-sources")
+    assert axe_violations(page) == []
     context.close()
 
 

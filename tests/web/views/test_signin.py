@@ -267,7 +267,7 @@ def test_admin_page_shows_source_and_last_sign_in_and_removal_ends_sessions(
     page = BeautifulSoup(admin.get("/-/admin/users").text, "html.parser")
     row = page.select_one("#user-ben")
     assert row is not None
-    assert row.select_one(".source").get_text(" ", strip=True) == "Test School"  # type: ignore[union-attr]
+    assert row.select_one(".signs-in-with").get_text(" ", strip=True) == "Test School"  # type: ignore[union-attr]
     assert row.select_one(".last-login time") is not None  # type: ignore[union-attr]
     never = page.select_one("#user-root .last-login")
     assert never is not None and "time" in str(never)  # root just logged in
