@@ -14,8 +14,9 @@ import pytest
 
 from tests.browser.conftest import Server, start_server, stop_server
 from tests.browser.support import axe_violations, follow
+from tests.conftest import git
 from tests.ldap_server import GROUPS, IT, PEOPLE, TEACHERS, LdapServer
-from tests.oidc_server import OidcServer
+from tests.oidc_server import CLIENT_SECRET, OidcServer
 
 PROVIDER_USERS: dict[str, dict[str, Any]] = {
     "amara": {"email": "amara@school.test", "email_verified": True, "name": "Amara Okafor",
@@ -91,6 +92,12 @@ def test_sign_in_with_the_provider_and_with_the_directory(
     save_screenshot(page, "users-with-sources")
     assert axe_violations(page) == []
     context.close()
+
+    # Nothing secret in the server's log or in the content repository.
+    history = git(server.repo, "log", "--all", "-p")
+    for secret in (CLIENT_SECRET, "cleo-password"):
+        assert secret not in server.log.read_text()
+        assert secret not in history
 
 
 def test_a_refused_domain_gets_a_clear_page_and_no_account(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -96,3 +97,21 @@ def test_password_login_off_keeps_the_directory_form(ldap_app: Callable[..., Fla
     assert page.select_one("input[name=password]") is not None
     assert post_login(client, "root", PASSWORD).status_code == 401  # local passwords are off
     assert post_login(client, "ada", "ada-password").status_code == 303
+
+
+def test_no_password_reaches_the_logs(
+    ldap_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.ldap_server import SERVICE_DN, SERVICE_PASSWORD
+
+    caplog.set_level(logging.DEBUG)  # every logger, the libraries' included
+    app = ldap_app(
+        ldap_user_dn="",
+        ldap_search_base=PEOPLE,
+        ldap_bind_dn=SERVICE_DN,
+        ldap_bind_password=SERVICE_PASSWORD,
+    )
+    assert post_login(app.test_client(), "ada", "ada-password").status_code == 303
+    assert post_login(app.test_client(), "ada", "a-wrong-guess").status_code == 401
+    for secret in (SERVICE_PASSWORD, "ada-password", "a-wrong-guess"):
+        assert secret not in caplog.text

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from flask.testing import FlaskClient
 
 from masterywiki.web.app import create_app
 from tests.auth_fixtures import accounts_of, login, make_user
-from tests.oidc_server import OidcServer
+from tests.oidc_server import CLIENT_SECRET, OidcServer
 
 BASE_URL = "http://127.0.0.1:5000"  # the redirect URI's base; the provider ignores the port
 USERS: dict[str, dict[str, Any]] = {
@@ -274,3 +275,11 @@ def test_admin_page_shows_source_and_last_sign_in_and_removal_ends_sessions(
     token = _token(admin)
     admin.post("/-/admin/users/ben/remove", data={"csrf_token": token})
     assert who(ben) == "(not logged in)"
+
+
+def test_the_client_secret_reaches_no_log(
+    oidc_app: Callable[..., Flask], provider: OidcServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, Authlib's and urllib3's included
+    assert sign_in(oidc_app().test_client(), provider, "ben").status_code == 303
+    assert CLIENT_SECRET not in caplog.text
