@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
@@ -122,11 +121,3 @@ class OidcServer:
             self.process.wait()
         if self.process.stdout:
             self.process.stdout.close()
-
-
-def wait_until(check: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.05)
