@@ -43,6 +43,7 @@ PURE = {
     "content/directives", "content/catalog", "content/filetypes", "content/protection",
     "content/relink", "content/diffs",
     "importing/plan", "importing/links", "importing/pages", "importing/nav",
+    "people/identity",
 }  # fmt: skip
 LIBRARY_ROOMS = {
     "git": {"git"},  # GitPython
@@ -53,6 +54,10 @@ LIBRARY_ROOMS = {
     "gunicorn": {"web"},
     "sqlalchemy": {"db"},  # the rest write plain SQL through db.database.Transaction
     "psycopg": set(),  # only through SQLAlchemy's engine
+    "authlib": {"people"},  # OpenID Connect (people/oidc.py)
+    "joserfc": {"people"},  # Authlib's JOSE: ID token signatures
+    "requests": {"people"},  # Authlib's HTTP client for the provider
+    "ldap3": {"people"},  # the school's directory (people/directory.py)
 }
 
 

@@ -134,3 +134,29 @@ class CommentTooLarge(WikiError):
 
 class CommentRateLimited(TooManyAttempts):
     title = "Too many comments"
+
+
+# --- Signing in with the school's accounts (people/oidc.py, people/directory.py) ----
+
+
+class SignInFailed(WikiError):
+    """A provider's answer cannot be trusted: a wrong state or nonce, a forged or
+    expired ID token. Starting again usually helps; nothing was created."""
+
+    status = 400
+    title = "Sign-in failed"
+
+
+class SignInRefused(WikiError):
+    """The provider vouched for someone this wiki does not let in (an email outside
+    the allowed domains, an unverified email)."""
+
+    status = 403
+    title = "Sign-in refused"
+
+
+class ProviderUnavailable(WikiError):
+    """The sign-in provider or the directory did not answer, or answered nonsense."""
+
+    status = 503
+    title = "Sign-in provider not available"

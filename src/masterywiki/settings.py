@@ -78,6 +78,42 @@ SETTINGS: tuple[Setting, ...] = (
         "review_every", "", "Review period of pages that set none, e.g. `1 year`; empty: none."
     ),
     Setting("search_record_days", 180, "Days a recorded search is kept for the insights page."),
+    # Signing in with the school's accounts (people/oidc.py, people/directory.py).
+    Setting("password_login", True, "When false, local passwords are hidden and refused."),
+    Setting("oidc_issuer", "", "OpenID Connect issuer URL; empty turns that sign-in off."),
+    Setting("oidc_client_id", "", "The wiki's client ID at the OpenID Connect provider."),
+    Setting(
+        "oidc_client_secret", "", "The wiki's client secret there (best from the environment)."
+    ),
+    Setting("oidc_provider_name", "", "Name on the sign-in button (default: from the issuer)."),
+    Setting("oidc_allowed_domains", "", "Email domains let in, e.g. `school.org`; empty: any."),
+    Setting(
+        "oidc_default_role",
+        "",
+        "Role of a new account (default: reader if private, else commenter).",
+    ),
+    Setting("oidc_roles_claim", "", "ID token claim listing groups or roles, e.g. `groups`."),
+    Setting("oidc_role_map", "", "Claim value -> role, e.g. `teachers = editor; it = admin`."),
+    Setting("ldap_url", "", "Directory to check logins against, `ldaps://` or `ldap://`."),
+    Setting("ldap_starttls", False, "Switch an `ldap://` connection to TLS with StartTLS."),
+    Setting("ldap_ca_file", "", "CA certificates that sign the directory's certificate (PEM)."),
+    Setting("ldap_user_dn", "", "DN template to bind as, e.g. `uid={username},ou=people,dc=x`."),
+    Setting(
+        "ldap_search_base", "", "Where to search for the user's entry (instead of a template)."
+    ),
+    Setting(
+        "ldap_search_filter",
+        "(uid={username})",
+        "Filter finding the entry; AD: `(sAMAccountName={username})`.",
+    ),
+    Setting("ldap_bind_dn", "", "Service account that searches (empty: anonymous search)."),
+    Setting(
+        "ldap_bind_password", "", "The service account's password (best from the environment)."
+    ),
+    Setting("ldap_group_base", "", "Where to search groups listing the user (else `memberOf`)."),
+    Setting("ldap_role_map", "", "Group DN -> role, e.g. `cn=staff,ou=groups,dc=x = editor`."),
+    Setting("ldap_default_role", "", "Role of a new directory account (default as for OpenID)."),
+    Setting("signin_timeout", 10, "Seconds to wait for a sign-in provider or directory."),
 )
 
 
@@ -113,6 +149,27 @@ class Settings:
     notify_batch_seconds: int
     review_every: str
     search_record_days: int
+    password_login: bool
+    oidc_issuer: str
+    oidc_client_id: str
+    oidc_client_secret: str
+    oidc_provider_name: str
+    oidc_allowed_domains: str
+    oidc_default_role: str
+    oidc_roles_claim: str
+    oidc_role_map: str
+    ldap_url: str
+    ldap_starttls: bool
+    ldap_ca_file: str
+    ldap_user_dn: str
+    ldap_search_base: str
+    ldap_search_filter: str
+    ldap_bind_dn: str
+    ldap_bind_password: str
+    ldap_group_base: str
+    ldap_role_map: str
+    ldap_default_role: str
+    signin_timeout: int
 
     @property
     def cache_dir(self) -> Path:
@@ -157,6 +214,8 @@ def _coerce(setting: Setting, value: Any) -> Any:
     elif kind is str:
         if isinstance(value, list):  # e.g. trusted_proxies = ["10.0.0.2", "10.0.0.3"]
             return ", ".join(str(item) for item in value)
+        if isinstance(value, dict):  # a role map as a TOML table: {"teachers" = "editor"}
+            return "; ".join(f"{key} = {item}" for key, item in value.items())
         return text
     wanted = {int: "a whole number", bool: "true or false"}.get(kind, f"a {kind.__name__}")
     raise ConfigError(f"setting '{setting.name}' must be {wanted}, got {value!r}")

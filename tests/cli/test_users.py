@@ -140,3 +140,16 @@ def test_serve_prints_the_first_admin_link_until_an_admin_exists(
     assert "open http://127.0.0.1:0/-/setup?token=" in hints[0]
     user_cli(instance, "add", "root", "--role", "admin", "--password-stdin", stdin=PASSWORD)
     assert "No admin yet" not in CliRunner().invoke(main, serve).output
+
+
+def test_list_says_where_provider_accounts_sign_in(instance: Path) -> None:
+    from masterywiki.people.identity import Identity
+    from masterywiki.people.linked import account_for
+
+    accounts = open_accounts(instance)
+    ada = Identity("ldap", "uid=ada,dc=school", "ada", "Ada", "ada@school.org")
+    account_for(accounts.database, ada, {}, "reader", 1.0)
+    accounts.database.close()
+    assert user_cli(instance, "list").output.splitlines() == [
+        "ada  reader     Ada <ada@school.org>  (signs in with the school directory)",
+    ]

@@ -34,6 +34,10 @@ PRAGMA user_version = 1;
 """
 
 
+# The steps' numbers (branches merged apart may leave a gap until they are renumbered).
+NUMBERS = [number for number, _title, _step in migrations.STEPS]
+
+
 def columns(database: Database) -> dict[str, set[str]]:
     with database.read() as db:
         found = inspect(db.connection)
@@ -47,7 +51,9 @@ def at_version(database: Database, version: int) -> None:
     if database.sqlite_path:
         database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     with database.engine.begin() as connection:
-        assert migrations.upgrade(connection, target=version) == list(range(1, version + 1))
+        assert (
+            migrations.upgrade(connection, target=version) == NUMBERS[: NUMBERS.index(version) + 1]
+        )
 
 
 def test_a_new_database_gets_every_step_once(database: Database) -> None:
@@ -58,7 +64,7 @@ def test_a_new_database_gets_every_step_once(database: Database) -> None:
     assert columns(database) == {t.name: set(t.c.keys()) for t in schema.metadata.sorted_tables}
 
 
-@pytest.mark.parametrize("version", range(1, migrations.LATEST))
+@pytest.mark.parametrize("version", NUMBERS[:-1])
 def test_every_earlier_version_is_brought_up_to_date(database: Database, version: int) -> None:
     at_version(database, version)
     with database.engine.begin() as connection:  # rows as that version stored them

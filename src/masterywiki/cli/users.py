@@ -30,6 +30,7 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
+SOURCES = {"oidc": "OpenID Connect", "ldap": "the school directory"}  # local: nothing said
 role_choice = click.Choice(ROLES)
 password_stdin = click.option(
     "--password-stdin", is_flag=True, help="Read the password from standard input (for scripts)."
@@ -70,7 +71,7 @@ def add(
 @_content_options
 @_one_line_errors
 def list_(repo: Path | None, instance: Path) -> None:
-    """List the accounts: username, role, display name and email."""
+    """List the accounts: username, role, display name, email, and where they sign in."""
     users = _accounts(repo, instance).list_users()
     if not users:
         click.echo("No users yet. Add one with: masterywiki user add NAME --role admin")
@@ -78,7 +79,10 @@ def list_(repo: Path | None, instance: Path) -> None:
     width = max(len(u.username) for u in users)
     for found in users:
         line = f"{found.username:<{width}}  {found.role:<9}  {found.name}"
-        click.echo(line + (f" <{found.email}>" if found.email else ""))
+        line += f" <{found.email}>" if found.email else ""
+        click.echo(
+            line + (f"  (signs in with {SOURCES[found.source]})" if found.source in SOURCES else "")
+        )
 
 
 @user.command("set-role")

@@ -73,12 +73,33 @@ def _counters(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=[schema.counters], checkfirst=True)
 
 
+def _signin_providers(connection: Connection) -> None:
+    """Accounts from OpenID Connect and LDAP: where each comes from, the provider's
+    id for it, when it last signed in, and whether an admin chose its role."""
+    columns = {column["name"] for column in inspect(connection).get_columns("users")}
+    added = {
+        "source": "TEXT NOT NULL DEFAULT 'local'",
+        "subject": "TEXT NOT NULL DEFAULT ''",
+        "last_login": "DOUBLE PRECISION" if connection.dialect.name == "postgresql" else "REAL",
+        "role_by_admin": "BOOLEAN NOT NULL DEFAULT FALSE"
+        if connection.dialect.name == "postgresql"
+        else "BOOLEAN NOT NULL DEFAULT 0",
+    }
+    for name, declaration in added.items():
+        if name not in columns:
+            connection.execute(text(f"ALTER TABLE users ADD COLUMN {name} {declaration}"))
+    connection.execute(
+        text("CREATE INDEX IF NOT EXISTS users_by_subject ON users (source, subject)")
+    )
+
+
 STEPS: tuple[tuple[int, str, Step], ...] = (
     (1, "accounts, sessions, watches and the mail outbox", _accounts_watches_outbox),
     (2, "one database: the comment rate limit; no session_version", _one_database),
     (3, "stewardship: reader feedback and search records", _stewardship),
     (4, "a schedule for jobs one server of many runs", _schedule),
     (5, "counters: ids handed out once across servers", _counters),
+    (6, "sign-in providers: account source, subject, last login", _signin_providers),
 )
 LATEST = STEPS[-1][0]
 

@@ -30,8 +30,15 @@ users = Table(
     Column("name", Text, nullable=False),
     Column("email", Text, nullable=False),
     Column("role", Text, nullable=False),
-    Column("password", Text, nullable=False),
+    Column("password", Text, nullable=False),  # '' for an account that has none
     Column("created", Float, nullable=False),
+    # Where the account comes from: 'local', 'oidc' or 'ldap'; `subject` is the
+    # provider's own lasting id for it (OpenID `sub`, directory DN), '' for local.
+    Column("source", Text, nullable=False, server_default="local"),
+    Column("subject", Text, nullable=False, server_default=""),
+    Column("last_login", Float),
+    Column("role_by_admin", Boolean, nullable=False, server_default="0"),
+    Index("users_by_subject", "source", "subject"),
     sqlite_autoincrement=True,
 )
 

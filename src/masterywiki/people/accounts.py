@@ -11,8 +11,9 @@ import hmac
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -43,6 +44,9 @@ class User:
     name: str
     email: str
     role: str
+    source: str = "local"  # 'local', or the sign-in provider it comes from: 'oidc', 'ldap'
+    last_login: float | None = None
+    has_password: bool = True
 
     def can(self, role: str) -> bool:
         """True when this user's role is `role` or above."""
@@ -60,8 +64,11 @@ class SessionKey:
     secret: str
 
 
-def _user(row: Row) -> User:
-    return User(row["username"], row["name"], row["email"], row["role"])
+def user_from_row(row: Mapping[Any, Any]) -> User:
+    return User(
+        row["username"], row["name"], row["email"], row["role"], row["source"],
+        row["last_login"], bool(row["password"]),
+    )  # fmt: skip
 
 
 def _digest(token: str) -> str:
@@ -169,11 +176,11 @@ class Accounts:
             row = db.one("SELECT * FROM users WHERE username = :u", u=username)
         if row is None:
             raise UnknownUser(f"There is no user called '{username}'.")
-        return _user(row)
+        return user_from_row(row)
 
     def list_users(self) -> list[User]:
         with self.database.read() as db:
-            return [_user(row) for row in db.all("SELECT * FROM users ORDER BY username")]
+            return [user_from_row(row) for row in db.all("SELECT * FROM users ORDER BY username")]
 
     def has_admin(self) -> bool:
         with self.database.read() as db:
@@ -186,8 +193,12 @@ class Accounts:
             row = self._row(db, username)
             if row["role"] == "admin" and role != "admin":
                 self._keep_an_admin(db, username, "change the role of")
-            db.run("UPDATE users SET role = :role WHERE id = :id", role=role, id=row["id"])
-        return User(row["username"], row["name"], row["email"], role)
+            # An admin's choice outlasts a provider's default role (not its role map).
+            db.run(
+                "UPDATE users SET role = :role, role_by_admin = :yes WHERE id = :id",
+                role=role, yes=True, id=row["id"],
+            )  # fmt: skip
+        return user_from_row({**row, "role": role})
 
     def set_password(self, username: str, password: str) -> None:
         """Change a password and log the user out of every session. Raises
@@ -239,6 +250,7 @@ class Accounts:
                 " VALUES (:digest, :user_id, :now, :now)",
                 digest=_digest(secret), user_id=row["id"], now=now,
             )  # fmt: skip
+            db.run("UPDATE users SET last_login = :now WHERE id = :id", now=now, id=row["id"])
         return SessionKey(row["id"], secret)
 
     def user_for_session(self, key: SessionKey) -> User | None:
@@ -260,7 +272,7 @@ class Accounts:
                     "UPDATE sessions SET seen = :now WHERE digest = :digest",
                     now=now, digest=_digest(key.secret),
                 )  # fmt: skip
-        return _user(row)
+        return user_from_row(row)
 
     def end_session(self, key: SessionKey) -> None:
         """Log this one session out; the user's other sessions go on."""
@@ -276,32 +288,51 @@ class Accounts:
         """The user, when the password is right. Raises TooManyAttempts (before even
         checking the password) and LoginFailed; `address` is the client's IP."""
         username = username.strip().lower()[:100]
-        now = self.now()
-        with self.database.read() as db:
-            self._check_rate(db, username, address, now)
-            row = db.one("SELECT * FROM users WHERE username = :u", u=username)
-        # An unknown user costs the same hashing time as a known one.
-        stored = row["password"] if row else self._dummy_hash()
-        if row is None or not self._verify(stored, password):
-            with self.database.write() as db:
-                db.run(
-                    "INSERT INTO login_failures (username, address, at) VALUES (:u, :a, :now)",
-                    u=username, a=address, now=now,
-                )  # fmt: skip
-                db.run("DELETE FROM login_failures WHERE at <= :t", t=now - self.window)
+        self.check_rate(username, address)
+        user = self.password_user(username, password)
+        if user is None:
+            self.record_failure(username, address)
             raise LoginFailed("Wrong username or password.")
-        rehash = self.hasher.check_needs_rehash(stored)
-        new_hash = self.hasher.hash(password) if rehash else stored
+        self.forget_failures(username, address)
+        return user
+
+    def password_user(self, username: str, password: str) -> User | None:
+        """The local account `username` when `password` is its password, else None (an
+        account from a sign-in provider has none unless an admin set one)."""
+        with self.database.read() as db:
+            row = db.one("SELECT * FROM users WHERE username = :u", u=username)
+        # An unknown user, or one without a password, costs the same hashing time.
+        stored = row["password"] if row and row["password"] else self._dummy_hash()
+        if row is None or not row["password"] or not self._verify(stored, password):
+            return None
+        if self.hasher.check_needs_rehash(stored):
+            new_hash = self.hasher.hash(password)
+            with self.database.write() as db:
+                db.run("UPDATE users SET password = :p WHERE id = :id", p=new_hash, id=row["id"])
+        return user_from_row(row)
+
+    def check_rate(self, username: str, address: str) -> None:
+        """Raises TooManyAttempts when this account or address failed too often lately."""
+        with self.database.read() as db:
+            self._check_rate(db, username, address, self.now())
+
+    def record_failure(self, username: str, address: str) -> None:
+        now = self.now()
         with self.database.write() as db:
-            # Forget this address's failures for this account only: a success
-            # elsewhere must not reset the count of someone guessing from here.
+            db.run(
+                "INSERT INTO login_failures (username, address, at) VALUES (:u, :a, :now)",
+                u=username, a=address, now=now,
+            )  # fmt: skip
+            db.run("DELETE FROM login_failures WHERE at <= :t", t=now - self.window)
+
+    def forget_failures(self, username: str, address: str) -> None:
+        """Forget this address's failures for this account only: a success elsewhere
+        must not reset the count of someone guessing from here."""
+        with self.database.write() as db:
             db.run(
                 "DELETE FROM login_failures WHERE username = :u AND address = :a",
                 u=username, a=address,
             )  # fmt: skip
-            if rehash:
-                db.run("UPDATE users SET password = :p WHERE id = :id", p=new_hash, id=row["id"])
-        return _user(row)
 
     def _check_rate(self, db: Transaction, username: str, address: str, now: float) -> None:
         checks = [("username", username)] + ([("address", address)] if address else [])

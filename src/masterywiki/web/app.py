@@ -102,6 +102,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     from masterywiki.web.views import ops as ops_views
     from masterywiki.web.views import proposals as proposal_views
     from masterywiki.web.views import review as review_views
+    from masterywiki.web.views import signin as signin_views
     from masterywiki.web.views import watch as watch_views
 
     markers.init_app(app)  # Flask runs after_request hooks last-registered first: this runs last
@@ -109,6 +110,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     starting.init_app(app)  # before any hook that reads the wiki (timed and logged itself)
     files.init_app(app)  # raises the upload size limit before the CSRF check reads the form
     auth.init_app(app)
+    signin_views.init_app(app)  # OpenID Connect, when oidc_issuer is set
     search.init_app(app)
     ops_views.connect_search(app)
     comment_views.init_app(app)

@@ -41,14 +41,19 @@ from masterywiki.errors import (
     InvalidInput,
     LoginFailed,
     LoginRequired,
+    ProviderUnavailable,
     TooManyAttempts,
     UserExists,
     WikiError,
 )
 from masterywiki.people.accounts import Accounts, SessionKey, User
+from masterywiki.people.directory import Directory, DirectoryConfig
+from masterywiki.people.logins import Logins
 from masterywiki.web.views import markers, services
 
 ACCOUNTS_KEY = "masterywiki.people.accounts"
+LOGINS_KEY = "masterywiki.people.logins"
+OIDC_NAME_KEY = "masterywiki.oidc_name"  # set by views/signin.py when OpenID Connect is on
 SESSION_USER, SESSION_CSRF = "user", "csrf"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Reachable without a login even when the wiki is private (the webhook and the
@@ -64,7 +69,12 @@ bp = Blueprint("auth", __name__)
 
 def init_app(app: Flask) -> None:
     """Connect accounts, sessions, CSRF checks, private mode and the auth pages."""
+    settings = app.extensions["masterywiki"].settings
     found = app.extensions[ACCOUNTS_KEY] = Accounts(app.extensions["masterywiki"].database)
+    directory = DirectoryConfig.from_settings(settings)
+    app.extensions[LOGINS_KEY] = Logins(
+        found, Directory(directory) if directory else None, settings.password_login
+    )
     app.session_interface = _SessionInterface()
     # The cookie lasts as long as the server keeps its session (both slide with use).
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=found.session_seconds)
@@ -78,6 +88,25 @@ def init_app(app: Flask) -> None:
 def accounts() -> Accounts:
     found: Accounts = current_app.extensions[ACCOUNTS_KEY]
     return found
+
+
+def logins() -> Logins:
+    found: Logins = current_app.extensions[LOGINS_KEY]
+    return found
+
+
+def login_page(status: int = 200, **context: Any) -> Response:
+    """The login page: the password form when there is one, the provider's button."""
+    context.setdefault("next", "/")
+    context.setdefault("username", "")
+    html = render_template(
+        "login.html",
+        password_form=logins().form_shown,
+        directory=logins().directory is not None,
+        oidc_name=current_app.extensions.get(OIDC_NAME_KEY),
+        **context,
+    )
+    return make_response(html, status)
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -261,8 +290,8 @@ def _form_error(template: str, error: WikiError, **context: Any) -> Response:
 
 
 @bp.get("/-/login")
-def login_form() -> str:
-    return render_template("login.html", next=local_path(request.args.get("next")), username="")
+def login_form() -> Response:
+    return login_page(next=local_path(request.args.get("next")))
 
 
 @bp.post("/-/login")
@@ -270,11 +299,16 @@ def login() -> ResponseReturnValue:
     form = request.form
     next_path = local_path(form.get("next"))
     try:
-        user = accounts().authenticate(
+        user = logins().authenticate(
             form.get("username", ""), form.get("password", ""), request.remote_addr or ""
         )
-    except (LoginFailed, TooManyAttempts) as error:
-        return _form_error("login.html", error, next=next_path, username=form.get("username", ""))
+    except (LoginFailed, TooManyAttempts, ProviderUnavailable) as error:
+        response = login_page(
+            error.status, error=error, next=next_path, username=form.get("username", "")
+        )
+        if isinstance(error, TooManyAttempts):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
     log_in(user)
     return redirect(next_path, 303)
 
@@ -343,6 +377,8 @@ def account() -> ResponseReturnValue:
         return render_template("account.html", user=user)
     form = request.form
     try:
+        if not user.has_password:
+            raise InvalidInput("You sign in with your school account: there is no password here.")
         _same_passwords(form.get("new_password", ""), form.get("confirm", ""))
         accounts().authenticate(
             user.username, form.get("current_password", ""), request.remote_addr or ""

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
-from flask import Blueprint, Response, flash, make_response, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
 from flask.typing import ResponseReturnValue
 
 from masterywiki.errors import InvalidInput, UserExists, WikiError
 from masterywiki.people.accounts import ROLES
-from masterywiki.web.views.auth import accounts, require_role
+from masterywiki.web.views.auth import OIDC_NAME_KEY, accounts, require_role
 
 bp = Blueprint("users", __name__)
 PAGE = "/-/admin/users"
@@ -29,6 +39,12 @@ def _page(
         error=error,
         error_for=error_for,
         form=form or {},
+        sources={
+            "local": "Wiki password",
+            "oidc": current_app.extensions.get(OIDC_NAME_KEY) or "OpenID Connect",
+            "ldap": "School directory",
+        },
+        when=lambda seconds: datetime.fromtimestamp(seconds, UTC),
     )
     return make_response(html, status)
 
