@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -207,4 +209,22 @@ def test_a_committer_other_than_the_wiki(basic_repo: Path) -> None:
         storage.commit({"x.md": b"x\n"}, "x", Author("Ada", "ada@example.org"), storage.head(),
                        Author("Eve", "eve@example.org"))  # fmt: skip
     assert git(basic_repo, "log", "-1", "--format=%an|%cn|%ce") == "Ada|Eve|eve@example.org"
+    storage.close()
+
+
+def test_refs_under_are_kept_only_while_their_folders_are_unchanged(basic_repo: Path) -> None:
+    storage = GitStorage(basic_repo)
+    head = storage.head()
+    assert head is not None
+    ada = Author("Ada", "ada@example.org")
+    first = storage.commit_on("refs/heads/side/1", {}, "One", ada, head, None)
+    folder = storage.git_dir / "refs" / "heads" / "side"
+    old = time.time() - 60  # older than the racy window: the answer may be kept
+    os.utime(folder, (old, old))
+    assert storage.refs_under("refs/heads/side/") == {"refs/heads/side/1": first}
+    (folder / "1").write_text("0" * 40 + "\n")  # changed in place: the folder keeps its time
+    os.utime(folder, (old, old))
+    assert storage.refs_under("refs/heads/side/") == {"refs/heads/side/1": first}, "kept"
+    second = storage.commit_on("refs/heads/side/1", {}, "Two", ada, head, "0" * 40)
+    assert storage.refs_under("refs/heads/side/") == {"refs/heads/side/1": second}
     storage.close()

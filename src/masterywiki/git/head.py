@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from masterywiki.git import parse as gitparse
 from masterywiki.git.parse import is_sha
 
 Stamp = tuple[tuple[int, int, int], ...]
+RACY_NS = 2_000_000_000  # a folder time this recent may hide a second update
 
 
 class RefFiles:
@@ -19,6 +21,8 @@ class RefFiles:
         self._head_ref_file = git_dir / "refs" / "heads" / "main"
         self._stamp: Stamp | None = None
         self._value: str | None = None
+        self._under: dict[str, tuple[Stamp, dict[str, str]]] = {}
+        self._folder_lists: dict[str, tuple[tuple[int, int, int], list[Path]]] = {}
 
     def head(self) -> str | None:
         """The commit HEAD points at, or None in a repository with no commits.
@@ -72,23 +76,60 @@ class RefFiles:
         return gitparse.packed_ref(packed, name)
 
     def under(self, prefix: str) -> dict[str, str]:
-        """{ref: commit} of every ref under `prefix` (`refs/heads/proposals/`), read from
-        the files now: a few hundred microseconds for a thousand, no git process."""
+        """{ref: commit} of every ref under `prefix` (`refs/heads/proposals/`), from the
+        files, with no git process. Kept while the folders and `packed-refs` are as they
+        were: git adds and renames a file in the folder for every update, which moves
+        the folder's time. Like git's "racily clean" index entries, a result is kept only
+        once that time is RACY_SECONDS old, so two updates within one tick of the
+        file system's clock are never taken for one."""
+        stamp = self._folder_stamp(prefix)
+        kept = self._under.get(prefix)
+        if kept is not None and kept[0] == stamp:
+            return dict(kept[1])
+        found = self._read_under(prefix)
+        newest = max((entry[1] for entry in stamp), default=0)
+        if stamp == self._folder_stamp(prefix) and time.time_ns() - newest > RACY_NS:
+            self._under[prefix] = (stamp, found)
+        else:
+            self._under.pop(prefix, None)
+        return found
+
+    def _folder_stamp(self, prefix: str) -> Stamp:
+        """The times of `packed-refs` and of the folders under `prefix`. The folder list
+        is walked again only when the top folder changed (a new folder changes it)."""
+        root = self.git_dir / prefix
+        top = _stat(root)
+        folders = self._folder_lists.get(prefix)
+        if folders is None or folders[0] != top:
+            folders = (top, [Path(folder) for folder, _dirs, _files in os.walk(root)][1:])
+            self._folder_lists[prefix] = folders
+        return (_stat(self.git_dir / "packed-refs"), top, *(_stat(f) for f in folders[1]))
+
+    def _read_under(self, prefix: str) -> dict[str, str]:
         try:
             packed = (self.git_dir / "packed-refs").read_text()
         except FileNotFoundError:
             packed = ""
         found = gitparse.packed_refs_under(packed, prefix)
-        root = self.git_dir / prefix
-        for folder, _dirs, files in os.walk(root):
+        for folder, _dirs, files in os.walk(self.git_dir / prefix):
             for name in files:
                 if name.endswith(".lock"):
                     continue  # an update in progress: the ref file still holds the value
-                path = Path(folder) / name
+                path = os.path.join(folder, name)
                 try:
-                    sha = path.read_text().strip()
+                    with open(path) as handle:
+                        sha = handle.read().strip()
                 except OSError:
                     continue  # removed while we looked
                 if is_sha(sha):
-                    found[path.relative_to(self.git_dir).as_posix()] = sha
+                    found[os.path.relpath(path, self.git_dir).replace(os.sep, "/")] = sha
         return found
+
+
+def _stat(path: Path) -> tuple[int, int, int]:
+    """(inode, modification time, size) of `path`, zeros when it is missing."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return (0, 0, 0)
+    return (found.st_ino, found.st_mtime_ns, found.st_size)
