@@ -134,3 +134,16 @@ class CommentTooLarge(WikiError):
 
 class CommentRateLimited(TooManyAttempts):
     title = "Too many comments"
+
+
+# --- Releases (git/releases.py, web/views/releases.py) ---------------------
+
+
+class InvalidReleaseName(WikiError):
+    status = 400
+    title = "Invalid release name"
+
+
+class ReleaseExists(WikiError):
+    status = 409
+    title = "Release already exists"

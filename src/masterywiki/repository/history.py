@@ -13,6 +13,7 @@ from masterywiki.content import names
 from masterywiki.content.diffs import Diff, diff_texts
 from masterywiki.content.model import decode
 from masterywiki.errors import PageNotFound
+from masterywiki.git import releases
 from masterywiki.git.parse import Revision
 from masterywiki.repository.wiki import Wiki
 from masterywiki.support.lru import LRU
@@ -96,8 +97,9 @@ class History:
         return Listing(rows, page, has_next=len(found) > per_page)
 
     def version(self, name: str, rev: str) -> Version:
-        """Page `name` as it was in commit `rev`. Raises RevisionNotFound, PageNotFound."""
-        commit = self.storage.resolve(rev)
+        """Page `name` as it was in commit `rev` (a commit id or a release name).
+        Raises RevisionNotFound, PageNotFound."""
+        commit = releases.resolve(self.storage, rev)
         revision = self.storage.log(rev=commit, limit=1)[0]
         for candidate in names.candidate_files(name):
             data = self.storage.read_file(commit, candidate)

@@ -91,6 +91,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         history,
         markers,
         pages,
+        releases,
         search,
         site,
         starting,
@@ -118,6 +119,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     blueprints = (site.bp, glossary.bp, browse.bp, api.bp, edit.bp, history.bp, users.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    app.register_blueprint(releases.bp)  # releases, release comparisons
     app.register_blueprint(pages.bp)  # last: its /<path:name> catches what is left
     _register_template_helpers(app, settings)
     _register_error_handlers(app)
