@@ -52,6 +52,7 @@ LIBRARY_ROOMS = {
     "gunicorn": {"web"},
     "sqlalchemy": {"db"},  # the rest write plain SQL through db.database.Transaction
     "psycopg": set(),  # only through SQLAlchemy's engine
+    "weasyprint": {"web"},  # the PDF handbook (web/handbook.py)
 }
 
 

@@ -88,6 +88,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         edit,
         files,
         glossary,
+        handbook,
         history,
         markers,
         pages,
@@ -120,6 +121,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_blueprint(releases.bp)  # releases, release comparisons
+    handbook.init_app(app)  # /<path>/-/pdf
     app.register_blueprint(pages.bp)  # last: its /<path:name> catches what is left
     _register_template_helpers(app, settings)
     _register_error_handlers(app)
