@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
+import masterywiki.web
 from masterywiki.web.app import create_app
 from tests.auth_fixtures import logged_in_client
 from tests.conftest import commit_files, git
@@ -139,3 +143,19 @@ def test_a_private_wiki_prints_only_for_readers_who_logged_in(
     reader = logged_in_client(app, "rita", "reader")
     assert reader.get("/guide/-/pdf").mimetype == "application/pdf"
     app.extensions["masterywiki"].wiki.storage.close()
+
+
+def test_without_weasyprint_the_pdf_says_what_to_install_and_the_rest_works(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "masterywiki.web.pdfwriter", None)  # import fails
+    monkeypatch.delattr(masterywiki.web, "pdfwriter", raising=False)  # imported before
+    response = client.get("/guide/-/pdf")
+    assert response.status_code == 503
+    assert "apt-get install libpango-1.0-0" in response.get_data(as_text=True)
+    assert client.get("/guide").status_code == 200
+
+
+def test_the_changes_page_links_the_releases(client: FlaskClient) -> None:
+    page = BeautifulSoup(client.get("/-/changes").data, "html.parser")
+    assert page.select_one("a[href='/-/releases']") is not None
