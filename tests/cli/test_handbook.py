@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from masterywiki.cli import main
-from tests.conftest import git
+from tests.conftest import commit_files, git
 from tests.poppler import pdf_text
 
 
@@ -40,3 +40,16 @@ def test_the_home_page_and_a_missing_page(basic_repo: Path, tmp_path: Path) -> N
     code, output = run(basic_repo, tmp_path, "nope", str(tmp_path / "nope.pdf"))
     assert code == 1 and "Error: There is no page at 'nope'." in output
     assert not (tmp_path / "nope.pdf").exists()
+
+
+def test_pdf_of_a_release(basic_repo: Path, tmp_path: Path) -> None:
+    git(basic_repo, "tag", "-a", "-m", "Adopted", "release/2025-26")
+    commit_files(basic_repo, {"guide/first.md": "# First Chapter\n\nRewritten since.\n"})
+    out = tmp_path / "released.pdf"
+    code, output = run(basic_repo, tmp_path, "guide", str(out), "--rev", "2025-26")
+    assert code == 0, output
+    assert "version 2025-26" in output
+    text = pdf_text(out)
+    assert "Principles" in text and "Rewritten since." not in text
+    code, output = run(basic_repo, tmp_path, "guide", str(out), "--rev", "nope")
+    assert code == 1 and "no release or revision called 'nope'" in output

@@ -16,20 +16,24 @@ from masterywiki.cli.group import _content_options, _one_line_errors, main
 @click.command()
 @click.argument("path")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option(
+    "--rev", default="", help="A release name or commit: print the pages as they were then."
+)
 @_content_options
 @_one_line_errors
-def pdf(path: str, out: Path, repo: Path | None, instance: Path) -> None:
+def pdf(path: str, out: Path, rev: str, repo: Path | None, instance: Path) -> None:
     """Print page PATH, and every page under its toctree in order, as the PDF OUT.
 
     PATH is a page path such as framework (`/`, `index` or `/index` for the home page,
     that is the whole wiki). The PDF is the same as /PATH/-/pdf on the server: a title
     page, contents with page numbers, the pages, a glossary of the terms they use, and
-    the version (release name or commit) and date in the footer.
+    the version (release name or commit) and date in the footer. With --rev, the pages
+    as they were in that release (or commit), e.g. --rev 2025-26-adopted.
     """
     from masterywiki import settings as settings_module
     from masterywiki.content import names
     from masterywiki.web.app import create_app
-    from masterywiki.web.handbook import print_handbook
+    from masterywiki.web.handbook import print_handbook, wiki_for
     from masterywiki.web.views import services
 
     name = path.strip().strip("/").removesuffix(names.PAGE_SUFFIX) or names.ROOT
@@ -62,8 +66,9 @@ def pdf(path: str, out: Path, repo: Path | None, instance: Path) -> None:
 
         found.wiki.refresh()
         today = datetime.now(UTC).date()
+        wiki, commit = stack.enter_context(wiki_for(found.wiki, rev.strip() or None))
         handbook, printed = print_handbook(
-            found.wiki, found.attachments, name, base, today, progress=progress
+            wiki, found.attachments, name, base, today, progress=progress, commit=commit
         )
     if live:
         click.echo("", err=True)

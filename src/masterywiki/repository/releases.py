@@ -12,7 +12,7 @@ from masterywiki.content import names
 from masterywiki.errors import RevisionNotFound
 from masterywiki.git import releases as gitreleases
 from masterywiki.git.releases import FileChange, Release
-from masterywiki.git.storage import Author
+from masterywiki.git.storage import Author, GitStorage
 from masterywiki.repository.wiki import Wiki
 
 KINDS = ("added", "changed", "moved", "removed")
@@ -86,3 +86,21 @@ def page_change(change: FileChange, titles: dict[str, str]) -> PageChange | None
     if change.status == "R" and old_name != name:
         return PageChange("moved", name, old_name, title)
     return PageChange("changed", name, name, title)
+
+
+class _PinnedStorage(GitStorage):
+    """The repository with HEAD held at one commit, for reading the wiki as it was."""
+
+    def __init__(self, storage: GitStorage, commit: str) -> None:
+        super().__init__(storage.path)
+        self._commit = commit
+
+    def head(self) -> str | None:
+        return self._commit
+
+
+def wiki_at(storage: GitStorage, commit: str) -> Wiki:
+    """A read-only Wiki of the pages as they were at `commit` (a full commit id), with
+    its own catalog, so links and toctrees are those of that version. Close its
+    storage when done."""
+    return Wiki(_PinnedStorage(storage, commit))

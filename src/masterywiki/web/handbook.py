@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urljoin
@@ -28,8 +29,10 @@ from masterywiki.content import names
 from masterywiki.content.catalog import PageRecord
 from masterywiki.content.markup import Rendered
 from masterywiki.errors import WikiError
+from masterywiki.git import releases as gitreleases
 from masterywiki.git.releases import list_releases
 from masterywiki.repository.attachments import Attachments
+from masterywiki.repository.releases import wiki_at
 from masterywiki.repository.wiki import Wiki
 
 PAGE_LIMIT = 300  # pages in one handbook, to bound the work (as the print view does)
@@ -158,7 +161,11 @@ class Printed:
 
 
 def write_pdf(
-    html: str, attachments: Attachments, base_url: str, progress: Progress | None = None
+    html: str,
+    attachments: Attachments,
+    base_url: str,
+    progress: Progress | None = None,
+    commit: str | None = None,
 ) -> Printed:
     """Lay `html` out as a PDF, one document at a time in this process. Raises
     PdfUnavailable when WeasyPrint's system libraries (Pango) are missing."""
@@ -171,14 +178,37 @@ def write_pdf(
         ) from None
     start = time.perf_counter()
     with _ONE_AT_A_TIME:
-        pdf, pages = pdfwriter.write(html, attachments, urljoin(base_url, "/"), progress)
+        base = urljoin(base_url, "/")
+        pdf, pages = pdfwriter.write(html, attachments, base, progress, commit)
     return Printed(pdf, pages, time.perf_counter() - start)
 
 
-def filename(record: PageRecord) -> str:
-    """The download's name: the page's last path segment ('handbook' for the root)."""
+def filename(record: PageRecord, version: str | None = None) -> str:
+    """The download's name: the page's last path segment ('handbook' for the root),
+    with the version when it is not the current one (`grading-policy-2025-26.pdf`)."""
     stem = "handbook" if record.name == names.ROOT else record.name.rsplit("/", 1)[-1]
+    if version:
+        stem += "-" + re.sub(r"[^A-Za-z0-9._-]", "-", version)
     return f"{stem}.pdf"
+
+
+@contextmanager
+def wiki_for(wiki: Wiki, rev: str | None) -> Iterator[tuple[Wiki, str | None]]:
+    """(the wiki to print, the commit it is pinned at): the wiki as it is now when `rev`
+    is empty or names HEAD, else as it was at `rev` (a release name or a commit id).
+    Raises RevisionNotFound."""
+    if not rev:
+        yield wiki, None
+        return
+    commit = gitreleases.resolve(wiki.storage, rev)
+    if commit == wiki.refresh().commit:
+        yield wiki, None
+        return
+    pinned = wiki_at(wiki.storage, commit)
+    try:
+        yield pinned, commit
+    finally:
+        pinned.storage.close()
 
 
 def print_handbook(
@@ -188,8 +218,11 @@ def print_handbook(
     base_url: str,
     today: date,
     progress: Progress | None = None,
+    commit: str | None = None,
 ) -> tuple[Handbook, Printed]:
-    """The handbook of page `name` as a PDF (needs an app context).
-    Raises PageNotFound, PageMoved, HandbookTooLarge."""
+    """The handbook of page `name` as a PDF (needs an app context); with `commit`,
+    `wiki` is pinned there (`wiki_for`) and images are read as they were then.
+    Raises PageNotFound, PageMoved, HandbookTooLarge, PdfUnavailable."""
     handbook = collect(wiki, name, today, progress)
-    return handbook, write_pdf(handbook_html(handbook), attachments, base_url, progress)
+    html = handbook_html(handbook)
+    return handbook, write_pdf(html, attachments, base_url, progress, commit)

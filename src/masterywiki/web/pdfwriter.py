@@ -32,12 +32,14 @@ Progress = Callable[[str, int, int | None], None]
 
 class AppFetcher(URLFetcher):  # type: ignore[misc]
     """Serves the handbook's stylesheets and images from the app itself: the static
-    folder and page attachments at `base_url`; refuses every other address."""
+    folder and page attachments at `base_url` (as they were at `commit`, if given);
+    refuses every other address."""
 
-    def __init__(self, attachments: Attachments, base_url: str) -> None:
+    def __init__(self, attachments: Attachments, base_url: str, commit: str | None = None) -> None:
         super().__init__(allowed_protocols=("http", "https", "data"))
         self.attachments = attachments
         self.origin = urlsplit(base_url)[:2]
+        self.commit = commit
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith("data:"):
@@ -59,8 +61,10 @@ class AppFetcher(URLFetcher):  # type: ignore[misc]
         page, marker, attachment = path.strip("/").partition("/-/files/")
         if not marker or "/" in attachment:
             raise ValueError(f"a handbook reads only attachments and static files ({path})")
-        found_attachment = self.attachments.get(page, attachment)
-        return self.attachments.read(found_attachment), type_of_stored(attachment).mimetype
+        mimetype = type_of_stored(attachment).mimetype
+        if self.commit is not None:
+            return self.attachments.read_at(page, attachment, self.commit), mimetype
+        return self.attachments.read(self.attachments.get(page, attachment)), mimetype
 
 
 @contextmanager
@@ -90,13 +94,17 @@ def layout_progress(progress: Progress | None) -> Iterator[None]:
 
 
 def write(
-    html: str, attachments: Attachments, base_url: str, progress: Progress | None
+    html: str,
+    attachments: Attachments,
+    base_url: str,
+    progress: Progress | None,
+    commit: str | None = None,
 ) -> tuple[bytes, int]:
-    """(the PDF, its number of pages) of `html`, whose own URLs are under `base_url`."""
+    """(the PDF, its number of pages) of `html`, whose own URLs are under `base_url`;
+    attachments are read as they were at `commit` (None: as they are now)."""
+    fetcher = AppFetcher(attachments, base_url, commit)
     with layout_progress(progress):
-        document = HTML(
-            string=html, base_url=base_url, url_fetcher=AppFetcher(attachments, base_url)
-        )
+        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
         rendered = document.render()
         pdf = rendered.write_pdf()
     assert isinstance(pdf, bytes)

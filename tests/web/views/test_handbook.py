@@ -159,3 +159,53 @@ def test_without_weasyprint_the_pdf_says_what_to_install_and_the_rest_works(
 def test_the_changes_page_links_the_releases(client: FlaskClient) -> None:
     page = BeautifulSoup(client.get("/-/changes").data, "html.parser")
     assert page.select_one("a[href='/-/releases']") is not None
+
+
+def test_a_release_prints_as_it_was_released(
+    client: FlaskClient, basic_repo: Path, tmp_path: Path
+) -> None:
+    add_plan(basic_repo)
+    git(basic_repo, "tag", "-a", "-m", "Adopted", "release/2025-26")
+    (basic_repo / "guide" / "first.files" / "plan.png").write_bytes(png(60, 40))
+    git(basic_repo, "add", "guide/first.files/plan.png")
+    commit_files(basic_repo, {
+        "guide/first.md": FIRST.replace("Every grade", "This year every grade"),
+        "guide/index.md": "# Guide\n\n```{toctree}\nfirst\n```\n",  # second left out
+    }, "Next year")  # fmt: skip
+    head = git(basic_repo, "rev-parse", "HEAD")
+
+    released = get_pdf(client, "/guide/-/pdf?rev=2025-26", tmp_path)
+    text = pdf_text(released)
+    assert "This year" not in text and "Every grade is built" in text
+    assert "Back to First Chapter" in text  # the second chapter was in the toctree then
+    assert f"Version 2025-26 · {printed_today()}" in text
+    assert images(released) == [(120, 80)]  # the plan as it was released
+    response = client.get("/guide/-/pdf?rev=2025-26")
+    assert response.headers["Content-Disposition"] == 'inline; filename="guide-2025-26.pdf"'
+
+    now = get_pdf(client, "/guide/-/pdf", tmp_path)
+    text = pdf_text(now)
+    assert "This year every grade" in text and "Back to First Chapter" not in text
+    assert f"Version {head[:10]}" in text
+    assert images(now) == [(60, 40)]
+    assert (
+        client.get(f"/guide/-/pdf?rev={head}")
+        .headers["Content-Disposition"]
+        .endswith('"guide.pdf"')
+    )  # HEAD itself is the current wiki
+
+    missing = client.get("/guide/-/pdf?rev=no-such-release")
+    assert missing.status_code == 404
+    said = BeautifulSoup(missing.data, "html.parser").get_text()
+    assert "no release or revision called 'no-such-release'" in said
+    assert client.get("/guide/new-page/-/pdf?rev=2025-26").status_code == 404
+
+
+def test_release_and_revision_pages_link_their_pdf(
+    admin_client: FlaskClient, basic_repo: Path
+) -> None:
+    git(basic_repo, "tag", "-a", "-m", "Adopted", "release/2025-26")
+    listing = BeautifulSoup(admin_client.get("/-/releases").data, "html.parser")
+    assert listing.select_one("tr#release-2025-26 a[href='/index/-/pdf?rev=2025-26']")
+    page = BeautifulSoup(admin_client.get("/guide/-/rev/2025-26").data, "html.parser")
+    assert page.select_one(".revision-banner a[href='/guide/-/pdf?rev=2025-26']")

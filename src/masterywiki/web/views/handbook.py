@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Flask, Response, current_app, request
 
 from masterywiki.support.lru import LRU
-from masterywiki.web.handbook import filename, print_handbook, version_of
+from masterywiki.web.handbook import filename, print_handbook, version_of, wiki_for
 from masterywiki.web.views import services
 
 bp = Blueprint("handbook", __name__)
@@ -27,18 +27,21 @@ def init_app(app: Flask) -> None:
 
 @bp.get("/<path:name>/-/pdf")
 def pdf(name: str) -> Response:
+    """`?rev=<release or sha>` prints the pages as they were then (a release's handbook)."""
     found = services()
-    wiki = found.wiki
-    record = wiki.record(name)
     today = datetime.now(UTC).date()
-    key = (record.name, wiki.refresh().commit, version_of(wiki), today)
     kept: LRU[tuple[bytes, str]] = current_app.extensions[CACHE_KEY]
-    cached = kept.get(key)
-    if cached is None:
-        base = found.settings.base_url or request.host_url
-        handbook, printed = print_handbook(wiki, found.attachments, record.name, base, today)
-        cached = (printed.pdf, filename(handbook.root))
-        kept.put(key, cached)
+    with wiki_for(found.wiki, request.args.get("rev", "").strip() or None) as (wiki, commit):
+        record = wiki.record(name)
+        key = (record.name, wiki.snapshot.commit, version_of(wiki), today)
+        cached = kept.get(key)
+        if cached is None:
+            base = found.settings.base_url or request.host_url
+            handbook, printed = print_handbook(
+                wiki, found.attachments, record.name, base, today, commit=commit
+            )
+            cached = (printed.pdf, filename(handbook.root, handbook.version if commit else None))
+            kept.put(key, cached)
     data, download = cached
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{download}"'
