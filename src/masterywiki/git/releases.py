@@ -54,6 +54,10 @@ def check_name(name: str) -> str:
             f"'{shown}' is not a valid release name: use letters, digits, '-', '_' and '.'"
             " without spaces or '/', e.g. 2025-26-adopted."
         )
+    if name.startswith(("-", ".")):
+        raise InvalidReleaseName(
+            f"'{shown}' is not a valid release name: start it with a letter or a digit."
+        )
     if is_sha(name):
         raise InvalidReleaseName(
             f"'{shown}' looks like a commit id, so links to it would be ambiguous:"
@@ -64,8 +68,8 @@ def check_name(name: str) -> str:
     )
     if result.returncode != 0:
         raise InvalidReleaseName(
-            f"'{shown}' is not a valid git tag name: it may not start with '.' or '-', end"
-            " with '.lock' or '.', or hold '..', '@{', '~', '^', ':', '?', '*', '[' or '\\'."
+            f"'{shown}' is not a valid git tag name: it may not end with '.lock' or '.',"
+            " or hold '..', '@{', '~', '^', ':', '?', '*', '[' or '\\'."
         )
     return name
 
