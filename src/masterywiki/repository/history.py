@@ -124,11 +124,16 @@ class History:
         return None
 
     def compare(self, name: str, old_rev: str | None, new_rev: str) -> Comparison:
-        """The change to page `name` between two revisions (default: the one before)."""
+        """The change to page `name` between two revisions (default: the one before);
+        a page that did not exist at `old_rev` is new in full.
+        Raises RevisionNotFound, PageNotFound (for `new_rev`)."""
         new = self.version(name, new_rev)
         old: Version | None = None
         if old_rev:
-            old = self.version(name, old_rev)
+            try:
+                old = self.version(name, old_rev)
+            except PageNotFound:  # added since `old_rev`: all of it is new
+                old = None
         else:
             earlier = self.storage.log(
                 [new.path], rev=new.revision.commit, follow=True, skip=1, limit=1

@@ -117,7 +117,11 @@ def test_pages_as_released_and_compared_between_releases(
         for section in changes.select("section.release-changes")
     }
     assert links == {
-        "release-added": ["/guide/new", "/guide/new/-/rev/2026-27"],
+        "release-added": [
+            "/guide/new",
+            "/guide/new/-/rev/2026-27",
+            "/guide/new/-/diff?from=2025-26&to=2026-27",
+        ],
         "release-changed": ["/guide/first", "/guide/first/-/diff?from=2025-26&to=2026-27"],
         "release-moved": ["/guide/later", "/guide/later/-/diff?from=2025-26&to=2026-27"],
         "release-removed": ["/glossary/rubric/-/rev/2025-26"],
@@ -125,6 +129,13 @@ def test_pages_as_released_and_compared_between_releases(
     for hrefs in links.values():
         for href in hrefs:
             assert admin_client.get(href).status_code == 200, href
+    added = soup(admin_client, "/guide/new/-/diff?from=2025-26&to=2026-27")
+    assert "Not in release 2025-26" in added.select_one(".diff-meta").get_text()
+    assert "New Page" in added.select_one("tr.add").get_text()
+    assert admin_client.get("/glossary/rubric/-/diff?from=2025-26&to=2026-27").status_code in (
+        404,
+        410,
+    )
     form = admin_client.get("/-/releases/compare?from=2025-26&to=2026-27")
     assert form.status_code == 303 and form.location.endswith("/-/releases/2025-26...2026-27")
 
