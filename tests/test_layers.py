@@ -58,6 +58,7 @@ LIBRARY_ROOMS = {
     "joserfc": {"people"},  # Authlib's JOSE: ID token signatures
     "requests": {"people"},  # Authlib's HTTP client for the provider
     "ldap3": {"people"},  # the school's directory (people/directory.py)
+    "weasyprint": {"web"},  # the PDF handbook (web/handbook.py)
 }
 
 

@@ -160,3 +160,16 @@ class ProviderUnavailable(WikiError):
 
     status = 503
     title = "Sign-in provider not available"
+
+
+# --- Releases (git/releases.py, web/views/releases.py) ---------------------
+
+
+class InvalidReleaseName(WikiError):
+    status = 400
+    title = "Invalid release name"
+
+
+class ReleaseExists(WikiError):
+    status = 409
+    title = "Release already exists"

@@ -9,11 +9,22 @@ from __future__ import annotations
 import os
 import sys
 
-from masterywiki.cli import backup, build, check, db, importing, reindex, serve, users
+from masterywiki.cli import (
+    backup,
+    build,
+    check,
+    db,
+    handbook,
+    importing,
+    reindex,
+    releases,
+    serve,
+    users,
+)
 from masterywiki.cli.group import main
 
 __all__ = ["main", "run"]
-COMMAND_MODULES = (backup, build, check, db, importing, reindex, serve, users)
+COMMAND_MODULES = (backup, build, check, db, handbook, importing, reindex, releases, serve, users)
 
 
 def run() -> None:  # pragma: no cover - used by `python -m masterywiki`

@@ -13,6 +13,7 @@ from masterywiki.content import names
 from masterywiki.content.diffs import Diff, diff_texts
 from masterywiki.content.model import decode
 from masterywiki.errors import PageNotFound
+from masterywiki.git import releases
 from masterywiki.git.parse import Revision
 from masterywiki.repository.wiki import Wiki
 from masterywiki.support.lru import LRU
@@ -96,8 +97,9 @@ class History:
         return Listing(rows, page, has_next=len(found) > per_page)
 
     def version(self, name: str, rev: str) -> Version:
-        """Page `name` as it was in commit `rev`. Raises RevisionNotFound, PageNotFound."""
-        commit = self.storage.resolve(rev)
+        """Page `name` as it was in commit `rev` (a commit id or a release name).
+        Raises RevisionNotFound, PageNotFound."""
+        commit = releases.resolve(self.storage, rev)
         revision = self.storage.log(rev=commit, limit=1)[0]
         for candidate in names.candidate_files(name):
             data = self.storage.read_file(commit, candidate)
@@ -122,11 +124,16 @@ class History:
         return None
 
     def compare(self, name: str, old_rev: str | None, new_rev: str) -> Comparison:
-        """The change to page `name` between two revisions (default: the one before)."""
+        """The change to page `name` between two revisions (default: the one before);
+        a page that did not exist at `old_rev` is new in full.
+        Raises RevisionNotFound, PageNotFound (for `new_rev`)."""
         new = self.version(name, new_rev)
         old: Version | None = None
         if old_rev:
-            old = self.version(name, old_rev)
+            try:
+                old = self.version(name, old_rev)
+            except PageNotFound:  # added since `old_rev`: all of it is new
+                old = None
         else:
             earlier = self.storage.log(
                 [new.path], rev=new.revision.commit, follow=True, skip=1, limit=1

@@ -88,9 +88,11 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         edit,
         files,
         glossary,
+        handbook,
         history,
         markers,
         pages,
+        releases,
         search,
         site,
         starting,
@@ -122,6 +124,8 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     blueprints = (site.bp, glossary.bp, browse.bp, api.bp, edit.bp, history.bp, users.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    app.register_blueprint(releases.bp)  # releases, release comparisons
+    handbook.init_app(app)  # /<path>/-/pdf
     app.register_blueprint(pages.bp)  # last: its /<path:name> catches what is left
     _register_template_helpers(app, settings)
     _register_error_handlers(app)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, render_template, request, url_for
 
 from masterywiki.content import names
+from masterywiki.git.parse import is_sha
 from masterywiki.web.views import page_number, services
 
 bp = Blueprint("history", __name__)
@@ -25,17 +26,24 @@ def revision(name: str, rev: str) -> str:
     services().wiki.validate(name)
     version = services().history.version(name, rev)
     document, rendered = services().wiki.preview(name, version.text)
+    release = None if is_sha(rev) else rev  # a release name, shown as such
     return render_template(
-        "revision.html", version=version, document=document, rendered=rendered, name=name
-    )
+        "revision.html", version=version, document=document, rendered=rendered, name=name,
+        release=release,
+    )  # fmt: skip
 
 
 @bp.get("/<path:name>/-/diff")
 def diff(name: str) -> str:
     services().wiki.validate(name)
     to = request.args.get("to", "") or (services().wiki.refresh().commit or "")
-    comparison = services().history.compare(name, request.args.get("from") or None, to)
-    return render_template("diff.html", name=name, comparison=comparison)
+    old = request.args.get("from") or None
+    comparison = services().history.compare(name, old, to)
+    labels = {  # release names stay visible in place of their commits' dates
+        "old": old if old and not is_sha(old) else None,
+        "new": to if not is_sha(to) else None,
+    }
+    return render_template("diff.html", name=name, comparison=comparison, labels=labels)
 
 
 @bp.get("/<path:name>/-/backlinks")
