@@ -25,6 +25,7 @@ FLOORS = (
     "discussion",
     "watching",
     "stewardship",  # owners, review dates, reader feedback
+    "onboarding",  # onboarding paths and read confirmations
     "search",  # the only package that imports whoosh
     "importing",
     "web",  # Flask: the app, the views
@@ -42,6 +43,7 @@ PURE = {
     "content/directives", "content/catalog", "content/filetypes", "content/protection",
     "content/relink", "content/diffs",
     "importing/plan", "importing/links", "importing/pages", "importing/nav",
+    "onboarding/paths", "onboarding/acknowledge",
 }  # fmt: skip
 LIBRARY_ROOMS = {
     "git": {"git"},  # GitPython

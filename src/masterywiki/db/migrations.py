@@ -68,11 +68,18 @@ def _schedule(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=[schema.schedule], checkfirst=True)
 
 
+def _onboarding(connection: Connection) -> None:
+    """Which pages each reader opened (onboarding paths) and read confirmations."""
+    tables = [schema.page_views, schema.acknowledgements]
+    schema.metadata.create_all(connection, tables=tables, checkfirst=True)
+
+
 STEPS: tuple[tuple[int, str, Step], ...] = (
     (1, "accounts, sessions, watches and the mail outbox", _accounts_watches_outbox),
     (2, "one database: the comment rate limit; no session_version", _one_database),
     (3, "stewardship: reader feedback and search records", _stewardship),
     (4, "a schedule for jobs one server of many runs", _schedule),
+    (7, "onboarding: pages readers opened, read confirmations", _onboarding),
 )
 LATEST = STEPS[-1][0]
 

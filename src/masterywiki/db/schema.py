@@ -157,6 +157,26 @@ schedule = Table(
     Column("last_run", Float, nullable=False),  # when a server last claimed the job
 )
 
+page_views = Table(
+    "page_views",
+    metadata,
+    Column("username", Text, primary_key=True),  # logged-in readers only
+    Column("page", Text, primary_key=True),  # the page's name when it was opened
+    Column("blob", Text, nullable=False),  # its content then: a move keeps the blob
+    Column("commit_sha", Text, nullable=False),  # the page's last change then
+    Column("at", Float, nullable=False),  # the latest opening; earlier ones are not kept
+)
+
+acknowledgements = Table(
+    "acknowledgements",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column("page", Text, primary_key=True),  # the page's name when it was confirmed
+    Column("commit_sha", Text, primary_key=True),  # the version confirmed
+    Column("at", Float, nullable=False),  # the first confirmation of that version
+    Index("acknowledgements_by_page", "page", "at"),
+)
+
 schema_version = Table(
     "schema_version",
     metadata,

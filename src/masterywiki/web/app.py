@@ -81,6 +81,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         startup=startup,
     )
 
+    from masterywiki.web.views import acknowledgements as acknowledgement_views
     from masterywiki.web.views import (
         api,
         auth,
@@ -100,6 +101,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     from masterywiki.web.views import feedback as feedback_views
     from masterywiki.web.views import insights as insights_views
     from masterywiki.web.views import ops as ops_views
+    from masterywiki.web.views import paths as path_views
     from masterywiki.web.views import review as review_views
     from masterywiki.web.views import watch as watch_views
 
@@ -115,6 +117,8 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     review_views.init_app(app)  # each registers its routes before pages' catch-all
     feedback_views.init_app(app)
     insights_views.init_app(app)
+    path_views.init_app(app)  # onboarding paths and read confirmations
+    acknowledgement_views.init_app(app)
     blueprints = (site.bp, glossary.bp, browse.bp, api.bp, edit.bp, history.bp, users.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

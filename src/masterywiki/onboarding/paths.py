@@ -1,0 +1,118 @@
+"""Onboarding paths: a page with `type: path` whose toctree lists the steps, in order.
+
+Pure: the catalog and what a reader opened in, each step's state out. A step is
+*done* when the reader opened it since its text last changed (the page's content
+blob then is its content blob now, so a move or a revert to what they read keeps
+it done), *changed* when they opened an earlier text, and *new* when never opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from masterywiki.content import names
+from masterywiki.content.catalog import Catalog, PageRecord
+
+PATH_TYPE = "path"
+STATES = ("done", "changed", "new")
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A reader's latest opening of a page, under the name it had then."""
+
+    page: str
+    blob: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Step:
+    record: PageRecord
+    number: int  # 1-based
+    state: str  # one of STATES
+    opened: float | None  # when the reader last opened it, under any of its names
+
+
+@dataclass(frozen=True)
+class Progress:
+    path: PageRecord
+    steps: tuple[Step, ...]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for step in self.steps if step.state == "done")
+
+    @property
+    def next(self) -> Step | None:
+        """The first step not done yet: what to read next."""
+        return next((step for step in self.steps if step.state != "done"), None)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.steps) and self.done == len(self.steps)
+
+
+def is_path(record: PageRecord) -> bool:
+    return record.type == PATH_TYPE
+
+
+def steps_of(catalog: Catalog, path: PageRecord) -> list[PageRecord]:
+    """The pages the path's toctrees list, in order, each once; entries that name no
+    page (a typo, a deleted page) are left out here and reported by `check`.
+    Unlike the sidebar, a step may live anywhere else in the navigation too."""
+    found: dict[str, PageRecord] = {}
+    for toctree in path.info.toctrees:
+        for entry in toctree.entries:
+            name = names.resolve_reference(entry.target, path.file)
+            name = catalog.redirects.get(name, name) if name is not None else None
+            record = catalog.get(name) if name is not None else None
+            if record is not None and record.name != path.name:
+                found.setdefault(record.name, record)
+    return list(found.values())
+
+
+def paths_in(catalog: Catalog) -> list[PageRecord]:
+    """Every onboarding path, by title."""
+    found = [record for record in catalog.records() if is_path(record)]
+    return sorted(found, key=lambda record: (record.title.casefold(), record.name))
+
+
+def paths_through(catalog: Catalog, name: str) -> list[tuple[PageRecord, int, int]]:
+    """(path, step number, number of steps) for each path that has page `name` as a step."""
+    found = []
+    for path in paths_in(catalog):
+        steps = [record.name for record in steps_of(catalog, path)]
+        if name in steps:
+            found.append((path, steps.index(name) + 1, len(steps)))
+    return found
+
+
+def latest_openings(opened: Iterable[Opened], redirects: Mapping[str, str]) -> dict[str, Opened]:
+    """{current page name: the reader's latest opening}, following moves: an opening
+    kept under a page's old name counts for the page it became."""
+    found: dict[str, Opened] = {}
+    for row in opened:
+        now = redirects.get(row.page, row.page)
+        if now not in found or row.at > found[now].at:
+            found[now] = row
+    return found
+
+
+def progress(catalog: Catalog, path: PageRecord, opened: Mapping[str, Opened]) -> Progress:
+    """The reader's progress on `path`, from `latest_openings` of its steps."""
+    steps = []
+    for number, record in enumerate(steps_of(catalog, path), start=1):
+        seen = opened.get(record.name)
+        state = "new" if seen is None else "done" if seen.blob == record.blob else "changed"
+        steps.append(Step(record, number, state, seen.at if seen else None))
+    return Progress(path, tuple(steps))
+
+
+def names_of(catalog: Catalog, records: Iterable[PageRecord]) -> list[str]:
+    """The pages' names and every old name that redirects to them (rows kept under
+    an old name still belong to the page)."""
+    wanted = {record.name for record in records}
+    olds = [old for old, new in catalog.redirects.items() if new in wanted]
+    return sorted(wanted) + sorted(olds)

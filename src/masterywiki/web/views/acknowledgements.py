@@ -1,0 +1,144 @@
+"""Read confirmations: the "I have read this version" box on pages that ask for it,
+`POST /<path>/-/acknowledge`, and `/-/acknowledgements`, the admins' report (CSV too).
+
+The box depends on the visitor, so cached pages hold the marker
+`<!-- masterywiki:acknowledge PAGE -->`, filled per response.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
+from flask.typing import ResponseReturnValue
+
+from masterywiki.content import names
+from masterywiki.content.catalog import Catalog, PageRecord
+from masterywiki.errors import InvalidInput, LoginRequired
+from masterywiki.onboarding.acknowledge import (
+    STATUSES,
+    AskingPage,
+    Reader,
+    as_csv,
+    asks_confirmation,
+    counts,
+    filtered,
+    standing_of,
+    standings,
+)
+from masterywiki.onboarding.confirmations import Confirmations
+from masterywiki.onboarding.paths import names_of
+from masterywiki.web.views import auth, markers, services
+from masterywiki.web.views.auth import current_user, login_url, require_role
+
+bp = Blueprint("acknowledgements", __name__)
+EXTENSION = "masterywiki.onboarding.confirmations"
+FILTERS = ("page", "status", "user")
+
+
+def init_app(app: Flask) -> None:
+    found = app.extensions["masterywiki"]
+    app.extensions[EXTENSION] = Confirmations(found.database, found.wiki.storage)
+    markers.register(app, "acknowledge", _box_for)
+    app.jinja_env.filters["timestamp_date"] = lambda at: _utc(at).strftime("%-d %B %Y")
+    app.jinja_env.filters["timestamp_iso"] = lambda at: _utc(at).isoformat(timespec="seconds")
+    app.register_blueprint(bp)
+
+
+def _utc(at: float) -> datetime:
+    return datetime.fromtimestamp(at, UTC)
+
+
+def confirmations() -> Confirmations:
+    found: Confirmations = current_app.extensions[EXTENSION]
+    return found
+
+
+def _head() -> str:
+    return services().wiki.snapshot.commit or ""
+
+
+def _box_for(name: str) -> str:
+    catalog = services().wiki.snapshot.catalog
+    record = catalog.get(name)
+    if record is None or not asks_confirmation(record.info.front_matter):
+        return ""
+    user = current_user()
+    context: dict[str, Any] = {"page": record, "user": user, "login": login_url(record.url)}
+    if user is not None:
+        version = confirmations().version(record, _head())
+        mine = confirmations().of_pages(names_of(catalog, [record]), user.username)
+        status, found = standing_of(mine, version)
+        context.update(version=version, status=status, confirmation=found)
+    return render_template("_acknowledge.html", **context)
+
+
+@bp.post("/<path:name>/-/acknowledge")
+def acknowledge(name: str) -> ResponseReturnValue:
+    record = services().wiki.record(name)  # a moved page: the handler sends the form on
+    user = current_user()
+    if user is None:
+        raise LoginRequired("Log in to confirm that you have read this page.")
+    seen = request.form.get("version", "").strip()
+    found = confirmations().confirm(user.username, record, _head(), seen)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(page=found.page, version=found.commit, username=found.username,
+                       confirmed=found.at)  # fmt: skip
+    return redirect(f"{names.url_for_name(record.name)}#acknowledge", 303)
+
+
+# -- the admins' report -----------------------------------------------------------------
+
+
+def _filters(catalog: Catalog) -> dict[str, str]:
+    found = {key: request.args.get(key, "").strip()[:200] for key in FILTERS}
+    if found["status"] and found["status"] not in STATUSES:
+        raise InvalidInput(
+            f"Filter by status: one of {', '.join(STATUSES)} (got '{found['status'][:20]}')."
+        )
+    if found["page"]:
+        found["page"] = names.normalize_user_input(found["page"])
+    return found
+
+
+def _asking(catalog: Catalog) -> list[PageRecord]:
+    asking = [r for r in catalog.records() if asks_confirmation(r.info.front_matter)]
+    return sorted(asking, key=lambda record: (record.title.casefold(), record.name))
+
+
+@bp.get("/-/acknowledgements")
+@require_role("admin")
+def report() -> ResponseReturnValue:
+    snapshot = services().wiki.refresh()
+    catalog = snapshot.catalog
+    filters = _filters(catalog)
+    records = _asking(catalog)
+    pages = [
+        AskingPage(r.name, r.title, confirmations().version(r, snapshot.commit or ""),
+                   tuple(n for n in names_of(catalog, [r]) if n != r.name))
+        for r in records
+    ]  # fmt: skip
+    readers = [Reader(u.username, u.name, u.role) for u in auth.accounts().list_users()]
+    found = confirmations().of_pages([n for p in pages for n in (p.name, *p.old_names)])
+    rows = standings(pages, readers, found)
+    shown = filtered(rows, filters)
+    if request.args.get("format") == "csv":
+        return Response(
+            as_csv(shown), mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="acknowledgements.csv"'},
+        )  # fmt: skip
+    query = {key: value for key, value in filters.items() if value}
+    return render_template(
+        "acknowledgements.html", pages=records, rows=shown, counts=counts(rows),
+        filters=filters, query=query, statuses=STATUSES, readers=len(readers),
+    )  # fmt: skip

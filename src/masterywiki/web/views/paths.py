@@ -1,0 +1,82 @@
+"""Onboarding paths: the progress block on a path, "step N of M" on its steps, and
+`/-/paths`, the list of paths with this reader's progress.
+
+Pages are cached per commit and shared, so the block is the marker
+`<!-- masterywiki:progress PAGE -->`, filled per response; filling it for a
+logged-in reader also records that they opened the page (no JavaScript needed,
+and the cache stays on).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, render_template, request
+
+from masterywiki.content.catalog import Catalog, PageRecord
+from masterywiki.onboarding.paths import (
+    Progress,
+    is_path,
+    latest_openings,
+    names_of,
+    paths_in,
+    paths_through,
+    progress,
+    steps_of,
+)
+from masterywiki.onboarding.progress import Openings
+from masterywiki.web.views import markers, services
+from masterywiki.web.views.auth import current_user, login_url
+
+bp = Blueprint("paths", __name__)
+EXTENSION = "masterywiki.onboarding.openings"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = Openings(app.extensions["masterywiki"].database)
+    markers.register(app, "progress", _block_for)
+    app.register_blueprint(bp)
+
+
+def openings() -> Openings:
+    found: Openings = current_app.extensions[EXTENSION]
+    return found
+
+
+def progress_of(username: str, catalog: Catalog, path: PageRecord) -> Progress:
+    steps = steps_of(catalog, path)
+    opened = openings().of_reader(username, names_of(catalog, steps))
+    return progress(catalog, path, latest_openings(opened, catalog.redirects))
+
+
+def _block_for(name: str) -> str:
+    snapshot = services().wiki.snapshot
+    record = snapshot.catalog.get(name)
+    if record is None:  # the page went away since it was cached
+        return ""
+    user = current_user()
+    if user is not None:
+        change = snapshot.changes.get(record.file)
+        openings().record(user.username, record.name, record.blob, change.commit if change else "")
+    if is_path(record):
+        found = progress_of(user.username, snapshot.catalog, record) if user else None
+        return render_template(
+            "_path_progress.html", path=record, progress=found, user=user,
+            steps=steps_of(snapshot.catalog, record), login=login_url(request.path),
+        )  # fmt: skip
+    through = paths_through(snapshot.catalog, record.name)
+    if user is None or not through:
+        return ""
+    shown = [(path, number, total, progress_of(user.username, snapshot.catalog, path))
+             for path, number, total in through]  # fmt: skip
+    return render_template("_path_step.html", paths=shown, page=record)
+
+
+@bp.get("/-/paths")
+def list_paths() -> str:
+    catalog = services().wiki.refresh().catalog
+    user = current_user()
+    rows = [
+        (path, progress_of(user.username, catalog, path) if user else None,
+         len(steps_of(catalog, path)))
+        for path in paths_in(catalog)
+    ]  # fmt: skip
+    return render_template("paths.html", rows=rows, user=user, login=login_url("/-/paths"))
