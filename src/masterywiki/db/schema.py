@@ -162,8 +162,7 @@ page_views = Table(
     metadata,
     Column("username", Text, primary_key=True),  # logged-in readers only
     Column("page", Text, primary_key=True),  # the page's name when it was opened
-    Column("blob", Text, nullable=False),  # its content then: a move keeps the blob
-    Column("commit_sha", Text, nullable=False),  # the page's last change then
+    Column("commit_sha", Text, nullable=False),  # its version then (onboarding/versions.py)
     Column("at", Float, nullable=False),  # the latest opening; earlier ones are not kept
 )
 

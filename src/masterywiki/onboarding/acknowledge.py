@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from masterywiki.content.model import FrontMatter
+from masterywiki.content.trailers import is_minor
 
 KEY = "acknowledge"
-MINOR_TRAILER = "Minor-change"
 STATUSES = ("current", "older", "none")
 CSV_COLUMNS = ("page", "title", "username", "name", "role", "status", "confirmed", "version")
 
@@ -40,15 +40,6 @@ class Change(Protocol):
 def asks_confirmation(front_matter: FrontMatter) -> bool:
     """Whether the page asks readers to confirm they read it (`acknowledge: true`)."""
     return front_matter.extra.get(KEY) is True
-
-
-def is_minor(trailer_value: str) -> bool:
-    return trailer_value.strip().lower() in ("yes", "true")
-
-
-def minor_message(summary: str, fallback: str) -> str:
-    """A commit message marked as a minor change: the summary, then the trailer."""
-    return f"{summary.strip() or fallback}\n\n{MINOR_TRAILER}: yes"
 
 
 def version_to_confirm(changes: Iterable[Change]) -> str | None:

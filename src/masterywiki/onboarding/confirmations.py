@@ -1,9 +1,9 @@
-"""Read confirmations kept in the database, and the version of a page to confirm.
+"""Read confirmations kept in the database.
 
 A confirmation is (account, page, version commit, time), in the instance's database,
 so it survives restarts and every server sharing a PostgreSQL sees it. Confirming
-the same version again keeps the first time. Which version a page asks for is read
-from git (the page's history, its minor-change trailers) and cached per commit.
+the same version again keeps the first time. The version asked for is the page's
+newest commit that is not minor (`versions.py`).
 """
 
 from __future__ import annotations
@@ -14,17 +14,8 @@ from collections.abc import Callable, Collection
 from masterywiki.content.catalog import PageRecord
 from masterywiki.db.database import Database
 from masterywiki.errors import InvalidInput, WikiError
-from masterywiki.git.pagelog import file_changes
-from masterywiki.git.storage import GitStorage
-from masterywiki.onboarding.acknowledge import (
-    MINOR_TRAILER,
-    Confirmation,
-    asks_confirmation,
-    version_to_confirm,
-)
-from masterywiki.support.lru import LRU
-
-VERSIONS_CACHED = 2048
+from masterywiki.onboarding.acknowledge import Confirmation, asks_confirmation
+from masterywiki.onboarding.versions import Versions
 
 
 class NotAsked(InvalidInput):
@@ -38,23 +29,13 @@ class VersionChanged(WikiError):
 
 class Confirmations:
     def __init__(
-        self, database: Database, storage: GitStorage, *, now: Callable[[], float] = time.time
+        self, database: Database, versions: Versions, *, now: Callable[[], float] = time.time
     ) -> None:
-        self.database, self.storage, self.now = database, storage, now
-        self._versions: LRU[str] = LRU(VERSIONS_CACHED)
+        self.database, self.versions, self.now = database, versions, now
 
     def version(self, record: PageRecord, head: str) -> str:
         """The commit readers of `record` must confirm, as of commit `head`."""
-        key = (record.file, record.blob, head)
-        found = self._versions.get(key)
-        if found is None:
-            changes = file_changes(self.storage, record.file, head, MINOR_TRAILER)
-            try:
-                found = version_to_confirm(changes) or head
-            finally:
-                changes.close()  # stops git once the version is found
-            self._versions.put(key, found)
-        return found
+        return self.versions.of(record, head)
 
     def confirm(self, username: str, record: PageRecord, head: str, seen: str = "") -> Confirmation:
         """Record that `username` read the page's current version. `seen` is the version

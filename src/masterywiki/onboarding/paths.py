@@ -1,9 +1,9 @@
 """Onboarding paths: a page with `type: path` whose toctree lists the steps, in order.
 
-Pure: the catalog and what a reader opened in, each step's state out. A step is
-*done* when the reader opened it since its text last changed (the page's content
-blob then is its content blob now, so a move or a revert to what they read keeps
-it done), *changed* when they opened an earlier text, and *new* when never opened.
+Pure: the catalog, each step's version and what a reader opened in, each step's
+state out. A step is *done* when the reader opened its current version (the newest
+commit that changed what readers read: a move or a minor change is none, see
+`versions.py`), *changed* when they opened an earlier one, *new* when never opened.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class Opened:
     """A reader's latest opening of a page, under the name it had then."""
 
     page: str
-    blob: str
+    version: str
     at: float
 
 
@@ -100,12 +100,16 @@ def latest_openings(opened: Iterable[Opened], redirects: Mapping[str, str]) -> d
     return found
 
 
-def progress(catalog: Catalog, path: PageRecord, opened: Mapping[str, Opened]) -> Progress:
-    """The reader's progress on `path`, from `latest_openings` of its steps."""
+def progress(
+    catalog: Catalog, path: PageRecord, opened: Mapping[str, Opened], versions: Mapping[str, str]
+) -> Progress:
+    """The reader's progress on `path`, from `latest_openings` of its steps and the
+    steps' current `versions` ({page name: version})."""
     steps = []
     for number, record in enumerate(steps_of(catalog, path), start=1):
         seen = opened.get(record.name)
-        state = "new" if seen is None else "done" if seen.blob == record.blob else "changed"
+        current = versions.get(record.name)
+        state = "new" if seen is None else "done" if seen.version == current else "changed"
         steps.append(Step(record, number, state, seen.at if seen else None))
     return Progress(path, tuple(steps))
 

@@ -16,7 +16,7 @@ from masterywiki.onboarding.paths import Opened
 from masterywiki.support.lru import LRU
 
 REWRITE_AFTER = 600.0  # seconds: the same opening is written again at most this often
-RECENT = 4096  # (reader, page, text) openings remembered by this server
+RECENT = 4096  # (reader, page, version) openings remembered by this server
 
 
 class Openings:
@@ -24,21 +24,20 @@ class Openings:
         self.database, self.now = database, now
         self._recent: LRU[float] = LRU(RECENT)
 
-    def record(self, username: str, page: str, blob: str, commit: str) -> bool:
-        """Note that `username` opened `page` with text `blob` (last changed in
-        `commit`); returns whether a row was written."""
+    def record(self, username: str, page: str, version: str) -> bool:
+        """Note that `username` opened version `version` of `page`; returns whether a
+        row was written."""
         now = self.now()
-        key = (username, page, blob)
+        key = (username, page, version)
         written = self._recent.get(key)
         if written is not None and now - written < REWRITE_AFTER:
             return False
         with self.database.write(serialised=False) as db:  # one row: no writer's lock
             db.run(
-                "INSERT INTO page_views (username, page, blob, commit_sha, at)"
-                " VALUES (:username, :page, :blob, :commit, :now)"
-                " ON CONFLICT (username, page) DO UPDATE SET blob = excluded.blob,"
-                " commit_sha = excluded.commit_sha, at = excluded.at",
-                username=username, page=page, blob=blob, commit=commit, now=now,
+                "INSERT INTO page_views (username, page, commit_sha, at)"
+                " VALUES (:username, :page, :version, :now) ON CONFLICT (username, page)"
+                " DO UPDATE SET commit_sha = excluded.commit_sha, at = excluded.at",
+                username=username, page=page, version=version, now=now,
             )  # fmt: skip
         self._recent.put(key, now)
         return True
@@ -49,12 +48,12 @@ class Openings:
             return []
         with self.database.read() as db:
             rows = db.all(
-                "SELECT page, blob, at FROM page_views WHERE username = :username",
+                "SELECT page, commit_sha, at FROM page_views WHERE username = :username",
                 username=username,
             )
         wanted = set(pages) if pages is not None else None
         return [
-            Opened(row["page"], row["blob"], float(row["at"]))
+            Opened(row["page"], row["commit_sha"], float(row["at"]))
             for row in rows
             if wanted is None or row["page"] in wanted
         ]

@@ -38,7 +38,7 @@ from masterywiki.onboarding.acknowledge import (
 )
 from masterywiki.onboarding.confirmations import Confirmations
 from masterywiki.onboarding.paths import names_of
-from masterywiki.web.views import auth, markers, services
+from masterywiki.web.views import auth, markers, paths, services
 from masterywiki.web.views.auth import current_user, login_url, require_role
 
 bp = Blueprint("acknowledgements", __name__)
@@ -47,8 +47,9 @@ FILTERS = ("page", "status", "user")
 
 
 def init_app(app: Flask) -> None:
+    """After paths.init_app, whose page versions it shares."""
     found = app.extensions["masterywiki"]
-    app.extensions[EXTENSION] = Confirmations(found.database, found.wiki.storage)
+    app.extensions[EXTENSION] = Confirmations(found.database, app.extensions[paths.VERSIONS])
     markers.register(app, "acknowledge", _box_for)
     app.jinja_env.filters["timestamp_date"] = lambda at: _utc(at).strftime("%-d %B %Y")
     app.jinja_env.filters["timestamp_iso"] = lambda at: _utc(at).isoformat(timespec="seconds")

@@ -12,8 +12,9 @@ from flask.typing import ResponseReturnValue
 
 from masterywiki.content import names
 from masterywiki.content.protection import ProtectedAddressClaimed, is_marked
+from masterywiki.content.trailers import minor_message
 from masterywiki.git.storage import Author
-from masterywiki.onboarding.acknowledge import asks_confirmation, minor_message
+from masterywiki.onboarding.acknowledge import asks_confirmation
 from masterywiki.repository.edits import (
     EditConflict,
     PageTooLarge,

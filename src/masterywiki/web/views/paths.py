@@ -23,15 +23,19 @@ from masterywiki.onboarding.paths import (
     steps_of,
 )
 from masterywiki.onboarding.progress import Openings
+from masterywiki.onboarding.versions import Versions
 from masterywiki.web.views import markers, services
 from masterywiki.web.views.auth import current_user, login_url
 
 bp = Blueprint("paths", __name__)
 EXTENSION = "masterywiki.onboarding.openings"
+VERSIONS = "masterywiki.onboarding.versions"  # shared with views/acknowledgements.py
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = Openings(app.extensions["masterywiki"].database)
+    found = app.extensions["masterywiki"]
+    app.extensions[EXTENSION] = Openings(found.database)
+    app.extensions[VERSIONS] = Versions(found.wiki.storage)
     markers.register(app, "progress", _block_for)
     app.register_blueprint(bp)
 
@@ -41,10 +45,20 @@ def openings() -> Openings:
     return found
 
 
+def versions() -> Versions:
+    found: Versions = current_app.extensions[VERSIONS]
+    return found
+
+
+def version_of(record: PageRecord) -> str:
+    return versions().of(record, services().wiki.snapshot.commit or "")
+
+
 def progress_of(username: str, catalog: Catalog, path: PageRecord) -> Progress:
     steps = steps_of(catalog, path)
     opened = openings().of_reader(username, names_of(catalog, steps))
-    return progress(catalog, path, latest_openings(opened, catalog.redirects))
+    current = {step.name: version_of(step) for step in steps}
+    return progress(catalog, path, latest_openings(opened, catalog.redirects), current)
 
 
 def _block_for(name: str) -> str:
@@ -54,8 +68,7 @@ def _block_for(name: str) -> str:
         return ""
     user = current_user()
     if user is not None:
-        change = snapshot.changes.get(record.file)
-        openings().record(user.username, record.name, record.blob, change.commit if change else "")
+        openings().record(user.username, record.name, version_of(record))
     if is_path(record):
         found = progress_of(user.username, snapshot.catalog, record) if user else None
         return render_template(
