@@ -48,8 +48,10 @@ def confirm(client: FlaskClient, url: str = PAGE, **extra: str) -> TestResponse:
 
 def save(editor: FlaskClient, text: str, summary: str = "", minor: bool = False) -> None:
     form = soup(editor.get(f"{PAGE}/-/edit")).select_one("form.editor")
-    data = {"content": text, "summary": summary, "base": form.select_one("input[name=base]")["value"],
-            "csrf_token": form.select_one("input[name=csrf_token]")["value"]}  # fmt: skip
+    fields = {
+        name: form.select_one(f"input[name={name}]")["value"] for name in ("base", "csrf_token")
+    }
+    data = {"content": text, "summary": summary, **fields}
     if minor:
         data["minor"] = "yes"
     assert editor.post(f"{PAGE}/-/edit", data=data).status_code == 303
