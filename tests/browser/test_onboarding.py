@@ -83,3 +83,18 @@ def test_a_new_teacher_follows_the_path_and_confirms_the_grading_policy(
     assert lines[0].startswith("page,title,username") and len(lines) == 2
     assert lines[1].startswith("framework/grading-policy,Grading Policy,nina,nina,reader,current,")
     context.close()
+
+
+def test_paths_the_confirmation_box_and_the_report_pass_axe_light_and_dark(
+    browser: Any, server: Server
+) -> None:
+    add_account(server, "ivy", "admin")
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme, bypass_csp=True)
+        page = log_in(context, server.url, "ivy")
+        for path in ("/onboarding", "/framework/grading-policy", "/framework", "/-/paths",
+                     "/-/acknowledgements"):  # fmt: skip
+            page.goto(server.url + path)
+            found = axe_violations(page)
+            assert found == [], f"{path} ({scheme}):\n{describe(found)}"
+        context.close()
