@@ -12,6 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from masterywiki.onboarding.acknowledge import asks_confirmation
+from masterywiki.onboarding.paths import is_path, steps_of
+from masterywiki.web.app import create_app
 from tests.auth_fixtures import csrf_token, logged_in_client
 from tests.conftest import DATA, commit_files
 
@@ -119,3 +122,19 @@ def test_progress_follows_a_moved_page(app: Flask, editor_client: FlaskClient) -
 def test_a_path_page_is_marked_as_one(client: FlaskClient) -> None:
     badge = soup(client.get("/start")).select_one(".page-meta-top .badge-path")
     assert badge is not None and badge.get_text() == "Onboarding path"
+
+
+def test_the_starter_has_the_new_staff_path_and_its_grading_policy_asks(tmp_path: Path) -> None:
+    starter = create_app({"instance": tmp_path / "starter"})
+    try:
+        catalog = starter.extensions["masterywiki"].wiki.refresh().catalog
+        path = catalog.pages["onboarding"]
+        assert path.title == "New staff: your first two weeks" and is_path(path)
+        steps = [record.name for record in steps_of(catalog, path)]
+        assert len(steps) >= 8 and "framework/grading-policy" in steps
+        assert catalog.in_nav("onboarding"), "in a toctree, so check stays clean"
+        policy = catalog.pages["framework/grading-policy"]
+        assert asks_confirmation(policy.info.front_matter)
+        assert catalog.children("onboarding") == (), "its steps keep their own place"
+    finally:
+        starter.extensions["masterywiki"].wiki.storage.close()
