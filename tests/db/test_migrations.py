@@ -47,7 +47,9 @@ def at_version(database: Database, version: int) -> None:
     if database.sqlite_path:
         database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     with database.engine.begin() as connection:
-        assert migrations.upgrade(connection, target=version) == list(range(1, version + 1))
+        # Step numbers, not a count: branches take numbers of their own, and a gap is fine.
+        wanted = [n for n, _title, _step in migrations.STEPS if n <= version]
+        assert migrations.upgrade(connection, target=version) == wanted
 
 
 def test_a_new_database_gets_every_step_once(database: Database) -> None:
@@ -58,7 +60,7 @@ def test_a_new_database_gets_every_step_once(database: Database) -> None:
     assert columns(database) == {t.name: set(t.c.keys()) for t in schema.metadata.sorted_tables}
 
 
-@pytest.mark.parametrize("version", range(1, migrations.LATEST))
+@pytest.mark.parametrize("version", [n for n, _title, _step in migrations.STEPS[:-1]])
 def test_every_earlier_version_is_brought_up_to_date(database: Database, version: int) -> None:
     at_version(database, version)
     with database.engine.begin() as connection:  # rows as that version stored them

@@ -79,14 +79,23 @@ def paths_in(catalog: Catalog) -> list[PageRecord]:
     return sorted(found, key=lambda record: (record.title.casefold(), record.name))
 
 
+StepIndex = dict[str, list[tuple[PageRecord, int, int]]]
+
+
+def step_index(catalog: Catalog) -> StepIndex:
+    """{page name: [(path, step number, number of steps)]} for every page that is a
+    step of a path: built once per catalog, so a page view looks its paths up."""
+    found: StepIndex = {}
+    for path in paths_in(catalog):
+        steps = steps_of(catalog, path)
+        for number, record in enumerate(steps, start=1):
+            found.setdefault(record.name, []).append((path, number, len(steps)))
+    return found
+
+
 def paths_through(catalog: Catalog, name: str) -> list[tuple[PageRecord, int, int]]:
     """(path, step number, number of steps) for each path that has page `name` as a step."""
-    found = []
-    for path in paths_in(catalog):
-        steps = [record.name for record in steps_of(catalog, path)]
-        if name in steps:
-            found.append((path, steps.index(name) + 1, len(steps)))
-    return found
+    return step_index(catalog).get(name, [])
 
 
 def latest_openings(opened: Iterable[Opened], redirects: Mapping[str, str]) -> dict[str, Opened]:

@@ -14,28 +14,32 @@ from flask import Blueprint, Flask, current_app, render_template, request
 from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.onboarding.paths import (
     Progress,
+    StepIndex,
     is_path,
     latest_openings,
     names_of,
     paths_in,
-    paths_through,
     progress,
+    step_index,
     steps_of,
 )
 from masterywiki.onboarding.progress import Openings
 from masterywiki.onboarding.versions import Versions
+from masterywiki.support.lru import LRU
 from masterywiki.web.views import markers, services
 from masterywiki.web.views.auth import current_user, login_url
 
 bp = Blueprint("paths", __name__)
 EXTENSION = "masterywiki.onboarding.openings"
 VERSIONS = "masterywiki.onboarding.versions"  # shared with views/acknowledgements.py
+INDEX = "masterywiki.onboarding.step_index"  # which paths each page is a step of, per commit
 
 
 def init_app(app: Flask) -> None:
     found = app.extensions["masterywiki"]
     app.extensions[EXTENSION] = Openings(found.database)
     app.extensions[VERSIONS] = Versions(found.wiki.storage)
+    app.extensions[INDEX] = LRU[StepIndex](4)
     markers.register(app, "progress", _block_for)
     app.register_blueprint(bp)
 
@@ -51,7 +55,20 @@ def versions() -> Versions:
 
 
 def version_of(record: PageRecord) -> str:
-    return versions().of(record, services().wiki.snapshot.commit or "")
+    snapshot = services().wiki.snapshot
+    # git reads the page's history from its last change on, not from HEAD down.
+    change = snapshot.changes.get(record.file)
+    return versions().of(record, change.commit if change else snapshot.commit or "")
+
+
+def steps_index() -> StepIndex:
+    snapshot = services().wiki.snapshot
+    cache: LRU[StepIndex] = current_app.extensions[INDEX]
+    found = cache.get(snapshot.commit)
+    if found is None:
+        found = step_index(snapshot.catalog)
+        cache.put(snapshot.commit, found)
+    return found
 
 
 def progress_of(username: str, catalog: Catalog, path: PageRecord) -> Progress:
@@ -75,7 +92,7 @@ def _block_for(name: str) -> str:
             "_path_progress.html", path=record, progress=found, user=user,
             steps=steps_of(snapshot.catalog, record), login=login_url(request.path),
         )  # fmt: skip
-    through = paths_through(snapshot.catalog, record.name)
+    through = steps_index().get(record.name, [])
     if user is None or not through:
         return ""
     shown = [(path, number, total, progress_of(user.username, snapshot.catalog, path))
