@@ -82,6 +82,7 @@ def test_a_reader_confirms_the_version_they_read(app: Flask, basic_repo: Path) -
     again = tina.post(f"{PAGE}/-/acknowledge", data={"csrf_token": csrf_token(tina)},
                       headers={"Accept": "application/json"})  # fmt: skip
     assert again.status_code == 200 and again.json["version"] == version
+    assert again.json["confirmed"].endswith("+00:00") and again.json["username"] == "tina"
 
 
 def test_a_change_asks_again_and_a_minor_one_does_not(
@@ -176,7 +177,7 @@ def test_a_page_that_does_not_ask_and_a_stale_version_are_refused(
 
 @pytest.mark.parametrize(
     ("query", "message"),
-    [("status=maybe", "Filter by status"), ("page=../etc", "")],
+    [("status=maybe", "Filter by status"), ("page=../etc", ""), ("format=xml", "format=csv")],
 )
 def test_bad_filters_are_refused(admin_client: FlaskClient, query: str, message: str) -> None:
     response = admin_client.get(f"/-/acknowledgements?{query}")

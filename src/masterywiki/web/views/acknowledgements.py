@@ -29,6 +29,7 @@ from masterywiki.onboarding.acknowledge import (
     STATUSES,
     AskingPage,
     Reader,
+    Standing,
     as_csv,
     asks_confirmation,
     counts,
@@ -93,15 +94,17 @@ def acknowledge(name: str) -> ResponseReturnValue:
     seen = request.form.get("version", "").strip()
     found = confirmations().confirm(user.username, record, _head(), seen)
     if request.accept_mimetypes.best == "application/json":
+        confirmed = _utc(found.at).isoformat(timespec="seconds")
         return jsonify(page=found.page, version=found.commit, username=found.username,
-                       confirmed=found.at)  # fmt: skip
+                       confirmed=confirmed)  # fmt: skip
     return redirect(f"{names.url_for_name(record.name)}#acknowledge", 303)
 
 
 # -- the admins' report -----------------------------------------------------------------
 
 
-def _filters(catalog: Catalog) -> dict[str, str]:
+def _filters() -> dict[str, str]:
+    """`page`, `status` and `user` from the query. Raises InvalidInput, InvalidPagePath."""
     found = {key: request.args.get(key, "").strip()[:200] for key in FILTERS}
     if found["status"] and found["status"] not in STATUSES:
         raise InvalidInput(
@@ -109,6 +112,8 @@ def _filters(catalog: Catalog) -> dict[str, str]:
         )
     if found["page"]:
         found["page"] = names.normalize_user_input(found["page"])
+    if request.args.get("format", "csv") != "csv":
+        raise InvalidInput("The report comes as a web page, or as CSV with `format=csv`.")
     return found
 
 
@@ -117,21 +122,24 @@ def _asking(catalog: Catalog) -> list[PageRecord]:
     return sorted(asking, key=lambda record: (record.title.casefold(), record.name))
 
 
-@bp.get("/-/acknowledgements")
-@require_role("admin")
-def report() -> ResponseReturnValue:
-    snapshot = services().wiki.refresh()
-    catalog = snapshot.catalog
-    filters = _filters(catalog)
-    records = _asking(catalog)
+def _standings(catalog: Catalog, records: list[PageRecord], head: str) -> list[Standing]:
+    """Every account on every page that asks, confirmations under old names included."""
     pages = [
-        AskingPage(r.name, r.title, confirmations().version(r, snapshot.commit or ""),
+        AskingPage(r.name, r.title, confirmations().version(r, head),
                    tuple(n for n in names_of(catalog, [r]) if n != r.name))
         for r in records
     ]  # fmt: skip
     readers = [Reader(u.username, u.name, u.role) for u in auth.accounts().list_users()]
     found = confirmations().of_pages([n for p in pages for n in (p.name, *p.old_names)])
-    rows = standings(pages, readers, found)
+    return standings(pages, readers, found)
+
+
+@bp.get("/-/acknowledgements")
+@require_role("admin")
+def report() -> ResponseReturnValue:
+    snapshot = services().wiki.refresh()
+    filters, records = _filters(), _asking(snapshot.catalog)
+    rows = _standings(snapshot.catalog, records, snapshot.commit or "")
     shown = filtered(rows, filters)
     if request.args.get("format") == "csv":
         return Response(
@@ -141,5 +149,5 @@ def report() -> ResponseReturnValue:
     query = {key: value for key, value in filters.items() if value}
     return render_template(
         "acknowledgements.html", pages=records, rows=shown, counts=counts(rows),
-        filters=filters, query=query, statuses=STATUSES, readers=len(readers),
+        filters=filters, query=query, statuses=STATUSES, readers=len({r.username for r in rows}),
     )  # fmt: skip
