@@ -15,7 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.auth_fixtures import csrf_token, logged_in_client
+from masterywiki.web.app import create_app
+from tests.auth_fixtures import csrf_token, logged_in_client, login, make_user
 from tests.conftest import DATA, commit_files, git
 
 PAGE = "/guide/first"
@@ -194,3 +195,29 @@ def test_a_moved_page_keeps_its_confirmations(
     assert moved.status_code == 303
     assert "acknowledge-current" in box(tina, "/rules")["class"]
     assert statuses(admin_client) == {"ada": "none", "edna": "none", "tina": "current"}
+
+
+def test_two_servers_on_one_postgresql_share_progress_and_confirmations(
+    basic_repo: Path, tmp_path: Path, postgres_url: str
+) -> None:
+    path = "---\ntype: path\n---\n# Start\n\n```{toctree}\n/guide/first\n```\n"
+    commit_files(basic_repo, {"start.md": path})
+    shared = {"repo": basic_repo, "database_url": postgres_url, "secret_key": "one key " * 4}
+    one, two = (create_app({**shared, "instance": tmp_path / name}) for name in ("one", "two"))
+    try:
+        for app in (one, two):
+            app.config["TESTING"] = True
+        tina_one = logged_in_client(one, "tina", "reader")  # the account is in the shared database
+        tina_two = two.test_client()
+        login(tina_two, "tina")
+        confirm(tina_one)  # opened and confirmed on server one...
+        step = soup(tina_two.get("/start")).select_one("li.path-step")
+        assert "path-step-done" in step["class"]  # ...read, as server two sees it
+        make_user(one, "ada", "admin")
+        admin_two = two.test_client()
+        login(admin_two, "ada")
+        assert statuses(admin_two) == {"ada": "none", "tina": "current"}
+    finally:
+        for app in (one, two):
+            app.extensions["masterywiki"].wiki.storage.close()
+            app.extensions["masterywiki"].database.close()
