@@ -92,8 +92,8 @@ def _block_for(name: str) -> str:
             "_path_progress.html", path=record, progress=found, user=user,
             steps=steps_of(snapshot.catalog, record), login=login_url(request.path),
         )  # fmt: skip
-    through = steps_index().get(record.name, [])
-    if user is None or not through:
+    through = steps_index().get(record.name) if user is not None else None
+    if user is None or not through:  # "step N of M" is for readers who keep progress
         return ""
     shown = [(path, number, total, progress_of(user.username, snapshot.catalog, path))
              for path, number, total in through]  # fmt: skip
