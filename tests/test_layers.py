@@ -43,7 +43,7 @@ PURE = {
     "content/directives", "content/catalog", "content/filetypes", "content/protection",
     "content/relink", "content/diffs", "content/trailers",
     "importing/plan", "importing/links", "importing/pages", "importing/nav",
-    "onboarding/paths", "onboarding/acknowledge",
+    "onboarding/paths", "onboarding/acknowledge", "onboarding/findings",
 }  # fmt: skip
 LIBRARY_ROOMS = {
     "git": {"git"},  # GitPython

@@ -1,10 +1,12 @@
 """Onboarding paths, pure: a path's steps from its toctree, each reader's progress
-(done, changed since read, new), the next step, and openings that follow a move."""
+(done, changed since read, new), the next step, openings that follow a move, and what
+`check` says about paths and `acknowledge`."""
 
 from __future__ import annotations
 
 from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.docinfo import scan
+from masterywiki.onboarding.findings import onboarding_findings
 from masterywiki.onboarding.paths import (
     Opened,
     latest_openings,
@@ -107,3 +109,17 @@ def test_a_path_with_no_steps_is_not_complete() -> None:
     empty = page("onboarding/empty", "---\ntype: path\n---\n# Empty\n")
     found = Catalog({empty.name: empty})
     assert not progress(found, empty, {}, {}).complete
+
+
+def test_check_warns_about_an_unreadable_acknowledge_and_a_path_with_no_steps() -> None:
+    records = [
+        page("empty", "---\ntype: path\n---\n# Empty\n"),
+        page("policy", "---\nacknowledge: sometimes\n---\n# Policy\n"),
+        page("fine", "---\nacknowledge: false\n---\n# Fine\n"),
+    ]
+    found = onboarding_findings(Catalog({record.name: record for record in records}))
+    assert [str(f) for f in found] == [
+        "empty.md:1: warning: this onboarding path has no steps: list them in a {toctree}",
+        "policy.md:2: warning: 'acknowledge' must be true or false (it is 'sometimes')",
+    ]
+    assert onboarding_findings(catalog()) == []
