@@ -88,9 +88,9 @@ def test_standings_list_every_reader_on_every_page_following_moves() -> None:
 
 def test_filters_by_page_status_and_person() -> None:
     rows = report()
-    assert [r.username for r in filtered(rows, {"page": "policy", "status": "none"})] == ["ada"]
+    assert [r.username for r in filtered(rows, {"path": "policy", "status": "none"})] == ["ada"]
     assert [r.page for r in filtered(rows, {"user": "TEACH"})] == ["policy", "rules"]
-    assert len(filtered(rows, {"page": "", "status": "", "user": ""})) == 6
+    assert len(filtered(rows, {"path": "", "status": "", "user": ""})) == 6
 
 
 def test_the_csv_has_a_header_a_row_each_and_no_formulas() -> None:

@@ -138,9 +138,9 @@ def counts(rows: Iterable[Standing]) -> dict[str, dict[str, int]]:
 
 
 def filtered(rows: Iterable[Standing], filters: Mapping[str, str]) -> list[Standing]:
-    """Rows matching `page` (a page name), `status` and `user` (part of a username or
+    """Rows matching `path` (a page name), `status` and `user` (part of a username or
     name, any case); an empty filter matches everything."""
-    page, status = filters.get("page", ""), filters.get("status", "")
+    page, status = filters.get("path", ""), filters.get("status", "")
     user = filters.get("user", "").casefold()
     return [
         row

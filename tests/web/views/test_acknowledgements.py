@@ -16,7 +16,14 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from masterywiki.web.app import create_app
-from tests.auth_fixtures import csrf_token, logged_in_client, login, make_user
+from tests.auth_fixtures import (
+    PASSWORD,
+    accounts_of,
+    csrf_token,
+    logged_in_client,
+    login,
+    make_user,
+)
 from tests.conftest import DATA, commit_files, git
 
 PAGE = "/guide/first"
@@ -128,7 +135,7 @@ def test_the_report_shows_who_confirmed_which_version_with_filters_and_csv(
     assert rows[3]["confirmed"].endswith("+00:00") and len(rows[3]["version"]) == 40
     assert statuses(admin_client, "&status=none") == {"ada": "none", "edna": "none"}
     assert statuses(admin_client, "&user=TIN") == {"tina": "current"}
-    page = soup(admin_client.get("/-/acknowledgements?page=/guide/first.md&status=older"))
+    page = soup(admin_client.get("/-/acknowledgements?path=/guide/first.md&status=older"))
     cells = [row.select("td") for row in page.select("table.ack-table tbody tr")]
     assert [(c[1].get_text(" ", strip=True), c[3].get_text()) for c in cells] == [
         ("Sam (sam)", "Confirmed an older version")
@@ -178,7 +185,7 @@ def test_a_page_that_does_not_ask_and_a_stale_version_are_refused(
 
 @pytest.mark.parametrize(
     ("query", "message"),
-    [("status=maybe", "Filter by status"), ("page=../etc", ""), ("format=xml", "format=csv")],
+    [("status=maybe", "Filter by status"), ("path=../etc", ""), ("format=xml", "format=csv")],
 )
 def test_bad_filters_are_refused(admin_client: FlaskClient, query: str, message: str) -> None:
     response = admin_client.get(f"/-/acknowledgements?{query}")
@@ -221,3 +228,19 @@ def test_two_servers_on_one_postgresql_share_progress_and_confirmations(
         for app in (one, two):
             app.extensions["masterywiki"].wiki.storage.close()
             app.extensions["masterywiki"].database.close()
+
+
+def test_the_report_comes_in_pages_and_the_csv_has_every_row(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    people = accounts_of(app)
+    for number in range(120):
+        people.add_user(f"t{number:03d}", PASSWORD, role="reader", name=f"T {number}")
+    first = soup(admin_client.get("/-/acknowledgements?status=none"))
+    assert len(first.select("table.ack-table tbody tr")) == 100
+    following = first.select_one("nav.pager a[rel=next]")["href"]
+    assert following == "/-/acknowledgements?status=none&page=2"
+    second = soup(admin_client.get(following)).select("table.ack-table tbody tr")
+    assert len(second) == 21  # 120 teachers and ada
+    assert len(report_rows(admin_client, "&status=none")) == 121
+    assert admin_client.get("/-/acknowledgements?page=0").status_code == 400

@@ -39,12 +39,13 @@ from masterywiki.onboarding.acknowledge import (
 )
 from masterywiki.onboarding.confirmations import Confirmations
 from masterywiki.onboarding.paths import names_of
-from masterywiki.web.views import auth, markers, paths, services
+from masterywiki.web.views import auth, markers, page_number, paths, services
 from masterywiki.web.views.auth import current_user, login_url, require_role
 
 bp = Blueprint("acknowledgements", __name__)
 EXTENSION = "masterywiki.onboarding.confirmations"
-FILTERS = ("page", "status", "user")
+FILTERS = ("path", "status", "user")  # not `page`: that is the number of a listing's page
+PER_PAGE = 100  # rows of the report on one page (the CSV has them all)
 
 
 def init_app(app: Flask) -> None:
@@ -104,14 +105,14 @@ def acknowledge(name: str) -> ResponseReturnValue:
 
 
 def _filters() -> dict[str, str]:
-    """`page`, `status` and `user` from the query. Raises InvalidInput, InvalidPagePath."""
+    """`path`, `status` and `user` from the query. Raises InvalidInput, InvalidPagePath."""
     found = {key: request.args.get(key, "").strip()[:200] for key in FILTERS}
     if found["status"] and found["status"] not in STATUSES:
         raise InvalidInput(
             f"Filter by status: one of {', '.join(STATUSES)} (got '{found['status'][:20]}')."
         )
-    if found["page"]:
-        found["page"] = names.normalize_user_input(found["page"])
+    if found["path"]:
+        found["path"] = names.normalize_user_input(found["path"])
     if request.args.get("format", "csv") != "csv":
         raise InvalidInput("The report comes as a web page, or as CSV with `format=csv`.")
     return found
@@ -147,7 +148,11 @@ def report() -> ResponseReturnValue:
             headers={"Content-Disposition": 'attachment; filename="acknowledgements.csv"'},
         )  # fmt: skip
     query = {key: value for key, value in filters.items() if value}
+    number = page_number()
+    start = (number - 1) * PER_PAGE
     return render_template(
-        "acknowledgements.html", pages=records, rows=shown, counts=counts(rows),
-        filters=filters, query=query, statuses=STATUSES, readers=len({r.username for r in rows}),
+        "acknowledgements.html", pages=records, rows=shown[start : start + PER_PAGE],
+        counts=counts(rows), filters=filters, query=query, statuses=STATUSES,
+        readers=len({r.username for r in rows}), page=number,
+        has_next=len(shown) > start + PER_PAGE, matching=len(shown),
     )  # fmt: skip
