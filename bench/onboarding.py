@@ -95,7 +95,7 @@ def cold_versions(app: Any) -> tuple[float, float, int]:
     times = []
     for record in records:
         versions = Versions(wiki.storage)  # empty cache each time
-        times.append(timed(versions.of, record, snapshot.commit or ""))
+        times.append(timed(versions.of, record, snapshot))
     openings = Openings(app.extensions["masterywiki"].database)
     writes = [timed(openings.record, "bench-writer", record.name, "0" * 40) for record in records]
     return statistics.median(times), statistics.median(writes), len(records)
@@ -111,7 +111,7 @@ def report(app: Any, admin: Any, accounts: int, repeats: int) -> list[str]:
         name = f"teacher{number:05d}"
         people.add_user(name, "a long enough password", role="reader", name=name.title())
         if number % 2 == 0:
-            service.confirm(name, policy, snapshot.commit or "")
+            service.confirm(name, policy, snapshot)
     rows = []
     for label, url in (
         ("report", "/-/acknowledgements"),

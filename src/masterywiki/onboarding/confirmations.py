@@ -16,6 +16,7 @@ from masterywiki.db.database import Database
 from masterywiki.errors import InvalidInput, WikiError
 from masterywiki.onboarding.acknowledge import Confirmation, asks_confirmation
 from masterywiki.onboarding.versions import Versions
+from masterywiki.repository.wiki import Snapshot
 
 
 class NotAsked(InvalidInput):
@@ -33,17 +34,19 @@ class Confirmations:
     ) -> None:
         self.database, self.versions, self.now = database, versions, now
 
-    def version(self, record: PageRecord, head: str) -> str:
-        """The commit readers of `record` must confirm, as of commit `head`."""
-        return self.versions.of(record, head)
+    def version(self, record: PageRecord, snapshot: Snapshot) -> str:
+        """The commit readers of `record` must confirm."""
+        return self.versions.of(record, snapshot)
 
-    def confirm(self, username: str, record: PageRecord, head: str, seen: str = "") -> Confirmation:
+    def confirm(
+        self, username: str, record: PageRecord, snapshot: Snapshot, seen: str = ""
+    ) -> Confirmation:
         """Record that `username` read the page's current version. `seen` is the version
         the reader was shown, when known: a page that changed since is refused.
         Raises NotAsked, VersionChanged."""
         if not asks_confirmation(record.info.front_matter):
             raise NotAsked(f"“{record.title}” does not ask readers to confirm they read it.")
-        version = self.version(record, head)
+        version = self.version(record, snapshot)
         if seen and seen != version:
             raise VersionChanged(
                 f"“{record.title}” changed since you opened it. Read the new version,"

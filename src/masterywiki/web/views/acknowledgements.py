@@ -39,6 +39,7 @@ from masterywiki.onboarding.acknowledge import (
 )
 from masterywiki.onboarding.confirmations import Confirmations
 from masterywiki.onboarding.paths import names_of
+from masterywiki.repository.wiki import Snapshot
 from masterywiki.web.views import auth, markers, page_number, paths, services
 from masterywiki.web.views.auth import current_user, login_url, require_role
 
@@ -67,10 +68,6 @@ def confirmations() -> Confirmations:
     return found
 
 
-def _head() -> str:
-    return services().wiki.snapshot.commit or ""
-
-
 def _box_for(name: str) -> str:
     catalog = services().wiki.snapshot.catalog
     record = catalog.get(name)
@@ -79,7 +76,7 @@ def _box_for(name: str) -> str:
     user = current_user()
     context: dict[str, Any] = {"page": record, "user": user, "login": login_url(record.url)}
     if user is not None:
-        version = confirmations().version(record, _head())
+        version = confirmations().version(record, services().wiki.snapshot)
         mine = confirmations().of_pages(names_of(catalog, [record]), user.username)
         status, found = standing_of(mine, version)
         context.update(version=version, status=status, confirmation=found)
@@ -93,7 +90,7 @@ def acknowledge(name: str) -> ResponseReturnValue:
     if user is None:
         raise LoginRequired("Log in to confirm that you have read this page.")
     seen = request.form.get("version", "").strip()
-    found = confirmations().confirm(user.username, record, _head(), seen)
+    found = confirmations().confirm(user.username, record, services().wiki.snapshot, seen)
     if request.accept_mimetypes.best == "application/json":
         confirmed = _utc(found.at).isoformat(timespec="seconds")
         return jsonify(page=found.page, version=found.commit, username=found.username,
@@ -123,10 +120,11 @@ def _asking(catalog: Catalog) -> list[PageRecord]:
     return sorted(asking, key=lambda record: (record.title.casefold(), record.name))
 
 
-def _standings(catalog: Catalog, records: list[PageRecord], head: str) -> list[Standing]:
+def _standings(snapshot: Snapshot, records: list[PageRecord]) -> list[Standing]:
     """Every account on every page that asks, confirmations under old names included."""
+    catalog = snapshot.catalog
     pages = [
-        AskingPage(r.name, r.title, confirmations().version(r, head),
+        AskingPage(r.name, r.title, confirmations().version(r, snapshot),
                    tuple(n for n in names_of(catalog, [r]) if n != r.name))
         for r in records
     ]  # fmt: skip
@@ -140,7 +138,7 @@ def _standings(catalog: Catalog, records: list[PageRecord], head: str) -> list[S
 def report() -> ResponseReturnValue:
     snapshot = services().wiki.refresh()
     filters, records = _filters(), _asking(snapshot.catalog)
-    rows = _standings(snapshot.catalog, records, snapshot.commit or "")
+    rows = _standings(snapshot, records)
     shown = filtered(rows, filters)
     if request.args.get("format") == "csv":
         return Response(

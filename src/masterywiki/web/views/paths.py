@@ -55,10 +55,7 @@ def versions() -> Versions:
 
 
 def version_of(record: PageRecord) -> str:
-    snapshot = services().wiki.snapshot
-    # git reads the page's history from its last change on, not from HEAD down.
-    change = snapshot.changes.get(record.file)
-    return versions().of(record, change.commit if change else snapshot.commit or "")
+    return versions().of(record, services().wiki.snapshot)
 
 
 def steps_index() -> StepIndex:
