@@ -244,3 +244,8 @@ def test_the_report_comes_in_pages_and_the_csv_has_every_row(
     assert len(second) == 21  # 120 teachers and ada
     assert len(report_rows(admin_client, "&status=none")) == 121
     assert admin_client.get("/-/acknowledgements?page=0").status_code == 400
+
+
+def test_the_report_leaves_the_search_box_alone(admin_client: FlaskClient) -> None:
+    page = soup(admin_client.get("/-/acknowledgements?status=none"))
+    assert page.select_one("input[name=q]").get("value", "") == ""

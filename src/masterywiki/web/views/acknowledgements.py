@@ -145,12 +145,13 @@ def report() -> ResponseReturnValue:
             as_csv(shown), mimetype="text/csv",
             headers={"Content-Disposition": 'attachment; filename="acknowledgements.csv"'},
         )  # fmt: skip
-    query = {key: value for key, value in filters.items() if value}
+    # Not `query`: base.html puts that in the search box.
+    filter_query = {key: value for key, value in filters.items() if value}
     number = page_number()
     start = (number - 1) * PER_PAGE
     return render_template(
         "acknowledgements.html", pages=records, rows=shown[start : start + PER_PAGE],
-        counts=counts(rows), filters=filters, query=query, statuses=STATUSES,
+        counts=counts(rows), filters=filters, filter_query=filter_query, statuses=STATUSES,
         readers=len({r.username for r in rows}), page=number,
         has_next=len(shown) > start + PER_PAGE, matching=len(shown),
     )  # fmt: skip
