@@ -26,6 +26,7 @@ FLOORS = (
     "watching",
     "proposals",  # suggested edits on branches, reviewed and merged
     "stewardship",  # owners, review dates, reader feedback
+    "onboarding",  # onboarding paths and read confirmations
     "search",  # the only package that imports whoosh
     "importing",
     "web",  # Flask: the app, the views
@@ -41,9 +42,10 @@ PURE = {
     "content/names", "content/slugs", "content/model", "content/docinfo", "content/markup",
     "content/mdrules", "content/rawhtml", "content/renderbudget", "content/renderstate",
     "content/directives", "content/catalog", "content/filetypes", "content/protection",
-    "content/relink", "content/diffs",
+    "content/relink", "content/diffs", "content/trailers",
     "importing/plan", "importing/links", "importing/pages", "importing/nav",
     "people/identity",
+    "onboarding/paths", "onboarding/acknowledge", "onboarding/findings",
 }  # fmt: skip
 LIBRARY_ROOMS = {
     "git": {"git"},  # GitPython

@@ -26,6 +26,7 @@ from masterywiki.content.check import (
 )
 from masterywiki.db.database import Database
 from masterywiki.discussion.comments import parse as parse_comments
+from masterywiki.onboarding.findings import onboarding_findings
 from masterywiki.repository.edits import COMMENTS_SUFFIX
 from masterywiki.repository.instance import open_repository
 from masterywiki.repository.wiki import Snapshot, Wiki
@@ -57,6 +58,7 @@ def check(
     with click.progressbar(length=len(catalog), label="Checking pages", file=sys.stderr) as bar:
         rendered = render_all(wiki, catalog, bar.update, processes or default_processes())
     extra = _extra_findings(wiki) + care_findings(catalog.pages.values())
+    extra += onboarding_findings(catalog)
     if stale:
         extra += _stale_findings(loaded, snapshot)
     findings = diagnose(catalog, rendered, snapshot.files, extra=extra)

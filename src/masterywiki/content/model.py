@@ -14,7 +14,7 @@ try:  # the C loader is ~10x faster; fall back where libyaml is missing
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-PAGE_TYPES = ("page", "term", "resource", "event")
+PAGE_TYPES = ("page", "term", "resource", "event", "path")
 _FENCE = "---"
 _STRING_KEYS = (
     "title",

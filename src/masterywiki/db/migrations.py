@@ -93,6 +93,12 @@ def _signin_providers(connection: Connection) -> None:
     )
 
 
+def _onboarding(connection: Connection) -> None:
+    """Which pages each reader opened (onboarding paths) and read confirmations."""
+    tables = [schema.page_views, schema.acknowledgements]
+    schema.metadata.create_all(connection, tables=tables, checkfirst=True)
+
+
 STEPS: tuple[tuple[int, str, Step], ...] = (
     (1, "accounts, sessions, watches and the mail outbox", _accounts_watches_outbox),
     (2, "one database: the comment rate limit; no session_version", _one_database),
@@ -100,6 +106,7 @@ STEPS: tuple[tuple[int, str, Step], ...] = (
     (4, "a schedule for jobs one server of many runs", _schedule),
     (5, "counters: ids handed out once across servers", _counters),
     (6, "sign-in providers: account source, subject, last login", _signin_providers),
+    (7, "onboarding: pages readers opened, read confirmations", _onboarding),
 )
 LATEST = STEPS[-1][0]
 

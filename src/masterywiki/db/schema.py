@@ -171,6 +171,25 @@ counters = Table(
     Column("value", Integer, nullable=False),
 )
 
+page_views = Table(
+    "page_views",
+    metadata,
+    Column("username", Text, primary_key=True),  # logged-in readers only
+    Column("page", Text, primary_key=True),  # the page's name when it was opened
+    Column("commit_sha", Text, nullable=False),  # its version then (onboarding/versions.py)
+    Column("at", Float, nullable=False),  # the latest opening; earlier ones are not kept
+)
+
+acknowledgements = Table(
+    "acknowledgements",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column("page", Text, primary_key=True),  # the page's name when it was confirmed
+    Column("commit_sha", Text, primary_key=True),  # the version confirmed
+    Column("at", Float, nullable=False),  # the first confirmation of that version
+    Index("acknowledgements_by_page", "page", "at"),
+)
+
 schema_version = Table(
     "schema_version",
     metadata,

@@ -15,6 +15,7 @@ from masterywiki.content.catalog import PageRecord
 from masterywiki.content.model import decode
 from masterywiki.content.protection import Protection, claims, is_marked
 from masterywiki.content.relink import add_redirect, rewrite_references
+from masterywiki.content.trailers import minor_message
 from masterywiki.errors import PageNotFound, RevisionNotFound, WikiError
 from masterywiki.git import textmerge
 from masterywiki.git.parse import is_sha
@@ -306,9 +307,11 @@ class Editor:
                     move[other.file] = rewritten.encode()
             relinked = rewrite_references(source, record.file, new_file, moved, file_of, folders)
             record_old = {new_file: add_redirect(relinked, name).encode()}
-            message = summary.strip() or f"Move {name} to {new_name}"
+            # Minor: a move changes nothing readers read (read confirmations, paths).
+            message = minor_message(summary, f"Move {name} to {new_name}")
+            redirect = minor_message(f"Redirect {name} to {new_name}", "")
             commit = self.storage.commit_steps(
-                [(move, message), (record_old, f"Redirect {name} to {new_name}")],
+                [(move, message), (record_old, redirect)],
                 author,
                 snapshot.commit,
             )

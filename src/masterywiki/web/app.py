@@ -81,6 +81,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         startup=startup,
     )
 
+    from masterywiki.web.views import acknowledgements as acknowledgement_views
     from masterywiki.web.views import (
         api,
         auth,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     from masterywiki.web.views import feedback as feedback_views
     from masterywiki.web.views import insights as insights_views
     from masterywiki.web.views import ops as ops_views
+    from masterywiki.web.views import paths as path_views
     from masterywiki.web.views import proposals as proposal_views
     from masterywiki.web.views import review as review_views
     from masterywiki.web.views import signin as signin_views
@@ -121,6 +123,8 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     feedback_views.init_app(app)
     insights_views.init_app(app)
     proposal_views.init_app(app)  # needs the comment service and the notifier (above)
+    path_views.init_app(app)  # onboarding paths and read confirmations
+    acknowledgement_views.init_app(app)
     blueprints = (site.bp, glossary.bp, browse.bp, api.bp, edit.bp, history.bp, users.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

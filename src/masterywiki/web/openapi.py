@@ -44,7 +44,7 @@ SCHEMAS: dict[str, Any] = {
             "url": {"type": "string"},
             "title": {"type": "string"},
             "summary": _STRING_OR_NULL,
-            "type": {"enum": ["page", "term", "resource", "event"]},
+            "type": {"enum": ["page", "term", "resource", "event", "path"]},
             "tags": _STRINGS,
             "aliases": _STRINGS,
             "resource_type": _STRING_OR_NULL,

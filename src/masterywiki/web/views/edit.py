@@ -12,7 +12,9 @@ from flask.typing import ResponseReturnValue
 
 from masterywiki.content import names
 from masterywiki.content.protection import ProtectedAddressClaimed, is_marked
+from masterywiki.content.trailers import minor_message
 from masterywiki.git.storage import Author
+from masterywiki.onboarding.acknowledge import asks_confirmation
 from masterywiki.repository.edits import (
     EditConflict,
     PageTooLarge,
@@ -58,6 +60,9 @@ def _editor_page(name: str, content: str, summary: str, base: str, **extra: Any)
         summary=summary,
         base=base,
         max_bytes=services().settings.max_page_bytes,
+        # Only pages that ask for read confirmations offer "minor change".
+        asks_confirmation=bool(record and asks_confirmation(record.info.front_matter)),
+        minor=request.form.get("minor") == "yes",
         attachments=services().attachments.of_page(record.name) if record else [],
         **extra,
     )
@@ -98,9 +103,11 @@ def edit_form(name: str) -> ResponseReturnValue:
 def save(name: str) -> ResponseReturnValue:
     form = request.form
     content, summary, base = form.get("content", ""), form.get("summary", ""), form.get("base", "")
+    # A minor change says so in a trailer of the commit message, which travels with git.
+    message = minor_message(summary, f"Update {name}") if form.get("minor") == "yes" else summary
     try:
         result = services().editor.save(
-            name, content, summary, base or None, author_of_request(), admin=is_admin()
+            name, content, message, base or None, author_of_request(), admin=is_admin()
         )
     except EditConflict as conflict:  # (the page may have moved: the form goes there)
         page = _editor_page(conflict.name, conflict.mine, summary, conflict.head, conflict=conflict)

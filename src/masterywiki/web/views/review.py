@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, current_app, jsonify, redirect, render_templ
 from flask.typing import ResponseReturnValue
 
 from masterywiki.content.catalog import PageRecord
+from masterywiki.content.trailers import minor_message
 from masterywiki.errors import Forbidden, InvalidInput, PageNotFound
 from masterywiki.people.accounts import User
 from masterywiki.stewardship.dashboard import (
@@ -141,7 +142,8 @@ def reviewed(name: str) -> ResponseReturnValue:
     note = request.form.get("note", "").strip()
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"Keep the review note to {MAX_NOTE} characters.")
-    summary = f"Reviewed {record.title}" + (f"\n\n{note}" if note else "")
+    # Only the review date changes: readers are not asked to read the page again.
+    summary = minor_message(f"Reviewed {record.title}" + (f"\n\n{note}" if note else ""), "")
     result = services().editor.save(
         record.name, mark_reviewed(wiki.source(record), today()), summary,
         wiki.storage.head(), author_of_request(), admin=bool(user and user.can("admin")),

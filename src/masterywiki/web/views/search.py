@@ -180,7 +180,13 @@ def opened(micros: int) -> ResponseReturnValue:
     return redirect(page.url, 303)
 
 
-TYPE_LABELS = {"term": "Glossary term", "resource": "Resource", "event": "Event", "page": "Page"}
+TYPE_LABELS = {
+    "term": "Glossary term",
+    "resource": "Resource",
+    "event": "Event",
+    "page": "Page",
+    "path": "Onboarding path",
+}
 
 
 def facet_label(facet: str, value: str) -> str:
