@@ -109,3 +109,26 @@ def test_comments_on_two_servers_meet_and_a_decision_wins(
         bodies = sorted(c.body for c in found.talk.discussion(proposal).comments)
         assert bodies == ["A question from one", "A question from two"]
     assert git(central, "fsck", "--no-progress") == ""
+
+
+def test_release_tags_travel_and_never_move(
+    server: Callable[[str], Server], central: Path, tmp_path: Path
+) -> None:
+    one, two = server("one"), server("two")
+    for found in (one, two):
+        found.sync.tags = "release/"
+    git(tmp_path / "one", "tag", "-a", "release/2025-26", "-m", "Adopted")
+    synced(one, two)
+    assert git(central, "rev-parse", "refs/tags/release/2025-26") == git(
+        tmp_path / "two", "rev-parse", "refs/tags/release/2025-26"
+    )
+    # The same name made apart on both: each keeps its own, nothing is forced.
+    git(tmp_path / "one", "tag", "-a", "release/clash", "-m", "One's")
+    git(tmp_path / "two", "commit", "--allow-empty", "-qm", "elsewhere")
+    git(tmp_path / "two", "tag", "-a", "release/clash", "-m", "Two's")
+    theirs = git(tmp_path / "two", "rev-parse", "refs/tags/release/clash")
+    synced(one, two)
+    assert git(central, "rev-parse", "refs/tags/release/clash") == git(
+        tmp_path / "one", "rev-parse", "refs/tags/release/clash"
+    )
+    assert git(tmp_path / "two", "rev-parse", "refs/tags/release/clash") == theirs

@@ -110,8 +110,13 @@ def push(storage: GitStorage, url: str, branch: str, commit: str) -> bool:
 def fetch_branches(storage: GitStorage, url: str, prefix: str, into: str) -> None:
     """Fetch every branch `refs/heads/<prefix>*` at `url` into `<into>*` (the remote's
     proposal branches). Raises RemoteUnavailable."""
+    fetch_refs(storage, url, f"+refs/heads/{prefix}*:{into}*")
+
+
+def fetch_refs(storage: GitStorage, url: str, refspec: str) -> None:
+    """Fetch what `refspec` names at `url`. Raises RemoteUnavailable."""
     _network_git(storage.path, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
-                 url, f"+refs/heads/{prefix}*:{into}*")  # fmt: skip
+                 url, refspec)  # fmt: skip
 
 
 def push_refs(storage: GitStorage, url: str, updates: dict[str, str]) -> set[str]:

@@ -120,6 +120,7 @@ class Sync:
         count: Counter | None = None,
         max_backoff: float = 60.0,
         side: SideBranches | None = None,
+        tags: str = "",
     ) -> None:
         self.storage = storage
         self.url = normalize_remote(url)
@@ -128,6 +129,7 @@ class Sync:
         self.max_backoff = max_backoff
         self.tracking = tracking_ref(branch)
         self.side = side
+        self.tags = tags  # e.g. "release/": tags under it travel too, never moved
         self.on_change: list[Listener] = []  # called after other servers' work came in
         self._count = count or (lambda _name: None)
         self._wake = threading.Event()
@@ -197,6 +199,8 @@ class Sync:
                 self._round(fetch)
                 if self.side is not None:
                     self._side_round(self.side, fetch)
+                if self.tags:
+                    self._tag_round(self.tags, fetch)
         except (RemoteUnavailable, RepositoryBusy, RepositoryWriteError) as error:
             self._failures += 1
             self.last_error = redact(error.message)
@@ -303,6 +307,28 @@ class Sync:
                 return
             fetch = True
         raise RemoteUnavailable(f"the central repository's {side.prefix} branches kept moving")
+
+    def _tag_round(self, prefix: str, fetch: bool) -> None:
+        """Tags under `prefix` (releases) go both ways and never move: a tag only the
+        remote has is made here, one only we have is pushed; two different tags of
+        one name keep each side's own, and the clash is logged."""
+        local, tracking = f"refs/tags/{prefix}", f"refs/remotes/origin/tags/{prefix}"
+        if fetch:
+            gitremote.fetch_refs(self.storage, self.url, f"+{local}*:{tracking}*")
+        ours = self.storage.refs_under(local)
+        theirs = self.storage.refs_under(tracking)
+        for ref, target in theirs.items():
+            mine = local + ref.removeprefix(tracking)
+            if mine not in ours:
+                self._move(mine, target, None)
+            elif ours[mine] != target:
+                log.warning("release tag %s differs from the central repository's; kept", mine)
+        to_push = {ref: tag for ref, tag in ours.items() if tracking + ref.removeprefix(local)
+                   not in theirs}  # fmt: skip
+        refused = gitremote.push_refs(self.storage, self.url, to_push)
+        for ref, tag in to_push.items():
+            if ref not in refused:
+                self.storage.set_ref(tracking + ref.removeprefix(local), tag)
 
     def _move(self, ref: str, new: str, old: str | None) -> None:
         """A side branch takes the remote's commits; a local change made meanwhile

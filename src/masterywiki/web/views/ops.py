@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
     if settings.remote:
         proposals = SideBranches("proposals/", merged_message)  # they travel with main
         sync = Sync(storage, settings.remote, settings.branch, settings.fetch_interval,
-                    count=metrics.count, side=proposals)  # fmt: skip
+                    count=metrics.count, side=proposals, tags="release/")  # fmt: skip
         storage.after_commit.append(lambda _old, _new: sync.push_soon())
         app.before_request(sync.start)  # (re)starts its thread in each gunicorn worker
         markers.register(app, "sync-status", lambda _arg: _sync_notice())

@@ -7,13 +7,13 @@ a release name wherever they accept a commit id.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from masterywiki.errors import InvalidInput, InvalidReleaseName, ReleaseExists
 from masterywiki.git.releases import MAX_MESSAGE, MAX_NAME
 from masterywiki.repository.releases import KINDS, Releases
-from masterywiki.web.views import services
+from masterywiki.web.views import ops, services
 from masterywiki.web.views.auth import require_role
 from masterywiki.web.views.edit import author_of_request
 
@@ -50,6 +50,9 @@ def create() -> ResponseReturnValue:
     except (InvalidReleaseName, ReleaseExists) as error:
         # Shown on the form with what was typed, so nothing has to be typed again.
         return _listing(error.status, error.message, name, message)
+    sync = current_app.extensions.get(ops.SYNC_KEY)
+    if sync is not None:  # the tag goes to the central repository with the next round
+        sync.push_soon()
     flash(f"Released the wiki as it is now as '{release.name}' ({release.short}).", "success")
     return redirect(url_for("releases.listing"), 303)
 
