@@ -62,7 +62,8 @@ def _heading_ids(state: RenderState, tokens: list[Token]) -> None:
         ).strip()
         anchor = state.slugs.claim(pinned or slugify(visible))
         token.attrSet("id", anchor)
-        state.headings.append(Heading(int(token.tag[1]), anchor, text or visible.strip()))
+        line = state.line_base + token.map[0] if token.map else 0
+        state.headings.append(Heading(int(token.tag[1]), anchor, text or visible.strip(), line))
 
 
 class _Renderer(RendererHTML):

@@ -33,6 +33,7 @@ class Heading:
     level: int
     id: str
     text: str
+    line: int = 0  # the heading's 1-based line in the file (0: not known)
 
 
 @dataclass

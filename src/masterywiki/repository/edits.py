@@ -15,6 +15,7 @@ from masterywiki.content.catalog import PageRecord
 from masterywiki.content.model import decode
 from masterywiki.content.protection import Protection, claims, is_marked
 from masterywiki.content.relink import add_redirect, rewrite_references
+from masterywiki.content.sections import Section, find_section, splice
 from masterywiki.content.trailers import minor_message
 from masterywiki.errors import PageNotFound, RevisionNotFound, WikiError
 from masterywiki.git import textmerge
@@ -28,6 +29,11 @@ COMMENTS_SUFFIX = ".comments.jsonl"
 class PageTooLarge(WikiError):
     status = 413
     title = "Page too large"
+
+
+class SectionNotFound(WikiError):
+    status = 404
+    title = "Section not found"
 
 
 class PageExists(WikiError):
@@ -189,6 +195,36 @@ class Editor:
             commit = self.storage.commit(changes, message, author, head, committer)
         self.wiki.refresh()
         return SaveResult(name, commit, current is None, merged, moved_from)
+
+    def section(self, name: str, section_id: str, commit: str) -> tuple[str, Section]:
+        """(the page's text at `commit`, its section `section_id` there).
+        Raises PageNotFound, SectionNotFound."""
+        found = self._file_at(commit, name)
+        if found is None:
+            raise PageNotFound(name)
+        text = found[1]
+        _document, rendered = self.wiki.preview(name, text)
+        section = find_section(rendered.headings, section_id, len(text.splitlines()))
+        if section is None:
+            raise SectionNotFound(
+                f"The page '{name}' has no section '{section_id[:80]}' (any more): "
+                "edit the whole page instead."
+            )
+        return text, section
+
+    def save_section(
+        self, name: str, section_id: str, content: str, summary: str, base: str | None,
+        author: Author, admin: bool = False,
+    ) -> SaveResult:  # fmt: skip
+        """Save one section's new text: spliced into the page as it was at `base`, then
+        saved (and merged with changes made since) like the whole page.
+        Raises what `save` raises, and SectionNotFound."""
+        commit = base if base and is_sha(base) else self.storage.head()
+        if commit is None:
+            raise PageNotFound(name)
+        text, section = self.section(names.canonical(name), section_id, commit)
+        whole = splice(text, section, normalize_text(content))
+        return self.save(name, whole, summary, commit, author, admin=admin)
 
     def _moved_since(self, name: str, mine: str, base: str | None, head: str | None) -> str | None:
         """For page `name`, missing at `head`: the page it became if it existed at `base`

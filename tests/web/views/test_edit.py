@@ -355,3 +355,50 @@ def test_new_offers_a_title_and_a_term_template(editor_client: FlaskClient) -> N
     form = soup(editor_client.get("/-/new?title=Exit ticket&type=term").data)
     assert form.select_one("#title")["value"] == "Exit ticket"
     assert form.select_one("input[name=type]")["value"] == "term"
+
+
+# -- one section ------------------------------------------------------------------------
+
+SECTIONED = """---
+title: Sectioned
+---
+
+# Sectioned
+
+## Alpha
+
+Alpha text.
+
+## Beta
+
+Beta text.
+"""
+
+
+def test_one_section_is_edited_and_others_changes_are_kept(
+    app: Flask, editor_client: FlaskClient, client: FlaskClient, basic_repo: Path
+) -> None:
+    commit_files(basic_repo, {"guide/sectioned.md": SECTIONED})
+    page = editor_client.get("/guide/sectioned").get_data(as_text=True)
+    pencil = soup(page.encode()).select_one("h2#beta a.section-edit")
+    assert pencil is not None and pencil["href"] == "/guide/sectioned/-/edit?section=beta"
+    assert "editing.css" in page  # which shows the pencils to an editor
+    assert "editing.css" not in client.get("/guide/sectioned").get_data(as_text=True)
+    shown = soup(editor_client.get("/guide/sectioned/-/edit?section=beta").data)
+    editor = shown.select_one("form.editor")
+    assert editor is not None and "the section “Beta”" in shown.select_one("h1").get_text()
+    form = {field["name"]: field.get("value", "") for field in editor.select("input[name]")}
+    form["content"] = editor.select_one("textarea[name=content]").get_text()
+    assert form["content"] == "## Beta\n\nBeta text.\n" and form["section"] == "beta"
+    # Meanwhile someone changes another section.
+    commit_files(
+        basic_repo, {"guide/sectioned.md": SECTIONED.replace("Alpha text.", "Alpha, edited.")}
+    )
+    form["content"] = "## Beta\n\nBeta, rewritten.\n"
+    assert editor_client.post("/guide/sectioned/-/edit", data=form).status_code == 303
+    saved = git(basic_repo, "show", "HEAD:guide/sectioned.md") + "\n"  # (git() strips)
+    assert saved == SECTIONED.replace("Alpha text.", "Alpha, edited.").replace(
+        "Beta text.", "Beta, rewritten."
+    )
+    missing = editor_client.get("/guide/sectioned/-/edit?section=gamma")
+    assert missing.status_code == 404 and "no section" in missing.get_data(as_text=True)

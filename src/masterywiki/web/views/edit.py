@@ -9,9 +9,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from markupsafe import escape
 
 from masterywiki.content import names
 from masterywiki.content.protection import ProtectedAddressClaimed, is_marked
+from masterywiki.content.sections import Section, cut
 from masterywiki.content.trailers import minor_message
 from masterywiki.git.storage import Author
 from masterywiki.onboarding.acknowledge import asks_confirmation
@@ -26,6 +28,25 @@ from masterywiki.web.views import services
 from masterywiki.web.views.auth import current_user, require_role
 
 bp = Blueprint("edit", __name__)
+SECTION_HEADING = re.compile(r'(<h([2-4]) id="([^"]+)"[^>]*>)(.*?)(</h\2>)', re.S)
+
+
+@bp.app_template_filter("section_edit_links")
+def section_edit_links(html: str, action_base: str) -> str:
+    """A pencil in each section heading that opens the editor on that section. Hidden
+    by default: the page's edit-link marker shows them to those who may edit."""
+
+    def add(match: re.Match[str]) -> str:
+        heading_id = match.group(3)
+        text = re.sub(r"<[^>]+>", "", match.group(4)).strip()
+        link = (
+            f'<a class="section-edit" href="{action_base}/-/edit?section={heading_id}"'
+            f' aria-label="Edit the section {escape(text)}" title="Edit this section">'
+            '<span aria-hidden="true">✎</span></a>'
+        )
+        return match.group(1) + match.group(4) + link + match.group(5)
+
+    return SECTION_HEADING.sub(add, html)
 
 
 def author_of_request() -> Author:
@@ -95,6 +116,10 @@ def edit_form(name: str) -> ResponseReturnValue:
     record = snapshot.catalog.get(name)
     content = wiki.source(record) if record else new_page_text(name)
     _refuse_early(name, content, "change")
+    section_id = request.args.get("section", "")
+    if section_id and record is not None and snapshot.commit:
+        _whole, section = services().editor.section(name, section_id, snapshot.commit)
+        return _editor_page(name, cut(content, section), "", base, section=section)
     return _editor_page(name, content, "", base, creating=record is None)
 
 
@@ -105,19 +130,37 @@ def save(name: str) -> ResponseReturnValue:
     content, summary, base = form.get("content", ""), form.get("summary", ""), form.get("base", "")
     # A minor change says so in a trailer of the commit message, which travels with git.
     message = minor_message(summary, f"Update {name}") if form.get("minor") == "yes" else summary
+    section_id = form.get("section", "")
     try:
-        result = services().editor.save(
-            name, content, message, base or None, author_of_request(), admin=is_admin()
-        )
+        if section_id:  # spliced into the page as it was at `base`, then saved alike
+            result = services().editor.save_section(
+                name, section_id, content, message, base or None, author_of_request(),
+                admin=is_admin(),
+            )  # fmt: skip
+        else:
+            result = services().editor.save(
+                name, content, message, base or None, author_of_request(), admin=is_admin()
+            )
     except EditConflict as conflict:  # (the page may have moved: the form goes there)
+        # The conflict shows the whole page (`mine` is the section spliced in): the form
+        # saves the whole page from here on.
         page = _editor_page(conflict.name, conflict.mine, summary, conflict.head, conflict=conflict)
         return make_response(page, 409)
     except PageTooLarge as error:
-        return make_response(_editor_page(name, content, summary, base, error=error), 413)
+        section = _section_of(name, section_id, base)
+        page = _editor_page(name, content, summary, base, error=error, section=section)
+        return make_response(page, 413)
     except ProtectedAddressClaimed as refused:  # the fix is in the text: keep it in the form
         return make_response(_editor_page(name, content, summary, base, error=refused), 403)
     flash(_saved_message(result), "success")
     return redirect(names.url_for_name(result.name), 303)
+
+
+def _section_of(name: str, section_id: str, base: str) -> Section | None:
+    """The section a refused form was editing, to show the same form again."""
+    if not section_id or not base:
+        return None
+    return services().editor.section(names.canonical(name), section_id, base)[1]
 
 
 def _saved_message(result: SaveResult) -> str:
