@@ -42,7 +42,7 @@ PURE = {
     "content/names", "content/slugs", "content/model", "content/docinfo", "content/markup",
     "content/mdrules", "content/rawhtml", "content/renderbudget", "content/renderstate",
     "content/directives", "content/catalog", "content/filetypes", "content/protection",
-    "content/relink", "content/diffs", "content/trailers",
+    "content/relink", "content/diffs", "content/sections", "content/templates", "content/trailers",
     "importing/plan", "importing/links", "importing/pages", "importing/nav",
     "people/identity",
     "onboarding/paths", "onboarding/acknowledge", "onboarding/findings",

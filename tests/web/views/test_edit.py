@@ -402,3 +402,38 @@ def test_one_section_is_edited_and_others_changes_are_kept(
     )
     missing = editor_client.get("/guide/sectioned/-/edit?section=gamma")
     assert missing.status_code == 404 and "no section" in missing.get_data(as_text=True)
+
+
+TERM_TEMPLATE = """---
+template: A glossary term.
+title: {{title}}
+type: term
+---
+
+# {{title}}
+
+Define it.
+"""
+
+
+def test_a_new_page_starts_from_a_template(editor_client: FlaskClient, basic_repo: Path) -> None:
+    commit_files(basic_repo, {"_templates/term.md": TERM_TEMPLATE, "_templates/Bad Name.md": "x"})
+    chooser = soup(editor_client.get("/-/new?title=Exit ticket&template=term").data)
+    choices = {i["value"]: i.has_attr("checked") for i in chooser.select("input[name=template]")}
+    assert choices == {"": False, "term": True}, "listed by name, the odd file left out"
+    assert "A glossary term." in chooser.select_one("fieldset").get_text()
+    answer = editor_client.get("/-/new?path=glossary/exit-ticket&title=Exit: ticket&template=term")
+    assert answer.headers["Location"] == (
+        "/glossary/exit-ticket/-/edit?title=Exit%3A+ticket&template=term"
+    )
+    text = soup(editor_client.get(answer.headers["Location"]).data).select_one("textarea")
+    assert text is not None and text.get_text() == (
+        '---\ntitle: "Exit: ticket"\ntype: term\n---\n\n# Exit: ticket\n\nDefine it.\n'
+    )
+    # ?type=term (older links) starts from the term template too.
+    older = soup(editor_client.get("/glossary/quiz/-/edit?type=term").data).select_one("textarea")
+    assert older is not None and older.get_text().startswith("---\ntitle: Quiz\ntype: term")
+    missing = editor_client.get("/glossary/quiz/-/edit?template=nowhere")
+    assert missing.status_code == 404 and "no template" in missing.get_data(as_text=True)
+    # Templates are no pages: not served, not searched, not in the navigation.
+    assert editor_client.get("/_templates/term").status_code == 400

@@ -270,7 +270,7 @@ def test_the_page_lists_gaps_with_links_that_open_the_new_page_form_prefilled(
     }  # fmt: skip
     # New terms go where this wiki keeps its terms (terms/, not glossary/).
     assert parse_qs(urlsplit(term_link["href"]).query) == {
-        "path": ["terms/zebra-crossing"], "title": ["Zebra crossing"], "type": ["term"],
+        "path": ["terms/zebra-crossing"], "title": ["Zebra crossing"], "template": ["term"],
     }  # fmt: skip
     unopened = page.select("#not-opened tbody tr .insights-query")
     assert [a.get_text() for a in unopened] == ["habits", "rubric"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -11,9 +10,11 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
 
-from masterywiki.content import names
+from masterywiki.content import names, templates
+from masterywiki.content.model import decode
 from masterywiki.content.protection import ProtectedAddressClaimed, is_marked
 from masterywiki.content.sections import Section, cut
+from masterywiki.content.templates import TemplateNotFound
 from masterywiki.content.trailers import minor_message
 from masterywiki.git.storage import Author
 from masterywiki.onboarding.acknowledge import asks_confirmation
@@ -90,18 +91,42 @@ def _editor_page(name: str, content: str, summary: str, base: str, **extra: Any)
 
 
 def new_page_text(name: str) -> str:
-    """A new page's starting text: its title, and for `?type=term` the glossary's shape."""
+    """A new page's starting text: its title, from `?template=` (or `?type=term`: the
+    term template) when one is asked for. Raises TemplateNotFound."""
     title = " ".join(request.args.get("title", "").split())[:200] or names.title_from_name(name)
-    # Quoted only when YAML would read it otherwise (a colon, a leading '#', quotes...).
-    plain = re.fullmatch(r"[\w][\w .,'()&/-]*", title) and ": " not in title
-    quoted = title if plain else json.dumps(title, ensure_ascii=False)
-    if request.args.get("type") == "term":
+    asked = request.args.get("template", "")
+    wanted = asked or ("term" if request.args.get("type") == "term" else "")
+    text = template_text(wanted) if wanted else None
+    if text is not None:
+        return templates.fill(text, title)
+    if asked:
+        raise TemplateNotFound(
+            f"There is no template '{asked[:60]}': templates are pages under"
+            f" {templates.FOLDER}/ in the wiki's repository."
+        )
+    quoted = templates.yaml_title(title)
+    if wanted == "term":  # a wiki without a term template
         return (
             f"---\ntitle: {quoted}\nsummary: \ntype: term\naliases: []\nrelated: []\n---\n\n"
             f"# {title}\n\nA working definition in a sentence or two.\n\n"
             "## In practice\n\nWhat it looks like in a classroom, and a designer's tip.\n"
         )
     return f"---\ntitle: {quoted}\nsummary: \n---\n\n# {title}\n\n"
+
+
+def template_text(name: str) -> str | None:
+    """The text of template `name` at HEAD, or None when there is none."""
+    file = templates.file_of(name)
+    blob = services().wiki.snapshot.files.get(file) if file else None
+    return decode(services().wiki.storage.read_blob(blob)) if blob else None
+
+
+def _templates() -> list[templates.Template]:
+    files = services().wiki.snapshot.files
+    found = templates.listed(files, {})
+    texts = services().wiki.storage.read_blobs(files[t.file] for t in found)
+    read = {t.file: decode(texts[files[t.file]]) for t in found}
+    return templates.listed(files, read)
 
 
 @bp.get("/<path:name>/-/edit")
@@ -212,13 +237,18 @@ def new_page() -> ResponseReturnValue:
         else:
             return redirect(f"/{name}/-/edit{_prefill_query()}")
     title, kind = request.args.get("title", ""), request.args.get("type")
-    return render_template("new.html", path=wanted, error=error, title=title, kind=kind)
+    chosen = request.args.get("template", "") or ("term" if kind == "term" else "")
+    return render_template(
+        "new.html", path=wanted, error=error, title=title, chosen=chosen, templates=_templates()
+    )
 
 
 def _prefill_query() -> str:
-    """What /-/new passes on to the editor: a title, and `type=term` for a term."""
+    """What /-/new passes on to the editor: a title, and the template to start from."""
     prefill = {"title": request.args.get("title", "").strip()}
-    if request.args.get("type") == "term":
+    if request.args.get("template"):
+        prefill["template"] = request.args.get("template", "")
+    elif request.args.get("type") == "term":
         prefill["type"] = "term"
     kept = {key: value for key, value in prefill.items() if value}
     return "?" + urlencode(kept) if kept else ""

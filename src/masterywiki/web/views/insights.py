@@ -99,7 +99,7 @@ class Offers:
         term_path = f"{self.glossary}/{slug}" if self.glossary and slug else slug
         return [
             self._offer("Create a page", slug, {"title": title}),
-            self._offer("Create a glossary term", term_path, {"title": title, "type": "term"}),
+            self._offer("Create a glossary term", term_path, {"title": title, "template": "term"}),
         ]
 
     def _offer(self, label: str, path: str, prefill: dict[str, str]) -> Offer:
