@@ -76,11 +76,18 @@ def describe(violations: list[dict[str, Any]]) -> str:
     )
 
 
+def page_source(page: Any) -> str:
+    """The text in the page editor: its form field, which the code editor keeps in step
+    with what is typed (and which is the editor itself without JavaScript)."""
+    text: str = page.locator("form.editor textarea[name=content]").input_value()
+    return text
+
+
 def save_an_edit(page: Any, url: str, path: str, add: str, summary: str) -> str:
     """Add a paragraph to the page at `path` through the editor; returns its diff's URL."""
     page.goto(f"{url}{path}/-/edit")
     source = page.get_by_role("textbox", name="Page source (markdown)")
-    source.fill(source.input_value().rstrip() + f"\n\n{add}\n")
+    source.fill(page_source(page).rstrip() + f"\n\n{add}\n")
     page.get_by_label("Summary of your change").fill(summary)
     follow(page, page.get_by_role("button", name="Save"))
     assert page.url == f"{url}{path}"

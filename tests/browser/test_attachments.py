@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.support import axe_violations, follow, log_in
+from tests.browser.support import axe_violations, follow, log_in, page_source
 
 WIDE = {"width": 1280, "height": 900}
 
@@ -58,7 +58,7 @@ def test_upload_a_diagram_and_show_it_on_the_page(
     page.goto(f"{live_url}/framework/grading-policy/-/edit")
     source = page.get_by_role("textbox", name="Page source (markdown)")
     source.fill(
-        source.input_value() + "\n![grading-flow.png](grading-policy.files/grading-flow.png)\n"
+        page_source(page) + "\n![grading-flow.png](grading-policy.files/grading-flow.png)\n"
     )
     follow(page, page.get_by_role("button", name="Save"))
     image = page.locator(".body img[alt='grading-flow.png']")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.support import heading, log_in
+from tests.browser.support import heading, log_in, page_source
 
 WIDE = {"width": 1280, "height": 900}
 
@@ -46,15 +46,13 @@ def test_edit_with_preview_save_then_read_history_and_diff(ada: Any, live_url: s
     source = _source(page)
     assert source.evaluate("el => el === document.activeElement"), "the editor has the focus"
     added = "Coaches at Riverbend add a student-friendly column to every rubric."
-    source.fill(source.input_value() + f"\n{added}\n")
-    # the Preview tab renders the text without saving
-    page.get_by_role("tab", name="Preview").click()
+    source.fill(page_source(page) + f"\n{added}\n")
+    # on a wide screen the preview sits beside the text and follows it, without saving
+    assert page.get_by_role("tab", name="Preview").count() == 0, "no tabs side by side"
     preview = page.locator("#preview-pane")
     preview.get_by_text(added).wait_for()
     assert preview.locator("a.xref.term").count() > 0, "the preview renders MyST roles"
-    assert not source.is_visible()
-    page.get_by_role("tab", name="Write").click()
-    assert source.is_visible()
+    assert source.is_visible() and preview.is_visible()
     page.get_by_label("Summary of your change").fill("Add the student-friendly column")
     response = _save(page)
     assert response.url == f"{live_url}/glossary/rubric"
@@ -80,13 +78,13 @@ def test_two_editors_changing_different_parts_are_merged(ada: Any, ben: Any, liv
     ben.goto(edit_url)  # both start from the same revision
     first = "A grade is a message."
     source = _source(ada)
-    assert first in source.input_value()
-    source.fill(source.input_value().replace(first, "A grade is a short message.", 1))
+    assert first in page_source(ada)
+    source.fill(page_source(ada).replace(first, "A grade is a short message.", 1))
     _save(ada)
     assert ada.get_by_role("status").filter(has_text="Saved.").is_visible()
     # ben's form still carries the old base; his change is near the end of the page
     theirs = _source(ben)
-    theirs.fill(theirs.input_value().rstrip() + "\n\nBen's closing note on grading.\n")
+    theirs.fill(page_source(ben).rstrip() + "\n\nBen's closing note on grading.\n")
     response = _save(ben)
     assert response.status == 200
     notice = ben.get_by_role("status").filter(has_text="both changes are kept")
@@ -102,7 +100,7 @@ def test_two_editors_changing_the_same_line_get_a_conflict_and_lose_nothing(
     edit_url = f"{live_url}/glossary/seat-time/-/edit"
     ada.goto(edit_url)
     ben.goto(edit_url)
-    original = _source(ada).input_value()
+    original = page_source(ada)
     line = next(text for text in original.splitlines() if text.startswith("summary:"))
     mine, yours = "summary: Ada's definition.", "summary: Ben's definition."
     _source(ada).fill(original.replace(line, mine))
@@ -113,7 +111,7 @@ def test_two_editors_changing_the_same_line_get_a_conflict_and_lose_nothing(
     assert ben.locator(".warning-box.conflict").is_visible()
     assert "nothing was saved yet" in ben.locator(".warning-box.conflict").inner_text()
     kept = ben.get_by_role("textbox", name="Your version (kept)")
-    assert yours in kept.input_value(), "ben's text is still in the form"
+    assert yours in page_source(ben), "ben's text is still in the form"
     theirs = ben.get_by_role("textbox", name="The version saved meanwhile")
     assert mine in theirs.input_value(), "and ada's saved text is shown beside it"
     # ben resolves by hand and saves: both definitions survive

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.browser.conftest import Server
-from tests.browser.support import axe_violations, follow, log_in
+from tests.browser.support import axe_violations, follow, log_in, page_source
 from tests.conftest import git
 
 PAGE = "/framework/grading-policy"
@@ -27,8 +27,8 @@ def test_a_commenter_suggests_and_an_editor_merges(
     assert tools.get_by_role("link", name="Edit", exact=True).count() == 0
     follow(cole, tools.get_by_role("link", name="Suggest an edit"))
     assert cole.url.endswith(PAGE + "/-/propose")
-    source = cole.get_by_label("Page source (markdown)")
-    source.fill(source.input_value() + "\n" + ADDED + "\n")
+    source = cole.get_by_role("textbox", name="Page source (markdown)")
+    source.fill(page_source(cole) + "\n" + ADDED + "\n")
     cole.get_by_label("Summary of your change").fill(SUMMARY)
     save_screenshot(cole, "suggest-an-edit")
     assert axe_violations(cole) == []

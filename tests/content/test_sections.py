@@ -43,8 +43,7 @@ def test_a_section_runs_to_the_next_heading_of_its_level_or_higher() -> None:
     first = section("first")
     assert first is not None and first.title == "First"
     assert cut(PAGE, first) == (
-        "## First\n\nOne.\n\n```md\n## Not a heading: code\n```\n\n"
-        "### Inside first\n\nDeeper.\n\n"
+        "## First\n\nOne.\n\n```md\n## Not a heading: code\n```\n\n### Inside first\n\nDeeper.\n\n"
     )
     inside = section("inside-first")
     assert inside is not None and cut(PAGE, inside) == "### Inside first\n\nDeeper.\n\n"

@@ -16,6 +16,7 @@ from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.markup import Rendered
 from masterywiki.content.model import Problem
+from masterywiki.content.templates import FOLDER as TEMPLATES
 from masterywiki.errors import InvalidPagePath, WikiError
 from masterywiki.support.forked import ForkedWorkFailed, run_forked
 
@@ -203,6 +204,8 @@ def _file_findings(catalog: Catalog, files: Iterable[str]) -> list[Diagnostic]:
     found = []
     for path in files:
         if not path.endswith(names.PAGE_SUFFIX) or any(p.startswith(".") for p in path.split("/")):
+            continue
+        if path.startswith(TEMPLATES + "/"):  # page templates are no pages, on purpose
             continue
         name = names.name_for_file(path)
         if name is None:

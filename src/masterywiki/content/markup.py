@@ -66,6 +66,9 @@ def _heading_ids(state: RenderState, tokens: list[Token]) -> None:
         state.headings.append(Heading(int(token.tag[1]), anchor, text or visible.strip(), line))
 
 
+TABLE_BOX = '<div class="table-scroll" role="region" aria-label="Table" tabindex="0">'
+
+
 class _Renderer(RendererHTML):
     """Render rules for MyST syntax; everything else is markdown-it's own."""
 
@@ -73,6 +76,17 @@ class _Renderer(RendererHTML):
         state = state_of(env)
         _heading_ids(state, list(tokens))
         return super().render(tokens, options, env)
+
+    def table_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        # A wide table scrolls sideways in a box of its own that the keyboard can reach.
+        return TABLE_BOX + self.renderToken(tokens, idx, options, env)
+
+    def table_close(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return self.renderToken(tokens, idx, options, env) + "</div>\n"
 
     def renderToken(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType

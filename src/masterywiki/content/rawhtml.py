@@ -240,7 +240,8 @@ _CLEANER = nh3.Cleaner(
     filter_style_properties={"text-align"},
     clean_content_tags={"script", "style"},
     # Inputs exist only for task-list checkboxes: never editable, never submitted.
-    tag_attribute_values={"input": {"type": {"checkbox"}}},
+    # ...and a table's scrolling box (content/markup.py) is reachable by keyboard.
+    tag_attribute_values={"input": {"type": {"checkbox"}}, "div": {"tabindex": {"0"}}},
     set_tag_attribute_values={"input": {"disabled": "disabled"}},
 )
 

@@ -32,6 +32,12 @@ bp = Blueprint("edit", __name__)
 SECTION_HEADING = re.compile(r'(<h([2-4]) id="([^"]+)"[^>]*>)(.*?)(</h\2>)', re.S)
 
 
+@bp.app_template_filter("demote_headings")
+def demote_headings(html: str) -> str:
+    """A preview's headings one level down, so the editor's page keeps its one h1."""
+    return re.sub(r"<(/?)h([1-5])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", html)
+
+
 @bp.app_template_filter("section_edit_links")
 def section_edit_links(html: str, action_base: str) -> str:
     """A pencil in each section heading that opens the editor on that section. Hidden
@@ -216,7 +222,8 @@ def preview(name: str) -> ResponseReturnValue:
         check_size(normalize_text(content), services().settings.max_page_bytes)
     except PageTooLarge as error:  # what a save would refuse is not rendered either
         if fetched:
-            return make_response(render_template("_editor_error.html", error=error), 413)
+            page = render_template("_editor_error.html", error=error, in_preview=True)
+            return make_response(page, 413)
         return make_response(_editor_page(name, content, summary, base, error=error), 413)
     document, rendered = services().wiki.preview(name, content)
     if fetched:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, flash, redirect, render_template, request
+from flask import Blueprint, Flask, Response, flash, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from masterywiki.content import names
@@ -59,6 +59,9 @@ def upload(name: str) -> ResponseReturnValue:
     result = services().attachments.upload_files(
         name, sent, author_of_request(), admin=is_admin(), summary=request.form.get("summary", "")
     )
+    if request.accept_mimetypes.best == "application/json":  # the editor's paste and drop
+        found = [{"name": a.name, "markdown": a.markdown, "url": a.url} for a in result.attachments]
+        return jsonify(attachments=found, commit=result.commit), 201
     flash(_uploaded_message(result), "info" if result.commit is None else "success")
     return redirect(_files_url(result.attachment.page), 303)
 
