@@ -411,8 +411,12 @@ class GitStorage(HistoryReads):
         return tip
 
     def close(self) -> None:
+        """Stop the persistent `cat-file` processes, once no thread is reading through
+        them (a read cut off halfway leaves GitPython's stream broken). A later read
+        starts them again."""
         self.wait_for_work_tree()
-        self._repo.close()
+        with self._lock:
+            self._repo.close()
 
 
 def init_repository(
