@@ -41,7 +41,7 @@ PURE = {
     "content/names", "content/slugs", "content/model", "content/docinfo", "content/markup",
     "content/mdrules", "content/rawhtml", "content/renderbudget", "content/renderstate",
     "content/directives", "content/catalog", "content/filetypes", "content/protection",
-    "content/relink", "content/diffs",
+    "content/relink", "content/diffs", "content/mathrules",
     "importing/plan", "importing/links", "importing/pages", "importing/nav",
     "people/identity",
 }  # fmt: skip
