@@ -52,9 +52,10 @@ def users() -> Response:
 
 def tell(service: CommentService, record: PageRecord, comment: Comment) -> None:
     """Email each account the comment mentions for the first time (an edit tells only
-    those it adds), never its author, once however often they are named."""
+    those it adds), never its author, once however often they are named. Only comments
+    by logged-in people tell anyone: an anonymous one could otherwise mail every account."""
     notifier = current_app.extensions[watch.EXTENSION].notifier
-    if notifier is None or comment.deleted is not None:
+    if notifier is None or comment.deleted is not None or not comment.author:
         return
     told_before = {n for v in comment.versions[:-1] for n in service.mentioned(v.body)}
     wanted = [
