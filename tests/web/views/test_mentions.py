@@ -126,3 +126,27 @@ def test_visitors_who_are_not_logged_in_get_no_accounts(mail_app: Flask) -> None
     answer = mail_app.test_client().get("/-/api/v1/users?q=o")
     assert answer.status_code == 401
     assert "olive" not in answer.get_data(as_text=True)
+
+
+def test_an_anonymous_comment_marks_names_but_tells_nobody(
+    basic_repo: Path, tmp_path: Path, smtp: SmtpServer
+) -> None:
+    app = create_app({
+        "repo": basic_repo, "instance": tmp_path / "anon", "smtp_host": "127.0.0.1",
+        "smtp_port": smtp.port, "smtp_starttls": False, "notify_batch_seconds": 0,
+        "anonymous_comments": True,
+    })  # fmt: skip
+    app.config["TESTING"] = True
+    accounts_of(app).add_user("olive", PASSWORD, "reader", email="olive@example.org")
+    notifier = app.extensions[WATCH].notifier
+    assert notifier is not None
+    try:
+        comment_id = post_comment(app.test_client(), "Spam for @olive")
+        page = BeautifulSoup(app.test_client().get(PAGE).data, "html.parser")
+        assert page.select_one(f"#comment-{comment_id} span.mention") is not None
+        assert notifier.outbox() == 0
+        time.sleep(0.3)
+        assert smtp.inbox.messages == []
+    finally:
+        notifier.close()
+        app.extensions["masterywiki"].wiki.storage.close()
