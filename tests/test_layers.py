@@ -43,7 +43,7 @@ PURE = {
     "content/directives", "content/catalog", "content/filetypes", "content/protection",
     "content/relink", "content/diffs", "content/mathrules",
     "importing/plan", "importing/links", "importing/pages", "importing/nav",
-    "people/identity",
+    "people/identity", "discussion/mentions",
 }  # fmt: skip
 LIBRARY_ROOMS = {
     "git": {"git"},  # GitPython

@@ -46,6 +46,11 @@ def test_display_math_inside_a_paragraph_and_the_math_role() -> None:
     assert page.select_one("p > span.math-inline").get_text() == "c^2"
 
 
+def test_display_math_right_after_a_sentence() -> None:
+    page = soup(rendered("The variance is\n$$\n\\sigma^2 = 1\n$$\nso there.\n"))
+    assert page.select_one("p > span.math-display").get_text() == "\\sigma^2 = 1"
+
+
 def test_display_math_in_a_list_item() -> None:
     page = soup(rendered("- first\n\n  $$\n  x = 1\n  $$\n- second\n"))
     assert page.select_one("li div.math-display").get_text() == "x = 1"
@@ -61,6 +66,7 @@ def test_display_math_in_a_list_item() -> None:
         "Escaped \\$a$ and b$ stay.",  # the escaped `$` opens nothing
         "`$a$` in code.",
         "Empty $$ here.",
+        "Blank $$   $$ pair.",
         "One $ alone.",
     ],
 )

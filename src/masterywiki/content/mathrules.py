@@ -12,7 +12,9 @@ changes of shape so that every page renders in linear time:
   of the page from every such line).
 
 Like pandoc, a `$` followed by a space does not open math, and one preceded by a space
-or followed by a digit does not close it, so prices ("$5 and $10") stay text.
+or followed by a digit does not close it, so prices ("$5 and $10") stay text. `$$…$$`
+inside a paragraph (a formula written on the lines right after a sentence, with no
+blank line between) is display math whatever spaces and line breaks pad it.
 """
 
 from __future__ import annotations
@@ -83,13 +85,18 @@ def math_inline(state: StateInline, silent: bool) -> bool:
         return False  # escaped: the escape rule shows it as a `$`
     double = dollars.after(True, start) == start
     opening = 2 if double else 1
-    if start + opening >= state.posMax or src[start + opening] in _SPACE:
+    if start + opening >= state.posMax:
+        return False
+    if not double and src[start + 1] in _SPACE:
         return False
     close = dollars.after(double, start + opening + 1)
-    if close is None or close + opening > state.posMax or src[close - 1] in _SPACE:
+    if close is None or close + opening > state.posMax:
         return False
     end = close + opening
-    if not double and end < len(src) and src[end].isdigit():
+    if double:  # `$$` is never a price: spaces and line breaks may pad the formula
+        if not src[start + 2 : close].strip():
+            return False
+    elif src[close - 1] in _SPACE or (end < len(src) and src[end].isdigit()):
         return False
     if not silent:
         token = state.push("math_inline_double" if double else "math_inline", "math", 0)
