@@ -35,15 +35,16 @@ FLOORS = (
 ROOT_MODULES = {"__init__", "__main__"}  # the package's front door may use any floor
 # Modules that take values and return values: no clock, disk, git or Flask.
 PURE = {
+    "content/mathrules", "discussion/mentions",
     "errors", "support/lru", "git/parse", "watching/watches", "watching/notices",
     "site/sitemap", "search/facets", "db/schema",
     "stewardship/reviews", "stewardship/dashboard", "stewardship/stale", "proposals/record",
     "content/names", "content/slugs", "content/model", "content/docinfo", "content/markup",
     "content/mdrules", "content/rawhtml", "content/renderbudget", "content/renderstate",
     "content/directives", "content/catalog", "content/filetypes", "content/protection",
-    "content/relink", "content/diffs", "content/mathrules",
+    "content/relink", "content/diffs",
     "importing/plan", "importing/links", "importing/pages", "importing/nav",
-    "people/identity", "discussion/mentions",
+    "people/identity",
 }  # fmt: skip
 LIBRARY_ROOMS = {
     "git": {"git"},  # GitPython

@@ -56,6 +56,8 @@
           throwOnError: false, // a mistake shows the source in red, not a blank
           output: "htmlAndMathml", // MathML is what screen readers read
         });
+        // A formula wider than the screen scrolls: let the keyboard scroll it too.
+        if (element.scrollWidth > element.clientWidth) element.setAttribute("tabindex", "0");
       });
     }).catch(function () {
       elements.forEach(function (element) { element.classList.add("math-failed"); });
