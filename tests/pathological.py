@@ -95,6 +95,14 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "toctrees": lambda s: rep("```{toctree}\nframework\n```\n", s),
     "toctree entry of spaces": lambda s: "```{toctree}\na" + " " * s + "<b>x\n```\n",
     "line comments": lambda s: rep("% c\n", s),
+    # math and diagrams (content/mathrules.py)
+    "inline math": lambda s: rep("$x^2$ ", s),
+    "math openers '$a\\$'": lambda s: rep("$a\\$ ", s),
+    "display math openers '$$a'": lambda s: rep("$$a $ ", s),
+    "display math blocks": lambda s: rep("$$\nx\n$$\n", s),
+    "unclosed display math": lambda s: rep("$$ a\n# h\n", s),
+    "unclosed display math in a list": lambda s: rep("- $$ a\n", s),
+    "diagrams": lambda s: rep("```{mermaid}\nA-->B\n```\n", s),
     "targets": lambda s: rep("(a)=\n", s),
     # blocks in bulk
     "one-word paragraphs": lambda s: rep("a\n\n", s),
@@ -141,6 +149,7 @@ WORST = [
     "task list",
     "definition lists",
     "line comments",
+    "inline math",
     "unclosed <b title=n>, then paragraphs",
     "ampersands",
     "prose",

@@ -36,5 +36,9 @@ def test_wheel_carries_templates_static_files_and_starter_content(wheel: Path) -
         "masterywiki/static/wiki.css",
         "masterywiki/starter/index.md",
         "masterywiki/starter/glossary/rubric.md",
+        "masterywiki/static/diagrams.js",
+        "masterywiki/static/vendor/katex/katex.min.js",
+        "masterywiki/static/vendor/katex/fonts/KaTeX_Main-Regular.woff2",
+        "masterywiki/static/vendor/mermaid/mermaid.esm.min.mjs",
     ):
         assert required in names, required

@@ -305,3 +305,14 @@ def test_two_processes_adding_users_do_not_corrupt(database: Database) -> None:
     assert len(names) == 81 and names.count("shared") == 1
     if not database.is_postgres:
         assert stored(service, "PRAGMA integrity_check") == ["ok"]
+
+
+def test_find_users_by_the_start_of_a_username_or_name(accounts: Accounts) -> None:
+    accounts.add_user("ada", PASSWORD, name="Ada Coach")
+    accounts.add_user("adam_b", PASSWORD, name="Adam Brown")
+    accounts.add_user("ben", PASSWORD, name="Adele Ben")
+    accounts.add_user("a_b", PASSWORD)
+    assert [u.username for u in accounts.find_users("ad", 10)] == ["ada", "adam_b", "ben"]
+    assert [u.username for u in accounts.find_users("AD", 2)] == ["ada", "adam_b"]
+    assert [u.username for u in accounts.find_users("a_", 10)] == ["a_b"]  # `_` is no wildcard
+    assert accounts.find_users("%", 10) == []

@@ -545,3 +545,13 @@ def test_warm_opens_without_building(basic_repo: Path, open_service: Service) ->
     again.warm()
     assert names(again, "rubric")[0] == "glossary/rubric"
     assert index_folder(again) == index_folder(cold)
+
+
+def test_math_and_diagram_sources_are_indexed(service: SearchService, basic_repo: Path) -> None:
+    page = (
+        "# Growth\n\nThe mean is $\\frac{1}{n}\\sum$ here.\n\n"
+        "```{mermaid}\nflowchart LR\n  Practice --> Zeppelinstage\n```\n"
+    )
+    commit_files(basic_repo, {"guide/growth.md": page})
+    assert names(service, "zeppelinstage") == ["guide/growth"]
+    assert names(service, "frac") == ["guide/growth"]

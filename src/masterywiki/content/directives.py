@@ -1,4 +1,5 @@
-"""MyST directives in fenced blocks: admonitions (whose content is markdown) and toctrees."""
+"""MyST directives in fenced blocks: admonitions (whose content is markdown), toctrees,
+math and mermaid diagrams."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from masterywiki.content import renderbudget
+from masterywiki.content import mathrules, renderbudget
 from masterywiki.content.docinfo import parse_toctree
 from masterywiki.content.renderstate import RenderState, escape, state_of
 
@@ -55,6 +56,11 @@ def directive(
         )
     if name == "toctree":
         return toctree(state, token)
+    if name == "math":
+        state.text.append(token.content)
+        return mathrules.display_html(token.content)
+    if name == "mermaid":
+        return mermaid(state, token.content)
     state.problem("directive", f"unknown directive {{{name}}}")
     return (
         f'<pre class="unknown-directive" title="Unknown directive {{{escape(name)}}}">'
@@ -133,3 +139,10 @@ def toctree(state: RenderState, token: Token) -> str:
     caption = f'<p class="caption">{escape(toctree.caption)}</p>' if toctree.caption else ""
     label = escape(toctree.caption or "Contents")
     return f'<nav class="toctree" aria-label="{label}">{caption}<ul>{"".join(items)}</ul></nav>\n'
+
+
+def mermaid(state: RenderState, source: str) -> str:
+    """A diagram stays its source, as text: what search indexes, what shows with scripts
+    off, and what the browser's mermaid (static/diagrams.js) draws from."""
+    state.text.append(source)
+    return f'<figure class="diagram"><pre class="mermaid">{escape(source.strip())}</pre></figure>\n'

@@ -20,7 +20,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
 
-from masterywiki.content import directives, mdrules, names, renderbudget
+from masterywiki.content import directives, mathrules, mdrules, names, renderbudget
 from masterywiki.content.docinfo import split_explicit_title
 from masterywiki.content.model import Problem
 from masterywiki.content.rawhtml import MAX_FORMATTING, MAX_OPEN, sanitize
@@ -168,11 +168,31 @@ class _Renderer(RendererHTML):
         if role == "ref":
             return _ref_link(state, shown, target_text)
         state.text.append(token.content)
+        if role == "math":
+            return mathrules.inline_html(token.content)
         if role in ("abbr", "sub", "sup", "kbd"):
             tag = "abbr" if role == "abbr" else role
             return f"<{tag}>{escape(token.content)}</{tag}>"
         state.problem("role", f"unknown role {{{role}}}")
         return f'<code class="unknown-role">{escape(token.content)}</code>'
+
+    def math_inline(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        state_of(env).text.append(tokens[idx].content)
+        return mathrules.inline_html(tokens[idx].content)
+
+    def math_inline_double(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        state_of(env).text.append(tokens[idx].content)
+        return mathrules.display_html(tokens[idx].content, inline=True)
+
+    def math_block(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        state_of(env).text.append(tokens[idx].content)
+        return mathrules.display_html(tokens[idx].content)
 
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
@@ -286,6 +306,7 @@ def _build_parser() -> MarkdownIt:
     ):
         md.use(plugin)
     mdrules.use(md)  # MyST roles and task lists, in linear time
+    mathrules.use(md)  # MyST dollarmath, in linear time
     for name in ("fence", "colon_fence"):
         fence = md.block.ruler.__rules__[md.block.ruler.__find__(name)]
         md.block.ruler.at(name, directives.parse_admonitions(fence.fn), {"alt": fence.alt})
@@ -298,6 +319,9 @@ def _build_parser() -> MarkdownIt:
         "myst_block_break",
         "fence",
         "colon_fence",
+        "math_inline",
+        "math_inline_double",
+        "math_block",
     ):
         renderer: Any = md.renderer
         renderer.rules[rule] = getattr(renderer, rule)

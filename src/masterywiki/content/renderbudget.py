@@ -39,9 +39,10 @@ TAG = 1  # a tag in an HTML block
 TOC_ENTRY = 3  # a line of a toctree: an entry to look up and link
 # Inline rules whose tokens cost more than a step (units on top of it): links resolve and
 # nest, footnotes add a block at the end of the page, roles look up terms and pages, and
-# nh3 is slow on entities.
+# nh3 is slow on entities; math is searched for its closing dollar.
 INLINE = {"link": 4, "image": 4, "footnote_inline": 8, "footnote_ref": 2, "myst_role": 2,
-          "html_inline": 2, "autolink": 2, "backticks": 1, "entity": 1}  # fmt: skip
+          "html_inline": 2, "autolink": 2, "backticks": 1, "entity": 1,
+          "math_inline": 1}  # fmt: skip
 KEY = "masterywiki.budget"
 BlockRule = Callable[[StateBlock, int, int, bool], bool]
 InlineRule = Callable[[StateInline, bool], bool]

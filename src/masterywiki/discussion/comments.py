@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -25,6 +25,7 @@ from markdown_it.utils import EnvType, OptionsDict
 
 from masterywiki.content.markup import sanitize
 from masterywiki.content.model import Problem
+from masterywiki.discussion import mentions
 
 EVENT_TYPES = ("comment", "edit", "resolve", "reopen", "delete")
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -372,21 +373,48 @@ class _CommentRenderer(RendererHTML):
     ) -> str:
         # Links in what visitors write carry no endorsement (and no referrer).
         tokens[idx].attrSet("rel", "nofollow ugc noopener noreferrer")
+        env["links"] = env.get("links", 0) + 1
         return self.renderToken(tokens, idx, options, env)
+
+    def link_close(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        env["links"] = env.get("links", 0) - 1
+        return self.renderToken(tokens, idx, options, env)
+
+    def text(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        people = env.get("people")
+        if not people or env.get("links", 0) > 0:  # a link's text is the writer's own
+            return super().text(tokens, idx, options, env)
+        return mentions.mark_up(tokens[idx].content, people)
 
 
 def _comment_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False}, renderer_cls=_CommentRenderer)
     md.enable(["table", "strikethrough"])
     renderer: Any = md.renderer
-    renderer.rules["link_open"] = renderer.link_open
+    for rule in ("link_open", "link_close", "text"):
+        renderer.rules[rule] = getattr(renderer, rule)
     return md
 
 
 _COMMENT_MD = _comment_parser()
 
 
-def render_body(body: str) -> str:
+def render_body(body: str, people: Mapping[str, str] | None = None) -> str:
     """A comment's markdown as safe HTML: raw HTML is shown as text, and the page
-    sanitizer removes anything that could run script or use an unsafe URL."""
-    return sanitize(_COMMENT_MD.render(body))
+    sanitizer removes anything that could run script or use an unsafe URL. Mentions
+    of the accounts in `people` (username -> name) are marked (see mentions.py)."""
+    return sanitize(_COMMENT_MD.render(body, {"people": people or {}}))
+
+
+def mentioned(body: str) -> tuple[str, ...]:
+    """The usernames `body` mentions outside code and links, each once, in order."""
+    found: list[str] = []
+    for block in _COMMENT_MD.parse(body):
+        links = 0
+        for token in block.children or ():
+            links += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+            if token.type == "text" and not links:
+                found.extend(mentions.names_in(token.content))
+    return mentions.unique(found)

@@ -35,6 +35,7 @@ from masterywiki.repository.edits import comments_file, normalize_text
 from masterywiki.repository.wiki import Wiki
 from masterywiki.support.lru import LRU
 
+PEOPLE_SECONDS = 60.0  # how long a looked-up account (or its absence) is remembered
 ANONYMOUS = Author("Anonymous", "anonymous@users.masterywiki.invalid")
 
 
@@ -139,6 +140,10 @@ class CommentService:
         self.new_id = new_id
         self._parsed: LRU[Discussion] = LRU(1024)
         self._html: LRU[str] = LRU(8192)
+        self._mentioned: LRU[tuple[str, ...]] = LRU(8192)
+        # Who has an account, for @mentions: username -> name to show, or None.
+        self.directory: Callable[[str], str | None] | None = None
+        self._people: LRU[tuple[float, str | None]] = LRU(4096)
 
     # -- reading ------------------------------------------------------------------
 
@@ -163,12 +168,37 @@ class CommentService:
         return found
 
     def html(self, body: str) -> str:
-        """A comment body as safe HTML, rendered once per text."""
-        found = self._html.get(body)
+        """A comment body as safe HTML, rendered once per text (and mentioned accounts)."""
+        people = self.people(self.mentioned(body))
+        key = body if not people else f"{body}\0{sorted(people.items())!r}"
+        found = self._html.get(key)
         if found is None:
-            found = model.render_body(body)
-            self._html.put(body, found)
+            found = model.render_body(body, people)
+            self._html.put(key, found)
         return found
+
+    def mentioned(self, body: str) -> tuple[str, ...]:
+        """The usernames `body` mentions (accounts or not), each once."""
+        found = self._mentioned.get(body)
+        if found is None:
+            found = model.mentioned(body)
+            self._mentioned.put(body, found)
+        return found
+
+    def people(self, usernames: tuple[str, ...]) -> dict[str, str]:
+        """{username: name to show} of those with an account, each looked up at most
+        once a minute (a thread is rendered for every visitor)."""
+        if self.directory is None:
+            return {}
+        known: dict[str, str] = {}
+        for username in usernames:
+            cached = self._people.get(username)
+            if cached is None or time.monotonic() - cached[0] > PEOPLE_SECONDS:
+                cached = (time.monotonic(), self.directory(username))
+                self._people.put(username, cached)
+            if cached[1] is not None:
+                known[username] = cached[1]
+        return known
 
     def headings(self, record: PageRecord) -> dict[str, str]:
         """{heading id: text} of the page's sections a comment can be about."""

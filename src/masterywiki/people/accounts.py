@@ -182,6 +182,18 @@ class Accounts:
         with self.database.read() as db:
             return [user_from_row(row) for row in db.all("SELECT * FROM users ORDER BY username")]
 
+    def find_users(self, prefix: str, limit: int) -> list[User]:
+        """Up to `limit` accounts whose username or name starts with `prefix` (any case),
+        by username: what the comment box offers after `@`."""
+        prefix = prefix.lower()
+        with self.database.read() as db:
+            rows = db.all(
+                "SELECT * FROM users WHERE substr(username, 1, :n) = :p"
+                " OR lower(substr(name, 1, :n)) = :p ORDER BY username LIMIT :limit",
+                n=len(prefix), p=prefix, limit=limit,
+            )  # fmt: skip
+        return [user_from_row(row) for row in rows]
+
     def has_admin(self) -> bool:
         with self.database.read() as db:
             return db.one("SELECT 1 FROM users WHERE role = 'admin'") is not None

@@ -187,6 +187,13 @@ def _render_in_processes(
 # -- the build ---------------------------------------------------------------------------------
 
 
+def _static_assets() -> list[str]:
+    """The files under static/, subfolders too (vendor/: KaTeX's fonts, mermaid's chunks),
+    as paths relative to it."""
+    root = static_dir()
+    return sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
+
+
 def _attachment_files(snapshot: Snapshot, catalog: Catalog) -> dict[str, tuple[str, str]]:
     """Attachment URL -> (file under OUT, blob), for the attachments of served pages."""
     found = {}
@@ -261,9 +268,9 @@ def build_site(
         written.add(file)
 
     # Plan: every URL the site answers.
-    for asset in sorted(static_dir().iterdir()):
-        if asset.is_file():
-            site.add(f"/-/static/{asset.name}", f"-/static/{asset.name}")
+    assets = _static_assets()
+    for asset in assets:
+        site.add(f"/-/static/{asset}", f"-/static/{asset}")
     for name in catalog.pages:
         site.add(names.url_for_name(name), page_file(name))
     attachments = _attachment_files(snapshot, catalog)
@@ -294,9 +301,8 @@ def build_site(
         fetched[SEARCH_PAGE] = build.render_template("static_search.html")
     for url, html in fetched.items():
         write(site.files[url], site.rewrite(html, site.files[url]))
-    for asset in sorted(static_dir().iterdir()):
-        if asset.is_file():
-            write(f"-/static/{asset.name}", asset.read_bytes())
+    for asset in assets:
+        write(f"-/static/{asset}", (static_dir() / asset).read_bytes())
     for old, new in moved.items():
         target = "../" * page_file(old).count("/") + page_file(new)
         write(page_file(old), _redirect_html(target))

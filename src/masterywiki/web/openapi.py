@@ -35,6 +35,15 @@ def _objects(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
 
 SCHEMAS: dict[str, Any] = {
     "Link": _LINK,
+    "UserList": {
+        "type": "object",
+        "required": ["users"],
+        "properties": {
+            "users": _objects(
+                ["username", "name"], {"username": {"type": "string"}, "name": {"type": "string"}}
+            )
+        },
+    },
     "Error": _ERROR,
     "Page": {
         "type": "object",
@@ -315,6 +324,24 @@ def document(site_name: str) -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": {"description": "Three lists", **_json("Insights")},
+                        **_errors(400),
+                    },
+                }
+            },
+            "/-/api/v1/users": {
+                "get": {
+                    "summary": "Accounts whose username or name starts with q (at most 10)",
+                    "description": "Logged-in users only: what the comment box offers after @.",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 41},
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "Accounts, by username", **_json("UserList")},
                         **_errors(400),
                     },
                 }

@@ -39,7 +39,7 @@ from masterywiki.discussion.service import (
     sees_deleted,
 )
 from masterywiki.errors import CommentRateLimited, CommentTooLarge, InvalidInput, WikiError
-from masterywiki.web.views import markers
+from masterywiki.web.views import markers, mentions
 from masterywiki.web.views.auth import current_user, login_url
 
 bp = Blueprint("comments", __name__)
@@ -57,7 +57,9 @@ def init_app(app: Flask) -> None:
         settings.comment_rate_limit,
         settings.comment_rate_window,
     )
-    app.extensions[EXTENSION] = CommentService(app.extensions["masterywiki"].wiki, policy, limiter)
+    service = CommentService(app.extensions["masterywiki"].wiki, policy, limiter)
+    app.extensions[EXTENSION] = service
+    mentions.init_app(app, service)  # @username: marked in comments, told by email
     app.jinja_env.globals["comments_of"] = _comments_of
     app.jinja_env.filters["comment_markers"] = _comment_markers
     markers.register(app, "comments", _thread_for)
@@ -212,6 +214,7 @@ def post(name: str) -> ResponseReturnValue:
         )
     except (InvalidInput, CommentTooLarge, CommentRateLimited) as error:
         return _form_error(name, error, draft=fields, reply_to=fields.get("parent") or None)
+    mentions.tell(comment_service(), comment_service().wiki.record(name), comment)
     return _done(name, comment, 201)
 
 
@@ -222,6 +225,7 @@ def change(name: str, comment_id: str, action: str) -> ResponseReturnValue:
     try:
         if action == "edit":
             comment = service.edit(name, comment_id, fields.get("body", ""), user)
+            mentions.tell(service, service.wiki.record(name), comment)
         elif action == "delete":
             comment = service.delete(name, comment_id, user)
         else:
