@@ -4,13 +4,14 @@ import { EditorState } from "@codemirror/state";
 import { EditorView, drawSelection, highlightActiveLine, keymap } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { markdown } from "@codemirror/lang-markdown";
-import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { syntaxHighlighting } from "@codemirror/language";
 import { autocompletion, completionKeymap } from "@codemirror/autocomplete";
 import { COMMANDS, ariaKey, keyLabel } from "./commands.js";
 import { mystCompletions } from "./complete.js";
 import { preview } from "./preview.js";
 import { uploads } from "./upload.js";
 import { drafts } from "./drafts.js";
+import { frontMatter, wikiHighlight } from "./syntax.js";
 
 function start() {
   const form = document.querySelector("form.editor");
@@ -44,8 +45,8 @@ function start() {
         drawSelection(),
         highlightActiveLine(),
         EditorView.lineWrapping,
-        markdown(),
-        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        markdown({ extensions: [frontMatter] }),
+        syntaxHighlighting(wikiHighlight),
         autocompletion({
           override: [mystCompletions({ terms: form.dataset.termsUrl, titles: form.dataset.titlesUrl })],
           icons: false,
