@@ -160,6 +160,20 @@ SCHEMAS: dict[str, Any] = {
             "reports": {"type": "integer"},
         },
     ),
+    "TitleList": {
+        "type": "object",
+        "required": ["pages"],
+        "properties": {
+            "pages": _objects(
+                ["path", "title", "url"],
+                {
+                    "path": {"type": "string"},
+                    "title": {"type": "string"},
+                    "url": {"type": "string"},
+                },
+            )
+        },
+    },
     "Proposal": {
         "type": "object",
         "required": ["id", "path", "author", "summary", "state", "created", "base"],
@@ -344,6 +358,14 @@ def document(site_name: str) -> dict[str, Any]:
                         "200": {"description": "Accounts, by username", **_json("UserList")},
                         **_errors(400),
                     },
+                }
+            },
+            "/-/api/v1/titles": {
+                "get": {
+                    "summary": "Pages whose title or address holds q, titles starting with it"
+                    " first (20 at most): the editor's page-link suggestions",
+                    "parameters": [_filter("q", "part of a title or an address")],
+                    "responses": {"200": {"description": "Pages", **_json("TitleList")}},
                 }
             },
             "/-/api/v1/proposals": {

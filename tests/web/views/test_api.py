@@ -149,3 +149,13 @@ def test_proposals_match_the_spec(app: Flask, spec: dict[str, Any]) -> None:
     missing = reader.get("/-/api/v1/proposals/2")
     assert missing.status_code == 404
     check(spec, "Error", missing.json)
+
+
+def test_titles_for_the_editors_page_links(client: FlaskClient, spec: dict[str, Any]) -> None:
+    found = client.get("/-/api/v1/titles?q=chap").json
+    check(spec, "TitleList", found)
+    assert [page["path"] for page in found["pages"]] == ["guide/first"]  # "First Chapter"
+    by_address = client.get("/-/api/v1/titles?q=glossary/ru").json["pages"]
+    assert [page["title"] for page in by_address] == ["Rubric"]
+    starting = client.get("/-/api/v1/titles?q=rub").json["pages"]
+    assert starting[0]["title"] == "Rubric", "titles starting with the text come first"
