@@ -12,13 +12,11 @@ checking for new commits on every request costs two small file reads (`head`).
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import shutil
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +36,7 @@ from masterywiki.git.history import HistoryReads
 from masterywiki.git.parse import is_sha
 from masterywiki.git.worktree import WorkTree, remove_if_stale
 from masterywiki.git.worktree_state import WorkTreeStatus
+from masterywiki.support.filelock import exclusive
 
 log = logging.getLogger(__name__)
 WIKI_NAME = "masterywiki"
@@ -176,28 +175,14 @@ class GitStorage(HistoryReads):
         An flock is released by the kernel when its process dies, so a killed
         writer can never wedge the wiki. Raises RepositoryBusy after `timeout`.
         """
-        path = self.git_dir / "masterywiki-write.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise RepositoryBusy(
-                            "Another save is taking too long; please try again."
-                        ) from None
-                    time.sleep(0.005)
-            try:
-                self._refs.forget()  # a writer always reads HEAD afresh
-                self._clear_stale_git_locks()
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+
+        def busy() -> Exception:
+            return RepositoryBusy("Another save is taking too long; please try again.")
+
+        with exclusive(self.git_dir / "masterywiki-write.lock", timeout, busy):
+            self._refs.forget()  # a writer always reads HEAD afresh
+            self._clear_stale_git_locks()
+            yield
 
     def _clear_stale_git_locks(self) -> None:
         """Remove the branch's lock file if a killed process left it behind.

@@ -10,9 +10,6 @@ lose each other's work; the merge takes the wiki's write lock inside that one.
 
 from __future__ import annotations
 
-import fcntl
-import os
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -43,6 +40,7 @@ from masterywiki.repository.edits import (
     normalize_text,
 )
 from masterywiki.repository.wiki import Wiki
+from masterywiki.support.filelock import exclusive
 
 LOCK_TIMEOUT = 30.0
 COUNTER = "proposals"
@@ -374,25 +372,14 @@ class Proposals:
 
     @contextmanager
     def lock(self, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-        """One change to proposals at a time across this server's processes (an flock:
-        a killed process never holds it). Taken before the wiki's write lock."""
-        fd = os.open(self.storage.git_dir / "masterywiki-proposals.lock", os.O_RDWR | os.O_CREAT)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise RepositoryBusy("Suggestions are busy; please try again.") from None
-                    time.sleep(0.005)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        """One change to proposals at a time across this server's processes. Taken
+        before the wiki's write lock."""
+
+        def busy() -> Exception:
+            return RepositoryBusy("Suggestions are busy; please try again.")
+
+        with exclusive(self.storage.git_dir / "masterywiki-proposals.lock", timeout, busy):
+            yield
 
 
 def _note(text: str) -> str:
