@@ -234,17 +234,16 @@ class PostgresServer:
         """As root: give the folders to the postgres user and let it reach them.
 
         pytest's temp folders are 0700 root, so each folder above the base that others
-        cannot search gets the search bit (o+x: enter, not list) up to the first that
-        can already be searched.
+        cannot search gets the search bit (o+x: enter, not list). Every one is checked:
+        another pytest session starting meanwhile makes `pytest-of-root` 0700 again.
         """
         account = pwd.getpwnam(SYSTEM_USER)
         for folder in (self.base, self.data, self.sockets):
             os.chown(folder, account.pw_uid, account.pw_gid)
         for folder in self.base.resolve().parents:
             mode = folder.stat().st_mode
-            if mode & stat.S_IXOTH:
-                break
-            folder.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
+            if not mode & stat.S_IXOTH:
+                folder.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
 
     def _process_options(self) -> dict[str, Any]:
         """Popen arguments: a clean environment, and the postgres user when we are root."""

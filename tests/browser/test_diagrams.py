@@ -69,15 +69,14 @@ def test_math_and_a_diagram_render(
     assert inline.locator(".katex-html").count() == 1
     # MathML for screen readers, holding the TeX it came from
     assert "\\bar{x}" in inline.locator("annotation").text_content()
-    page.wait_for_function(
-        "document.querySelector('pre.mermaid svg').textContent.includes('Mastery')"
-    )
+    # (a locator, not wait_for_function: under the wiki's CSP, polling a string is eval)
+    page.locator("pre.mermaid svg", has_text="Mastery").wait_for()
     assert "flowchart LR" in page.locator(".diagram-source pre").text_content()
     assert "$5" in page.locator(".body p").first.inner_text()
     # KaTeX's fonts came from the wiki
-    fonts = page.evaluate(
-        "performance.getEntriesByType('resource').map(e => e.name)"
-        ".filter(name => name.endsWith('.woff2'))"
+    fonts = page.evaluate(  # once the fonts the page uses have loaded (slow machines)
+        "document.fonts.ready.then(() => performance.getEntriesByType('resource')"
+        ".map(e => e.name).filter(name => name.endsWith('.woff2')))"
     )
     assert fonts and all(font.startswith(live_url + "/-/static/vendor/katex/") for font in fonts)
     assert problems == []
