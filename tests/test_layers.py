@@ -36,7 +36,7 @@ FLOORS = (
 ROOT_MODULES = {"__init__", "__main__"}  # the package's front door may use any floor
 # Modules that take values and return values: no clock, disk, git or Flask.
 PURE = {
-    "content/mathrules", "discussion/mentions",
+    "content/mathrules", "discussion/mentions", "content/translations",
     "errors", "support/lru", "git/parse", "watching/watches", "watching/notices",
     "site/sitemap", "search/facets", "db/schema",
     "stewardship/reviews", "stewardship/dashboard", "stewardship/stale", "proposals/record",

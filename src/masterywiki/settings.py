@@ -7,6 +7,7 @@ values), the README's settings list (a test checks it) and the CLI options.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 import tomllib
@@ -48,6 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
         " (default: made once in INSTANCE/secret_key).",
     ),
     Setting("site_name", "Mastery Learning Wiki", "Name shown in the header and page titles."),
+    Setting("language", "en", "The wiki's own language: of pages that set no `lang`, e.g. `en`."),
     Setting("private", False, "When true, reading any page needs a login."),
     Setting("max_page_bytes", 1024 * 1024, "Largest page body accepted on save, in bytes."),
     Setting("max_comment_bytes", 20 * 1024, "Largest comment accepted, in bytes."),
@@ -124,6 +126,7 @@ class Settings:
     database_url: str
     secret_key: str
     site_name: str
+    language: str
     private: bool
     max_page_bytes: int
     max_comment_bytes: int
@@ -248,6 +251,11 @@ def load(
         else:
             raw = setting.default
         values[setting.name] = _coerce(setting, raw)
+    if not re.fullmatch(r"[a-z]{2,3}(-[a-zA-Z0-9]{2,8})?", values["language"]):
+        raise ConfigError(
+            f"setting 'language' must be a language code such as en or es, got"
+            f" {values['language']!r}"
+        )
     values["instance"] = instance.resolve()
     repo = values["repo"]
     values["repo"] = Path(repo).resolve() if repo else values["instance"] / "wiki"

@@ -24,6 +24,7 @@ from masterywiki.content.check import (
     from_problems,
     render_all,
 )
+from masterywiki.content.translations import Translations
 from masterywiki.db.database import Database
 from masterywiki.discussion.comments import parse as parse_comments
 from masterywiki.onboarding.findings import onboarding_findings
@@ -59,6 +60,8 @@ def check(
         rendered = render_all(wiki, catalog, bar.update, processes or default_processes())
     extra = _extra_findings(wiki) + care_findings(catalog.pages.values())
     extra += onboarding_findings(catalog)
+    last = {path: (change.commit, change.date) for path, change in snapshot.changes.items()}
+    extra += Translations(catalog.records(), loaded.language).findings(last)
     if stale:
         extra += _stale_findings(loaded, snapshot)
     findings = diagnose(catalog, rendered, snapshot.files, extra=extra)

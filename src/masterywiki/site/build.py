@@ -128,6 +128,7 @@ class _Build:
             sidebar=static_sidebar(catalog, name),
             protection=services.editor.protection,
             attachments=services.attachments.of_record(record, self.snapshot),
+            language=services.settings.language,
         )
         html = self.render_template("page.html", **context)
         entry = static_search.entry(

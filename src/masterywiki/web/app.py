@@ -146,7 +146,9 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_template_helpers(app: Flask, settings: Settings) -> None:
-    app.jinja_env.globals.update(site_name=settings.site_name, page_url=names.url_for_name)
+    app.jinja_env.globals.update(
+        site_name=settings.site_name, site_language=settings.language, page_url=names.url_for_name
+    )
     # Flask escapes .html and .xml templates; our Atom feeds need it just as much.
     app.jinja_env.autoescape = lambda name: name is None or name.endswith(AUTOESCAPED)
     app.jinja_env.trim_blocks = True

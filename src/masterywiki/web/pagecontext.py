@@ -5,11 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from masterywiki.content.catalog import NavNode, PageRecord
+from masterywiki.content.catalog import Catalog, NavNode, PageRecord
 from masterywiki.content.markup import Rendered
 from masterywiki.content.protection import Protection
+from masterywiki.content.translations import Translations, lang_of
 from masterywiki.repository.attachments import Attachment
 from masterywiki.repository.wiki import Snapshot
+
+_TRANSLATIONS: dict[str, Translations] = {}  # the one index of the newest catalog
+
+
+def translations_of(catalog: Catalog, default: str) -> Translations:
+    """Which pages translate which in `catalog`, indexed once per catalog version."""
+    key = f"{catalog.version}:{default}"
+    found = _TRANSLATIONS.get(key)
+    if found is None:
+        found = Translations(catalog.records(), default)
+        _TRANSLATIONS.clear()
+        _TRANSLATIONS[key] = found
+    return found
 
 
 def page_context(
@@ -20,6 +34,7 @@ def page_context(
     sidebar: Sequence[NavNode],
     protection: Protection,
     attachments: Sequence[Attachment],
+    language: str = "en",
 ) -> dict[str, Any]:
     """The variables of `page.html` for `record` at `snapshot`."""
     catalog = snapshot.catalog
@@ -40,4 +55,7 @@ def page_context(
         "has_children": bool(catalog.children(record.name)),
         "protected": protection.is_protected(record.name, fm.protected),
         "attachments": attachments,
+        # The page's language, and its versions in other languages (hreflang links).
+        "page_lang": lang_of(record, language),
+        "versions": translations_of(catalog, language).versions(record.name),
     }

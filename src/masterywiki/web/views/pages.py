@@ -53,6 +53,7 @@ def _render_page(name: str) -> str:
         sidebar=found.wiki.snapshot.catalog.sidebar(record.name),
         protection=found.editor.protection,
         attachments=found.attachments.of_page(record.name),
+        language=found.settings.language,
     )
     return render_template("page.html", **context)
 
