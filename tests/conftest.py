@@ -15,7 +15,7 @@ from masterywiki.db.database import DATABASE_FILE, Database, engine_url
 from masterywiki.web.app import create_app
 from tests.postgres import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
-pytest_plugins = ["tests.auth_fixtures"]
+pytest_plugins = ["tests.auth_fixtures", "tests.mail"]  # logins; the `smtp` fixture
 
 DATA = Path(__file__).parent / "data"
 GIT_ENV = {

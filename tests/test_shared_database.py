@@ -22,6 +22,7 @@ from masterywiki.db.database import Database, engine_url
 from masterywiki.people.accounts import Accounts
 from masterywiki.watching.watchlist import Watchlist
 from tests.conftest import DATA, git, make_repo
+from tests.mail import Inbox, SmtpServer
 from tests.test_cluster import (
     PASSWORD,
     Browser,
@@ -30,7 +31,6 @@ from tests.test_cluster import (
     free_port,
     wait_for_quiet,
 )
-from tests.watching.test_notify import Inbox, SmtpServer
 
 pytestmark = pytest.mark.slow
 

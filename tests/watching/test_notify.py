@@ -3,19 +3,14 @@ real git repository: batching, own edits left out, SMTP down, racing processes."
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from masterywiki.db.database import Database
 from masterywiki.discussion.service import CommentService, Policy
@@ -38,68 +33,13 @@ from tests.auth_fixtures import (
     make_user,
 )
 from tests.conftest import git
+from tests.live_server import free_port
+from tests.mail import Inbox, SmtpServer, wait_for
 
 ADA = Author("Ada Coach", "ada@example.org")
 EDNA = Author("Edna", "edna@example.org")
 BATCH = 60.0
 MAIL = Mail("Riverbend Handbook", "https://wiki.example.org", "Riverbend <wiki@example.org>")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-class Inbox:
-    """An aiosmtpd handler keeping what it receives; `refuse` addresses get a 550."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-        self.refuse: set[str] = set()
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          options: list[str]) -> str:  # fmt: skip
-        if address in self.refuse:
-            return "550 No such user here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        with self.lock:
-            self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [message for rcpt, message in self.messages if address in rcpt]
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    inbox: Inbox
-    controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port(), Inbox())
-    server.start()
-    yield server
-    server.stop()
 
 
 @dataclass
@@ -310,15 +250,6 @@ def test_default_sender() -> None:
 
 
 # -- in the server: the background thread -----------------------------------------------
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def test_the_server_mails_watchers_from_its_thread(

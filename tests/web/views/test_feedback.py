@@ -21,7 +21,7 @@ from masterywiki.web.views.feedback import EXTENSION
 from masterywiki.web.views.watch import EXTENSION as WATCH
 from tests.auth_fixtures import PASSWORD, accounts_of, csrf_token, logged_in_client, login
 from tests.conftest import DATA, commit_files
-from tests.watching.test_notify import Inbox, SmtpServer, free_port, wait_for
+from tests.mail import SmtpServer, wait_for
 
 PAGE = "/guide/first"
 JSON = {"Accept": "application/json"}
@@ -365,14 +365,6 @@ def test_reports_stay_with_a_moved_page(app: Flask, client: FlaskClient, basic_r
 
 
 # -- email to the owners -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port(), Inbox())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -16,17 +16,9 @@ from masterywiki.web.app import create_app
 from masterywiki.web.views.mentions import MAX_SUGGESTIONS
 from masterywiki.web.views.watch import EXTENSION as WATCH
 from tests.auth_fixtures import PASSWORD, accounts_of, csrf_token, login
-from tests.watching.test_notify import Inbox, SmtpServer, free_port, wait_for
+from tests.mail import SmtpServer, wait_for
 from tests.web.views.test_api import check
 from tests.web.views.test_comments_views import PAGE, post, post_comment
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port(), Inbox())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
