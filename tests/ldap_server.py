@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.live_server import stop_process
 from tests.oidc_server import require
 
 SUFFIX = "dc=school,dc=test"
@@ -205,12 +206,7 @@ class LdapServer:
         connection.unbind()
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
 
 def _answers(port: int) -> bool:

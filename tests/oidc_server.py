@@ -26,6 +26,8 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
+from tests.live_server import stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(__file__).with_name("oidc_provider.mjs")
 PACKAGE = ROOT / "node_modules" / "oidc-provider"
@@ -113,11 +115,6 @@ class OidcServer:
             raise AssertionError("the provider never sent the browser back")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
         if self.process.stdout:
             self.process.stdout.close()

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.browser.support import PASSWORD, SCREENSHOTS_DOCS, USERS
+from tests.live_server import stop_process
 
 SAVED_TO: list[Path] = []  # the run's screenshot folder, named in the summary
 CHROMIUM_ARGS = [
@@ -119,12 +120,7 @@ def start_server(folder: Path, template: Path) -> Server:
 
 
 def stop_server(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+    stop_process(server.process)
 
 
 @pytest.fixture(scope="session")
