@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -128,11 +129,14 @@ def template_text(name: str) -> str | None:
 
 
 def _templates() -> list[templates.Template]:
+    """The templates at HEAD with what each is for (their texts read in one go)."""
     files = services().wiki.snapshot.files
     found = templates.listed(files, {})
     texts = services().wiki.storage.read_blobs(files[t.file] for t in found)
-    read = {t.file: decode(texts[files[t.file]]) for t in found}
-    return templates.listed(files, read)
+    return [
+        replace(t, description=templates.description_of(decode(texts[files[t.file]])))
+        for t in found
+    ]
 
 
 @bp.get("/<path:name>/-/edit")
