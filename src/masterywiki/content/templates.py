@@ -38,9 +38,9 @@ def file_of(name: str) -> str | None:
     return f"{FOLDER}/{name}.md" if _NAME.fullmatch(name) else None
 
 
-def listed(files: Iterable[str], read: dict[str, str]) -> list[Template]:
-    """The templates among `files` (paths of the repository), with their descriptions
-    from `read` ({file: text}, for those read), sorted by name."""
+def listed(files: Iterable[str]) -> list[Template]:
+    """The templates among `files` (paths of the repository), sorted by name; their
+    descriptions are the caller's to read (`description_of`)."""
     found = []
     for path in files:
         folder, _, file_name = path.rpartition("/")
@@ -48,7 +48,7 @@ def listed(files: Iterable[str], read: dict[str, str]) -> list[Template]:
             continue
         name = file_name[: -len(".md")]
         if _NAME.fullmatch(name):
-            found.append(Template(name, path, description_of(read.get(path, ""))))
+            found.append(Template(name, path, ""))
     return sorted(found, key=lambda t: t.name)
 
 

@@ -131,7 +131,7 @@ def template_text(name: str) -> str | None:
 def _templates() -> list[templates.Template]:
     """The templates at HEAD with what each is for (their texts read in one go)."""
     files = services().wiki.snapshot.files
-    found = templates.listed(files, {})
+    found = templates.listed(files)
     texts = services().wiki.storage.read_blobs(files[t.file] for t in found)
     return [
         replace(t, description=templates.description_of(decode(texts[files[t.file]])))
