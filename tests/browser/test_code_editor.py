@@ -135,3 +135,13 @@ def test_a_draft_survives_a_reload(ada: Any, server: Server) -> None:
     banner.get_by_role("button", name="Restore the draft").click()
     assert "Half a thought, typed before the tab closed." in page_source(ada)
     banner.wait_for(state="hidden")
+
+
+def test_the_preview_typesets_a_formula_as_it_is_typed(ada: Any, server: Server) -> None:
+    ada.goto(server.url + "/glossary/rubric/-/edit")
+    code(ada).focus()
+    ada.keyboard.press("Control+End")
+    ada.keyboard.type("\nA score is $s = \\frac{p}{n}$ here.\n")
+    if ada.viewport_size["width"] < 1100:  # a phone: the preview is a tab away
+        ada.get_by_role("tab", name="Preview").click()
+    ada.locator("#preview-pane .math-inline .katex").wait_for()

@@ -116,11 +116,13 @@ def test_content_added_later_is_typeset(browser: Any, live_url: str) -> None:
     context = browser.new_context()
     page = context.new_page()
     page.goto(live_url + "/glossary/rubric")
-    page.evaluate(
-        """document.querySelector('.body').insertAdjacentHTML('beforeend',
+    page.evaluate(  # as the preview does: new HTML, then the event that says so
+        """const body = document.querySelector('.body');
+           body.insertAdjacentHTML('beforeend',
            '<p id="later"><span class="math math-inline">a^2+b^2</span></p>'
            + '<figure class="diagram"><pre class="mermaid">'
-           + 'flowchart TD\\n  A --&gt; B</pre></figure>')"""
+           + 'flowchart TD\\n  A --&gt; B</pre></figure>');
+           body.dispatchEvent(new CustomEvent('masterywiki:rendered', {bubbles: true}))"""
     )
     page.wait_for_selector("#later .katex")
     page.wait_for_selector("figure.diagram svg")

@@ -1,8 +1,8 @@
 // Typesets math (KaTeX) and draws mermaid diagrams in page content, the preview
 // included. The page carries their source as text (what shows with scripts off, what
 // search and screen readers read); the libraries are fetched from the wiki's own
-// /-/static/vendor/ only when a page has math or a diagram, and content added later
-// (the editor's live preview) is typeset as it arrives.
+// /-/static/vendor/ only when a page has math or a diagram, and content the editor's
+// live preview renders later is typeset when it says so (a `masterywiki:rendered` event).
 (function () {
   "use strict";
   var here = document.currentScript && document.currentScript.src;
@@ -95,22 +95,11 @@
 
   function start() {
     typeset(document);
-    // The editor's preview replaces its content as the author types.
-    var pending = false;
-    new MutationObserver(function (changes) {
-      if (pending) return;
-      var added = changes.some(function (change) {
-        return Array.prototype.some.call(change.addedNodes, function (node) {
-          return node.nodeType === 1 && !node.closest(".katex, .mermaid, .diagram-source");
-        });
-      });
-      if (!added) return;
-      pending = true;
-      window.requestAnimationFrame(function () {
-        pending = false;
-        typeset(document);
-      });
-    }).observe(document.body, { childList: true, subtree: true });
+    // The editor's preview announces each new rendering (frontend/editor/preview.js):
+    // only that content is looked through, not the page on every keystroke.
+    document.addEventListener("masterywiki:rendered", function (event) {
+      typeset(event.target);
+    });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
