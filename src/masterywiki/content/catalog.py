@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from masterywiki.content import names
 from masterywiki.content.docinfo import DocInfo, Label
 from masterywiki.content.markup import Target
+from masterywiki.content.sidebar import NavNode, sidebar_tree
 from masterywiki.errors import InvalidPagePath
 
 
@@ -40,17 +41,6 @@ class PageRecord:
     @property
     def url(self) -> str:
         return names.url_for_name(self.name)
-
-
-@dataclass(frozen=True)
-class NavNode:
-    name: str
-    title: str
-    url: str
-    current: bool = False
-    open: bool = False  # on the path to the current page
-    children: tuple[NavNode, ...] = ()
-    has_children: bool = False
 
 
 @dataclass(frozen=True)
@@ -271,34 +261,11 @@ class Catalog:
         self,
         current: str,
         shorten: Callable[[str, tuple[NavNode, ...]], tuple[NavNode, ...]] | None = None,
+        *,
+        window: int | None = None,
     ) -> tuple[NavNode, ...]:
-        """Top-level sections, opened along the path to `current`.
-
-        Only the current page's ancestors are expanded, so the cost of a page's
-        sidebar depends on its depth and siblings, not on the size of the wiki.
-        `shorten(parent, level)`, if given, may cut each level down.
-        """
-        path = {r.name for r in self.ancestors(current)} | {current}
-
-        def level(parent: str) -> tuple[NavNode, ...]:
-            nodes = tuple(node(k) for k in self._nav.children.get(parent, ()))
-            return shorten(parent, nodes) if shorten is not None else nodes
-
-        def node(name: str) -> NavNode:
-            record = self.pages[name]
-            has_children = bool(self._nav.children.get(name))
-            opened = name in path and has_children
-            return NavNode(
-                name=name,
-                title=record.title,
-                url=record.url,
-                current=name == current,
-                open=opened,
-                children=level(name) if opened else (),
-                has_children=has_children,
-            )
-
-        return level(names.ROOT)
+        """The sidebar tree for page `current` (see `sidebar.sidebar_tree`)."""
+        return sidebar_tree(self, current, shorten, window=window)
 
     def backlinks(self, name: str) -> list[str]:
         """Pages that link to `name` (by {doc}, {term}, a .md link, a toctree or a link to

@@ -13,7 +13,8 @@ from html import escape, unescape
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from masterywiki.content import names
-from masterywiki.content.catalog import Catalog, NavNode
+from masterywiki.content.catalog import Catalog
+from masterywiki.content.sidebar import NavNode
 
 SEARCH_PAGE = "/-/search"
 NAV_FULL = 30  # a toctree level this long or shorter is shown whole in the sidebar

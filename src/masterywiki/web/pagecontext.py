@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from masterywiki.content.catalog import Catalog, NavNode, PageRecord
+from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.markup import Rendered
 from masterywiki.content.protection import Protection
+from masterywiki.content.sidebar import NavNode
 from masterywiki.content.translations import Translations, lang_of
 from masterywiki.repository.attachments import Attachment
 from masterywiki.repository.wiki import Snapshot

@@ -178,3 +178,21 @@ def test_addresses_of_an_imported_wiki_redirect_to_their_pages(
     assert history.headers["Location"] == "/guide/week-1/-/history"
     # An address nobody ever had is still refused, as the contract says.
     assert client.get("/Meeting%20Notes/Week%202").status_code == 400
+
+
+def test_a_page_in_a_long_section_shows_its_neighbours_and_links_the_rest(
+    client: FlaskClient, basic_repo: Path
+) -> None:
+    count = 120
+    entries = "\n".join(f"p{i:03d}" for i in range(count))
+    toctree = f"# Guide\n\n```{{toctree}}\n{entries}\n```\n"
+    files: dict[str, str | None] = {"guide/index.md": toctree}
+    files.update({f"guide/p{i:03d}.md": f"# Entry {i}\n" for i in range(count)})
+    commit_files(basic_repo, files)
+    html = page(client, "/guide/p060")
+    level = html.select(".sidebar li.open > ul > li")
+    gaps = [li.get_text(strip=True) for li in level if "nav-gap" in li["class"]]
+    assert gaps == ["… 48 earlier pages", "… 47 more pages"]
+    assert [a["href"] for a in html.select(".sidebar .nav-gap a")] == ["/guide", "/guide"]
+    assert html.select_one(".sidebar a[aria-current=page]")["href"] == "/guide/p060"
+    assert len(level) == 2 + 25  # the page and 12 entries each side

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, session
 from flask.typing import ResponseReturnValue
 
 from masterywiki.content import names
+from masterywiki.content.sidebar import SIDEBAR_AROUND
 from masterywiki.web.pagecontext import page_context
 from masterywiki.web.views import services
 
@@ -50,7 +51,7 @@ def _render_page(name: str) -> str:
         found.wiki.snapshot,
         record,
         content.rendered,
-        sidebar=found.wiki.snapshot.catalog.sidebar(record.name),
+        sidebar=found.wiki.snapshot.catalog.sidebar(record.name, window=SIDEBAR_AROUND),
         protection=found.editor.protection,
         attachments=found.attachments.of_page(record.name),
         language=found.settings.language,
