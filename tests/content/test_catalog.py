@@ -129,3 +129,15 @@ def test_incremental_catalog_matches_a_full_rebuild() -> None:
             assert incremental.children(name) == full.children(name)
     unchanged = Catalog(dict(before.pages), before)
     assert unchanged.version == before.version
+
+
+def test_nearby_pages_are_a_bounded_neighbourhood_by_address_and_title() -> None:
+    files = {f"bank/item-{i:04d}.md": f"# Item {i}" for i in range(2000)}
+    files["policy/grading.md"] = "# Zebra grading policy"
+    catalog = catalog_of(files)
+    near = catalog.nearby("bank/item-1234x", "item 1234x", 10)
+    assert len(near) <= 40
+    assert "bank/item-1234" in [r.name for r in near]
+    # A page near by title only, far away by address, is found too.
+    by_title = catalog.nearby("bank/zebra-grading", "zebra grading polcy", 10)
+    assert "policy/grading" in [r.name for r in by_title]

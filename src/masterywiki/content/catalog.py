@@ -7,6 +7,7 @@ for the renderer (it implements `markup.Resolver`).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -115,6 +116,7 @@ class Catalog:
         self._backlinks: dict[str, set[str]] | None = None  # built on first use
         self._relations: dict[str, set[str]] | None = None  # built on first use
         self._tags: dict[str, list[PageRecord]] | None = None  # built on first use
+        self._sorted: tuple[list[str], list[str], list[str]] | None = None  # for nearby()
         if previous is not None and changed is not None and not cross_changed:
             self._digest = previous._digest
             for name in changed:
@@ -162,6 +164,19 @@ class Catalog:
 
     def records(self) -> Iterator[PageRecord]:
         return iter(self.pages.values())
+
+    def nearby(self, name: str, title: str, count: int) -> list[PageRecord]:
+        """Up to 4 x `count` pages whose address or casefolded title sorts next to `name`
+        or `title`: the candidates a "did you mean" compares, so that its cost does not
+        grow with the wiki (both orders are sorted once per catalog)."""
+        if self._sorted is None:
+            by_title = sorted((r.title.casefold(), r.name) for r in self.pages.values())
+            self._sorted = (sorted(self.pages), [t for t, _ in by_title], [n for _, n in by_title])
+        by_name, titles, titled = self._sorted
+        at, at_title = bisect.bisect(by_name, name), bisect.bisect(titles, title.casefold())
+        found = by_name[max(0, at - count) : at + count]
+        found += titled[max(0, at_title - count) : at_title + count]
+        return [self.pages[n] for n in dict.fromkeys(found)]
 
     # -- markup.Resolver ------------------------------------------------------
 

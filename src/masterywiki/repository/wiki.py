@@ -33,6 +33,7 @@ from masterywiki.support.lru import LRU
 log = logging.getLogger(__name__)
 _CACHE_FORMAT = 5
 CACHE_REWRITE_THRESHOLD = 20  # newly read pages that make the cache file worth rewriting
+SUGGESTION_CANDIDATES = 200  # pages each side of a missing address that a 404 compares
 
 
 class PageMoved(WikiError):
@@ -357,11 +358,14 @@ class Wiki:
         return document, rendered
 
     def suggestions(self, name: str, limit: int = 5) -> list[PageRecord]:
-        """Pages whose address or title looks like `name`, for a helpful 404."""
+        """Pages whose address or title looks like `name`, for a helpful 404.
+
+        Compares only pages whose address or title sorts near it: difflib over every
+        title took 5 s a miss at 100,000 pages."""
         catalog = self.snapshot.catalog
         wanted = name.rsplit("/", 1)[-1].replace("-", " ")
         by_key: dict[str, str] = {}
-        for record in catalog.records():
+        for record in catalog.nearby(name, wanted, SUGGESTION_CANDIDATES):
             by_key.setdefault(record.title.casefold(), record.name)
             by_key.setdefault(record.name.rsplit("/", 1)[-1].replace("-", " "), record.name)
         matches = difflib.get_close_matches(wanted.casefold(), by_key, n=limit * 2, cutoff=0.5)
