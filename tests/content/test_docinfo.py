@@ -7,7 +7,14 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from masterywiki.content.docinfo import plain_inline, scan, split_explicit_title
+from masterywiki.content.docinfo import (
+    Reference,
+    pack_references,
+    plain_inline,
+    scan,
+    split_explicit_title,
+    unpack_references,
+)
 
 
 def test_title_summary_labels_and_toctree() -> None:
@@ -89,3 +96,21 @@ def test_link_text_and_addresses_with_parentheses() -> None:
         "See the rubric now."
     )
     assert plain_inline("[a [b](x.md)") == "[a b"  # a bracket without its pair stays
+
+
+def test_references_are_kept_packed_and_read_back_whole() -> None:
+    info = scan("See {doc}`/a/b` and [x](c.md#part) and ![p](d.files/p.png).\n\n{term}`Rubric`\n")
+    assert isinstance(info.packed_references, str)
+    assert [(r.kind, r.target, r.line, r.fragment) for r in info.references] == [
+        ("doc", "/a/b", 1, ""),
+        ("link", "c.md", 1, "part"),
+        ("file", "d.files/p.png", 1, ""),
+        ("term", "Rubric", 3, ""),
+    ]
+    assert scan("No links here.\n").references == ()
+
+
+def test_a_reference_holding_a_separator_is_kept_as_it_is() -> None:
+    odd = (Reference("term", "odd\x1fterm", 4), Reference("doc", "/a", 5))
+    assert pack_references(odd) == odd
+    assert unpack_references(pack_references(odd)) == odd

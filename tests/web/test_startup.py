@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from masterywiki.git.storage import GitStorage
 from masterywiki.repository.wiki import Wiki
@@ -19,6 +20,9 @@ PAGES = {
     f"sec/page-{n:03d}.md": f"---\ntitle: Page {n}\n---\n# Page {n}\n\nText.\n" for n in range(30)
 }
 PAGES["index.md"] = "# Home\n\n```{toctree}\nsec/page-000\n```\n"
+PAGES["sec/page-002.md"] = (
+    "# Linked\n\nSee [one](page-001.md), {doc}`/sec/page-003` and {term}`Rubric`.\n"
+)
 
 
 class HeldRead:
@@ -35,7 +39,7 @@ class HeldRead:
         monkeypatch.setattr(Wiki, "refresh", held)
 
 
-def test_a_large_first_start_answers_starting_until_the_pages_are_read(
+def test_a_large_first_start_shows_pages_from_git_and_starting_for_the_rest(
     repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(startup_module, "BACKGROUND_ABOVE_FILES", 10)
@@ -43,7 +47,21 @@ def test_a_large_first_start_answers_starting_until_the_pages_are_read(
     app = create_app({"repo": repo_factory(PAGES), "instance": tmp_path / "instance"})
     client = app.test_client()
 
-    page = client.get("/sec/page-001")
+    # A page is read straight from git while the wiki is not read yet: its links point
+    # where their paths say, and a note says the rest is coming.
+    page = client.get("/sec/page-002")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    html = BeautifulSoup(page.data, "html.parser")
+    assert html.select_one("main h1").get_text(strip=True) == "Linked"
+    links = [a["href"] for a in html.select(".body p a")]
+    assert links == ["/sec/page-001", "/sec/page-003", "/-/search?q=Rubric"]
+    assert "The wiki is starting" in html.select_one("[role=status]").get_text()
+    assert "masterywiki:" not in page.get_data(as_text=True)  # no per-visitor marker left
+    assert client.get("/").status_code == 200
+    # A page no file holds may still be an old address the catalog redirects: wait.
+    assert client.get("/sec/nowhere").status_code == 503
+
+    page = client.get("/-/glossary")  # needs every page: "starting"
     assert page.status_code == 503
     assert page.headers["Retry-After"] == "2"
     assert "The wiki is starting" in page.get_data(as_text=True)
