@@ -14,6 +14,14 @@ from dataclasses import dataclass, field
 
 from masterywiki.content import names
 from masterywiki.content.docinfo import DocInfo, Label
+from masterywiki.content.kinds import (
+    RESOURCES,
+    TERMS,
+    TRANSLATED,
+    Kinds,
+    kinds_of,
+    source_named,
+)
 from masterywiki.content.markup import Target
 from masterywiki.content.sidebar import NavNode, sidebar_tree
 from masterywiki.errors import InvalidPagePath
@@ -80,6 +88,7 @@ class Catalog:
     labels: dict[str, tuple[str, Label]]  # label -> (page, label)
     redirects: dict[str, str]  # old page name -> current page name
     legacy: dict[str, str]  # names.legacy_key of an imported page's old address -> page
+    kinds: Kinds  # the terms, resources and translations among the pages
     _nav: _Nav
     _digest: int
 
@@ -125,6 +134,7 @@ class Catalog:
         else:
             self._digest = self._full_digest()
         self.version = f"{self._digest:032x}"
+        self.kinds = kinds_of(self.pages, previous.kinds if previous else None, changed)
 
     def _index_cross_facts(self) -> None:
         self.terms, self.labels, self.redirects, self.legacy = {}, {}, {}, {}
@@ -159,8 +169,15 @@ class Catalog:
 
     def glossary(self) -> list[PageRecord]:
         """Term pages in A-Z order of title."""
-        terms = (r for r in self.pages.values() if r.type == "term")
+        terms = (self.pages[n] for n in self.kinds[TERMS])
         return sorted(terms, key=lambda r: r.title.casefold())
+
+    def translations(self) -> list[PageRecord]:
+        """Pages that say `translation_of`, and the pages they name (where they exist)."""
+        found = {n: self.pages[n] for n in self.kinds[TRANSLATED]}
+        sources = (source_named(record) for record in list(found.values()))
+        found.update((n, self.pages[n]) for n in sources if n in self.pages)
+        return list(found.values())
 
     def records(self) -> Iterator[PageRecord]:
         return iter(self.pages.values())
@@ -326,10 +343,8 @@ class Catalog:
         }
 
     def resources(self) -> list[PageRecord]:
-        return sorted(
-            (r for r in self.pages.values() if r.type == "resource"),
-            key=lambda r: r.title.casefold(),
-        )
+        found = (self.pages[n] for n in self.kinds[RESOURCES])
+        return sorted(found, key=lambda r: r.title.casefold())
 
     def _term_name(self, text: str, from_file: str) -> str | None:
         """A `related` entry or {term} text as a term page name, if it is one."""
@@ -342,9 +357,7 @@ class Catalog:
     def _build_relations(self) -> dict[str, set[str]]:
         """Resources <-> terms, from a resource's `related` list and its {term} roles."""
         links: dict[str, set[str]] = {}
-        for record in self.pages.values():
-            if record.type != "resource":
-                continue
+        for record in self.resources():
             texts = [*record.info.front_matter.related]
             texts += [r.target for r in record.info.references if r.kind == "term"]
             for text in texts:

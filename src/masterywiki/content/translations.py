@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from masterywiki.content import names
 from masterywiki.content.catalog import PageRecord
 from masterywiki.content.check import WARNING, Diagnostic
+from masterywiki.content.kinds import source_named
 
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-zA-Z0-9]{2,8})?")
 # Each language's name in itself: how a reader finds theirs in a list.
@@ -62,10 +62,7 @@ def lang_of(record: PageRecord, default: str) -> str:
 
 def source_of(record: PageRecord) -> str | None:
     """The page `translation_of` names (as written: `/a/b.md` is `a/b`), or None."""
-    value = record.info.front_matter.extra.get("translation_of")
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return value.strip().strip("/").removesuffix(names.PAGE_SUFFIX) or None
+    return source_named(record) or None
 
 
 class Translations:

@@ -21,7 +21,7 @@ def translations_of(catalog: Catalog, default: str) -> Translations:
     key = f"{catalog.version}:{default}"
     found = _TRANSLATIONS.get(key)
     if found is None:
-        found = Translations(catalog.records(), default)
+        found = Translations(catalog.translations(), default)
         _TRANSLATIONS.clear()
         _TRANSLATIONS[key] = found
     return found
