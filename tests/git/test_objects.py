@@ -69,3 +69,25 @@ def test_writing_an_object_that_exists_keeps_it(repo: git.Repo) -> None:
     assert one == two
     blob = run_git(Path(repo.working_dir), "rev-parse", f"{one.hex()}:a.md")
     assert run_git(Path(repo.working_dir), "cat-file", "-p", blob) == "same"
+
+
+def test_tree_entries_read_what_git_wrote_and_a_rewrite_keeps_odd_names(repo: git.Repo) -> None:
+    root = Path(repo.working_dir)
+    odd = "caf\xe9 notes.md".encode("latin-1")  # not UTF-8: must come back byte for byte
+    (root / "a b.md").write_text("x")
+    (root / "sub").mkdir()
+    (root / "sub" / "n.md").write_text("y")
+    (root / odd.decode("utf-8", "surrogateescape")).write_bytes(b"z")
+    run_git(root, "add", "-A")
+    run_git(root, "commit", "-q", "-m", "odd names")
+    head = run_git(root, "rev-parse", "HEAD").strip()
+    raw = repo.odb.stream(gitobjects.tree_of(repo, head)).read()
+    entries = gitobjects.tree_entries(raw)
+    assert entries["a b.md"][1] == gitobjects.FILE_MODE
+    assert entries["sub"][1] == gitobjects.TREE_MODE
+    assert len(entries) == 3 and odd.decode("utf-8", "surrogateescape") in entries
+    # Rewriting one file keeps every other entry exactly: the same tree as git's.
+    tree = gitobjects.write_tree(repo, gitobjects.tree_of(repo, head), {"sub/n.md": b"y2"})
+    (root / "sub" / "n.md").write_text("y2")
+    run_git(root, "add", "-A")
+    assert run_git(root, "write-tree").strip() == tree.hex()

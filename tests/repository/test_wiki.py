@@ -180,15 +180,21 @@ def test_incremental_snapshots_equal_a_fresh_read(basic_repo: Path) -> None:
         {"guide/third.md": "---\ntype: term\n---\n# Third\n", "guide/second.md": None},
         {"guide/first.md": None, "guide/first/index.md": "# Now a folder\n"},
         {"glossary/rubric.md": "---\ntitle: Rubric\nredirect_from: [old-rubric]\n---\n"},
+        {"guide/first/index.files/plan.txt": "plan", "guide/second.files/a.txt": "a"},
+        {"guide/first/index.files/plan.txt": "plan v2", "guide/second.files/b.txt": "b"},
+        {"guide/first/index.files/plan.txt": None, "guide/second.files/a.txt": None},
     ]
+    assert wiki.refresh().attachments == {}  # built once: later snapshots carry it forward
     for step in steps:
         commit_files(basic_repo, step)
         incremental = wiki.refresh()
+        assert incremental.attachments == Wiki(GitStorage(basic_repo)).refresh().attachments
         fresh = Wiki(GitStorage(basic_repo)).refresh()
         assert incremental.files == fresh.files
         assert incremental.catalog.pages == fresh.catalog.pages
         assert incremental.catalog.version == fresh.catalog.version
         assert incremental.catalog.redirects == fresh.catalog.redirects
+        assert incremental.catalog.kinds == fresh.catalog.kinds
         assert incremental.changes == fresh.changes
         for name in fresh.catalog.pages:
             assert incremental.catalog.neighbours(name) == fresh.catalog.neighbours(name)
