@@ -7,6 +7,8 @@ import logging
 import multiprocessing
 import subprocess
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +17,15 @@ import pytest
 
 from masterywiki.git.storage import GitStorage
 from masterywiki.repository.wiki import Wiki
-from masterywiki.search import SearchService, StemmingWords, Synonyms, _WriteLock, parse_synonyms
+from masterywiki.search import (
+    SearchService,
+    SearchUnavailable,
+    StemmingWords,
+    Synonyms,
+    _WriteLock,
+    parse_synonyms,
+)
+from masterywiki.search import service as search_service
 from masterywiki.search.tables import SegmentTables
 from masterywiki.web.app import create_app
 from masterywiki.web.views.search import EXTENSION as SEARCH_KEY
@@ -237,6 +247,30 @@ def test_reader_uses_the_older_index_while_another_process_writes(
     finally:
         other.release()
     assert names(service, "platypus") == ["guide/z"]
+
+
+def test_a_large_first_build_answers_with_its_progress_instead_of_waiting(
+    service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_service, "WAIT_FOR_PAGES", 3)  # the 7 pages are "many"
+    release = threading.Event()
+    original = search_service.building.build_here
+
+    def held(*args: object) -> None:
+        release.wait(30)
+        original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search_service.building, "build_here", held)
+    service.start_building()  # what a large wiki's server does at start
+    started = time.monotonic()
+    with pytest.raises(SearchUnavailable, match=r"being built: 0 of 7 pages so far"):
+        service.search("welcome")
+    assert time.monotonic() - started < 5  # not the service's 30 s wait
+    release.set()
+    assert service._building is not None
+    service._building.join(30)
+    assert names(service, "welcome") == ["index"]
+    assert service.progress == (7, 7)
 
 
 def test_rebuild_reports_progress(service: SearchService) -> None:

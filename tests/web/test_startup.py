@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from masterywiki.repository.wiki import Wiki
 from masterywiki.web import startup as startup_module
 from masterywiki.web.app import create_app
 from masterywiki.web.startup import Startup
+from masterywiki.web.views.search import EXTENSION as SEARCH_KEY
 
 PAGES = {
     f"sec/page-{n:03d}.md": f"---\ntitle: Page {n}\n---\n# Page {n}\n\nText.\n" for n in range(30)
@@ -173,3 +175,18 @@ def test_an_unreadable_cache_counts_as_none(
     assert fresh.has_page_cache(), "the read wrote a good cache for the next start"
     for each in (wiki, fresh):
         each.storage.close()
+
+
+def test_a_large_wiki_is_indexed_for_search_at_start_not_on_the_first_search(
+    repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("masterywiki.web.views.search.BACKGROUND_ABOVE_FILES", 10)
+    app = create_app({"repo": repo_factory(PAGES), "instance": tmp_path / "instance"})
+    search = app.extensions[SEARCH_KEY]
+    deadline = time.monotonic() + 30
+    while search.read_state() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert search.read_state() is not None, "no index was built without a search"
+    assert search.progress == (len(PAGES), len(PAGES))
+    hits = app.test_client().get("/-/api/v1/search?q=linked").json
+    assert hits is not None and [h["path"] for h in hits["results"]] == ["sec/page-002"]

@@ -17,6 +17,7 @@ import logging
 import secrets
 import shutil
 import threading
+import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from masterywiki.search.values import (
 )
 
 log = logging.getLogger(__name__)
+WAIT_FOR_PAGES = 2000  # a search waits for a first index of at most this many pages
 
 
 @dataclass
@@ -92,6 +94,7 @@ class SearchService:
         weakref.finalize(self, self._holder.close)
         self._building: threading.Thread | None = None
         self._build_error: BaseException | None = None
+        self.progress = (0, 0)  # (pages indexed, pages) of a first build in this process
         self._vocabulary: tuple[str, Synonyms, queries.Terms] | None = None
 
     @property
@@ -121,6 +124,9 @@ class SearchService:
 
     def _rebuild_locked(self, progress: Callable[[int], None] | None, processes: int) -> int:
         snapshot = self.wiki.refresh()
+        self.progress = (0, len(snapshot.catalog))
+        if progress is None:
+            progress = self._count
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"index-{secrets.token_hex(4)}"
         target = self.folder / name
@@ -142,6 +148,10 @@ class SearchService:
                 shutil.rmtree(old, ignore_errors=True)
         log.info("search index rebuilt: %d pages at %s", count, snapshot.commit)
         return count
+
+    def _count(self, pages: int) -> None:
+        done, total = self.progress
+        self.progress = (done + pages, total)
 
     def _update_locked(self, state: State) -> None:
         """Bring the index from `state.commit` to HEAD. Raises on an unusable index."""
@@ -197,8 +207,10 @@ class SearchService:
                 self._build_missing(wait)
                 state = self.read_state()
                 if state is None:
+                    done, total = self.progress
+                    so_far = f": {done:,} of {total:,} pages so far" if total else ""
                     raise SearchUnavailable(
-                        "The search index is being built. Try again in a moment."
+                        f"The search index is being built{so_far}. Try again in a moment."
                     )
             self._switch_to(state)
 
@@ -236,10 +248,20 @@ class SearchService:
 
             self._building = threading.Thread(target=build, name="search-index", daemon=True)
             self._building.start()
-        if wait:
-            self._building.join(self.wait)
+        deadline = time.monotonic() + (self.wait if wait else 0)
+        while self._building.is_alive() and time.monotonic() < deadline:
+            self._building.join(0.1)
+            if self.progress[1] > WAIT_FOR_PAGES:  # a long build: say how far it got instead
+                break
         if self._build_error is not None:
             raise self._build_error
+
+    def start_building(self) -> None:
+        """Build a missing index now, in the background (a large wiki's first start),
+        rather than on the first search."""
+        if self.read_state() is None:
+            with self._lock:
+                self._build_missing(wait=False)
 
     def _switch_to(self, state: State) -> None:
         current = self._open

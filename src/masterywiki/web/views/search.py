@@ -32,6 +32,7 @@ from masterywiki.errors import PageNotFound
 from masterywiki.search import FACETS, SearchResults, SearchService, SearchUnavailable
 from masterywiki.search.facets import QueryLinks, chosen
 from masterywiki.search.records import SearchKey, SearchRecords
+from masterywiki.web.startup import BACKGROUND_ABOVE_FILES
 from masterywiki.web.views import auth, page_number, services
 
 bp = Blueprint("search", __name__)
@@ -47,6 +48,8 @@ def init_app(app: Flask) -> None:
     found = app.extensions["masterywiki"]
     service = SearchService(found.wiki, found.settings.instance / "search")
     service.warm()  # each worker opens the index at start, not on its first search
+    if found.wiki.file_count() > BACKGROUND_ABOVE_FILES:
+        service.start_building()  # a large wiki: index it now, not on the first search
     app.extensions[EXTENSION] = service
     settings = found.settings
     app.extensions[RECORDS_EXTENSION] = SearchRecords(found.database, settings.search_record_days)
