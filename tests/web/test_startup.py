@@ -90,7 +90,7 @@ def test_a_small_wiki_is_read_before_the_first_answer(
     app.extensions["masterywiki"].wiki.storage.close()
 
 
-def test_while_one_process_scans_the_others_wait_then_load_its_cache(
+def test_while_one_process_scans_the_others_wait_for_its_cache_in_the_background(
     repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = repo_factory(PAGES)
@@ -104,14 +104,11 @@ def test_while_one_process_scans_the_others_wait_then_load_its_cache(
     scanned: list[tuple[int, int]] = []
     second_wiki.read_progress = lambda done, total: scanned.append((done, total))
     second = Startup(second_wiki, background_above=0)
-    waiting = threading.Thread(target=second.begin)
-    waiting.start()
-    waiting.join(0.5)
-    assert waiting.is_alive(), "the second process waits instead of answering 'starting'"
+    second.begin()  # returns at once too: its pages come from git meanwhile
+    assert not second.wait(0.5), "the second waits for the first one's cache file"
 
     held.release.set()
-    waiting.join(30)
-    assert first.ready.is_set() and second.ready.is_set()
+    assert first.wait(30) and second.wait(30)
     assert first.pages_read == first.pages_total == len(PAGES)
     assert scanned == []  # the second read the first one's cache file, not the pages
     assert second_wiki.snapshot.catalog.get("sec/page-003") is not None
@@ -190,3 +187,26 @@ def test_a_large_wiki_is_indexed_for_search_at_start_not_on_the_first_search(
     assert search.progress == (len(PAGES), len(PAGES))
     hits = app.test_client().get("/-/api/v1/search?q=linked").json
     assert hits is not None and [h["path"] for h in hits["results"]] == ["sec/page-002"]
+
+
+def test_a_large_wiki_restarts_from_its_cache_in_the_background(
+    repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repo_factory(PAGES)
+    cache = tmp_path / "cache"
+    earlier = Startup(Wiki(GitStorage(repo), cache_dir=cache), background_above=0)
+    earlier.begin()
+    assert earlier.wait(30) and (cache / "pages.pickle").exists()
+
+    held = HeldRead(monkeypatch)
+    wiki = Wiki(GitStorage(repo), cache_dir=cache)
+    scanned: list[tuple[int, int]] = []
+    wiki.read_progress = lambda done, total: scanned.append((done, total))
+    restart = Startup(wiki, background_above=0)
+    restart.begin()  # answers at once (pages from git) while the cache file is read
+    assert not restart.ready.is_set()
+    held.release.set()
+    assert restart.wait(30)
+    assert scanned == [] and wiki.snapshot.catalog.get("sec/page-005") is not None
+    for each in (earlier.wiki, wiki):
+        each.storage.close()

@@ -264,6 +264,11 @@ class Wiki:
         with self._lock:
             return self._loaded_cache or self._cached_start() is not None
 
+    def cache_file_exists(self) -> bool:
+        """Whether an earlier start left a cache file (not read here: it may be stale)."""
+        path = self._cache_file()
+        return path is not None and path.exists()
+
     def _cached_start(self) -> Snapshot | None:
         """The cache file's snapshot, read once it exists (another process may be
         writing it while this one waits)."""

@@ -1,12 +1,12 @@
 """Reading every page when a server process starts, without keeping visitors waiting.
 
-A restart loads the instance's page cache and is ready in about a second. A first
-start of a large wiki (no cache yet) must scan every page, which takes seconds at
-thousands of pages: that work runs in a background thread while the server answers
-"starting" (503 with Retry-After), and its progress goes to the log. Of several
-server processes starting together, the first to take a file lock does the scan; the
-others wait for its cache file before they take any request, so that a visitor only
-meets "starting" while no process at all can answer.
+A small wiki is read before the first answer. A large one is read in a background
+thread: from the instance's page cache on a restart (seconds at 100,000 pages), by
+scanning every page on a first start (a minute or more). Meanwhile a page is shown
+straight from git (views/starting.py) and what needs the whole wiki answers "starting"
+(503 with Retry-After); progress goes to the log. Of several server processes
+starting together, the first to take a file lock does the scan; the others wait for
+its cache file, answering pages from git meanwhile.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from masterywiki.repository.wiki import Wiki
@@ -41,27 +42,29 @@ class Startup:
         self._last_report = 0.0
 
     def begin(self) -> None:
-        """Read the wiki now when that is quick, otherwise start reading it in the background.
+        """Read the wiki now when that is quick, otherwise in the background.
 
-        When another process is already reading it, wait for that one's cache file.
+        A large wiki is read in the background even from the cache file (4 s at 100,000
+        pages): meanwhile pages are shown straight from git. When another process is
+        already scanning every page, this one waits for its cache file (in the
+        background too), rather than scan the same pages again.
         """
-        if self.wiki.has_page_cache() or self.wiki.file_count() <= self.background_above:
+        if self.wiki.file_count() <= self.background_above:
             self._read()
             return
-        lock = self._lock_file()
+        lock = None if self.wiki.cache_file_exists() else self._lock_file()
+        target: Callable[[int | None], None] = self._read_in_background
         if lock is not None and not _try_lock(lock):
             log.info("Waiting for another server process to read the pages.")
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                self._read()  # from the cache file the other process wrote
-            finally:
-                os.close(lock)
-            return
-        log.info("First start: reading every page once (later starts use the cache).")
-        thread = threading.Thread(
-            target=self._read_in_background, args=(lock,), name="startup", daemon=True
-        )
-        thread.start()
+            target = self._read_after_the_other
+        else:
+            log.info("Reading the pages in the background; pages are shown from git meanwhile.")
+        threading.Thread(target=target, args=(lock,), name="startup", daemon=True).start()
+
+    def _read_after_the_other(self, lock: int | None) -> None:
+        assert lock is not None
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the other's cache file is written
+        self._read_in_background(lock)  # from that cache file
 
     def wait(self, timeout: float | None = None) -> bool:
         return self.ready.wait(timeout)
