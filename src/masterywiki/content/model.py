@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -122,8 +123,8 @@ def parse_front_matter(raw: str, first_line: int = 2) -> FrontMatter:
             items = _as_list(data[key])
             if items is None:
                 problems.append(Problem(first_line, f"'{key}' must be a list of text values"))
-            else:
-                values[key] = items
+            else:  # tags repeat across pages: one string each (a server keeps every page's)
+                values[key] = tuple(map(sys.intern, items)) if key == "tags" else items
     if data.get("protected") is not None:
         if isinstance(data["protected"], bool):
             values["protected"] = data["protected"]
