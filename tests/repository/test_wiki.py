@@ -177,6 +177,8 @@ def test_incremental_snapshots_equal_a_fresh_read(basic_repo: Path) -> None:
     wiki.refresh()
     steps: list[dict[str, str | None]] = [
         {"guide/first.md": "# First, edited\n"},
+        {"guide/first.md": "# First\n\nSee {doc}`/glossary/rubric` and [two](second.md).\n"},
+        {"guide/first.md": "# First\n\nSee {term}`rubric` only.\n"},
         {"guide/third.md": "---\ntype: term\n---\n# Third\n", "guide/second.md": None},
         {"guide/first.md": None, "guide/first/index.md": "# Now a folder\n"},
         {"glossary/rubric.md": "---\ntitle: Rubric\nredirect_from: [old-rubric]\n---\n"},
@@ -198,6 +200,8 @@ def test_incremental_snapshots_equal_a_fresh_read(basic_repo: Path) -> None:
         assert incremental.changes == fresh.changes
         for name in fresh.catalog.pages:
             assert incremental.catalog.neighbours(name) == fresh.catalog.neighbours(name)
+            # (asked at every step, so the next step updates them rather than builds them)
+            assert incremental.catalog.backlinks(name) == fresh.catalog.backlinks(name)
 
 
 def test_force_push_to_unrelated_history(basic_repo: Path) -> None:
