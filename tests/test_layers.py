@@ -43,7 +43,7 @@ PURE = {
     "content/names", "content/slugs", "content/model", "content/docinfo", "content/markup",
     "content/mdrules", "content/rawhtml", "content/renderbudget", "content/renderstate",
     "content/directives", "content/catalog", "content/sidebar", "content/provisional",
-    "content/kinds", "content/pagerecord",
+    "content/kinds", "content/pagerecord", "content/plaintext",
     "content/filetypes",
     "content/protection",
     "content/relink", "content/diffs", "content/sections", "content/templates", "content/trailers",
