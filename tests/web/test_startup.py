@@ -184,7 +184,8 @@ def test_a_large_wiki_is_indexed_for_search_at_start_not_on_the_first_search(
     while search.read_state() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert search.read_state() is not None, "no index was built without a search"
-    assert search.progress == (len(PAGES), len(PAGES))
+    assert search.progress() == (0, 0)  # no build under way: its progress file is gone
+    assert not (search.folder / "building.json").exists()
     hits = app.test_client().get("/-/api/v1/search?q=linked").json
     assert hits is not None and [h["path"] for h in hits["results"]] == ["sec/page-002"]
 

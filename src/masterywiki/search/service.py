@@ -34,7 +34,15 @@ from masterywiki.repository.wiki import Wiki
 from masterywiki.search import building, queries
 from masterywiki.search.docs import Docs
 from masterywiki.search.schema import make_schema, normalize
-from masterywiki.search.store import State, WriteLock, open_index, read_state, write_state
+from masterywiki.search.store import (
+    BuildProgress,
+    State,
+    WriteLock,
+    open_index,
+    read_progress,
+    read_state,
+    write_state,
+)
 from masterywiki.search.synonyms import SYNONYMS_FILE, Synonyms, parse_synonyms
 from masterywiki.search.tables import SegmentTables, TablesMissing
 from masterywiki.search.values import (
@@ -46,7 +54,7 @@ from masterywiki.search.values import (
 )
 
 log = logging.getLogger(__name__)
-WAIT_FOR_PAGES = 2000  # a search waits for a first index of at most this many pages
+WAIT_FOR_PAGES = 2000  # a search waits for a first index of a wiki of this many files
 
 
 @dataclass
@@ -94,7 +102,9 @@ class SearchService:
         weakref.finalize(self, self._holder.close)
         self._building: threading.Thread | None = None
         self._build_error: BaseException | None = None
-        self.progress = (0, 0)  # (pages indexed, pages) of a first build in this process
+        # Builds a missing index in another process (a server's: the build's memory is
+        # given back when it ends); None builds it in this one.
+        self.builder: Callable[[], None] | None = None
         self._vocabulary: tuple[str, Synonyms, queries.Terms] | None = None
 
     @property
@@ -124,10 +134,14 @@ class SearchService:
 
     def _rebuild_locked(self, progress: Callable[[int], None] | None, processes: int) -> int:
         snapshot = self.wiki.refresh()
-        self.progress = (0, len(snapshot.catalog))
-        if progress is None:
-            progress = self._count
         self.folder.mkdir(parents=True, exist_ok=True)
+        counter = BuildProgress(self.folder, len(snapshot.catalog))
+
+        def counted(pages: int) -> None:
+            counter(pages)
+            if progress is not None:
+                progress(pages)
+
         name = f"index-{secrets.token_hex(4)}"
         target = self.folder / name
         target.mkdir()
@@ -135,13 +149,15 @@ class SearchService:
             ix = FileStorage(str(target), supports_mmap=False).create_index(self.schema)
             count = len(snapshot.catalog)
             if processes > 1 and count >= 200:
-                building.build_in_processes(ix, target, self.wiki, snapshot, processes, progress)
+                building.build_in_processes(ix, target, self.wiki, snapshot, processes, counted)
             else:
-                building.build_here(ix, target, self.wiki, snapshot, progress)
+                building.build_here(ix, target, self.wiki, snapshot, counted)
             ix.close()
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
+        finally:
+            counter.finish()
         write_state(self.folder, State(name, snapshot.commit or ""))
         for old in self.folder.glob("index-*"):
             if old.name != name:
@@ -149,9 +165,9 @@ class SearchService:
         log.info("search index rebuilt: %d pages at %s", count, snapshot.commit)
         return count
 
-    def _count(self, pages: int) -> None:
-        done, total = self.progress
-        self.progress = (done + pages, total)
+    def progress(self) -> tuple[int, int]:
+        """(pages indexed, pages) of a full build under way in any process, else (0, 0)."""
+        return read_progress(self.folder)
 
     def _update_locked(self, state: State) -> None:
         """Bring the index from `state.commit` to HEAD. Raises on an unusable index."""
@@ -207,7 +223,7 @@ class SearchService:
                 self._build_missing(wait)
                 state = self.read_state()
                 if state is None:
-                    done, total = self.progress
+                    done, total = self.progress()
                     so_far = f": {done:,} of {total:,} pages so far" if total else ""
                     raise SearchUnavailable(
                         f"The search index is being built{so_far}. Try again in a moment."
@@ -241,6 +257,8 @@ class SearchService:
 
             def build() -> None:
                 try:
+                    if self.builder is not None:
+                        self.builder()  # returns when the other process is done
                     self._bring_up_to_date(timeout=max(self.wait, 60.0))
                 except BaseException as error:  # reported to the waiting request
                     self._build_error = error
@@ -248,11 +266,12 @@ class SearchService:
 
             self._building = threading.Thread(target=build, name="search-index", daemon=True)
             self._building.start()
-        deadline = time.monotonic() + (self.wait if wait else 0)
+        # A search waits for a small wiki's first index; of a large one, it says how far
+        # the build has got instead.
+        long = wait and self.wiki.file_count() > WAIT_FOR_PAGES
+        deadline = time.monotonic() + (self.wait if wait and not long else 0.5)
         while self._building.is_alive() and time.monotonic() < deadline:
             self._building.join(0.1)
-            if self.progress[1] > WAIT_FOR_PAGES:  # a long build: say how far it got instead
-                break
         if self._build_error is not None:
             raise self._build_error
 

@@ -76,6 +76,44 @@ def write_state(folder: Path, state: State) -> None:
     os.replace(tmp, folder / "state.json")
 
 
+PROGRESS_FILE = "building.json"  # how far a full build is, for every process to tell
+
+
+class BuildProgress:
+    """Counts a full build's pages into `building.json` (at most once a second), so a
+    server can say how far a build in another process has got."""
+
+    def __init__(self, folder: Path, total: int) -> None:
+        self.path = folder / PROGRESS_FILE
+        self.done, self.total = 0, total
+        self._written = 0.0
+        self._write()
+
+    def __call__(self, pages: int) -> None:
+        self.done += pages
+        if time.monotonic() - self._written >= 1.0 or self.done >= self.total:
+            self._write()
+
+    def _write(self) -> None:
+        self._written = time.monotonic()
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".building-", suffix=".tmp")
+        with os.fdopen(fd, "w") as handle:
+            json.dump({"done": self.done, "total": self.total}, handle)
+        os.replace(tmp, self.path)
+
+    def finish(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def read_progress(folder: Path) -> tuple[int, int]:
+    """(pages indexed, pages) of a full build under way in any process; (0, 0) if none."""
+    try:
+        data = json.loads((folder / PROGRESS_FILE).read_text())
+        return int(data["done"]), int(data["total"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0, 0
+
+
 class WriteLock:
     """An exclusive `fcntl` lock shared by every process using one search folder."""
 

@@ -9,7 +9,10 @@ result's `open_url`)."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import asdict
@@ -29,9 +32,11 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from masterywiki.errors import PageNotFound
+from masterywiki.repository.wiki import Wiki
 from masterywiki.search import FACETS, SearchResults, SearchService, SearchUnavailable
 from masterywiki.search.facets import QueryLinks, chosen
 from masterywiki.search.records import SearchKey, SearchRecords
+from masterywiki.settings import Settings
 from masterywiki.web.startup import BACKGROUND_ABOVE_FILES
 from masterywiki.web.views import auth, page_number, services
 
@@ -49,7 +54,10 @@ def init_app(app: Flask) -> None:
     service = SearchService(found.wiki, found.settings.instance / "search")
     service.warm()  # each worker opens the index at start, not on its first search
     if found.wiki.file_count() > BACKGROUND_ABOVE_FILES:
-        service.start_building()  # a large wiki: index it now, not on the first search
+        # A large wiki: index it now, not on the first search, in a process of its own
+        # (several CPUs, and memory given back when it ends).
+        service.builder = functools.partial(_reindex_in_a_child, found.wiki, found.settings)
+        service.start_building()
     app.extensions[EXTENSION] = service
     settings = found.settings
     app.extensions[RECORDS_EXTENSION] = SearchRecords(found.database, settings.search_record_days)
@@ -69,6 +77,17 @@ def init_app(app: Flask) -> None:
         if request.method == "POST" and response.status_code < 400:
             updater.poke()
         return response
+
+
+def _reindex_in_a_child(wiki: Wiki, settings: Settings) -> None:
+    """`masterywiki reindex` for this wiki, waited for; on failure the caller builds the
+    index itself."""
+    command = [sys.executable, "-m", "masterywiki", "reindex", "--repo", str(wiki.storage.path),
+               "--instance", str(settings.instance)]  # fmt: skip
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        log.warning("indexing in a child process failed: %s", reason)
 
 
 class BackgroundRefresh:
