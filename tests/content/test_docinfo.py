@@ -27,7 +27,9 @@ def test_title_summary_labels_and_toctree() -> None:
         "```{toctree}\n:caption: Parts\n:maxdepth: 2\n\nfirst\nSecond <second>\n```\n"
     )
     assert info.heading_title == "The Grading Policy"
-    assert info.first_paragraph == "Intro with rubric and a link."
+    assert info.first_paragraph is None  # the front matter's summary sums the page up
+    unsummed = scan("# T\n\nIntro with {term}`rubric` and [a link](x.md).\n")
+    assert unsummed.first_paragraph == "Intro with rubric and a link."
     assert [(lb.name, lb.title, lb.line) for lb in info.labels] == [
         ("principles", "Principles", 13)
     ]

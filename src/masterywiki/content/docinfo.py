@@ -70,7 +70,7 @@ class Toctree(Compact):
 class DocInfo(Compact):
     front_matter: FrontMatter
     heading_title: str | None
-    first_paragraph: str | None
+    first_paragraph: str | None  # None when the front matter gives a summary
     labels: tuple[Label, ...]
     toctrees: tuple[Toctree, ...]
     # The references packed in one string (see `pack_references`): a server keeps the
@@ -304,7 +304,9 @@ def scan(text: str) -> DocInfo:
     for name, label_line in pending_labels:  # a label with no heading after it
         labels.append(Label(name, name, name, label_line))
 
-    first = first_paragraph
+    # Only a page without a `summary` is summed up by its first paragraph: not kept
+    # otherwise (a server keeps every page's DocInfo).
+    first = first_paragraph if not document.front_matter.summary else None
     if first and len(first) > SUMMARY_LENGTH:
         first = first[: SUMMARY_LENGTH - 1].rsplit(" ", 1)[0] + "…"
     return DocInfo(

@@ -32,7 +32,7 @@ from masterywiki.git.storage import GitStorage
 from masterywiki.support.lru import LRU
 
 log = logging.getLogger(__name__)
-_CACHE_FORMAT = 6
+_CACHE_FORMAT = 7
 CACHE_REWRITE_THRESHOLD = 20  # newly read pages that make the cache file worth rewriting
 READ_BATCH = 2000  # blobs read by one `git cat-file --batch` on a cold start
 SUGGESTION_CANDIDATES = 200  # pages each side of a missing address that a 404 compares
