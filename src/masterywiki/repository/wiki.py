@@ -23,8 +23,9 @@ from pathlib import Path
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.docinfo import DocInfo, scan
-from masterywiki.content.markup import Rendered, render
+from masterywiki.content.markup import Rendered, Resolver, render
 from masterywiki.content.model import Document, decode, parse_document
+from masterywiki.content.translations import InLanguage, Translations, lang_of
 from masterywiki.errors import InvalidPagePath, PageNotFound, RevisionNotFound, WikiError
 from masterywiki.git.parse import Change
 from masterywiki.git.storage import GitStorage
@@ -81,9 +82,14 @@ class PageContent:
 class Wiki:
     """Read side of the wiki, safe to share between threads of one process."""
 
-    def __init__(self, storage: GitStorage, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, storage: GitStorage, cache_dir: Path | None = None, language: str = "en"
+    ) -> None:
+        """`language`: the wiki's own (setting `language`), that of pages saying none."""
         self.storage = storage
         self.cache_dir = cache_dir
+        self.language = language
+        self._translations: Translations | None = None
         self._infos: dict[str, DocInfo] = {}
         self._lock = threading.Lock()
         self._rendered: LRU[Rendered] = LRU(2048)
@@ -331,9 +337,29 @@ class Wiki:
         if cached is not None:
             return cached
         document = parse_document(source if source is not None else self.source(record))
-        result = render(document.body, catalog, file=record.file, body_line=document.body_line)
+        resolver = self.resolver(record)
+        result = render(document.body, resolver, file=record.file, body_line=document.body_line)
         self._rendered.put(key, result)
         return result
+
+    def translations(self) -> Translations:
+        """Which pages translate which, indexed once per catalog version."""
+        catalog = self.snapshot.catalog
+        found = self._translations
+        if found is None or found.version != catalog.version:
+            found = self._translations = Translations(catalog.records(), self.language)
+            found.version = catalog.version
+        return found
+
+    def in_language(self, lang: str) -> InLanguage:
+        """Pages and terms as a reader of `lang` sees them."""
+        return InLanguage(self.snapshot.catalog, self.translations(), lang)
+
+    def resolver(self, record: PageRecord) -> Resolver:
+        """How `record`'s references resolve: a page in another language than the wiki's
+        own links the glossary terms' versions in its language."""
+        lang = lang_of(record, self.language)
+        return self.snapshot.catalog if lang == self.language else self.in_language(lang)
 
     def page(self, name: str) -> PageContent:
         record = self.record(name)
@@ -351,9 +377,8 @@ class Wiki:
         record = self.snapshot.catalog.get(name)
         file = record.file if record else names.new_file_for(name)
         document = parse_document(text)
-        rendered = render(
-            document.body, self.snapshot.catalog, file=file, body_line=document.body_line
-        )
+        resolver = self.resolver(record) if record is not None else self.snapshot.catalog
+        rendered = render(document.body, resolver, file=file, body_line=document.body_line)
         return document, rendered
 
     def suggestions(self, name: str, limit: int = 5) -> list[PageRecord]:

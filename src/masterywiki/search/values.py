@@ -44,6 +44,7 @@ class Hit:
     organization: str
     updated: datetime | None
     score: float
+    lang: str = "en"  # the page's language
 
 
 @dataclass(frozen=True)

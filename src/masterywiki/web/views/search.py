@@ -32,6 +32,7 @@ from masterywiki.errors import PageNotFound
 from masterywiki.search import FACETS, SearchResults, SearchService, SearchUnavailable
 from masterywiki.search.facets import QueryLinks, chosen
 from masterywiki.search.records import SearchKey, SearchRecords
+from masterywiki.web.languages import reader_language
 from masterywiki.web.views import auth, page_number, services
 
 bp = Blueprint("search", __name__)
@@ -45,7 +46,9 @@ MAX_MICROS = 2**63 - 1  # what the database's integers and floats hold
 def init_app(app: Flask) -> None:
     """Create the app's search service and connect the search views."""
     found = app.extensions["masterywiki"]
-    service = SearchService(found.wiki, found.settings.instance / "search")
+    service = SearchService(
+        found.wiki, found.settings.instance / "search", language=found.settings.language
+    )
     service.warm()  # each worker opens the index at start, not on its first search
     app.extensions[EXTENSION] = service
     settings = found.settings
@@ -122,7 +125,9 @@ def search_records() -> SearchRecords:
 def _run() -> SearchResults:
     args = request.args
     filters = {facet: chosen(args.getlist(facet)) for facet in FACETS}  # at most 20 each
-    return search_service().search(args.get("q", ""), filters, page=page_number())
+    return search_service().search(
+        args.get("q", ""), filters, page=page_number(), lang=reader_language()
+    )
 
 
 def search_links(results: SearchResults) -> Callable[..., str]:
