@@ -145,6 +145,7 @@ class Answer:
         self.vocabulary = vocabulary
         self.terms = vocabulary.terms
         self.reader = base_language(reader or vocabulary.language)
+        self.asked = reader is not None  # a definition is shown in a language asked for
         present = docs.languages() or [base_language(vocabulary.language)]
         # The reader's language first: its synonyms are listed first.
         self.languages = sorted(present, key=lambda lang: lang != self.reader)
@@ -304,7 +305,7 @@ class Answer:
         name = self.terms.get(normalize(text.strip('"'))) or self.terms.get(
             plain_words(text.strip('"'))
         )
-        if name is not None:  # in the reader's language when it has a translation
+        if name is not None and self.asked:  # in the reader's language, if it has it
             name = self.vocabulary.translation(name, self.reader) or name
         record = self.catalog.get(name) if name else None
         if record is None:

@@ -32,7 +32,7 @@ from masterywiki.errors import PageNotFound
 from masterywiki.search import FACETS, SearchResults, SearchService, SearchUnavailable
 from masterywiki.search.facets import QueryLinks, chosen
 from masterywiki.search.records import SearchKey, SearchRecords
-from masterywiki.web.languages import reader_language
+from masterywiki.web.languages import reader_language, requested_language
 from masterywiki.web.views import auth, page_number, services
 
 bp = Blueprint("search", __name__)
@@ -133,7 +133,8 @@ def _run() -> SearchResults:
 def search_links(results: SearchResults) -> Callable[..., str]:
     """This search's URL with a facet value toggled (`toggle=(facet, value)`) or other
     parameters changed (`page=2`, `tag=None`), its query encoded once for all links."""
-    links = QueryLinks({"q": [results.query], **results.filters})
+    wanted = requested_language()  # kept by every link, until a cookie remembers it
+    links = QueryLinks({"q": [results.query], "lang": [wanted or ""], **results.filters})
 
     def search_url(toggle: tuple[str, str] | None = None, **changes: object) -> str:
         return "/-/search?" + links.query(toggle, **changes)
