@@ -177,7 +177,7 @@ def test_a_wiki_in_one_language_reads_the_query_once(basic_repo: Path, tmp_path:
     found = SearchService(wiki, tmp_path / "one" / "search", wait=30)
     try:
         found.search("grading")
-        searcher, docs = found._searcher()
+        _, docs = found._searcher()
         assert docs.languages() == ["en"]
     finally:
         found.close()

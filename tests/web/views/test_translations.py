@@ -137,8 +137,10 @@ def test_the_embed_card_in_spanish_or_saying_it_has_none(
 
 
 NAV = {
-    "index.md": "---\ntitle: Home\n---\n# Home\n\n```{toctree}\nguide/index\nglossary/index\nes/index\n```\n",
-    "es/index.md": "---\ntitle: En español\nlang: es\n---\n# En español\n\n```{toctree}\nguide/first\n```\n",
+    "index.md": "---\ntitle: Home\n---\n# Home\n\n"
+    "```{toctree}\nguide/index\nglossary/index\nes/index\n```\n",
+    "es/index.md": "---\ntitle: En español\nlang: es\n---\n# En español\n\n"
+    "```{toctree}\nguide/first\n```\n",
     "es/guide/index.md": "---\ntitle: Guía\nlang: es\ntranslation_of: guide\n---\n# Guía\n",
 }
 
