@@ -216,3 +216,8 @@ def test_the_json_search_takes_the_readers_language(client: FlaskClient, basic_r
     page = client.get("/-/search?q=riverbend&lang=es").get_data(as_text=True)
     assert 'lang="es">Política de calificaciones</a>' in page
     assert "/-/search?q=riverbend&amp;lang=es&amp;section=" in page, "facet links keep it"
+
+
+def test_search_as_you_type_with_or_without_accents(service: SearchService) -> None:
+    for typed in ("Política de calif", "politica de calif", "POLITICA"):
+        assert [s.url for s in service.suggest(typed)] == ["/es/guide/grading"], typed

@@ -109,6 +109,11 @@ class Translations:
             found += [self._version(page) for page in sorted(self.by_source[source][lang])]
         return found
 
+    def source(self, record: PageRecord) -> str | None:
+        """The page `record` translates, when the wiki has it."""
+        source = source_of(record)
+        return source if source is not None and source in self.pages else None
+
     def version_in(self, name: str, lang: str) -> str | None:
         """The page that is page `name` in `lang` (`name` itself when it is in `lang`; a
         translation into `es` serves a reader of `es-MX` too), or None."""
@@ -176,8 +181,13 @@ class InLanguage:
 
     def is_original(self, record: PageRecord) -> bool:
         """Whether the page is no translation of another page of the wiki."""
-        source = source_of(record)
-        return source is None or source not in self.catalog
+        return self.translations.source(record) is None
+
+    def glossary(self) -> list[PageRecord]:
+        """Each glossary term once (not its translations), by its version in the reader's
+        language where it has one, A-Z."""
+        terms = [self.record(r) for r in self.catalog.glossary() if self.is_original(r)]
+        return sorted(terms, key=lambda r: r.title.casefold())
 
     def breadcrumbs(self, records: Sequence[PageRecord]) -> list[PageRecord]:
         return [self.record(r) for r in records]

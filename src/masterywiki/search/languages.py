@@ -116,7 +116,11 @@ class Analysis:
         return found
 
 
-@cache
 def analysis(lang: str) -> Analysis:
     """The analysis of `lang` ('es-MX' as 'es'), shared: its stem cache is reused."""
-    return Analysis(base_language(lang))
+    return _analysis(base_language(lang))
+
+
+@cache
+def _analysis(lang: str) -> Analysis:
+    return Analysis(lang)

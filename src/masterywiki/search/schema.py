@@ -14,11 +14,13 @@ from typing import Any
 from whoosh import columns, fields  # type: ignore[import-untyped]
 from whoosh.analysis import (  # type: ignore[import-untyped]
     Analyzer,
+    CharsetFilter,
     LowercaseFilter,
     RegexTokenizer,
     StopFilter,
     Token,
 )
+from whoosh.support.charset import accent_map  # type: ignore[import-untyped]
 
 from masterywiki.content import names
 from masterywiki.content.catalog import PageRecord
@@ -176,6 +178,12 @@ def _plain_analyzer() -> Any:
     return RegexTokenizer() | LowercaseFilter() | StopFilter(minsize=2)
 
 
+def _folded_analyzer() -> Any:
+    """Words as written, without accents: for search-as-you-type, where readers leave
+    accents out ('calificacion' offers 'Calificación')."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(minsize=2)
+
+
 def make_schema(lang: str = ENGLISH) -> Any:
     """The index's fields. The index is written with the English schema (each page's
     values marked with its language); a query is parsed with each language's schema."""
@@ -203,7 +211,7 @@ def make_schema(lang: str = ENGLISH) -> Any:
         updated=fields.DATETIME(stored=True),
         lang=fields.ID(stored=True, sortable=True),
         spell=fields.TEXT(analyzer=_plain_analyzer(), phrase=False),
-        complete=fields.TEXT(analyzer=_plain_analyzer(), phrase=False),
+        complete=fields.TEXT(analyzer=_folded_analyzer(), phrase=False),
     )
 
 

@@ -28,7 +28,7 @@ from whoosh.filedb.filestore import FileStorage  # type: ignore[import-untyped]
 
 from masterywiki.content import names
 from masterywiki.content.model import decode
-from masterywiki.content.translations import Translations, lang_of
+from masterywiki.content.translations import lang_of
 from masterywiki.errors import RevisionNotFound, WikiError
 from masterywiki.repository.wiki import Wiki
 from masterywiki.search import building, queries
@@ -351,7 +351,7 @@ class SearchService:
         cached = self._vocabulary
         if cached is not None and cached[0] == key:
             return cached[1]
-        translations = Translations(catalog.records(), self.language)
+        translations = self.wiki.translations()  # indexed once per catalog, shared
         groups: list[Sequence[str]] = []
         terms: queries.Terms = {}
         # Terms in the wiki's own language first: their names win a tie.
@@ -407,8 +407,9 @@ class SearchService:
         return queries.parse(self.schema, text, found)
 
     def suggest(self, text: str, limit: int = 8) -> list[Suggestion]:
-        """Pages whose title or alias starts with the words typed so far (search as you type)."""
-        words = list(normalize(text))
+        """Pages whose title or alias starts with the words typed so far (search as you type),
+        accents optional."""
+        words = list(plain_words(text))
         if not words or (len(words[-1]) < 2 and len(words) == 1):
             return []
 

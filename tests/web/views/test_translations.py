@@ -178,3 +178,22 @@ def test_lang_shows_an_english_page_with_the_readers_navigation(
     second = [entry for entry in sidebar if entry[1] == "/guide/second"]
     assert second and second[0] in english[0], "no Spanish version: the original entry"
     assert nav(page(client, "/guide/second")) == english, "each language cached apart"
+
+
+def test_the_glossary_lists_each_term_once_in_the_readers_language(
+    client: FlaskClient, basic_repo: Path
+) -> None:
+    commit_files(basic_repo, FAMILY)
+
+    def listed(url: str) -> list[str]:
+        return [
+            a["href"]
+            for a in page(client, url).select("main a[href^='/']")
+            if "glossary/" in a["href"]
+        ]
+
+    assert "/es/glossary/rubric" not in listed("/-/glossary")
+    assert "/glossary/rubric" in listed("/-/glossary")
+    spanish = listed("/-/glossary?lang=es")
+    assert "/es/glossary/rubric" in spanish and "/glossary/rubric" not in spanish
+    assert "/glossary/grade-composition" in spanish, "no translation: the original"

@@ -141,18 +141,17 @@ def terms() -> Response:
     (`?lang=`) where it has a version in it."""
     wiki, language = services().wiki, services().settings.language
     shown = wiki.in_language(reader_language() or language)
-    originals = [r for r in wiki.snapshot.catalog.glossary() if shown.is_original(r)]
     return jsonify(
         terms=[
             {
-                "slug": o.name.rsplit("/", 1)[-1],
+                "slug": (shown.translations.source(r) or r.name).rsplit("/", 1)[-1],
                 "term": r.title,
                 "url": r.url,
                 "summary": r.summary,
                 "aliases": list(r.info.front_matter.aliases),
                 "lang": lang_of(r, language),
             }
-            for o, r in ((o, shown.record(o)) for o in originals)
+            for r in shown.glossary()
         ]
     )
 
