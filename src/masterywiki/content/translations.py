@@ -85,11 +85,21 @@ class Translations:
         self.version = ""  # the catalog version it indexes, for whoever caches it
         self.pages = {record.name: record for record in records}
         self.by_source: dict[str, dict[str, list[str]]] = {}  # source -> lang -> pages
+        self.sources: dict[str, str] = {}  # translation -> the page it translates
+        self._langs: dict[str, str] = {}  # page -> its language, as they are asked for
         for record in self.pages.values():
             source = source_of(record)
             if source is not None:
-                lang = lang_of(record, default)
+                lang = self._langs[record.name] = lang_of(record, default)
                 self.by_source.setdefault(source, {}).setdefault(lang, []).append(record.name)
+                self.sources[record.name] = source
+
+    def lang(self, name: str) -> str:
+        """The language of page `name` (which must exist)."""
+        found = self._langs.get(name)
+        if found is None:
+            found = self._langs[name] = lang_of(self.pages[name], self.default)
+        return found
 
     def _version(self, name: str) -> Version:
         record = self.pages[name]
@@ -117,20 +127,27 @@ class Translations:
     def version_in(self, name: str, lang: str) -> str | None:
         """The page that is page `name` in `lang` (`name` itself when it is in `lang`; a
         translation into `es` serves a reader of `es-MX` too), or None."""
-        record = self.pages.get(name)
-        if record is None:
+        if name not in self.pages:
             return None
-        if same_language(lang_of(record, self.default), lang):
+        if same_language(self.lang(name), lang):
             return name
-        source = source_of(record) or name
-        original = self.pages.get(source)
-        if original is not None and same_language(lang_of(original, self.default), lang):
+        source = self.sources.get(name, name)
+        if source in self.pages and same_language(self.lang(source), lang):
             return source
         languages = self.by_source.get(source, {})
         found = languages.get(lang) or next(
             (pages for code, pages in sorted(languages.items()) if same_language(code, lang)), None
         )
         return min(found) if found else None
+
+    def other_version(self, name: str, lang: str) -> str | None:
+        """The page other than `name` that is page `name` in `lang`, or None (when `name`
+        is in `lang` itself, or has no version in it): one dictionary look-up for a page
+        that neither has nor is a translation, which most pages are."""
+        if name not in self.sources and name not in self.by_source:
+            return None
+        found = self.version_in(name, lang)
+        return found if found != name else None
 
     def findings(self, changes: Mapping[str, tuple[str, datetime]]) -> list[Diagnostic]:
         """What `check` says: a `translation_of` that names no page, two translations of
@@ -175,7 +192,7 @@ class InLanguage:
 
     def record(self, record: PageRecord) -> PageRecord:
         """The page's version in the reader's language, or the page itself."""
-        name = self.translations.version_in(record.name, self.lang)
+        name = self.translations.other_version(record.name, self.lang)
         found = self.catalog.get(name) if name is not None else None
         return found or record
 
@@ -198,8 +215,8 @@ class InLanguage:
         out = []
         for node in nodes:
             children = self.sidebar(node.children) if node.children else ()
-            name = self.translations.version_in(node.name, self.lang)
-            found = self.catalog.get(name) if name is not None and name != node.name else None
+            name = self.translations.other_version(node.name, self.lang)
+            found = self.catalog.get(name) if name is not None else None
             if found is not None:
                 node = replace(node, title=found.title, url=found.url, children=children)
             elif children:
@@ -213,8 +230,8 @@ class InLanguage:
         target = self.catalog.term(text)
         if target is None or not target.name:
             return target
-        name = self.translations.version_in(target.name, self.lang)
-        record = self.catalog.get(name) if name is not None and name != target.name else None
+        name = self.translations.other_version(target.name, self.lang)
+        record = self.catalog.get(name) if name is not None else None
         if record is None:
             return target
         return Target(url=record.url, title=record.title, summary=record.summary, name=record.name)
