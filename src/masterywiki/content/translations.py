@@ -20,6 +20,7 @@ from datetime import datetime
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, NavNode, PageRecord
 from masterywiki.content.check import WARNING, Diagnostic
+from masterywiki.content.model import FrontMatter
 from masterywiki.content.renderstate import Target
 
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-zA-Z0-9]{2,8})?")
@@ -65,7 +66,12 @@ def same_language(page_lang: str, wanted: str) -> bool:
 
 def lang_of(record: PageRecord, default: str) -> str:
     """The page's `lang`, or the wiki's own language when it says none (or nonsense)."""
-    value = record.info.front_matter.extra.get("lang")
+    return lang_in(record.info.front_matter, default)
+
+
+def lang_in(front_matter: FrontMatter, default: str) -> str:
+    """The `lang` front matter says, or `default` when it says none (or nonsense)."""
+    value = front_matter.extra.get("lang")
     return value if isinstance(value, str) and LANGUAGE.fullmatch(value) else default
 
 

@@ -25,7 +25,7 @@ from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.docinfo import DocInfo, scan
 from masterywiki.content.markup import Rendered, Resolver, render
 from masterywiki.content.model import Document, decode, parse_document
-from masterywiki.content.translations import InLanguage, Translations, lang_of
+from masterywiki.content.translations import InLanguage, Translations, lang_in, lang_of
 from masterywiki.errors import InvalidPagePath, PageNotFound, RevisionNotFound, WikiError
 from masterywiki.git.parse import Change
 from masterywiki.git.storage import GitStorage
@@ -356,9 +356,12 @@ class Wiki:
         return InLanguage(self.snapshot.catalog, self.translations(), lang)
 
     def resolver(self, record: PageRecord) -> Resolver:
-        """How `record`'s references resolve: a page in another language than the wiki's
-        own links the glossary terms' versions in its language."""
-        lang = lang_of(record, self.language)
+        """How `record`'s references resolve (see `resolver_in`)."""
+        return self.resolver_in(lang_of(record, self.language))
+
+    def resolver_in(self, lang: str) -> Resolver:
+        """How the references of a page in `lang` resolve: a page in another language
+        than the wiki's own links the glossary terms' versions in its language."""
         return self.snapshot.catalog if lang == self.language else self.in_language(lang)
 
     def page(self, name: str) -> PageContent:
@@ -377,7 +380,7 @@ class Wiki:
         record = self.snapshot.catalog.get(name)
         file = record.file if record else names.new_file_for(name)
         document = parse_document(text)
-        resolver = self.resolver(record) if record is not None else self.snapshot.catalog
+        resolver = self.resolver_in(lang_in(document.front_matter, self.language))
         rendered = render(document.body, resolver, file=file, body_line=document.body_line)
         return document, rendered
 

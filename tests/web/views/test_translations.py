@@ -197,3 +197,17 @@ def test_the_glossary_lists_each_term_once_in_the_readers_language(
     spanish = listed("/-/glossary?lang=es")
     assert "/es/glossary/rubric" in spanish and "/glossary/rubric" not in spanish
     assert "/glossary/grade-composition" in spanish, "no translation: the original"
+
+
+def test_the_preview_of_a_spanish_page_links_the_spanish_terms(
+    editor_client: FlaskClient, basic_repo: Path
+) -> None:
+    commit_files(basic_repo, FAMILY)
+    form = page(editor_client, "/es/guide/new/-/edit").select_one("form.editor")
+    data = {field["name"]: field.get("value", "") for field in form.select("input[name]")}
+    data["content"] = "---\nlang: es\n---\n# Nueva\n\nUna {term}`rúbrica <Rubric>`.\n"
+    answer = editor_client.post(
+        "/es/guide/new/-/preview", data=data, headers={"X-Requested-With": "fetch"}
+    )
+    link = BeautifulSoup(answer.data, "html.parser").select_one("a.xref.term")
+    assert link["href"] == "/es/glossary/rubric"
