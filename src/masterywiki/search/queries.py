@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -41,20 +41,27 @@ from masterywiki.search.values import (
     SearchResults,
     Suggestion,
 )
+from masterywiki.support.lru import LRU
 
 NAME_BOOST = 30.0  # the query is exactly a page's title or alias
 _PLAIN_QUERY = re.compile(r"^[\w\s'\u2019-]+$")
 Terms = dict[tuple[str, ...], str]  # normalized term title or alias -> term page name
+Reading = tuple[str, Any]  # a language, and the query as read in it
+PARSED = 2048  # queries kept parsed, per catalog version
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """What a search knows of the wiki's words, per catalog version."""
+    """What a search knows of the wiki's words, per catalog version, and the queries it
+    read with them (readers repeat searches: a query read in two languages is two parses)."""
 
     language: str  # the wiki's own
     synonyms: Mapping[str, Synonyms]  # per language; "" for a language with no file
     terms: Terms
     translation: Callable[[str, str], str | None]  # (page, language) -> its version in it
+    parsed: LRU[tuple[Any, list[str], list[Reading]]] = field(
+        default_factory=lambda: LRU(PARSED), compare=False
+    )
 
     def synonyms_in(self, lang: str) -> Synonyms:
         return self.synonyms.get(lang) or self.synonyms[""]
@@ -66,9 +73,6 @@ def parse(schema: Any, text: str, synonyms: Synonyms) -> tuple[Any, list[str]]:
     return _with_names(parsed, text), used
 
 
-Reading = tuple[str, Any]  # a language, and the query as read in it
-
-
 def parse_in(
     languages: Sequence[str], text: str, vocabulary: Vocabulary
 ) -> tuple[Any, list[str], list[Reading]]:
@@ -76,6 +80,17 @@ def parse_in(
     each reading matching the pages in its language: a page matches when the query
     matches it as read in the page's own language. Returns the whole query, the synonyms
     used, and each reading (to rank each language's pages by their own reading)."""
+    key = (tuple(languages), text)
+    found = vocabulary.parsed.get(key)
+    if found is None:
+        found = _parse_in(languages, text, vocabulary)
+        vocabulary.parsed.put(key, found)
+    return found
+
+
+def _parse_in(
+    languages: Sequence[str], text: str, vocabulary: Vocabulary
+) -> tuple[Any, list[str], list[Reading]]:
     if len(languages) == 1:
         lang = languages[0]
         parsed, found = parse(schema_for(lang), text, vocabulary.synonyms_in(lang))
@@ -111,11 +126,13 @@ def _without_stop_words(parsed: Any, schema: Any) -> Any:
     but tags keep every word, so "las calificaciones" asked for a tag `las` as well."""
     found = schema["body"].analyzer.language_analysis
 
-    def drop(q: Any) -> Any:
+    def stop(q: Any) -> bool:
         tag = isinstance(q, query.Term) and q.fieldname == "tags"
-        return query.NullQuery if tag and found.prepare(str(q.text)) in found.stops else q
+        return tag and found.prepare(str(q.text)) in found.stops
 
-    return parsed.accept(drop).normalize()
+    if not any(stop(leaf) for leaf in parsed.leaves()):
+        return parsed  # no stop word: the query as it was parsed
+    return parsed.accept(lambda q: query.NullQuery if stop(q) else q).normalize()
 
 
 def _with_names(parsed: Any, text: str) -> Any:
