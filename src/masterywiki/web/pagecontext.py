@@ -36,15 +36,17 @@ def page_context(
     attachments: Sequence[Attachment],
     language: str = "en",
     reader: str | None = None,
+    translations: Translations | None = None,
 ) -> dict[str, Any]:
     """The variables of `page.html` for `record` at `snapshot`. The sidebar and the
     breadcrumbs show the pages that have a version in the reader's language (`reader`;
-    by default the page's own) by that version."""
+    by default the page's own) by that version. `translations`: the catalog's index of
+    them, when the caller keeps one."""
     catalog = snapshot.catalog
     fm = record.info.front_matter
     page_lang = lang_of(record, language)
     reader = reader or page_lang
-    translations = translations_of(catalog, language)
+    translations = translations or translations_of(catalog, language)
     breadcrumbs = catalog.ancestors(record.name)
     if reader != language:
         seen_by = InLanguage(catalog, translations, reader)

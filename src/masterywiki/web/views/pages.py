@@ -59,6 +59,7 @@ def _render_page(name: str) -> str:
         attachments=found.attachments.of_page(record.name),
         language=found.settings.language,
         reader=reader_language(lang_of(record, found.settings.language)),
+        translations=found.wiki.translations(),
     )
     return render_template("page.html", **context)
 
