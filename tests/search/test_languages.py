@@ -221,3 +221,27 @@ def test_the_json_search_takes_the_readers_language(client: FlaskClient, basic_r
 def test_search_as_you_type_with_or_without_accents(service: SearchService) -> None:
     for typed in ("Política de calif", "politica de calif", "POLITICA"):
         assert [s.url for s in service.suggest(typed)] == ["/es/guide/grading"], typed
+
+
+def test_a_definition_in_the_language_asked_for(service: SearchService, basic_repo: Path) -> None:
+    commit_files(
+        basic_repo,
+        {
+            "es/glossary/rubric.md": spanish(
+                "Rúbrica",
+                "Una guía de puntuación.",
+                source="glossary/rubric",
+                extra="type: term\nsummary: Una guía de puntuación.\n",
+            )
+        },
+    )
+    plain = service.search("rubric").definition
+    assert plain is not None and (plain.name, plain.lang) == ("glossary/rubric", "en")
+    asked = service.search("rubric", lang="es").definition
+    assert asked is not None and (asked.name, asked.title, asked.lang) == (
+        "es/glossary/rubric",
+        "Rúbrica",
+        "es",
+    )
+    typed = service.search("rubrica").definition  # its own name, accents optional
+    assert typed is not None and typed.name == "es/glossary/rubric"

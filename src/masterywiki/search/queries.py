@@ -19,6 +19,7 @@ from whoosh import qparser, query  # type: ignore[import-untyped]
 
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog
+from masterywiki.content.translations import lang_of
 from masterywiki.search.docs import LANG, Docs
 from masterywiki.search.languages import base_language
 from masterywiki.search.schema import (
@@ -333,6 +334,7 @@ class Answer:
             url=record.url,
             summary=record.summary or "",
             aliases=tuple(record.info.front_matter.aliases),
+            lang=lang_of(record, self.vocabulary.language),
         )
 
 

@@ -68,6 +68,7 @@ class Definition:
     url: str
     summary: str
     aliases: tuple[str, ...]
+    lang: str = "en"  # the term page's language
 
 
 @dataclass(frozen=True)
