@@ -514,6 +514,8 @@ def target_lines(results: list[Result], pages: int) -> list[str]:
 
 def version_of(python: str, dist: str) -> str:
     code = f"import importlib.metadata as m; print(m.version({dist!r}))"
+    if not Path(python).exists():  # e.g. the peer's venv, with --servers masterywiki
+        return "not installed"
     proc = subprocess.run([python, "-c", code], check=False, capture_output=True, text=True)
     return proc.stdout.strip() or "not installed"
 

@@ -166,7 +166,7 @@ def measure(
     port = pageview.free_port()
     print(f"== {server.label} on port {port}", flush=True)
     try:
-        with running(server, port, log, args.start_timeout) as ready_s:
+        with running(server, port, log, args.start_timeout) as (_first_answer_s, ready_s):
             result.ready_s = ready_s
             run_queries(port, url, texts, rounds, budget_s, result)
     except (RuntimeError, OSError, ValueError) as exc:

@@ -72,3 +72,55 @@ def test_starter_wiki_folder_is_what_ships() -> None:
     from masterywiki.resources import starter_dir
 
     assert starter_dir() == Path(__file__).resolve().parent.parent / "wiki"
+
+
+# The glossary terms a report card uses, and the pages families read first, in Spanish.
+SPANISH_TERMS = (
+    "competency", "proficiency-scale", "evidence-of-learning", "reassessment", "learning-target",
+    "standards-based-grading", "grade-composition", "mastery-threshold", "habits-of-success",
+    "grade-reports", "competency-based-education", "rubric",
+)  # fmt: skip
+
+
+def test_starter_has_spanish_pages_for_families(starter: Flask, wiki: Wiki) -> None:
+    catalog = wiki.refresh().catalog
+    for slug in SPANISH_TERMS:
+        record = catalog.get(f"es/glossary/{slug}")
+        assert record is not None, slug
+        extra = record.info.front_matter.extra
+        assert (record.type, extra["lang"], extra["translation_of"]) == (
+            "term",
+            "es",
+            f"glossary/{slug}",
+        )
+        assert record.title != catalog.pages[f"glossary/{slug}"].title
+    for name in (
+        "es/framework/communicating-with-families",
+        "es/resources/family-guide-to-mastery-grades",
+    ):
+        assert catalog.get(name) is not None, name
+    assert set(catalog.children("es/glossary")) == {f"es/glossary/{s}" for s in SPANISH_TERMS}
+    # A Spanish page's terms link their Spanish definitions.
+    client = starter.test_client()
+    guide = BeautifulSoup(
+        client.get("/es/resources/family-guide-to-mastery-grades").data, "html.parser"
+    )
+    assert {a["href"] for a in guide.select("a.xref.term")} == {
+        "/es/glossary/competency",
+        "/es/glossary/reassessment",
+        "/es/glossary/habits-of-success",
+    }
+
+
+@pytest.mark.parametrize("text", ["calificaciones", "calificacion", "boletín", "boletin"])
+def test_spanish_searches_find_the_spanish_grading_pages(starter: Flask, text: str) -> None:
+    found = starter.test_client().get(f"/-/api/v1/search?q={text}&lang=es").get_json()
+    paths = [hit["path"] for hit in found["results"]]
+    assert "es/glossary/grade-reports" in paths[:3], paths
+    assert all(path.startswith("es/") for path in paths[:5]), paths
+
+
+def test_spanish_synonyms_ship_with_the_starter(starter: Flask) -> None:
+    found = starter.test_client().get("/-/api/v1/search?q=basado+en+competencias").get_json()
+    assert found["results"][0]["path"] == "es/glossary/competency-based-education"
+    assert "basado en el dominio" in found["synonyms"]

@@ -211,9 +211,9 @@ def test_a_file_that_shrinks_under_a_running_search_is_rebuilt(
         "42",
         "null",
         '"state"',
-        '{"format": 2, "folder": ["index-x"], "commit": ""}',
-        '{"format": 2, "folder": "../../elsewhere", "commit": ""}',
-        '{"format": 2, "folder": "index-x", "commit": 7}',
+        '{"format": 3, "folder": ["index-x"], "commit": ""}',
+        '{"format": 3, "folder": "../../elsewhere", "commit": ""}',
+        '{"format": 3, "folder": "index-x", "commit": 7}',
     ],
 )
 def test_a_state_file_of_the_wrong_shape_means_no_index(

@@ -53,7 +53,7 @@ def check(
     toctree. Exits with status 1 when there is an error."""
     loaded = settings_module.load({"repo": repo, "instance": instance})
     storage, _created = open_repository(loaded)
-    wiki = Wiki(storage, cache_dir=loaded.cache_dir)
+    wiki = Wiki(storage, cache_dir=loaded.cache_dir, language=loaded.language)
     snapshot = wiki.refresh()
     catalog = snapshot.catalog
     with click.progressbar(length=len(catalog), label="Checking pages", file=sys.stderr) as bar:

@@ -28,10 +28,10 @@ def reindex(repo: Path | None, instance: Path, processes: int | None) -> None:
 
     loaded = settings_module.load({"repo": repo, "instance": instance})
     storage, _ = open_repository(loaded)
-    wiki = Wiki(storage, cache_dir=loaded.cache_dir)
+    wiki = Wiki(storage, cache_dir=loaded.cache_dir, language=loaded.language)
     start = time.perf_counter()
     snapshot = wiki.refresh()
-    service = SearchService(wiki, loaded.instance / "search")
+    service = SearchService(wiki, loaded.instance / "search", language=loaded.language)
     with click.progressbar(length=len(snapshot.catalog), label="Indexing pages") as bar:
         count = service.rebuild(progress=bar.update, processes=processes or default_processes())
     seconds = time.perf_counter() - start

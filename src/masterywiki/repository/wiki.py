@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import difflib
 import logging
-import os
-import pickle
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,16 +20,17 @@ from pathlib import Path
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.docinfo import DocInfo, scan
-from masterywiki.content.markup import Rendered, render
+from masterywiki.content.markup import Rendered, Resolver, render
 from masterywiki.content.model import Document, decode, parse_document
 from masterywiki.content.provisional import Provisional
+from masterywiki.content.translations import InLanguage, Translations, lang_in, lang_of
 from masterywiki.errors import InvalidPagePath, PageNotFound, RevisionNotFound, WikiError
 from masterywiki.git.parse import Change
 from masterywiki.git.storage import GitStorage
+from masterywiki.repository import pagecache
 from masterywiki.support.lru import LRU
 
 log = logging.getLogger(__name__)
-_CACHE_FORMAT = 7
 CACHE_REWRITE_THRESHOLD = 20  # newly read pages that make the cache file worth rewriting
 READ_BATCH = 2000  # blobs read by one `git cat-file --batch` on a cold start
 SUGGESTION_CANDIDATES = 200  # pages each side of a missing address that a 404 compares
@@ -105,9 +103,14 @@ class PageContent:
 class Wiki:
     """Read side of the wiki, safe to share between threads of one process."""
 
-    def __init__(self, storage: GitStorage, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, storage: GitStorage, cache_dir: Path | None = None, language: str = "en"
+    ) -> None:
+        """`language`: the wiki's own (setting `language`), that of pages saying none."""
         self.storage = storage
         self.cache_dir = cache_dir
+        self.language = language
+        self._translations: Translations | None = None
         self._infos: dict[str, DocInfo] = {}
         self._lock = threading.Lock()
         self._rendered: LRU[Rendered] = LRU(2048)
@@ -253,7 +256,7 @@ class Wiki:
     # -- the instance cache file ------------------------------------------------
 
     def _cache_file(self) -> Path | None:
-        return self.cache_dir / "pages.pickle" if self.cache_dir else None
+        return self.cache_dir / pagecache.FILE_NAME if self.cache_dir else None
 
     def has_page_cache(self) -> bool:
         """Whether a cache file from an earlier start spares reading every page.
@@ -285,52 +288,16 @@ class Wiki:
 
     def _load_cache(self) -> Snapshot | None:
         path = self._cache_file()
-        if path is None or not path.exists():
+        cached = pagecache.load(path) if path is not None else None
+        if cached is None:
             return None
-        try:
-            with path.open("rb") as handle:
-                data = pickle.load(handle)
-        except Exception:
-            log.warning("ignoring unreadable page cache %s", path)
-            return None
-        if isinstance(data, dict) and data.get("format") != _CACHE_FORMAT:
-            return None  # another version's cache: written again after this start
-        fields = data if isinstance(data, dict) else {}
-        commit, infos, changes = fields.get("commit"), fields.get("infos"), fields.get("changes")
-        # A cache of the wrong shape (damaged, or hand-made) would break pages later,
-        # far from here: check every value before using any.
-        if not (
-            fields
-            and (commit is None or isinstance(commit, str))
-            and isinstance(infos, dict)
-            and all(isinstance(i, DocInfo) for i in infos.values())
-            and isinstance(changes, dict)
-            and all(isinstance(p, str) and isinstance(c, Change) for p, c in changes.items())
-        ):
-            log.warning("ignoring page cache %s: not a page cache", path)
-            return None
-        self._infos.update(infos)
-        return Snapshot(commit, {}, Catalog({}), changes)
+        self._infos.update(cached.infos)
+        return Snapshot(cached.commit, {}, Catalog({}), cached.changes)
 
     def _save_cache(self, snapshot: Snapshot) -> None:
         path = self._cache_file()
-        if path is None:
-            return
-        data = {
-            "format": _CACHE_FORMAT,
-            "commit": snapshot.commit,
-            "infos": self._infos,
-            "changes": snapshot.changes,
-        }
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Write then rename, so another worker never reads half a file.
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pages-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except OSError as exc:
-            log.warning("could not write page cache %s: %s", path, exc)
+        if path is not None:
+            pagecache.save(path, pagecache.Cached(snapshot.commit, self._infos, snapshot.changes))
 
     # -- pages ---------------------------------------------------------------------
 
@@ -370,9 +337,32 @@ class Wiki:
         if cached is not None:
             return cached
         document = parse_document(source if source is not None else self.source(record))
-        result = render(document.body, catalog, file=record.file, body_line=document.body_line)
+        resolver = self.resolver(record)
+        result = render(document.body, resolver, file=record.file, body_line=document.body_line)
         self._rendered.put(key, result)
         return result
+
+    def translations(self) -> Translations:
+        """Which pages translate which, indexed once per catalog version."""
+        catalog = self.snapshot.catalog
+        found = self._translations
+        if found is None or found.version != catalog.version:
+            found = self._translations = Translations(catalog.translations(), self.language)
+            found.version = catalog.version
+        return found
+
+    def in_language(self, lang: str) -> InLanguage:
+        """Pages and terms as a reader of `lang` sees them."""
+        return InLanguage(self.snapshot.catalog, self.translations(), lang)
+
+    def resolver(self, record: PageRecord) -> Resolver:
+        """How `record`'s references resolve (see `resolver_in`)."""
+        return self.resolver_in(lang_of(record, self.language))
+
+    def resolver_in(self, lang: str) -> Resolver:
+        """How the references of a page in `lang` resolve: a page in another language
+        than the wiki's own links the glossary terms' versions in its language."""
+        return self.snapshot.catalog if lang == self.language else self.in_language(lang)
 
     def page(self, name: str) -> PageContent:
         record = self.record(name)
@@ -408,9 +398,8 @@ class Wiki:
         record = self.snapshot.catalog.get(name)
         file = record.file if record else names.new_file_for(name)
         document = parse_document(text)
-        rendered = render(
-            document.body, self.snapshot.catalog, file=file, body_line=document.body_line
-        )
+        resolver = self.resolver_in(lang_in(document.front_matter, self.language))
+        rendered = render(document.body, resolver, file=file, body_line=document.body_line)
         return document, rendered
 
     def suggestions(self, name: str, limit: int = 5) -> list[PageRecord]:

@@ -24,15 +24,21 @@ Progress = Callable[[int], None] | None
 
 
 def _add_pages(
-    writer: Any, wiki: Wiki, snapshot: Snapshot, names_: Iterable[str], progress: Progress
+    writer: Any,
+    wiki: Wiki,
+    snapshot: Snapshot,
+    names_: Iterable[str],
+    progress: Progress,
+    language: str,
 ) -> list[list[str]]:
-    """Add pages to a writer; returns each document's body stems, in document order."""
+    """Add pages to a writer; returns each document's body stems, in document order.
+    `language` is the wiki's own: of the pages that say none."""
     analyzer = StemmingWords()
     words: list[list[str]] = []
     done = 0
     for name in names_:
-        document = page_document(wiki, snapshot, snapshot.catalog.pages[name])
-        words.append(analyzer.words(document["text"]))
+        document = page_document(wiki, snapshot, snapshot.catalog.pages[name], language)
+        words.append(analyzer.words(document["text"], document["lang"]))
         writer.add_document(**document)
         done += 1
         if progress is not None and done % 20 == 0:
@@ -50,11 +56,14 @@ def _write_tables(ix: Any, folder: Path, segment: Any, words: list[list[str]]) -
         reader.close()
 
 
-def build_here(ix: Any, folder: Path, wiki: Wiki, snapshot: Snapshot, progress: Progress) -> None:
+def build_here(
+    ix: Any, folder: Path, wiki: Wiki, snapshot: Snapshot, progress: Progress, language: str
+) -> None:
     """Index every page in this process, into one segment."""
     writer = SegmentWriter(ix, _lk=False, limitmb=256)
     try:
-        words = _add_pages(writer, wiki, snapshot, sorted(snapshot.catalog.pages), progress)
+        pages = sorted(snapshot.catalog.pages)
+        words = _add_pages(writer, wiki, snapshot, pages, progress, language)
         segments = []
         if words:
             segment = writer._finalize_segment()
@@ -70,7 +79,13 @@ def build_here(ix: Any, folder: Path, wiki: Wiki, snapshot: Snapshot, progress: 
 
 
 def build_in_processes(
-    ix: Any, folder: Path, wiki: Wiki, snapshot: Snapshot, processes: int, progress: Progress
+    ix: Any,
+    folder: Path,
+    wiki: Wiki,
+    snapshot: Snapshot,
+    processes: int,
+    progress: Progress,
+    language: str,
 ) -> None:
     """Render and index in `processes` forked workers, one index segment each.
 
@@ -80,7 +95,7 @@ def build_in_processes(
 
     def index_share(share: list[str], report: Callable[[Any], None]) -> Any:
         writer = SegmentWriter(ix, _lk=False, limitmb=192, compound=False)
-        words = _add_pages(writer, wiki, snapshot, share, report)
+        words = _add_pages(writer, wiki, snapshot, share, report, language)
         segment = writer._finalize_segment()
         _write_tables(ix, folder, segment, words)
         return segment
@@ -101,7 +116,9 @@ def _merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
     return result
 
 
-def update(folder: Path, wiki: Wiki, snapshot: Snapshot, changed: Iterable[str]) -> None:
+def update(
+    folder: Path, wiki: Wiki, snapshot: Snapshot, changed: Iterable[str], language: str
+) -> None:
     """Re-index the pages named `changed` (deleting those gone), then add tables for the
     segments this created. Raises whoosh's errors on an unusable index."""
     ix = open_index(folder)
@@ -114,7 +131,7 @@ def update(folder: Path, wiki: Wiki, snapshot: Snapshot, changed: Iterable[str])
                 if record is None:
                     writer.delete_by_term("path", name)
                 else:
-                    writer.update_document(**page_document(wiki, snapshot, record))
+                    writer.update_document(**page_document(wiki, snapshot, record, language))
             writer.commit(mergetype=_merge_policy)
         except BaseException:
             writer.cancel()

@@ -34,6 +34,7 @@ from masterywiki.search.tables import (
 from masterywiki.search.values import FACETS
 
 TERM_BOOST = 1.2  # glossary terms, over pages that match as well
+LANG = "lang"  # the field of a page's language (see `queries.in_languages`)
 
 
 def open_tables(folder: Path, leaf: Any) -> SegmentTables:
@@ -113,6 +114,8 @@ class Docs:
         found = self._terms.get(key)
         if found is not None:
             return found
+        if field == LANG:  # the language pages are in: a facet's bitmap
+            return self.facet_values().get(LANG, {}).get(text, 0)
         bits = 0
         for leaf, offset, tables in self.segments:
             if field == "body":
@@ -256,7 +259,8 @@ class Docs:
         """The (field, word, weight) a query looks for, leaving out negated parts."""
         boost *= getattr(q, "boost", 1.0)
         if isinstance(q, query.Term):
-            yield q.fieldname, q.text, boost
+            if q.fieldname != LANG:  # which language's analysis: not a word looked for
+                yield q.fieldname, q.text, boost
         elif isinstance(q, query.Phrase):
             for word in q.words:
                 yield q.fieldname, word, boost
@@ -320,6 +324,10 @@ class Docs:
             f: {v: bits & self.live for v, bits in values.items()} for f, values in found.items()
         }
         return self._facets
+
+    def languages(self) -> list[str]:
+        """The languages of the pages in the index, in order."""
+        return sorted(v for v, bits in self.facet_values().get(LANG, {}).items() if bits)
 
     def allowed(self, facet: str, values: Sequence[str]) -> int:
         """Documents with any of `values` (for tags: with all of them)."""

@@ -2,12 +2,16 @@
 
 Query text supports words, "phrases", prefix*, AND/OR/NOT and field:value. Before
 parsing, words and phrases that name a glossary term (its title or an alias) or a group
-in the repository's `synonyms.txt` are expanded to all their synonyms.
+in the repository's `synonyms.txt` (`synonyms.es.txt` for Spanish) are expanded to all
+their synonyms. In a wiki with pages in several languages, the query is read in each of
+them, and the pages in the reader's language come first.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -15,8 +19,16 @@ from whoosh import qparser, query  # type: ignore[import-untyped]
 
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog
-from masterywiki.search.docs import Docs
-from masterywiki.search.schema import FIELD_BOOSTS, normalize, section_of
+from masterywiki.content.translations import lang_of
+from masterywiki.search.docs import LANG, Docs
+from masterywiki.search.languages import base_language
+from masterywiki.search.schema import (
+    FIELD_BOOSTS,
+    normalize,
+    plain_words,
+    schema_for,
+    section_of,
+)
 from masterywiki.search.snippets import Marker
 from masterywiki.search.synonyms import OPERATORS, QUERY_TOKEN, Synonyms
 from masterywiki.search.values import (
@@ -30,14 +42,72 @@ from masterywiki.search.values import (
     SearchResults,
     Suggestion,
 )
+from masterywiki.support.lru import LRU
 
 NAME_BOOST = 30.0  # the query is exactly a page's title or alias
 _PLAIN_QUERY = re.compile(r"^[\w\s'\u2019-]+$")
 Terms = dict[tuple[str, ...], str]  # normalized term title or alias -> term page name
+Reading = tuple[str, Any]  # a language, and the query as read in it
+PARSED = 2048  # queries kept parsed, per catalog version
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a search knows of the wiki's words, per catalog version, and the queries it
+    read with them (readers repeat searches: a query read in two languages is two parses)."""
+
+    language: str  # the wiki's own
+    synonyms: Mapping[str, Synonyms]  # per language; "" for a language with no file
+    terms: Terms
+    translation: Callable[[str, str], str | None]  # (page, language) -> its version in it
+    parsed: LRU[tuple[Any, list[str], list[Reading]]] = field(
+        default_factory=lambda: LRU(PARSED), compare=False
+    )
+
+    def synonyms_in(self, lang: str) -> Synonyms:
+        return self.synonyms.get(lang) or self.synonyms[""]
 
 
 def parse(schema: Any, text: str, synonyms: Synonyms) -> tuple[Any, list[str]]:
     """The whoosh query for a query string, and the synonyms it was expanded with."""
+    parsed, used = _parse_words(schema, text, synonyms)
+    return _with_names(parsed, text), used
+
+
+def parse_in(
+    languages: Sequence[str], text: str, vocabulary: Vocabulary
+) -> tuple[Any, list[str], list[Reading]]:
+    """The query read in each of `languages` (with its stems, stop words and synonyms),
+    each reading matching the pages in its language: a page matches when the query
+    matches it as read in the page's own language. Returns the whole query, the synonyms
+    used, and each reading (to rank each language's pages by their own reading)."""
+    key = (tuple(languages), text)
+    found = vocabulary.parsed.get(key)
+    if found is None:
+        found = _parse_in(languages, text, vocabulary)
+        vocabulary.parsed.put(key, found)
+    return found
+
+
+def _parse_in(
+    languages: Sequence[str], text: str, vocabulary: Vocabulary
+) -> tuple[Any, list[str], list[Reading]]:
+    if len(languages) == 1:
+        lang = languages[0]
+        parsed, found = parse(schema_for(lang), text, vocabulary.synonyms_in(lang))
+        return parsed, found, [(lang, parsed)]
+    readings: list[Reading] = []
+    used: list[str] = []
+    for lang in languages:
+        parsed, found = parse(schema_for(lang), text, vocabulary.synonyms_in(lang))
+        readings.append((lang, parsed))
+        used += [word for word in found if word not in used]
+    whole = query.Or([query.And([query.Term(LANG, lang), q]) for lang, q in readings])
+    return whole, used, readings
+
+
+def _parse_words(schema: Any, text: str, synonyms: Synonyms) -> tuple[Any, list[str]]:
+    """The query, its words read with `schema`'s analysis, and the synonyms used."""
     expanded, used = synonyms.expand(text)
     parser = qparser.MultifieldParser(list(FIELD_BOOSTS), schema, fieldboosts=FIELD_BOOSTS)
     parser.add_plugin(qparser.FuzzyTermPlugin())
@@ -49,11 +119,30 @@ def parse(schema: Any, text: str, synonyms: Synonyms) -> tuple[Any, list[str]]:
         parser.remove_plugin_class(qparser.OperatorsPlugin)
         parser.remove_plugin_class(qparser.GroupPlugin)
         parsed = parser.parse(expanded)
-    words = normalize(text)
+    return _without_stop_words(parsed, schema), used
+
+
+def _without_stop_words(parsed: Any, schema: Any) -> Any:
+    """The query without the tag terms of stop words: analysed fields drop a stop word,
+    but tags keep every word, so "las calificaciones" asked for a tag `las` as well."""
+    found = schema["body"].analyzer.language_analysis
+
+    def stop(q: Any) -> bool:
+        tag = isinstance(q, query.Term) and q.fieldname == "tags"
+        return tag and found.prepare(str(q.text)) in found.stops
+
+    if not any(stop(leaf) for leaf in parsed.leaves()):
+        return parsed  # no stop word: the query as it was parsed
+    return parsed.accept(lambda q: query.NullQuery if stop(q) else q).normalize()
+
+
+def _with_names(parsed: Any, text: str) -> Any:
+    """Pages whose title or alias is exactly the query first."""
+    words = plain_words(text)
     if words and _PLAIN_QUERY.match(text.strip('"')):
         exact = query.Term("names", " ".join(words), boost=NAME_BOOST)
-        parsed = query.AndMaybe(parsed, exact)
-    return parsed, used
+        return query.AndMaybe(parsed, exact)
+    return parsed
 
 
 class Answer:
@@ -64,14 +153,20 @@ class Answer:
         searcher: Any,
         docs: Docs,
         catalog: Catalog,
-        synonyms: Synonyms,
-        terms: Terms,
+        vocabulary: Vocabulary,
+        reader: str | None = None,
     ) -> None:
+        """`reader`: the reader's language, whose pages come first (default: the wiki's)."""
         self.searcher = searcher
         self.docs = docs
         self.catalog = catalog
-        self.synonyms = synonyms
-        self.terms = terms
+        self.vocabulary = vocabulary
+        self.terms = vocabulary.terms
+        self.reader = base_language(reader or vocabulary.language)
+        self.asked = reader is not None  # a definition is shown in a language asked for
+        present = docs.languages() or [base_language(vocabulary.language)]
+        # The reader's language first: its synonyms are listed first.
+        self.languages = sorted(present, key=lambda lang: lang != self.reader)
 
     def results(
         self, text: str, chosen: dict[str, tuple[str, ...]], page: int, page_size: int
@@ -105,10 +200,10 @@ class Answer:
     ) -> tuple[int, tuple[Hit, ...], tuple[Facet, ...], list[str]]:
         docs = self.docs
         if text:
-            parsed, used = parse(self.searcher.schema, text, self.synonyms)
+            parsed, used, readings = parse_in(self.languages, text, self.vocabulary)
             base = 0 if parsed is query.NullQuery else docs.matching(parsed)
         else:
-            parsed, used = query.Every(), []
+            parsed, used, readings = query.Every(), [], [(self.reader, query.Every())]
             base = docs.live
         allowed = {f: docs.allowed(f, v) for f, v in chosen.items()}
         matched = base
@@ -119,11 +214,25 @@ class Answer:
         start = (page - 1) * page_size
         if start >= total:
             return total, (), facets, used
-        ranked = docs.rank(parsed, matched, start + page_size)[start:]
+        ranked = self._rank(readings, matched, start + page_size)[start:]
         words = [t for f, t, _ in docs.leaves(parsed) if f in ("body", "summary", "title")]
-        marker = Marker(words)
+        marker = Marker(words, self.languages)
         hits = tuple(self._hit(d, score, marker) for d, score in ranked)
         return total, hits, facets, used
+
+    def _rank(self, readings: list[Reading], matched: int, wanted: int) -> list[tuple[int, float]]:
+        """The best `wanted` of `matched`: each language's pages ranked by the query as
+        read in their language, those in the reader's language first."""
+        if len(readings) == 1:
+            return self.docs.rank(readings[0][1], matched, wanted)
+        found = []
+        for lang, parsed in readings:
+            pages = matched & self.docs.term(LANG, lang)
+            if pages:
+                first = lang == self.reader
+                found += [(first, score, d) for d, score in self.docs.rank(parsed, pages, wanted)]
+        found.sort(key=lambda item: (not item[0], -item[1], item[2]))
+        return [(d, score) for _, score, d in found[:wanted]]
 
     def _facets(
         self, base: int, allowed: dict[str, int], chosen: dict[str, tuple[str, ...]]
@@ -170,6 +279,7 @@ class Answer:
             organization=str(stored.get("organization") or ""),
             updated=cast(datetime | None, stored.get("updated")),
             score=round(score, 4),
+            lang=str(stored.get("lang") or self.vocabulary.language),
         )
 
     # -- did you mean, definitions --------------------------------------------------
@@ -177,9 +287,12 @@ class Answer:
     def _known(self, word: str) -> bool:
         if self.searcher.doc_frequency("spell", word):
             return True
-        stems = [t.text for t in self.searcher.schema["body"].analyzer(word)]
-        # No stems: a stop word, never "misspelled".
-        return not stems or all(self.docs.known("body", s) for s in stems)
+        for lang in self.languages:
+            stems = [t.text for t in schema_for(lang)["body"].analyzer(word)]
+            # No stems: a stop word, never "misspelled".
+            if not stems or all(self.docs.known("body", s) for s in stems):
+                return True
+        return False
 
     def _correction(self, text: str) -> str | None:
         """The query with unknown words replaced by the closest known ones, or None."""
@@ -207,7 +320,11 @@ class Answer:
         return " ".join(out) if changed else None
 
     def _definition(self, text: str) -> Definition | None:
-        name = self.terms.get(normalize(text.strip('"')))
+        name = self.terms.get(normalize(text.strip('"'))) or self.terms.get(
+            plain_words(text.strip('"'))
+        )
+        if name is not None and self.asked:  # in the reader's language, if it has it
+            name = self.vocabulary.translation(name, self.reader) or name
         record = self.catalog.get(name) if name else None
         if record is None:
             return None
@@ -217,6 +334,7 @@ class Answer:
             url=record.url,
             summary=record.summary or "",
             aliases=tuple(record.info.front_matter.aliases),
+            lang=lang_of(record, self.vocabulary.language),
         )
 
 

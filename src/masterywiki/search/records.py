@@ -399,7 +399,7 @@ class TermFinder:
         return Term(record.name, record.title, record.url) if record else None
 
     def _current(self) -> _Glossary:
-        _, terms = self.service.vocabulary()  # the same dict while the catalog is the same
+        terms = self.service.vocabulary().terms  # the same dict while the catalog is the same
         if self._glossary is None or self._glossary.terms is not terms:
             self._glossary = _Glossary(terms)
         return self._glossary

@@ -28,12 +28,12 @@ from whoosh import query  # type: ignore[import-untyped]
 from whoosh.filedb.filestore import FileStorage  # type: ignore[import-untyped]
 
 from masterywiki.content import names
-from masterywiki.content.model import decode
-from masterywiki.errors import RevisionNotFound, WikiError
+from masterywiki.errors import RevisionNotFound
 from masterywiki.repository.wiki import Wiki
 from masterywiki.search import building, queries
 from masterywiki.search.docs import Docs
-from masterywiki.search.schema import make_schema, normalize
+from masterywiki.search.languages import ENGLISH, base_language
+from masterywiki.search.schema import make_schema, plain_words
 from masterywiki.search.store import (
     BuildProgress,
     State,
@@ -43,7 +43,7 @@ from masterywiki.search.store import (
     read_state,
     write_state,
 )
-from masterywiki.search.synonyms import SYNONYMS_FILE, Synonyms, parse_synonyms
+from masterywiki.search.synonyms import Synonyms
 from masterywiki.search.tables import SegmentTables, TablesMissing
 from masterywiki.search.values import (
     FACETS,
@@ -52,6 +52,7 @@ from masterywiki.search.values import (
     SearchUnavailable,
     Suggestion,
 )
+from masterywiki.search.vocabulary import vocabulary_of
 
 log = logging.getLogger(__name__)
 WAIT_FOR_PAGES = 2000  # a search waits for a first index of a wiki of this many files
@@ -91,8 +92,12 @@ class _Holder:
 class SearchService:
     """Search over one wiki, safe to share between the threads of one process."""
 
-    def __init__(self, wiki: Wiki, folder: Path, *, wait: float = 20.0) -> None:
+    def __init__(
+        self, wiki: Wiki, folder: Path, *, wait: float = 20.0, language: str = ENGLISH
+    ) -> None:
+        """`language`: the wiki's own, that of the pages that say none (setting `language`)."""
         self.wiki = wiki
+        self.language = language
         self.folder = Path(folder)
         self.wait = wait  # how long a search waits for an index that does not exist yet
         self.schema = make_schema()
@@ -105,7 +110,7 @@ class SearchService:
         # Builds a missing index in another process (a server's: the build's memory is
         # given back when it ends); None builds it in this one.
         self.builder: Callable[[], None] | None = None
-        self._vocabulary: tuple[str, Synonyms, queries.Terms] | None = None
+        self._vocabulary: tuple[str, queries.Vocabulary] | None = None  # at a commit
 
     @property
     def _open(self) -> _Open | None:
@@ -149,9 +154,11 @@ class SearchService:
             ix = FileStorage(str(target), supports_mmap=False).create_index(self.schema)
             count = len(snapshot.catalog)
             if processes > 1 and count >= 200:
-                building.build_in_processes(ix, target, self.wiki, snapshot, processes, counted)
+                building.build_in_processes(
+                    ix, target, self.wiki, snapshot, processes, counted, self.language
+                )
             else:
-                building.build_here(ix, target, self.wiki, snapshot, counted)
+                building.build_here(ix, target, self.wiki, snapshot, counted, self.language)
             ix.close()
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
@@ -181,7 +188,9 @@ class SearchService:
             changed = set(snapshot.files) | {"index.md"}
         affected = {n for n in map(names.name_for_file, changed) if n is not None}
         if affected:
-            building.update(self.folder / state.folder, self.wiki, snapshot, affected)
+            building.update(
+                self.folder / state.folder, self.wiki, snapshot, affected, self.language
+            )
         write_state(self.folder, State(state.folder, head))
 
     def _bring_up_to_date(self, timeout: float) -> bool:
@@ -369,27 +378,15 @@ class SearchService:
 
     # -- vocabulary: synonyms and term names, per catalog version --------------------------
 
-    def vocabulary(self) -> tuple[Synonyms, queries.Terms]:
-        """(synonyms, {normalized term title or alias: term page name})."""
+    def vocabulary(self) -> queries.Vocabulary:
+        """Synonyms per language, term names and translations, built once per commit."""
         snapshot = self.wiki.refresh()
-        blob = snapshot.files.get(SYNONYMS_FILE, "")
-        key = f"{snapshot.catalog.version}:{blob}"
         cached = self._vocabulary
-        if cached is not None and cached[0] == key:
-            return cached[1], cached[2]
-        groups: list[Sequence[str]] = []
-        terms: queries.Terms = {}
-        for record in snapshot.catalog.glossary():
-            group = (record.title, *record.info.front_matter.aliases)
-            groups.append(group)
-            for entry in group:
-                terms.setdefault(normalize(entry), record.name)
-        if blob:
-            with contextlib.suppress(WikiError):
-                groups += parse_synonyms(decode(self.wiki.storage.read_blob(blob)))
-        synonyms = Synonyms(groups)
-        self._vocabulary = (key, synonyms, terms)
-        return synonyms, terms
+        if cached is not None and cached[0] == snapshot.commit:
+            return cached[1]
+        found = vocabulary_of(self.wiki, snapshot, self.language)
+        self._vocabulary = (snapshot.commit or "", found)
+        return found
 
     # -- searching --------------------------------------------------------------------------
 
@@ -399,8 +396,10 @@ class SearchService:
         filters: Mapping[str, Sequence[str]] | None = None,
         page: int = 1,
         page_size: int = PAGE_SIZE,
+        lang: str | None = None,
     ) -> SearchResults:
-        """Results for a query string. Raises SearchUnavailable if there is no index yet."""
+        """Results for a query string, pages in `lang` (the reader's language; default the
+        wiki's own) first. Raises SearchUnavailable if there is no index yet."""
         text = " ".join(text.split())[:500]
         chosen = {
             f: tuple(dict.fromkeys(v for v in (filters or {}).get(f, ()) if v)) for f in FACETS
@@ -411,9 +410,8 @@ class SearchService:
             return SearchResults(text, chosen, 0, page, page_size)
 
         def run(searcher: Any, docs: Docs) -> SearchResults:
-            synonyms, terms = self.vocabulary()
             catalog = self.wiki.snapshot.catalog
-            answer = queries.Answer(searcher, docs, catalog, synonyms, terms)
+            answer = queries.Answer(searcher, docs, catalog, self.vocabulary(), lang)
             return answer.results(text, chosen, page, page_size)
 
         result: SearchResults = self._with_recovery(run)
@@ -421,11 +419,13 @@ class SearchService:
 
     def parse(self, text: str, synonyms: Synonyms | None = None) -> tuple[Any, list[str]]:
         """The whoosh query for a query string, and the synonyms it was expanded with."""
-        return queries.parse(self.schema, text, synonyms or self.vocabulary()[0])
+        found = synonyms or self.vocabulary().synonyms_in(base_language(self.language))
+        return queries.parse(self.schema, text, found)
 
     def suggest(self, text: str, limit: int = 8) -> list[Suggestion]:
-        """Pages whose title or alias starts with the words typed so far (search as you type)."""
-        words = list(normalize(text))
+        """Pages whose title or alias starts with the words typed so far (search as you type),
+        accents optional."""
+        words = list(plain_words(text))
         if not words or (len(words[-1]) < 2 and len(words) == 1):
             return []
 

@@ -28,13 +28,13 @@ from typing import Any
 
 from masterywiki.search.schema import StemmingWords
 
-TABLES_FORMAT = 3
+TABLES_FORMAT = 4  # 4: each body in its language, a "lang" facet
 TABLES_EXT, WORDS_EXT, PLACES_EXT = "mwt", "mws", "mwp"
 COMMON = 48  # documents of a segment: a term on this many gets a stored bitmap
 TOP = 400  # body documents kept per common term, for ranking
 K1, B = 1.2, 0.75  # BM25
 TABLE_FIELDS = ("title", "aliases", "headings", "summary", "tags", "organization")
-FACET_COLUMNS = ("type", "section", "resource_type", "organization_type")
+FACET_COLUMNS = ("type", "section", "resource_type", "organization_type", "lang")
 
 
 class TablesMissing(Exception):
@@ -105,10 +105,11 @@ def _replace(path: Path, data: bytes) -> None:
 def words_of_stored(reader: Any) -> list[list[str]]:
     """Every document's body stems, from the stored text (for segments whoosh merged)."""
     analyzer = StemmingWords()
-    return [
-        analyzer.words(str(reader.stored_fields(d).get("text") or ""))
-        for d in range(reader.doc_count_all())
-    ]
+    found = []
+    for docnum in range(reader.doc_count_all()):
+        stored = reader.stored_fields(docnum)
+        found.append(analyzer.words(str(stored.get("text") or ""), stored.get("lang") or None))
+    return found
 
 
 def write(folder: Path, segment_id: str, reader: Any, words: Sequence[Sequence[str]]) -> None:

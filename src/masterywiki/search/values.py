@@ -44,6 +44,7 @@ class Hit:
     organization: str
     updated: datetime | None
     score: float
+    lang: str = "en"  # the page's language
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Definition:
     url: str
     summary: str
     aliases: tuple[str, ...]
+    lang: str = "en"  # the term page's language
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     )
     database = Database.for_instance(settings.instance, settings.database_url)
     database.upgrade()  # migrations run on start: a failing one stops it, loudly
-    wiki = Wiki(storage, cache_dir=settings.cache_dir)
+    wiki = Wiki(storage, cache_dir=settings.cache_dir, language=settings.language)
     # Each worker reads the catalog at start, not on its first request; a first start
     # of a large wiki reads it in the background while the server answers "starting".
     startup = Startup(wiki)

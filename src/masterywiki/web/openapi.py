@@ -107,6 +107,11 @@ SCHEMAS: dict[str, Any] = {
             "definition_html": {"type": "string"},
             "resources": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
             "embed_url": {"type": "string"},
+            "lang": {"type": "string", "description": "The language shown, e.g. es"},
+            "translation_missing": {
+                "type": "boolean",
+                "description": "The language asked for (lang) has no version: the original",
+            },
         },
     },
     "TermList": {
@@ -121,6 +126,7 @@ SCHEMAS: dict[str, Any] = {
                     "url": {"type": "string"},
                     "summary": _STRING_OR_NULL,
                     "aliases": _STRINGS,
+                    "lang": {"type": "string"},
                 },
             )
         },
@@ -142,6 +148,7 @@ SCHEMAS: dict[str, Any] = {
                     "title": {"type": "string"},
                     "url": {"type": "string"},
                     "type": {"type": "string"},
+                    "lang": {"type": "string", "description": "The page's language"},
                 },
             ),
             "facets": {"type": "object"},
@@ -222,6 +229,15 @@ def _json(schema: str) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
 
+LANG = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "description": "The reader's language, e.g. es: its versions of pages and terms first",
+    "schema": {"type": "string"},
+}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     words = {301: "Moved: follow Location", 400: "Invalid path", 404: "Not found", 410: "Deleted"}
     return {
@@ -268,7 +284,8 @@ def document(site_name: str) -> dict[str, Any]:
             },
             "/-/api/v1/terms": {
                 "get": {
-                    "summary": "Every glossary term",
+                    "summary": "Every glossary term, each once, in the reader's language",
+                    "parameters": [LANG],
                     "responses": {"200": {"description": "The terms", **_json("TermList")}},
                 }
             },
@@ -281,7 +298,8 @@ def document(site_name: str) -> dict[str, Any]:
                             "in": "path",
                             "required": True,
                             "schema": {"type": "string"},
-                        }
+                        },
+                        LANG,
                     ],
                     "responses": {
                         "200": {"description": "The term", **_json("Term")},
@@ -304,6 +322,7 @@ def document(site_name: str) -> dict[str, Any]:
                         _filter("section", "first path segment, e.g. framework"),
                         _filter("resource_type", "e.g. rubric"),
                         _filter("organization_type", "e.g. district"),
+                        LANG,
                         {
                             "name": "page",
                             "in": "query",

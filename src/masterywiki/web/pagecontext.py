@@ -9,7 +9,7 @@ from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.markup import Rendered
 from masterywiki.content.protection import Protection
 from masterywiki.content.sidebar import NavNode
-from masterywiki.content.translations import Translations, lang_of
+from masterywiki.content.translations import InLanguage, Translations, lang_of
 from masterywiki.repository.attachments import Attachment
 from masterywiki.repository.wiki import Snapshot
 
@@ -36,16 +36,28 @@ def page_context(
     protection: Protection,
     attachments: Sequence[Attachment],
     language: str = "en",
+    reader: str | None = None,
+    translations: Translations | None = None,
 ) -> dict[str, Any]:
-    """The variables of `page.html` for `record` at `snapshot`."""
+    """The variables of `page.html` for `record` at `snapshot`. The sidebar and the
+    breadcrumbs show the pages that have a version in the reader's language (`reader`;
+    by default the page's own) by that version. `translations`: the catalog's index of
+    them, when the caller keeps one."""
     catalog = snapshot.catalog
     fm = record.info.front_matter
+    page_lang = lang_of(record, language)
+    reader = reader or page_lang
+    translations = translations or translations_of(catalog, language)
+    breadcrumbs = catalog.ancestors(record.name)
+    if reader != language:
+        seen_by = InLanguage(catalog, translations, reader)
+        sidebar, breadcrumbs = seen_by.sidebar(sidebar), seen_by.breadcrumbs(breadcrumbs)
     return {
         "page": record,
         "fm": fm,
         "rendered": rendered,
         "change": snapshot.changes.get(record.file),
-        "breadcrumbs": catalog.ancestors(record.name),
+        "breadcrumbs": breadcrumbs,
         "sidebar": sidebar,
         "neighbours": catalog.neighbours(record.name),
         "related": [
@@ -57,6 +69,6 @@ def page_context(
         "protected": protection.is_protected(record.name, fm.protected),
         "attachments": attachments,
         # The page's language, and its versions in other languages (hreflang links).
-        "page_lang": lang_of(record, language),
-        "versions": translations_of(catalog, language).versions(record.name),
+        "page_lang": page_lang,
+        "versions": translations.versions(record.name),
     }

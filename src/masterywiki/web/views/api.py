@@ -9,7 +9,9 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.slugs import slugify
+from masterywiki.content.translations import lang_of, language_name, same_language
 from masterywiki.errors import PageNotFound
+from masterywiki.web.languages import reader_language
 from masterywiki.web.openapi import document
 from masterywiki.web.views import services
 
@@ -74,24 +76,49 @@ def page(name: str) -> Response:
     )
 
 
-def find_term(catalog: Catalog, slug: str) -> PageRecord:
-    """A term by its page's last path segment, or by a slug of its title or an alias.
+def find_term(catalog: Catalog, slug: str, language: str = "en") -> PageRecord:
+    """A term by its page's last path segment, or by a slug of its title or an alias;
+    of two terms with that slug (a term and its translation), the one in `language`, the
+    wiki's own.
 
     Raises PageNotFound.
     """
     wanted = slugify(slug)
+    found = None
     for record in catalog.glossary():
         keys = {record.name.rsplit("/", 1)[-1], slugify(record.title)}
         keys |= {slugify(alias) for alias in record.info.front_matter.aliases}
         if wanted in keys:
-            return record
+            if lang_of(record, language) == language:
+                return record
+            found = found or record
+    if found is not None:
+        return found
     raise PageNotFound(slug, f"There is no glossary term called '{slug}'.")
 
 
-def _term_json(record: PageRecord) -> dict[str, Any]:
+def term_in_language(slug: str) -> tuple[PageRecord, str | None, bool]:
+    """The term called `slug` in the reader's language when it has a version in it, the
+    language asked for, and whether that version was missing (the original shown).
+
+    Raises PageNotFound.
+    """
+    wiki, language = services().wiki, services().settings.language
+    record = find_term(wiki.snapshot.catalog, slug, language)
+    wanted = reader_language()
+    if wanted is None:
+        return record, None, False
+    shown = wiki.in_language(wanted).record(record)
+    return shown, wanted, not same_language(lang_of(shown, language), wanted)
+
+
+def _term_json(
+    record: PageRecord, wanted: str | None = None, missing: bool = False
+) -> dict[str, Any]:
     wiki = services().wiki
     catalog = wiki.snapshot.catalog
     slug = record.name.rsplit("/", 1)[-1]
+    asked = f"?lang={wanted}" if wanted else ""
     return {
         "slug": slug,
         "term": record.title,
@@ -101,23 +128,30 @@ def _term_json(record: PageRecord) -> dict[str, Any]:
         "aliases": list(record.info.front_matter.aliases),
         "definition_html": wiki.rendered(record).html,
         "resources": [_link(r) for r in catalog.related_by_type(record.name)],
-        "embed_url": f"/-/embed/term/{slug}",
+        "embed_url": f"/-/embed/term/{slug}{asked}",
+        # The language shown, and whether the one asked for (`?lang=`) had no version.
+        "lang": lang_of(record, services().settings.language),
+        "translation_missing": missing,
     }
 
 
 @bp.get("/-/api/v1/terms")
 def terms() -> Response:
-    catalog = services().wiki.snapshot.catalog
+    """The glossary: each term once (not its translations), in the reader's language
+    (`?lang=`) where it has a version in it."""
+    wiki, language = services().wiki, services().settings.language
+    shown = wiki.in_language(reader_language() or language)
     return jsonify(
         terms=[
             {
-                "slug": r.name.rsplit("/", 1)[-1],
+                "slug": (shown.translations.source(r) or r.name).rsplit("/", 1)[-1],
                 "term": r.title,
                 "url": r.url,
                 "summary": r.summary,
                 "aliases": list(r.info.front_matter.aliases),
+                "lang": lang_of(r, language),
             }
-            for r in catalog.glossary()
+            for r in shown.glossary()
         ]
     )
 
@@ -139,14 +173,22 @@ def titles() -> Response:
 
 @bp.get("/-/api/v1/terms/<slug>")
 def term(slug: str) -> Response:
-    return jsonify(_term_json(find_term(services().wiki.snapshot.catalog, slug)))
+    """A term, in the reader's language (`?lang=`) when it has a version in it."""
+    return jsonify(_term_json(*term_in_language(slug)))
 
 
 @bp.get("/-/embed/term/<slug>")
 def embed_term(slug: str) -> Response:
-    """A self-contained definition card for other sites to put in an iframe."""
-    record = find_term(services().wiki.snapshot.catalog, slug)
-    html = render_template("embed_term.html", term=record, site_url=request.host_url.rstrip("/"))
+    """A self-contained definition card for other sites to put in an iframe, in the
+    reader's language (`?lang=`) when the term has a version in it, else saying so."""
+    record, wanted, missing = term_in_language(slug)
+    html = render_template(
+        "embed_term.html",
+        term=record,
+        term_lang=lang_of(record, services().settings.language),
+        missing_language=language_name(wanted) if wanted and missing else None,
+        site_url=request.host_url.rstrip("/"),
+    )
     response = Response(html, mimetype="text/html")
     # This route alone may be framed by any site; it runs no script.
     response.headers["Content-Security-Policy"] = (

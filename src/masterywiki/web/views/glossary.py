@@ -6,6 +6,7 @@ from itertools import groupby
 
 from flask import Blueprint, render_template
 
+from masterywiki.web.languages import reader_language
 from masterywiki.web.views import services
 
 bp = Blueprint("glossary", __name__)
@@ -13,7 +14,9 @@ bp = Blueprint("glossary", __name__)
 
 @bp.get("/-/glossary")
 def index() -> str:
-    terms = services().wiki.snapshot.catalog.glossary()
+    """Each term once, in the reader's language (`?lang=`) where it has a version in it."""
+    found = services()
+    terms = found.wiki.in_language(reader_language() or found.settings.language).glossary()
 
     def letter(title: str) -> str:
         first = title[:1].upper()

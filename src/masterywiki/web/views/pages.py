@@ -7,6 +7,8 @@ from flask.typing import ResponseReturnValue
 
 from masterywiki.content import names
 from masterywiki.content.sidebar import SIDEBAR_AROUND
+from masterywiki.content.translations import lang_of
+from masterywiki.web.languages import reader_language, requested_language
 from masterywiki.web.pagecontext import page_context
 from masterywiki.web.views import services
 
@@ -35,11 +37,13 @@ def _show(name: str) -> str:
     commit = found.wiki.refresh().commit
     if "_flashes" in session:  # a one-time message makes this view personal
         return _render_page(name)
-    cached = found.pages.get((name, commit))
+    wanted = requested_language()  # a reader's language that is not the page's own
+    key = (name, commit) if wanted is None else (name, commit, wanted)
+    cached = found.pages.get(key)
     if cached is not None:
         return cached
     html = _render_page(name)
-    found.pages.put((name, commit), html)
+    found.pages.put(key, html)
     return html
 
 
@@ -55,6 +59,8 @@ def _render_page(name: str) -> str:
         protection=found.editor.protection,
         attachments=found.attachments.of_page(record.name),
         language=found.settings.language,
+        reader=reader_language(lang_of(record, found.settings.language)),
+        translations=found.wiki.translations(),
     )
     return render_template("page.html", **context)
 

@@ -37,6 +37,7 @@ from masterywiki.search import FACETS, SearchResults, SearchService, SearchUnava
 from masterywiki.search.facets import QueryLinks, chosen
 from masterywiki.search.records import SearchKey, SearchRecords
 from masterywiki.settings import Settings
+from masterywiki.web.languages import reader_language, requested_language
 from masterywiki.web.startup import BACKGROUND_ABOVE_FILES
 from masterywiki.web.views import auth, page_number, services
 
@@ -51,7 +52,9 @@ MAX_MICROS = 2**63 - 1  # what the database's integers and floats hold
 def init_app(app: Flask) -> None:
     """Create the app's search service and connect the search views."""
     found = app.extensions["masterywiki"]
-    service = SearchService(found.wiki, found.settings.instance / "search")
+    service = SearchService(
+        found.wiki, found.settings.instance / "search", language=found.settings.language
+    )
     service.warm()  # each worker opens the index at start, not on its first search
     if found.wiki.file_count() > BACKGROUND_ABOVE_FILES:
         # A large wiki: index it now, not on the first search, in a process of its own
@@ -144,13 +147,16 @@ def search_records() -> SearchRecords:
 def _run() -> SearchResults:
     args = request.args
     filters = {facet: chosen(args.getlist(facet)) for facet in FACETS}  # at most 20 each
-    return search_service().search(args.get("q", ""), filters, page=page_number())
+    return search_service().search(
+        args.get("q", ""), filters, page=page_number(), lang=reader_language()
+    )
 
 
 def search_links(results: SearchResults) -> Callable[..., str]:
     """This search's URL with a facet value toggled (`toggle=(facet, value)`) or other
     parameters changed (`page=2`, `tag=None`), its query encoded once for all links."""
-    links = QueryLinks({"q": [results.query], **results.filters})
+    wanted = requested_language()  # kept by every link, until a cookie remembers it
+    links = QueryLinks({"q": [results.query], "lang": [wanted or ""], **results.filters})
 
     def search_url(toggle: tuple[str, str] | None = None, **changes: object) -> str:
         return "/-/search?" + links.query(toggle, **changes)
