@@ -21,6 +21,11 @@ def static_dir() -> Path:
     return _PACKAGE / "static"
 
 
+def translations_dir() -> Path:
+    """The interface's message catalogs (gettext .po/.mo, always in the package)."""
+    return _PACKAGE / "translations"
+
+
 def templates_dir() -> Path:
     return _find("templates", "templates")
 

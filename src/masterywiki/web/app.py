@@ -21,6 +21,7 @@ from masterywiki.repository.wiki import PageMoved, Wiki
 from masterywiki.resources import static_dir, templates_dir
 from masterywiki.settings import Settings, load
 from masterywiki.support.lru import LRU
+from masterywiki.web import languages
 from masterywiki.web.services import Services
 from masterywiki.web.startup import Startup
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         history,
         markers,
         pages,
+        preferences,
         releases,
         search,
         site,
@@ -129,9 +131,11 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_blueprint(releases.bp)  # releases, release comparisons
+    app.register_blueprint(preferences.bp)  # the account's interface language
     handbook.init_app(app)  # /<path>/-/pdf
     app.register_blueprint(pages.bp)  # last: its /<path:name> catches what is left
     _register_template_helpers(app, settings)
+    languages.init_app(app)  # gettext, the reader's language, dates in it
     _register_error_handlers(app)
 
     @app.after_request
@@ -154,13 +158,9 @@ def _register_template_helpers(app: Flask, settings: Settings) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    def nice_date(value: datetime) -> str:
-        return value.strftime("%-d %B %Y")
-
     def atom_date(value: datetime | None) -> str:
         return (value or datetime(2000, 1, 1, tzinfo=UTC)).isoformat()
 
-    app.jinja_env.filters["nice_date"] = nice_date
     app.jinja_env.filters["atom_date"] = atom_date
 
 

@@ -33,6 +33,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from markupsafe import escape
 
 from masterywiki.errors import (
@@ -358,7 +359,7 @@ def setup() -> ResponseReturnValue:
     except (InvalidInput, UserExists) as error:
         return _form_error("setup.html", error, token=token, form=form)
     log_in(user)
-    flash(f"Welcome, {user.name}: you are the wiki's first admin.")
+    flash(gettext("Welcome, %(name)s: you are the wiki's first admin.", name=user.name))
     return redirect("/-/admin/users", 303)
 
 
@@ -390,7 +391,7 @@ def account() -> ResponseReturnValue:
     except (InvalidInput, TooManyAttempts) as error:
         return _form_error("account.html", error, user=user)
     log_in(user)  # this session stays; every other session of this user ends
-    flash("Password changed. Your other sessions were logged out.")
+    flash(gettext("Password changed. Your other sessions were logged out."))
     return redirect("/-/account", 303)
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, session
 from flask.typing import ResponseReturnValue
 
 from masterywiki.content import names
+from masterywiki.web.languages import current_language
 from masterywiki.web.pagecontext import page_context
 from masterywiki.web.views import services
 
@@ -34,11 +35,12 @@ def _show(name: str) -> str:
     commit = found.wiki.refresh().commit
     if "_flashes" in session:  # a one-time message makes this view personal
         return _render_page(name)
-    cached = found.pages.get((name, commit))
+    key = (name, commit, current_language())  # the interface's words are in the HTML
+    cached = found.pages.get(key)
     if cached is not None:
         return cached
     html = _render_page(name)
-    found.pages.put((name, commit), html)
+    found.pages.put(key, html)
     return html
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 
 from masterywiki.errors import InvalidInput, InvalidReleaseName, ReleaseExists
 from masterywiki.git.releases import MAX_MESSAGE, MAX_NAME
@@ -53,7 +54,14 @@ def create() -> ResponseReturnValue:
     sync = current_app.extensions.get(ops.SYNC_KEY)
     if sync is not None:  # the tag goes to the central repository with the next round
         sync.push_soon()
-    flash(f"Released the wiki as it is now as '{release.name}' ({release.short}).", "success")
+    flash(
+        gettext(
+            "Released the wiki as it is now as '%(name)s' (%(commit)s).",
+            name=release.name,
+            commit=release.short,
+        ),
+        "success",
+    )
     return redirect(url_for("releases.listing"), 303)
 
 

@@ -24,6 +24,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog
@@ -171,9 +172,14 @@ def watch(name: str) -> ResponseReturnValue:
             watchlist.unwatch(username, watched, scope)
     else:
         raise InvalidInput(f"Choose 'watch' or 'unwatch', not '{action[:40]}'.")
-    what = "section" if scope == "section" else "page"
-    done = "is on" if action == "watch" else "is off"
-    flash(f"The {what} “{_title(target)}” {done} your watchlist.", "success")
+    messages = {
+        ("section", "watch"): gettext("The section “%(title)s” is on your watchlist."),
+        ("section", "unwatch"): gettext("The section “%(title)s” is off your watchlist."),
+        ("page", "watch"): gettext("The page “%(title)s” is on your watchlist."),
+        ("page", "unwatch"): gettext("The page “%(title)s” is off your watchlist."),
+    }
+    kind = "section" if scope == "section" else "page"
+    flash(messages[kind, action] % {"title": _title(target)}, "success")
     back = local_path(request.form.get("next") or names.url_for_name(target))
     return redirect(back, 303)
 
@@ -249,7 +255,7 @@ def token() -> ResponseReturnValue:
     action, user = request.form.get("action", "new"), _user()
     if action == "revoke":
         _services().watchlist.revoke_token(user.username)
-        flash("Your watchlist feed address was revoked: it no longer works.", "success")
+        flash(gettext("Your watchlist feed address was revoked: it no longer works."), "success")
         return redirect("/-/watchlist", 303)
     if action != "new":
         raise InvalidInput(f"Choose 'new' or 'revoke', not '{action[:40]}'.")
@@ -265,7 +271,9 @@ def token() -> ResponseReturnValue:
 def email() -> ResponseReturnValue:
     wanted = request.form.get("email") == "on"
     _services().watchlist.set_email(_user().username, wanted)
-    flash(f"Email notices are {'on' if wanted else 'off'}.", "success")
+    flash(
+        gettext("Email notices are on.") if wanted else gettext("Email notices are off."), "success"
+    )
     return redirect("/-/watchlist#email", 303)
 
 

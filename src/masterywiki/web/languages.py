@@ -1,0 +1,142 @@
+"""The interface's language: which one each request gets, and translating through
+Flask-Babel (the only module that sets it up).
+
+The reader's choice, in order: `?lang=xx` (remembered in a cookie), that cookie, the
+signed-in account's setting, the browser's Accept-Language, then the wiki's own
+language (the setting `language`), and English when the interface does not speak it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import cache
+from urllib.parse import urlencode
+
+from babel.support import Translations
+from flask import Flask, Response, current_app, g, request
+from flask_babel import Babel, format_date, get_locale
+from markupsafe import Markup
+
+from masterywiki.errors import DatabaseUnavailable
+from masterywiki.resources import translations_dir
+
+SUPPORTED = ("en", "es")  # the languages whose catalogs ship complete
+DEFAULT = "en"
+COOKIE = "lang"
+COOKIE_SECONDS = 400 * 24 * 3600  # as long as browsers keep a cookie
+# How a date reads in each language; others get their language's long date.
+DATE_PATTERNS = {"en": "d MMMM y"}
+
+
+def init_app(app: Flask) -> None:
+    """Translate templates, flashes and errors into the reader's language."""
+    Babel(
+        app,
+        locale_selector=current_language,
+        default_translation_directories=str(translations_dir()),
+    )
+    app.jinja_env.globals.update(
+        interface_lang=current_language,
+        language_links=language_links,
+        script_strings=script_strings,
+    )
+    app.jinja_env.filters["nice_date"] = nice_date
+    app.after_request(_remember)
+
+
+def supported(code: str | None) -> str | None:
+    """`code` when the interface ships in it (`es-MX` counts as `es`), else None."""
+    if not code:
+        return None
+    base = code.strip().lower().replace("_", "-").split("-")[0]
+    return base if base in SUPPORTED else None
+
+
+def choose(
+    asked: str | None,
+    cookie: str | None,
+    account: str | None,
+    accepted: str | None,
+    wiki: str,
+) -> str:
+    """The interface language from what the request says, first that counts wins."""
+    for candidate in (asked, cookie, account, accepted, wiki):
+        found = supported(candidate)
+        if found is not None:
+            return found
+    return DEFAULT
+
+
+def current_language() -> str:
+    """This request's interface language (worked out once per request)."""
+    if "masterywiki_lang" not in g:
+        from masterywiki.web.views.auth import current_user
+
+        try:
+            user = current_user()
+        except DatabaseUnavailable:  # the page still serves, in the next choice
+            user = None
+        g.masterywiki_lang = choose(
+            request.args.get("lang"),
+            request.cookies.get(COOKIE),
+            user.language if user is not None else None,
+            request.accept_languages.best_match(SUPPORTED),
+            current_app.extensions["masterywiki"].settings.language,
+        )
+    language: str = g.masterywiki_lang
+    return language
+
+
+def _remember(response: Response) -> Response:
+    """Keep a `?lang=` choice in a cookie; say that HTML answers vary by language."""
+    asked = supported(request.args.get("lang"))
+    if asked is not None and request.cookies.get(COOKIE) != asked:
+        response.set_cookie(COOKIE, asked, max_age=COOKIE_SECONDS, samesite="Lax", httponly=True)
+    if response.mimetype == "text/html":
+        response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def remember_choice(response: Response, language: str) -> None:
+    """Set the cookie to `language` (an account's new setting wins at once)."""
+    response.set_cookie(COOKIE, language, max_age=COOKIE_SECONDS, samesite="Lax", httponly=True)
+
+
+def language_links() -> list[tuple[str, str, str, bool]]:
+    """The header's switcher: (code, name in itself, this URL in it, is current)."""
+    from masterywiki.content.translations import language_name
+
+    here = current_language()
+    query = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    links = []
+    for code in SUPPORTED:
+        url = request.path + "?" + urlencode([*query, ("lang", code)])
+        links.append((code, language_name(code), url, code == here))
+    return links
+
+
+def nice_date(value: datetime) -> str:
+    """A date as readers of the interface's language write it."""
+    locale = str(get_locale() or DEFAULT)
+    return format_date(value, DATE_PATTERNS.get(locale.split("_")[0], "long"))
+
+
+@cache
+def _script_catalog(language: str) -> str:
+    """The scripts' messages in `language` as JSON (msgid -> text), from the `js` domain."""
+    if language == DEFAULT:
+        return "{}"
+    found = Translations.load(str(translations_dir()), [language], domain="js")
+    messages = {
+        key: value
+        for key, value in getattr(found, "_catalog", {}).items()
+        if isinstance(key, str) and key and value
+    }
+    # Safe inside <script>: no "</" can close the element early.
+    return json.dumps(messages, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+
+
+def script_strings() -> Markup:
+    """The scripts' messages for this request's language, for base.html's JSON block."""
+    return Markup(_script_catalog(current_language()))
