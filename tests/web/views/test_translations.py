@@ -1,5 +1,5 @@
 """Translated pages on the web: each links its other languages, with hreflang
-alternates and the right `<html lang>`; `check` says when one may be out of date."""
+alternates, and its own `lang` on the article; `check` says when one may be out of date."""
 
 from __future__ import annotations
 
@@ -36,7 +36,10 @@ def test_a_page_and_its_translation_link_each_other(client: FlaskClient, basic_r
         ("Español", "/es/guide/first", "es")
     ]
     spanish = page(client, "/es/guide/first")
-    assert spanish.html["lang"] == "es"
+    # <html lang> is the interface's language; the article says its own.
+    assert spanish.html["lang"] == "en"
+    assert spanish.select_one("article.page")["lang"] == "es"
+    assert not english.select_one("article.page").has_attr("lang")
     assert [a.get_text() for a in spanish.select(".page-languages a")] == ["English"]
     assert page(client, "/guide/second").select(".page-languages") == []
 
