@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from functools import cache
+from typing import Any
 from urllib.parse import urlencode
 
 from babel.support import Translations
 from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel, format_date, get_locale
+from flask_babel import gettext as babel_gettext
 from markupsafe import Markup
+from werkzeug.wrappers import Response as AnyResponse
 
 from masterywiki.errors import DatabaseUnavailable
 from masterywiki.resources import translations_dir
@@ -27,6 +30,9 @@ COOKIE = "lang"
 COOKIE_SECONDS = 400 * 24 * 3600  # as long as browsers keep a cookie
 # How a date reads in each language; others get their language's long date.
 DATE_PATTERNS = {"en": "d MMMM y"}
+# The signed-in account's language ('' or None for none): views/auth.py puts its
+# finder here, so this module needs nothing from the views.
+ACCOUNT_LANGUAGE = "masterywiki.account_language"
 
 
 def init_app(app: Flask) -> None:
@@ -71,16 +77,15 @@ def choose(
 def current_language() -> str:
     """This request's interface language (worked out once per request)."""
     if "masterywiki_lang" not in g:
-        from masterywiki.web.views.auth import current_user
-
+        account = current_app.extensions.get(ACCOUNT_LANGUAGE)
         try:
-            user = current_user()
+            chosen = account() if account is not None else None
         except DatabaseUnavailable:  # the page still serves, in the next choice
-            user = None
+            chosen = None
         g.masterywiki_lang = choose(
             request.args.get("lang"),
             request.cookies.get(COOKIE),
-            user.language if user is not None else None,
+            chosen,
             request.accept_languages.best_match(SUPPORTED),
             current_app.extensions["masterywiki"].settings.language,
         )
@@ -98,7 +103,13 @@ def _remember(response: Response) -> Response:
     return response
 
 
-def remember_choice(response: Response, language: str) -> None:
+def gettext(text: str, **values: Any) -> str:
+    """`text` in this request's language, `%(name)s` filled from `values` (typed:
+    Flask-Babel's own is not)."""
+    return str(babel_gettext(text, **values))
+
+
+def remember_choice(response: AnyResponse, language: str) -> None:
     """Set the cookie to `language` (an account's new setting wins at once)."""
     response.set_cookie(COOKIE, language, max_age=COOKIE_SECONDS, samesite="Lax", httponly=True)
 
@@ -119,7 +130,7 @@ def language_links() -> list[tuple[str, str, str, bool]]:
 def nice_date(value: datetime) -> str:
     """A date as readers of the interface's language write it."""
     locale = str(get_locale() or DEFAULT)
-    return format_date(value, DATE_PATTERNS.get(locale.split("_")[0], "long"))
+    return str(format_date(value, DATE_PATTERNS.get(locale.split("_")[0], "long")))
 
 
 @cache

@@ -33,7 +33,6 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
 from markupsafe import escape
 
 from masterywiki.errors import (
@@ -50,6 +49,7 @@ from masterywiki.errors import (
 from masterywiki.people.accounts import Accounts, SessionKey, User
 from masterywiki.people.directory import Directory, DirectoryConfig
 from masterywiki.people.logins import Logins
+from masterywiki.web.languages import ACCOUNT_LANGUAGE, gettext
 from masterywiki.web.views import markers, services
 
 ACCOUNTS_KEY = "masterywiki.people.accounts"
@@ -70,6 +70,7 @@ bp = Blueprint("auth", __name__)
 
 def init_app(app: Flask) -> None:
     """Connect accounts, sessions, CSRF checks, private mode and the auth pages."""
+    app.extensions[ACCOUNT_LANGUAGE] = lambda: getattr(current_user(), "language", None)
     settings = app.extensions["masterywiki"].settings
     found = app.extensions[ACCOUNTS_KEY] = Accounts(app.extensions["masterywiki"].database)
     directory = DirectoryConfig.from_settings(settings)

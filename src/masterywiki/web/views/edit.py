@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
 from markupsafe import escape
 
 from masterywiki.content import names, templates
@@ -27,7 +26,7 @@ from masterywiki.repository.edits import (
     check_size,
     normalize_text,
 )
-from masterywiki.web.languages import nice_date
+from masterywiki.web.languages import gettext, nice_date
 from masterywiki.web.views import services
 from masterywiki.web.views.auth import current_user, require_role
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, flash, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
 
 from masterywiki.content import names
 from masterywiki.content.filetypes import type_of_stored
 from masterywiki.repository.attachments import Upload
+from masterywiki.web.languages import gettext
 from masterywiki.web.views import services
 from masterywiki.web.views.auth import current_user, require_role
 from masterywiki.web.views.edit import author_of_request, is_admin

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 
 from masterywiki.errors import InvalidInput
-from masterywiki.web.languages import SUPPORTED, remember_choice
+from masterywiki.web.languages import SUPPORTED, gettext, remember_choice
 from masterywiki.web.views.auth import accounts, current_user, require_role
 
 bp = Blueprint("preferences", __name__)

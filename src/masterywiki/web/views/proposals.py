@@ -24,7 +24,6 @@ from flask import (
     request,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
 
 from masterywiki.content import names
 from masterywiki.content.diffs import diff_texts
@@ -36,6 +35,7 @@ from masterywiki.proposals.service import Proposals
 from masterywiki.proposals.talk import ProposalTalk
 from masterywiki.repository.edits import EditConflict, PageTooLarge
 from masterywiki.watching.notify import Notifier
+from masterywiki.web.languages import gettext
 from masterywiki.web.views import auth, markers, ops, page_number, services, watch
 from masterywiki.web.views.auth import current_user
 from masterywiki.web.views.comments import comment_service

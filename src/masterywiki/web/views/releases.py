@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
 
 from masterywiki.errors import InvalidInput, InvalidReleaseName, ReleaseExists
 from masterywiki.git.releases import MAX_MESSAGE, MAX_NAME
 from masterywiki.repository.releases import KINDS, Releases
+from masterywiki.web.languages import gettext
 from masterywiki.web.views import ops, services
 from masterywiki.web.views.auth import require_role
 from masterywiki.web.views.edit import author_of_request

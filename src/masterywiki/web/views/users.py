@@ -16,10 +16,10 @@ from flask import (
     request,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
 
 from masterywiki.errors import InvalidInput, UserExists, WikiError
 from masterywiki.people.accounts import ROLES
+from masterywiki.web.languages import gettext
 from masterywiki.web.views.auth import OIDC_NAME_KEY, accounts, require_role
 
 bp = Blueprint("users", __name__)

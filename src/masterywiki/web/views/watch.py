@@ -24,7 +24,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
 
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog
@@ -37,6 +36,7 @@ from masterywiki.watching.notices import Mail, default_sender
 from masterywiki.watching.notify import Notifier, SmtpMailer
 from masterywiki.watching.watches import Watch, follow, touch_link
 from masterywiki.watching.watchlist import WatchedChanges, Watchlist
+from masterywiki.web.languages import gettext
 from masterywiki.web.views import auth, markers, page_number, services
 from masterywiki.web.views.auth import current_user, local_path, require_role
 
