@@ -14,9 +14,10 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
+from babel import dates
 from babel.support import Translations
 from flask import Flask, Response, current_app, g, request
-from flask_babel import Babel, format_date, get_locale
+from flask_babel import Babel, get_locale
 from flask_babel import gettext as babel_gettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response as AnyResponse
@@ -28,8 +29,8 @@ SUPPORTED = ("en", "es")  # the languages whose catalogs ship complete
 DEFAULT = "en"
 COOKIE = "lang"
 COOKIE_SECONDS = 400 * 24 * 3600  # as long as browsers keep a cookie
-# How a date reads in each language; others get their language's long date.
-DATE_PATTERNS = {"en": "d MMMM y"}
+# How a date reads in each language (CLDR patterns); others get their long date.
+DATE_PATTERNS = {"en": "d MMMM y", "es": "d 'de' MMMM 'de' y"}
 # The signed-in account's language ('' or None for none): views/auth.py puts its
 # finder here, so this module needs nothing from the views.
 ACCOUNT_LANGUAGE = "masterywiki.account_language"
@@ -47,7 +48,12 @@ def init_app(app: Flask) -> None:
         language_links=language_links,
         script_strings=script_strings,
     )
-    app.jinja_env.filters["nice_date"] = nice_date
+    app.jinja_env.filters.update(
+        nice_date=nice_date,
+        short_date=lambda value: _format(value, "d MMM y"),
+        nice_time=lambda value: _format(value, _date_pattern() + ", HH:mm"),
+        short_time=lambda value: _format(value, "d MMM y, HH:mm"),
+    )
     app.after_request(_remember)
 
 
@@ -127,10 +133,25 @@ def language_links() -> list[tuple[str, str, str, bool]]:
     return links
 
 
-def nice_date(value: datetime) -> str:
-    """A date as readers of the interface's language write it."""
+def N_(text: str) -> str:
+    """Mark `text` for the catalog where it is defined; `gettext` it where it is shown."""
+    return text
+
+
+def _date_pattern() -> str:
     locale = str(get_locale() or DEFAULT)
-    return str(format_date(value, DATE_PATTERNS.get(locale.split("_")[0], "long")))
+    return DATE_PATTERNS.get(locale.split("_")[0], "long")
+
+
+def _format(value: datetime, pattern: str) -> str:
+    """`value` in `pattern`, in the reader's language, in the time zone it carries (a
+    commit's own; UTC when it has none), as the pages always showed it."""
+    return dates.format_datetime(value, pattern, locale=get_locale() or DEFAULT)
+
+
+def nice_date(value: datetime) -> str:
+    """A date as readers of the interface's language write it: 5 December 2026."""
+    return dates.format_date(value, _date_pattern(), locale=get_locale() or DEFAULT)
 
 
 @cache

@@ -275,7 +275,8 @@ def _user_nav() -> str:
     if current_user() is None and request.path not in ("/-/login", "/-/setup"):
         # The common case, built without a template render: every anonymous view.
         here = _here()
-        return f'<a class="login-link" href="{escape(login_url(here))}">Log in</a>'
+        label = escape(gettext("Log in"))
+        return f'<a class="login-link" href="{escape(login_url(here))}">{label}</a>'
     return render_template("_user_nav.html").strip()
 
 

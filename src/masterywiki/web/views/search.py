@@ -32,6 +32,7 @@ from masterywiki.errors import PageNotFound
 from masterywiki.search import FACETS, SearchResults, SearchService, SearchUnavailable
 from masterywiki.search.facets import QueryLinks, chosen
 from masterywiki.search.records import SearchKey, SearchRecords
+from masterywiki.web.languages import N_, gettext
 from masterywiki.web.views import auth, page_number, services
 
 bp = Blueprint("search", __name__)
@@ -181,17 +182,17 @@ def opened(micros: int) -> ResponseReturnValue:
 
 
 TYPE_LABELS = {
-    "term": "Glossary term",
-    "resource": "Resource",
-    "event": "Event",
-    "page": "Page",
-    "path": "Onboarding path",
+    "term": N_("Glossary term"),
+    "resource": N_("Resource"),
+    "event": N_("Event"),
+    "page": N_("Page"),
+    "path": N_("Onboarding path"),
 }
 
 
 def facet_label(facet: str, value: str) -> str:
     if facet == "type":
-        return TYPE_LABELS.get(value, value.capitalize())
+        return gettext(TYPE_LABELS[value]) if value in TYPE_LABELS else value.capitalize()
     if facet == "section":
         record = services().wiki.snapshot.catalog.get(value)
         return record.title if record else value
