@@ -111,6 +111,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     from masterywiki.web.views import signin as signin_views
     from masterywiki.web.views import watch as watch_views
 
+    languages.init_app(app)  # first: gettext in templates, which views compile at start
     markers.init_app(app)  # Flask runs after_request hooks last-registered first: this runs last
     ops_views.init_app(app)  # its request timer starts before the other hooks run
     starting.init_app(app)  # before any hook that reads the wiki (timed and logged itself)
@@ -135,7 +136,6 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     handbook.init_app(app)  # /<path>/-/pdf
     app.register_blueprint(pages.bp)  # last: its /<path:name> catches what is left
     _register_template_helpers(app, settings)
-    languages.init_app(app)  # gettext, the reader's language, dates in it
     _register_error_handlers(app)
 
     @app.after_request

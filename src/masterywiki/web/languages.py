@@ -43,6 +43,8 @@ def init_app(app: Flask) -> None:
         locale_selector=current_language,
         default_translation_directories=str(translations_dir()),
     )
+    # {% trans %} blocks read as one line, as `pybabel extract` (trimmed = true) sees them.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals.update(
         interface_lang=current_language,
         language_links=language_links,
