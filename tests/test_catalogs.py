@@ -213,6 +213,11 @@ def test_the_compiled_catalogs_match_their_sources(language: str, domain: str) -
                 expected = form or message.id[min(index, 1)]
                 assert got == expected, f"{language}/{domain}.mo is out of date"
         else:
-            assert compiled.gettext(str(message.id)) == message.string, (
+            found = (
+                compiled.pgettext(message.context, str(message.id))
+                if message.context
+                else compiled.gettext(str(message.id))
+            )
+            assert found == message.string, (
                 f"{language}/{domain}.mo is out of date for {message.id!r}: run pybabel compile"
             )

@@ -63,7 +63,7 @@ LIBRARY_ROOMS = {
     "ldap3": {"people"},  # the school's directory (people/directory.py)
     "weasyprint": {"web"},  # the PDF handbook (web/handbook.py)
     "flask_babel": {"web"},  # the interface's language (web/languages.py)
-    "babel": {"web"},  # Flask-Babel's catalogs and formats
+    "babel": {"web", "watching"},  # Flask-Babel's catalogs and formats; dates in emails
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gettext
+from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -24,6 +26,15 @@ def static_dir() -> Path:
 def translations_dir() -> Path:
     """The interface's message catalogs (gettext .po/.mo, always in the package)."""
     return _PACKAGE / "translations"
+
+
+@cache
+def message_catalog(language: str) -> gettext.NullTranslations:
+    """The interface's messages in `language` (English as written when there are none),
+    for what is written outside a request: the emails."""
+    return gettext.translation(
+        "messages", str(translations_dir()), languages=[language.split("-")[0]], fallback=True
+    )
 
 
 def templates_dir() -> Path:

@@ -67,7 +67,7 @@ def init_app(app: Flask) -> None:
                             starttls=settings.smtp_starttls, username=settings.smtp_username,
                             password=settings.smtp_password)  # fmt: skip
         sender = default_sender(settings.site_name, base_url, settings.smtp_from)
-        mail = Mail(settings.site_name, base_url, sender)
+        mail = Mail(settings.site_name, base_url, sender, settings.language)
         notifier = Notifier(found.wiki, watchlist, changes, mailer, mail,
                             settings.notify_batch_seconds,
                             shared=bool(settings.remote))  # fmt: skip
