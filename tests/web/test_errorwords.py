@@ -1,0 +1,38 @@
+"""Every error's title is in the catalog, and error pages show it in the reader's language."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
+
+import masterywiki
+from masterywiki.errors import WikiError
+from masterywiki.web.errorwords import ERROR_TITLES, HTTP_TITLES
+
+
+def every_error_class() -> list[type[WikiError]]:
+    for module in pkgutil.walk_packages(masterywiki.__path__, "masterywiki."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    found: list[type[WikiError]] = [WikiError]
+    for known in found:
+        found.extend(sub for sub in known.__subclasses__() if sub not in found)
+    return found
+
+
+def test_every_error_title_is_marked_for_translation() -> None:
+    missing = {error.title for error in every_error_class()} - set(ERROR_TITLES)
+    assert not missing, f"add these to web/errorwords.py and the catalogs: {sorted(missing)}"
+
+
+def test_an_error_page_in_spanish(client: FlaskClient) -> None:
+    assert "Not Found" in HTTP_TITLES
+    answer = client.get("/no/such/page?lang=es")
+    assert answer.status_code == 404
+    page = BeautifulSoup(answer.data, "html.parser")
+    assert page.select_one("main h1").get_text() == "Página no encontrada"
+    assert page.html["lang"] == "es"
+    assert client.get("/-/api/v1/pages/no/such/page").get_json()["error"] == "Page not found"
