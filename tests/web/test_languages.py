@@ -177,3 +177,9 @@ def test_the_page_cache_does_not_serve_one_language_to_another(client: FlaskClie
     assert "Historial" in spanish.get_data(as_text=True)
     assert again.get_data() == english.get_data()
     assert {"Accept-Language", "Cookie"} <= set(spanish.vary)
+
+
+def test_a_cached_page_switcher_keeps_no_visitors_query(client: FlaskClient) -> None:
+    first = soup(client, "/guide/first?utm=mail&lang=es")
+    hrefs = [a["href"] for a in first.select(".language-switcher a")]
+    assert hrefs == ["/guide/first?lang=en", "/guide/first?lang=es"]

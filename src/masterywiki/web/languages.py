@@ -34,6 +34,7 @@ DATE_PATTERNS = {"en": "d MMMM y", "es": "d 'de' MMMM 'de' y"}
 # The signed-in account's language ('' or None for none): views/auth.py puts its
 # finder here, so this module needs nothing from the views.
 ACCOUNT_LANGUAGE = "masterywiki.account_language"
+CACHED_PAGE_VIEWS = ("pages.root", "pages.view")  # their HTML is cached per language
 
 
 def init_app(app: Flask) -> None:
@@ -128,6 +129,8 @@ def language_links() -> list[tuple[str, str, str, bool]]:
 
     here = current_language()
     query = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    if request.endpoint in CACHED_PAGE_VIEWS:  # one HTML for every visitor: no stray query
+        query = []
     links = []
     for code in SUPPORTED:
         url = request.path + "?" + urlencode([*query, ("lang", code)])
