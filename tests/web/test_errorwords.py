@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 import masterywiki
 from masterywiki.errors import WikiError
-from masterywiki.web.errorwords import ERROR_TITLES, HTTP_TITLES
+from masterywiki.web.errorwords import ERROR_TITLES, HTTP_TITLES, LABELS
 
 
 def every_error_class() -> list[type[WikiError]]:
@@ -36,3 +36,11 @@ def test_an_error_page_in_spanish(client: FlaskClient) -> None:
     assert page.select_one("main h1").get_text() == "Página no encontrada"
     assert page.html["lang"] == "es"
     assert client.get("/-/api/v1/pages/no/such/page").get_json()["error"] == "Page not found"
+
+
+def test_labels_from_below_the_web_are_marked() -> None:
+    from masterywiki.search.values import FACET_LABELS
+    from masterywiki.stewardship.feedback import REASON_LABELS
+
+    shown = {*REASON_LABELS.values(), *FACET_LABELS.values()}
+    assert shown <= set(LABELS), sorted(shown - set(LABELS))

@@ -1,7 +1,8 @@
-"""The titles of the wiki's errors and of HTTP's, marked for the catalog so the error
-page and the forms show them in the reader's language (`_(error.title)`). The errors'
-own classes keep English titles: the JSON API answers with those, for programs.
-A test fails when an error class's title is missing here."""
+"""Words that modules below the web floor define in English, marked here for the
+catalog so the pages show them in the reader's language (`_(error.title)`,
+`_(facet.label)`): the titles of the wiki's errors and of HTTP's, and the labels of
+feedback reasons and search facets. The errors' own classes keep English titles: the
+JSON API answers with those, for programs. A test fails when one is missing here."""
 
 from __future__ import annotations
 
@@ -74,4 +75,15 @@ HTTP_TITLES = (  # werkzeug's names for the statuses readers meet
     N_("Too Many Requests"),
     N_("Internal Server Error"),
     N_("Service Unavailable"),
+)
+LABELS = (  # stewardship.feedback.REASON_LABELS, search.values.FACET_LABELS
+    N_("Out of date"),
+    N_("Unclear or confusing"),
+    N_("Something is missing"),
+    N_("Something else"),
+    N_("Type"),
+    N_("Section"),
+    N_("Tag"),
+    N_("Resource type"),
+    N_("Organization type"),
 )

@@ -41,9 +41,9 @@ def _page(
         error_for=error_for,
         form=form or {},
         sources={
-            "local": "Wiki password",
+            "local": gettext("Wiki password"),
             "oidc": current_app.extensions.get(OIDC_NAME_KEY) or "OpenID Connect",
-            "ldap": "School directory",
+            "ldap": gettext("School directory"),
         },
         when=lambda seconds: datetime.fromtimestamp(seconds, UTC),
     )
