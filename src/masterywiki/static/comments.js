@@ -127,8 +127,10 @@
     if (!users.length) { close(); return; }
     field.parentNode.appendChild(list);
     list.hidden = false;
-    status.textContent = users.length + (users.length === 1 ? " person matches" : " people match") +
-      ": up and down arrows to choose, Enter to insert, Escape to close.";
+    status.textContent = (users.length === 1
+      ? gettext("1 person matches: up and down arrows to choose, Enter to insert, Escape to close.")
+      : gettext("{count} people match: up and down arrows to choose, Enter to insert, Escape to close.",
+                { count: users.length }));
     highlight(0);
   }
 
