@@ -50,7 +50,8 @@ def section_edit_links(html: str, action_base: str) -> str:
         text = re.sub(r"<[^>]+>", "", match.group(4)).strip()
         link = (
             f'<a class="section-edit" href="{action_base}/-/edit?section={heading_id}"'
-            f' aria-label="Edit the section {escape(text)}" title="Edit this section">'
+            f' aria-label="{escape(gettext("Edit the section %(title)s", title=text))}"'
+            f' title="{escape(gettext("Edit this section"))}">'
             '<span aria-hidden="true">✎</span></a>'
         )
         return match.group(1) + match.group(4) + link + match.group(5)
