@@ -41,10 +41,13 @@ def _words(text: str) -> bool:
 
 
 def looks_like_words(literal: str) -> bool:
-    """A string literal inside a Jinja tag that a reader would see: 'Print view', not
-    'term', 'page.html', 'GET' or 'is-open current'."""
+    """A string literal inside a Jinja tag that a reader would see: 'Print view' or
+    'due soon', not 'term', 'page.html', 'GET' or 'is-open current'. (A lone lowercase
+    word, 'moved', reads like a name to this check: mark those by hand.)"""
     if not _words(literal) or literal.isupper():
         return False
+    if re.fullmatch(r"[a-z]+( [a-z]+)+", literal):  # 'due soon': a phrase, not a name
+        return True
     if re.fullmatch(r"[a-z0-9_\-:.#/ =]*", literal):  # names, classes, paths, keys
         return False
     if re.fullmatch(r"[/&?]\S*", literal):  # a piece of a URL

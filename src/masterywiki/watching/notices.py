@@ -57,25 +57,26 @@ ENGLISH: Words = gettext.NullTranslations()  # each message as written
 
 
 def pgettext(context: str, message: str) -> str:
-    """Mark `message` for the catalog under `context` (an email's verb is not a page's
-    badge: "editó", not "editada"); `words.pgettext` translates it where it is written."""
+    """Mark `message` for the catalog under `context` (a verb in a list of changes is not
+    a page's badge: "editó", not "editada"); `words.pgettext` translates it where it is
+    written."""
     return message
 
 
 VERBS = {
-    "edit": pgettext("email", "edited"),
-    "comment": pgettext("email", "commented"),
-    "new": pgettext("email", "created"),
-    "deleted": pgettext("email", "deleted"),
-    "moved": pgettext("email", "moved"),
-    "attachment": pgettext("email", "changed an attachment of"),
+    "edit": pgettext("verb", "edited"),
+    "comment": pgettext("verb", "commented"),
+    "new": pgettext("verb", "created"),
+    "deleted": pgettext("verb", "deleted"),
+    "moved": pgettext("verb", "moved"),
+    "attachment": pgettext("verb", "changed an attachment of"),
 }
 NOTE_VERBS = {
-    "comment": pgettext("email", "commented"),
-    "edit": pgettext("email", "edited a comment"),
-    "resolve": pgettext("email", "resolved a thread"),
-    "reopen": pgettext("email", "reopened a thread"),
-    "delete": pgettext("email", "deleted a comment"),
+    "comment": pgettext("verb", "commented"),
+    "edit": pgettext("verb", "edited a comment"),
+    "resolve": pgettext("verb", "resolved a thread"),
+    "reopen": pgettext("verb", "reopened a thread"),
+    "delete": pgettext("verb", "deleted a comment"),
 }
 
 
@@ -98,13 +99,13 @@ def _lines(change: Change, touch: Touch, base: str, words: Words, language: str)
     if touch.kind == "comment" and touch.notes:
         lines = []
         for note in touch.notes:
-            verb = words.pgettext("email", NOTE_VERBS.get(note.kind, "commented"))
+            verb = words.pgettext("verb", NOTE_VERBS.get(note.kind, "commented"))
             lines.append(f"- {note.author} {verb}, {when}")
             if note.excerpt:
                 lines.append(f"  > {note.excerpt}")
             lines.append(f"  {base}{names.url_for_name(touch.page)}#comment-{note.id}")
         return lines
-    verb = words.pgettext("email", VERBS.get(touch.kind, "commented"))
+    verb = words.pgettext("verb", VERBS.get(touch.kind, "commented"))
     if touch.kind == "moved" and touch.old:
         verb = words.gettext("moved it here from %(old)s") % {"old": touch.old}
     line = f"- {change.author} {verb}, {when}"
