@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 
 from masterywiki.web.app import create_app
-from masterywiki.web.languages import choose, nice_date
+from masterywiki.web.languages import choose, nice_date, nice_number
 from tests.auth_fixtures import csrf_token, logged_in_client
 
 
@@ -183,3 +183,11 @@ def test_a_cached_page_switcher_keeps_no_visitors_query(client: FlaskClient) -> 
     first = soup(client, "/guide/first?utm=mail&lang=es")
     hrefs = [a["href"] for a in first.select(".language-switcher a")]
     assert hrefs == ["/guide/first?lang=en", "/guide/first?lang=es"]
+
+
+def test_numbers_are_written_in_the_readers_language(app: Flask) -> None:
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            assert nice_number(1048576) == "1,048,576"
+        with force_locale("es"):
+            assert nice_number(1048576) == "1.048.576"

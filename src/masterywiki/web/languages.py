@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-from babel import dates
+from babel import dates, numbers
 from babel.support import Translations
 from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel, get_locale
@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
         short_date=lambda value: _format(value, "d MMM y"),
         nice_time=lambda value: _format(value, _date_pattern() + ", HH:mm"),
         short_time=lambda value: _format(value, "d MMM y, HH:mm"),
+        nice_number=nice_number,
     )
     app.after_request(_remember)
 
@@ -152,6 +153,11 @@ def _format(value: datetime, pattern: str) -> str:
     """`value` in `pattern`, in the reader's language, in the time zone it carries (a
     commit's own; UTC when it has none), as the pages always showed it."""
     return dates.format_datetime(value, pattern, locale=get_locale() or DEFAULT)
+
+
+def nice_number(value: int) -> str:
+    """A count as the reader's language groups its digits: 2,000 or 2000 (Spanish)."""
+    return numbers.format_decimal(value, locale=get_locale() or DEFAULT)
 
 
 def nice_date(value: datetime) -> str:
