@@ -205,13 +205,15 @@ def _wants_json() -> bool:
 
 def _size_limit(settings: Settings) -> str:
     """What the refused request carried and its limit, for the 413 message."""
+    gettext, number = languages.gettext, languages.nice_number
     if request.endpoint == "files.upload":
-        return f"{settings.max_attachment_bytes:,} bytes a file"
+        return gettext("%(size)s bytes a file", size=number(settings.max_attachment_bytes))
     if request.endpoint in ("comments.post", "comments.change"):
-        return f"{settings.max_comment_bytes:,} bytes a comment"
+        return gettext("%(size)s bytes a comment", size=number(settings.max_comment_bytes))
     if request.endpoint in ("edit.save", "edit.preview"):
-        return f"{settings.max_page_bytes:,} bytes a page"
-    return f"{form_limit(settings):,} bytes"  # a login, a rename...: only the transport limit
+        return gettext("%(size)s bytes a page", size=number(settings.max_page_bytes))
+    # a login, a rename...: only the transport limit
+    return gettext("%(size)s bytes", size=number(form_limit(settings)))
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -248,7 +250,9 @@ def _register_error_handlers(app: Flask) -> None:
         description = error.description or error.name
         if status == 413:
             limit = _size_limit(app.extensions["masterywiki"].settings)
-            description = f"What you sent is larger than this wiki accepts ({limit})."
+            description = languages.gettext(
+                "What you sent is larger than this wiki accepts (%(limit)s).", limit=limit
+            )
         # Keep what the status needs besides a body (a 405's Allow, a 401's challenge).
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():
