@@ -166,7 +166,7 @@ def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
             if user is None:
-                return _send_to_login("Log in to do this.")
+                return _send_to_login(gettext("Log in to do this."))
             if not user.can(role):
                 raise Forbidden(
                     f"This needs the {role} role; your account has the {user.role} role."
@@ -268,7 +268,7 @@ def _private_mode() -> ResponseReturnValue | None:
         return None
     if request.endpoint in current_app.extensions.get(PRIVATE_OPEN_KEY, ()):
         return None
-    return _send_to_login("This wiki is private: log in first.")
+    return _send_to_login(gettext("This wiki is private: log in first."))
 
 
 def _user_nav() -> str:
@@ -367,7 +367,9 @@ def setup() -> ResponseReturnValue:
 
 def _same_passwords(password: str, confirm: str) -> None:
     if password != confirm:
-        raise InvalidInput("The two passwords are different: type the same password twice.")
+        raise InvalidInput(
+            gettext("The two passwords are different: type the same password twice.")
+        )
 
 
 @bp.route("/-/account", methods=["GET", "POST"])
@@ -381,14 +383,16 @@ def account() -> ResponseReturnValue:
     form = request.form
     try:
         if not user.has_password:
-            raise InvalidInput("You sign in with your school account: there is no password here.")
+            raise InvalidInput(
+                gettext("You sign in with your school account: there is no password here.")
+            )
         _same_passwords(form.get("new_password", ""), form.get("confirm", ""))
         accounts().authenticate(
             user.username, form.get("current_password", ""), request.remote_addr or ""
         )
         accounts().set_password(user.username, form.get("new_password", ""))
     except LoginFailed:
-        error = InvalidInput("Your current password is not right, so nothing was changed.")
+        error = InvalidInput(gettext("Your current password is not right, so nothing was changed."))
         return _form_error("account.html", error, user=user)
     except (InvalidInput, TooManyAttempts) as error:
         return _form_error("account.html", error, user=user)

@@ -71,7 +71,7 @@ def talk() -> ProposalTalk:
 def _logged_in() -> User:
     user = current_user()
     if user is None:
-        raise LoginRequired("Log in to suggest an edit.")
+        raise LoginRequired(gettext("Log in to suggest an edit."))
     return user
 
 
