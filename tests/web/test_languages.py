@@ -191,3 +191,8 @@ def test_numbers_are_written_in_the_readers_language(app: Flask) -> None:
             assert nice_number(1048576) == "1,048,576"
         with force_locale("es"):
             assert nice_number(1048576) == "1.048.576"
+
+
+def test_an_embed_asked_in_spanish_does_not_choose_for_the_reader(client: FlaskClient) -> None:
+    response = client.get("/-/embed/term/rubric?lang=es")
+    assert not any(c.startswith("lang=") for c in response.headers.getlist("Set-Cookie"))

@@ -35,6 +35,7 @@ DATE_PATTERNS = {"en": "d MMMM y", "es": "d 'de' MMMM 'de' y"}
 # finder here, so this module needs nothing from the views.
 ACCOUNT_LANGUAGE = "masterywiki.account_language"
 CACHED_PAGE_VIEWS = ("pages.root", "pages.view")  # their HTML is cached per language
+EMBEDS = "/-/embed/"  # framed by other sites: their ?lang= is not the reader's choice
 
 
 def init_app(app: Flask) -> None:
@@ -106,7 +107,8 @@ def current_language() -> str:
 def _remember(response: Response) -> Response:
     """Keep a `?lang=` choice in a cookie; say that HTML answers vary by language."""
     asked = supported(request.args.get("lang"))
-    if asked is not None and request.cookies.get(COOKIE) != asked:
+    embedded = request.path.startswith(EMBEDS)  # another site's page asked, not the reader
+    if asked is not None and not embedded and request.cookies.get(COOKIE) != asked:
         response.set_cookie(COOKIE, asked, max_age=COOKIE_SECONDS, samesite="Lax", httponly=True)
     if response.mimetype == "text/html":
         response.vary.update(("Accept-Language", "Cookie"))
