@@ -158,7 +158,7 @@ def _format(value: datetime, pattern: str) -> str:
 
 
 def nice_number(value: int) -> str:
-    """A count as the reader's language groups its digits: 2,000 or 2000 (Spanish)."""
+    """A count as the reader's language groups its digits: 1,048,576 or 1.048.576."""
     return numbers.format_decimal(value, locale=get_locale() or DEFAULT)
 
 
