@@ -34,6 +34,7 @@ def test_an_error_page_in_spanish(client: FlaskClient) -> None:
     assert answer.status_code == 404
     page = BeautifulSoup(answer.data, "html.parser")
     assert page.select_one("main h1").get_text() == "Página no encontrada"
+    assert "No hay ninguna página en 'no/such/page'." in page.select_one(".error-page").get_text()
     assert page.html["lang"] == "es"
     assert client.get("/-/api/v1/pages/no/such/page").get_json()["error"] == "Page not found"
 
