@@ -196,3 +196,14 @@ def test_numbers_are_written_in_the_readers_language(app: Flask) -> None:
 def test_an_embed_asked_in_spanish_does_not_choose_for_the_reader(client: FlaskClient) -> None:
     response = client.get("/-/embed/term/rubric?lang=es")
     assert not any(c.startswith("lang=") for c in response.headers.getlist("Set-Cookie"))
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/guide/first/-/print", "/-/glossary", "/-/search?q=x", "/-/login", "/nope"]
+)
+def test_html_lang_is_the_interface_language_on_every_kind_of_page(
+    client: FlaskClient, url: str
+) -> None:
+    for language in ("en", "es"):
+        answer = client.get(url, headers={"Accept-Language": language})
+        assert BeautifulSoup(answer.data, "html.parser").html["lang"] == language, url
