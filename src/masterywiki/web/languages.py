@@ -17,8 +17,7 @@ from urllib.parse import urlencode
 from babel import dates, numbers
 from babel.support import Translations
 from flask import Flask, Response, current_app, g, request
-from flask_babel import Babel, get_locale
-from flask_babel import gettext as babel_gettext
+from flask_babel import Babel, get_locale, get_translations
 from markupsafe import Markup
 from werkzeug.wrappers import Response as AnyResponse
 
@@ -47,6 +46,15 @@ def init_app(app: Flask) -> None:
     )
     # {% trans %} blocks read as one line, as `pybabel extract` (trimmed = true) sees them.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # The request's catalog looked up once, not at each of a page's many `_()`:
+    # Flask-Babel's own callables look up its context and domain every time.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda text: _catalog().ugettext(text),
+        ngettext=lambda one, many, n: _catalog().ungettext(one, many, n),
+        pgettext=lambda context, text: _catalog().upgettext(context, text),
+        npgettext=lambda context, one, many, n: _catalog().unpgettext(context, one, many, n),
+        newstyle=True,
+    )
     app.jinja_env.globals.update(
         interface_lang=current_language,
         language_links=language_links,
@@ -115,10 +123,18 @@ def _remember(response: Response) -> Response:
     return response
 
 
+def _catalog() -> Any:
+    """This request's catalog (Flask-Babel's, for the request's language)."""
+    found = g.get("masterywiki_catalog")
+    if found is None:
+        found = g.masterywiki_catalog = get_translations()
+    return found
+
+
 def gettext(text: str, **values: Any) -> str:
-    """`text` in this request's language, `%(name)s` filled from `values` (typed:
-    Flask-Babel's own is not)."""
-    return str(babel_gettext(text, **values))
+    """`text` in this request's language, `%(name)s` filled from `values`."""
+    found = str(_catalog().ugettext(text))
+    return found % values if values else found
 
 
 def remember_choice(response: AnyResponse, language: str) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale
 
 from masterywiki.errors import InvalidInput
-from masterywiki.web.languages import SUPPORTED, gettext, remember_choice
+from masterywiki.resources import message_catalog
+from masterywiki.web.languages import N_, SUPPORTED, gettext, remember_choice
 from masterywiki.web.views.auth import accounts, current_user, require_role
 
 bp = Blueprint("preferences", __name__)
@@ -28,8 +28,8 @@ def language() -> ResponseReturnValue:
     response = redirect("/-/account", 303)
     if chosen:
         remember_choice(response, chosen)
-        with force_locale(chosen):  # the message in the language just chosen
-            flash(gettext("The wiki now speaks your chosen language."))
+        # the message in the language just chosen, not the one this request came in
+        flash(message_catalog(chosen).gettext(N_("The wiki now speaks your chosen language.")))
     else:
         response.delete_cookie("lang")
         flash(gettext("The wiki now follows your browser's language."))
