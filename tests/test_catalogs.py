@@ -43,7 +43,7 @@ def _words(text: str) -> bool:
 def looks_like_words(literal: str) -> bool:
     """A string literal inside a Jinja tag that a reader would see: 'Print view' or
     'due soon', not 'term', 'page.html', 'GET' or 'is-open current'. (A lone lowercase
-    word, 'moved', reads like a name to this check: mark those by hand.)"""
+    word counts where it is written out: `{{ 'more' }}`, `{{ x if y else 'more' }}`.)"""
     if not _words(literal) or literal.isupper():
         return False
     if re.fullmatch(r"[a-z]+( [a-z]+)+", literal):  # 'due soon': a phrase, not a name
@@ -82,6 +82,28 @@ class _TextFinder(HTMLParser):
             self.found.append(" ".join(data.replace(HOLE, " {{…}} ").split()))
 
 
+def _shown_word(literal: str, previous: list[tuple[str, str]], html: str) -> bool:
+    """A lone lowercase word that `{{ 'more' }}` or `{{ x if y else 'more' }}` writes
+    into the page's text or a readable attribute (not into `class="..."`)."""
+    if not re.fullmatch(r"[a-z]{2,}", literal):
+        return False
+    output = not previous or previous[-1] == ("name", "else")  # the start, or an else
+    if not output or (previous and _is_statement(previous)):
+        return False
+    start, end = html.rfind("<"), html.rfind(">")
+    if start <= end:  # between tags: text
+        return True
+    attribute = re.search(r"([\w-]+)=[\"'][^\"']*$", html[start:])
+    return attribute is not None and attribute.group(1) in TEXT_ATTRIBUTES
+
+
+def _is_statement(previous: list[tuple[str, str]]) -> bool:
+    """Whether the current tag is a {% statement %} (set, if, for...), not {{ output }}."""
+    return previous[0][0] == "name" and previous[0][1] in (
+        "set", "if", "elif", "for", "macro", "call", "with", "block", "filter",
+    )  # fmt: skip
+
+
 def unmarked(source: str) -> list[str]:
     """The words in a template that are not passed through gettext."""
     found: list[str] = []
@@ -112,7 +134,8 @@ def unmarked(source: str) -> list[str]:
             literal = value[1:-1]
             compared = previous and previous[-1][1] in ("==", "!=", "in", "is")
             statement = previous and previous[0][1] in ("extends", "include", "import", "from")
-            if looks_like_words(literal) and not compared and not statement:
+            shown = not calls and _shown_word(literal, previous, "".join(html))
+            if (looks_like_words(literal) or shown) and not compared and not statement:
                 found.append(f"{{{{ {value} }}}} (a string in a Jinja expression)")
         if kind not in ("whitespace", "variable_begin", "block_begin"):
             previous.append((kind, value))
@@ -147,6 +170,12 @@ def test_every_word_of_a_template_goes_through_gettext(path: Path) -> None:
         ),
         ("{% if kind == 'Event' %}<code>git log</code>{% endif %} · 12", []),
         ('<a class="{{ \'is-open current\' }}" href="/-/tags">{{ tag }}</a>', []),
+        (
+            "<li>{{ 'earlier' if first else _('later') }}</li>",
+            ["{{ 'earlier' }} (a string in a Jinja expression)"],
+        ),
+        ("<p role=\"{{ 'status' if x else 'alert' }}\" class=\"{{ 'open' if y }}\"></p>", []),
+        ("{% set kind = 'page' %}{% if x %}{{ kind }}{% else %}{{ _('Page') }}{% endif %}", []),
     ],
 )
 def test_the_unmarked_check_sees_words_and_only_words(source: str, expected: list[str]) -> None:
