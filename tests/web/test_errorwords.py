@@ -45,3 +45,13 @@ def test_labels_from_below_the_web_are_marked() -> None:
 
     shown = {*REASON_LABELS.values(), *FACET_LABELS.values()}
     assert shown <= set(LABELS), sorted(shown - set(LABELS))
+
+
+def test_an_http_error_page_explains_in_the_readers_words(client: FlaskClient) -> None:
+    english = BeautifulSoup(client.get("/-/no-such-tool").data, "html.parser")
+    assert english.select_one("main h1").get_text() == "Not Found"
+    assert "Nothing lives at this address" in english.select_one(".error-page").get_text()
+    spanish = BeautifulSoup(client.get("/-/no-such-tool?lang=es").data, "html.parser")
+    assert spanish.select_one("main h1").get_text() == "No encontrado"
+    assert "No hay nada en esta dirección" in spanish.select_one(".error-page").get_text()
+    assert client.get("/-/api/v1/no-such").get_json()["error"] == "Not Found"

@@ -22,6 +22,7 @@ from masterywiki.resources import static_dir, templates_dir
 from masterywiki.settings import Settings, load
 from masterywiki.support.lru import LRU
 from masterywiki.web import languages
+from masterywiki.web.errorwords import HTTP_EXPLANATIONS
 from masterywiki.web.services import Services
 from masterywiki.web.startup import Startup
 
@@ -257,6 +258,8 @@ def _register_error_handlers(app: Flask) -> None:
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():
             return jsonify(error=error.name, message=description), status, headers
+        if description == type(error).description and status in HTTP_EXPLANATIONS:
+            description = languages.gettext(HTTP_EXPLANATIONS[status])  # werkzeug's stock words
         wrapped = WikiError(description)
         wrapped.status, wrapped.title = status, error.name
         response: Response = app.make_response(

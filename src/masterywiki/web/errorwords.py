@@ -87,3 +87,14 @@ LABELS = (  # stewardship.feedback.REASON_LABELS, search.values.FACET_LABELS
     N_("Resource type"),
     N_("Organization type"),
 )
+# What a reader is told, in our words, for an HTTP error that says no more than
+# werkzeug's stock description (the JSON API keeps werkzeug's, for programs).
+HTTP_EXPLANATIONS = {
+    400: N_("The wiki could not understand this request. Go back and try again."),
+    401: N_("This needs you to log in first."),
+    403: N_("Your account may not do this here."),
+    404: N_("Nothing lives at this address. Check it for a typing mistake, or search below."),
+    405: N_("This address does not answer that kind of request."),
+    429: N_("Too many requests in a short time: wait a moment, then try again."),
+    503: N_("The wiki cannot answer just now. Try again in a moment."),
+}
