@@ -24,7 +24,12 @@ def static_dir() -> Path:
 
 
 def translations_dir() -> Path:
-    """The interface's message catalogs (gettext .po/.mo, always in the package)."""
+    """The interface's message catalogs (gettext .po/.mo, always in the package).
+
+    The compiled .mo files are committed rather than compiled at start: an installed
+    package may be read-only and a wheel needs no build step; tests/test_catalogs.py
+    fails when one no longer says what its .po says.
+    """
     return _PACKAGE / "translations"
 
 
