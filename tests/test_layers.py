@@ -65,6 +65,8 @@ LIBRARY_ROOMS = {
     "requests": {"people"},  # Authlib's HTTP client for the provider
     "ldap3": {"people"},  # the school's directory (people/directory.py)
     "weasyprint": {"web"},  # the PDF handbook (web/handbook.py)
+    "flask_babel": {"web"},  # the interface's language (web/languages.py)
+    "babel": {"web", "watching"},  # Flask-Babel's catalogs and formats; dates in emails
 }
 
 

@@ -2,6 +2,7 @@
 // written for the person so they never have to remember the syntax.
 import { EditorSelection } from "@codemirror/state";
 import { startCompletion } from "@codemirror/autocomplete";
+import { gettext } from "./text.js";
 
 // Wrap each selection in `before` and `after`; an empty one gets `placeholder`, selected.
 function wrap(view, before, after, placeholder) {
@@ -76,19 +77,19 @@ function role(view, name) {
 }
 
 export const COMMANDS = {
-  heading: { label: "Heading", key: "Mod-Alt-2", run: (v) => prefixLines(v, "## ", /^#{1,6} /) },
-  bold: { label: "Bold", key: "Mod-b", run: (v) => wrap(v, "**", "**", "bold text") },
-  italic: { label: "Italic", key: "Mod-i", run: (v) => wrap(v, "_", "_", "italic text") },
-  list: { label: "Bulleted list", key: "Mod-Shift-8", run: (v) => prefixLines(v, "- ", /^[-*] /) },
-  link: { label: "Link", key: "Mod-k", run: (v) => wrap(v, "[", "](https://)", "link text") },
-  term: { label: "Glossary term", key: "Mod-Shift-g", run: (v) => role(v, "term") },
-  page: { label: "Link to a page", key: "Mod-Shift-k", run: (v) => role(v, "doc") },
+  heading: { label: gettext("Heading"), key: "Mod-Alt-2", run: (v) => prefixLines(v, "## ", /^#{1,6} /) },
+  bold: { label: gettext("Bold"), key: "Mod-b", run: (v) => wrap(v, "**", "**", "bold text") },
+  italic: { label: gettext("Italic"), key: "Mod-i", run: (v) => wrap(v, "_", "_", "italic text") },
+  list: { label: gettext("Bulleted list"), key: "Mod-Shift-8", run: (v) => prefixLines(v, "- ", /^[-*] /) },
+  link: { label: gettext("Link"), key: "Mod-k", run: (v) => wrap(v, "[", "](https://)", "link text") },
+  term: { label: gettext("Glossary term"), key: "Mod-Shift-g", run: (v) => role(v, "term") },
+  page: { label: gettext("Link to a page"), key: "Mod-Shift-k", run: (v) => role(v, "doc") },
   note: {
-    label: "Note box",
+    label: gettext("Note box"),
     run: (v) => insertBlock(v, ":::{note}\nWhat readers should keep in mind.\n:::\n", "What readers should keep in mind."),
   },
   table: {
-    label: "Table",
+    label: gettext("Table"),
     run: (v) => insertBlock(v, "| Column | Column |\n|---|---|\n| Cell | Cell |\n", "Column"),
   },
 };

@@ -27,7 +27,8 @@ export function drafts({ form, view, initial, banner }) {
 
   const found = read();
   if (found && typeof found.text === "string" && found.text !== initial) {
-    const when = new Date(found.at).toLocaleString();
+    // the date as the page's reader writes it (<html lang> is the interface's language)
+    const when = new Date(found.at).toLocaleString(document.documentElement.lang || undefined);
     banner.querySelector("[data-draft-time]").textContent = when;
     banner.hidden = false;
     banner.querySelector("[data-draft-restore]").addEventListener("click", () => {

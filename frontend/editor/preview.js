@@ -1,6 +1,7 @@
 // The preview: rendered by the server (the same code as the page), side by side with the
 // text on a wide screen and kept in step as the person types and scrolls; behind the
 // Write/Preview tabs on a narrow one.
+import { gettext } from "./text.js";
 const WIDE = "(min-width: 1100px)";
 const QUIET_MS = 500;
 
@@ -32,7 +33,7 @@ export function preview({ form, view, pane, tabs, writeTab, previewTab, writePan
         pane.dispatchEvent(new CustomEvent("masterywiki:rendered", { bubbles: true }));
       })
       .catch((error) => {
-        status("The preview failed: " + error.message);
+        status(gettext("The preview failed: {reason}", { reason: error.message }));
       });
   }
 
@@ -61,7 +62,7 @@ export function preview({ form, view, pane, tabs, writeTab, previewTab, writePan
     view.focus();
   });
   previewTab.addEventListener("click", () => {
-    pane.textContent = "Rendering…";
+    pane.textContent = gettext("Rendering…");
     show(true);
     render();
   });

@@ -2,6 +2,7 @@
 // upload, as JSON) and puts its markdown where the cursor was, with progress; a refused
 // file says why and leaves the text as it was.
 import { EditorView } from "@codemirror/view";
+import { gettext } from "./text.js";
 
 export function uploads({ url, csrf, status }) {
   function send(view, file) {
@@ -24,7 +25,10 @@ export function uploads({ url, csrf, status }) {
     request.setRequestHeader("X-CSRFToken", csrf);
     request.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) {
-        status("Uploading " + file.name + ": " + Math.round((100 * event.loaded) / event.total) + "%", event.loaded / event.total);
+        status(
+          gettext("Uploading {file}: {percent}%", { file: file.name, percent: Math.round((100 * event.loaded) / event.total) }),
+          event.loaded / event.total,
+        );
       }
     });
     request.addEventListener("load", () => {
@@ -36,15 +40,16 @@ export function uploads({ url, csrf, status }) {
       }
       if (request.status >= 200 && request.status < 300 && answer.attachments && answer.attachments.length) {
         replace(answer.attachments.map((a) => a.markdown).join("\n"));
-        status("Attached " + file.name + ".");
+        status(gettext("Attached {file}.", { file: file.name }));
       } else {
         replace("");
-        status("Not attached: " + (answer.message || answer.error || "the server said " + request.status) + ".", null, true);
+        const reason = answer.message || answer.error || gettext("the server said {status}", { status: request.status });
+        status(gettext("Not attached: {reason}.", { reason }), null, true);
       }
     });
     request.addEventListener("error", () => {
       replace("");
-      status("Not attached: the wiki could not be reached.", null, true);
+      status(gettext("Not attached: the wiki could not be reached."), null, true);
     });
     request.send(data);
   }
@@ -72,7 +77,7 @@ export function uploads({ url, csrf, status }) {
     }),
     choose(view) {
       if (!url) {
-        status("Save the page first: files are attached to a page that exists.", null, true);
+        status(gettext("Save the page first: files are attached to a page that exists."), null, true);
         return true;
       }
       const input = document.createElement("input");

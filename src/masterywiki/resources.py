@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gettext
+from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -19,6 +21,25 @@ def _find(installed: str, checkout: str) -> Path:
 def static_dir() -> Path:
     """The scripts, styles and icons served under `/-/static/` (always in the package)."""
     return _PACKAGE / "static"
+
+
+def translations_dir() -> Path:
+    """The interface's message catalogs (gettext .po/.mo, always in the package).
+
+    The compiled .mo files are committed rather than compiled at start: an installed
+    package may be read-only and a wheel needs no build step; tests/test_catalogs.py
+    fails when one no longer says what its .po says.
+    """
+    return _PACKAGE / "translations"
+
+
+@cache
+def message_catalog(language: str) -> gettext.NullTranslations:
+    """The interface's messages in `language` (English as written when there are none),
+    for what is written outside a request: the emails."""
+    return gettext.translation(
+        "messages", str(translations_dir()), languages=[language.split("-")[0]], fallback=True
+    )
 
 
 def templates_dir() -> Path:

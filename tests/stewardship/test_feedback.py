@@ -258,3 +258,13 @@ def test_an_email_without_a_note_says_so() -> None:
     subject, body = report_text(report, "P", "https://w/p", MAIL)
     assert subject == "Reader report on P: outdated"
     assert "They left no note." in body and "From: rita" in body
+
+
+def test_an_owner_reads_the_report_in_their_language() -> None:
+    report = Report(9, "p", None, "unclear", "¿Qué escala?", None, 0.0, None, None)
+    owner = User("ana", "Ana", "ana@example.org", "editor", language="es")
+    _to, data = report_message(report, "Calificación", "https://w/p", owner, MAIL, 0.0)
+    body = email.message_from_bytes(data, policy=email.policy.default).get_content()
+    assert "Un lector informó de un problema con «Calificación»" in body
+    assert "Motivo: Poco clara o confusa" in body
+    assert "De: un lector que no había iniciado sesión" in body

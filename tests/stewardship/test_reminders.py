@@ -16,7 +16,9 @@ from masterywiki.git.storage import GitStorage
 from masterywiki.people.accounts import Accounts
 from masterywiki.repository.history import History
 from masterywiki.repository.wiki import Wiki
-from masterywiki.stewardship.reminders import WEEK, OwnerReminders
+from masterywiki.resources import message_catalog
+from masterywiki.stewardship.dashboard import Row
+from masterywiki.stewardship.reminders import WEEK, OwnerReminders, reminder_text
 from masterywiki.watching.notices import Mail
 from masterywiki.watching.notify import Notifier, SmtpMailer
 from masterywiki.watching.watchlist import WatchedChanges, Watchlist
@@ -83,3 +85,17 @@ def test_one_run_a_week_however_many_servers(
     assert second(NOW + WEEK + 1) == 1, "a week later: again, once"
     assert first(NOW + WEEK + 7200) == 0
     assert len(outbox(database)) == 2
+
+
+def test_a_reminder_in_the_owners_language() -> None:
+    due = date(2026, 12, 1)
+    rows = [
+        Row("a", "Calificación", "/a", "", ("ana",), None, due, "overdue", -4, 0),
+        Row("b", "Tareas", "/b", "", ("ana",), None, due, "due", 3, 0),
+    ]
+    subject, body = reminder_text(rows, MAIL, message_catalog("es"))
+    assert subject == "Riverbend Handbook: 2 páginas por revisar (1 vencida)"
+    assert "- Calificación (vencida desde el 2026-12-01)" in body
+    assert "- Tareas (vence el 2026-12-01)" in body
+    english, _ = reminder_text(rows, MAIL)
+    assert english == "Riverbend Handbook: 2 pages to review (1 overdue)"

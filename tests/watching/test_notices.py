@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from masterywiki.resources import message_catalog
 from masterywiki.watching.notices import Mail, render_digest
 from masterywiki.watching.watches import Change, Digest, Note, Touch, Watch, Watcher
 
@@ -45,3 +46,14 @@ def test_many_changes_are_grouped_by_page() -> None:
     assert "https://wiki.example.org/old/-/history" in text
     assert "Index (/)\n- Ada Coach commented" in text
     assert "https://wiki.example.org/#comments" in text
+
+
+def test_a_digest_in_the_watchers_language() -> None:
+    moved = Touch("guide/second", "moved", old="guide/old")
+    digest = Digest(EDNA, (change("abc", Touch("guide/first", "edit")), change("def", moved)))
+    subject, text = render_digest(digest, {}, MAIL, message_catalog("es"), "es")
+    assert subject == "[Riverbend Handbook] 2 cambios en 2 páginas que sigue"
+    assert text.startswith("Hola, Edna:\n")
+    assert "- Ada Coach editó, 1 mar 2025, 09:30 UTC: “A change”" in text
+    assert "- Ada Coach la movió aquí desde guide/old" in text
+    assert "desactívelos: https://wiki.example.org/-/watchlist" in text

@@ -99,6 +99,13 @@ def _onboarding(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=tables, checkfirst=True)
 
 
+def _account_language(connection: Connection) -> None:
+    """The interface language a user chose on their account page ('' for none)."""
+    columns = {column["name"] for column in inspect(connection).get_columns("users")}
+    if "language" not in columns:
+        connection.execute(text("ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT ''"))
+
+
 STEPS: tuple[tuple[int, str, Step], ...] = (
     (1, "accounts, sessions, watches and the mail outbox", _accounts_watches_outbox),
     (2, "one database: the comment rate limit; no session_version", _one_database),
@@ -107,6 +114,7 @@ STEPS: tuple[tuple[int, str, Step], ...] = (
     (5, "counters: ids handed out once across servers", _counters),
     (6, "sign-in providers: account source, subject, last login", _signin_providers),
     (7, "onboarding: pages readers opened, read confirmations", _onboarding),
+    (8, "the interface language each account chose", _account_language),
 )
 LATEST = STEPS[-1][0]
 

@@ -38,6 +38,7 @@ users = Table(
     Column("subject", Text, nullable=False, server_default=""),
     Column("last_login", Float),
     Column("role_by_admin", Boolean, nullable=False, server_default="0"),
+    Column("language", Text, nullable=False, server_default=""),  # interface; '' for none
     Index("users_by_subject", "source", "subject"),
     sqlite_autoincrement=True,
 )

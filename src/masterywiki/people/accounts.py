@@ -47,6 +47,7 @@ class User:
     source: str = "local"  # 'local', or the sign-in provider it comes from: 'oidc', 'ldap'
     last_login: float | None = None
     has_password: bool = True
+    language: str = ""  # the interface language the user chose; '' for none
 
     def can(self, role: str) -> bool:
         """True when this user's role is `role` or above."""
@@ -67,7 +68,7 @@ class SessionKey:
 def user_from_row(row: Mapping[Any, Any]) -> User:
     return User(
         row["username"], row["name"], row["email"], row["role"], row["source"],
-        row["last_login"], bool(row["password"]),
+        row["last_login"], bool(row["password"]), row.get("language") or "",
     )  # fmt: skip
 
 
@@ -220,6 +221,13 @@ class Accounts:
             row = self._row(db, username)
             db.run("UPDATE users SET password = :p WHERE id = :id", p=digest, id=row["id"])
             db.run("DELETE FROM sessions WHERE user_id = :id", id=row["id"])
+
+    def set_language(self, username: str, language: str) -> None:
+        """The interface language the user chose ('' for the browser's). Raises
+        UnknownUser; the caller checks that the language is one the interface has."""
+        with self.database.write() as db:
+            row = self._row(db, username)
+            db.run("UPDATE users SET language = :l WHERE id = :id", l=language, id=row["id"])
 
     def remove_user(self, username: str) -> None:
         """Delete an account (its sessions die with it). Raises UnknownUser, and

@@ -11,10 +11,31 @@ from collections.abc import Callable, Sequence
 
 from masterywiki.people.accounts import User
 from masterywiki.proposals.record import Proposal
+from masterywiki.resources import message_catalog
 from masterywiki.watching.notices import Mail, message_bytes, one_line
 from masterywiki.watching.watches import Watcher
 
-EVENTS = {"merged": "merged", "declined": "declined", "comment": "commented on"}
+
+def N_(message: str) -> str:
+    """Mark `message` for the catalog; it is translated where the email is written."""
+    return message
+
+
+# Each event as the proposer reads it: whole sentences, so each language words its own.
+EVENTS = {
+    "merged": (
+        N_("[%(site)s] %(who)s merged your suggested edit to %(page)s"),
+        N_("%(who)s merged your suggested edit “%(summary)s” to /%(page)s."),
+    ),
+    "declined": (
+        N_("[%(site)s] %(who)s declined your suggested edit to %(page)s"),
+        N_("%(who)s declined your suggested edit “%(summary)s” to /%(page)s."),
+    ),
+    "comment": (
+        N_("[%(site)s] %(who)s commented on your suggested edit to %(page)s"),
+        N_("%(who)s commented on your suggested edit “%(summary)s” to /%(page)s."),
+    ),
+}
 
 
 def link(mail: Mail, proposal: Proposal) -> str:
@@ -28,18 +49,22 @@ def to_proposer(
     is nobody to tell (no address, or they did it themselves)."""
     if not proposer.email or proposer.username == by.username:
         return None
-    who = by.name or by.username
-    subject = f"[{mail.site_name}] {who} {EVENTS[event]} your suggested edit to {proposal.path}"
+    words = message_catalog(proposer.language or mail.language)  # theirs, else the wiki's
+    names = {
+        "site": mail.site_name, "who": by.name or by.username, "page": proposal.path,
+        "summary": one_line(proposal.summary),
+    }  # fmt: skip
+    subject_text, line_text = EVENTS[event]
+    subject = words.gettext(subject_text) % names
     said = text or (proposal.note if event == "declined" else "")
     lines = [
-        f"{who} {EVENTS[event]} your suggested edit “{one_line(proposal.summary)}”"
-        f" to /{proposal.path}.",
+        words.gettext(line_text) % names,
         "",
         *([*(f"  {line}" for line in said.split("\n")), ""] if said else []),
-        f"The suggestion: {link(mail, proposal)}",
+        words.gettext("The suggestion: %(link)s") % {"link": link(mail, proposal)},
         "",
         "--",
-        "You get this email because you suggested this edit.",
+        words.gettext("You get this email because you suggested this edit."),
     ]
     to = (proposer.name or proposer.username, proposer.email)
     body = "\n".join(lines) + "\n"
@@ -55,18 +80,27 @@ def to_watchers(
 ) -> list[tuple[str, bytes]]:
     """(address, message) for each watcher of the page or its section who
     `may_review` (by username) the suggestion, other than the proposer."""
-    subject = f"[{mail.site_name}] Suggested edit to {proposal.path}: {proposal.summary}"
-    body = "\n".join([
-        f"{proposal.author_name} suggested an edit to /{proposal.path}:",
-        f"“{one_line(proposal.summary)}”",
-        "",
-        f"Review it, then merge or decline: {link(mail, proposal)}",
-        "",
-        "--",
-        "You get this email because you watch this page and can edit it.",
-    ]) + "\n"  # fmt: skip
+
+    def message(watcher: Watcher) -> bytes:
+        words = message_catalog(watcher.language or mail.language)
+        subject = words.gettext("[%(site)s] Suggested edit to %(page)s: %(summary)s") % {
+            "site": mail.site_name, "page": proposal.path, "summary": proposal.summary,
+        }  # fmt: skip
+        body = "\n".join([
+            words.gettext("%(who)s suggested an edit to /%(page)s:")
+            % {"who": proposal.author_name, "page": proposal.path},
+            f"“{one_line(proposal.summary)}”",
+            "",
+            words.gettext("Review it, then merge or decline: %(link)s")
+            % {"link": link(mail, proposal)},
+            "",
+            "--",
+            words.gettext("You get this email because you watch this page and can edit it."),
+        ]) + "\n"  # fmt: skip
+        return message_bytes(mail, _to(watcher), subject, body, now, "proposal")
+
     return [
-        (watcher.email, message_bytes(mail, _to(watcher), subject, body, now, "proposal"))
+        (watcher.email, message(watcher))
         for watcher in watchers
         if watcher.username != proposal.author
         and any(watch.covers(proposal.path) for watch in watcher.watches)

@@ -21,10 +21,12 @@ MANIFEST_FILE = ".masterywiki-build.json"
 
 
 def code_digest() -> str:
-    """Templates and code: a change to either re-renders every page."""
+    """Templates, code and the interface's catalogs: a change re-renders every page."""
     digest = hashlib.sha1(f"{BUILD_FORMAT}".encode())
     package = Path(__file__).resolve().parent.parent  # the masterywiki package
-    for path in sorted([*templates_dir().glob("*"), *package.rglob("*.py")]):
+    for path in sorted(
+        [*templates_dir().glob("*"), *package.rglob("*.py"), *package.rglob("*.mo")]
+    ):
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
@@ -37,7 +39,7 @@ def page_keys(snapshot: Snapshot, settings: Settings) -> dict[str, str]:
     for name in sorted(catalog.pages):
         nav.update(f"{name}:{','.join(catalog.children(name))};".encode())
     common = (
-        f"{code_digest()}|{settings.site_name}|{settings.protected_sections}|"
+        f"{code_digest()}|{settings.site_name}|{settings.language}|{settings.protected_sections}|"
         f"{catalog.version}|{nav.hexdigest()}"
     )
     keys: dict[str, str] = {}

@@ -1,6 +1,7 @@
 // Comments: replies and edits open inline under the comment. Without JavaScript
 // the same links lead to the discussion page, where the form is already open.
 (function () {
+  var gettext = window.masterywikiText || function (text) { return text; };  // static/strings.js
   var section = document.getElementById("comments");
   if (!section) return;
   var template = document.getElementById("comment-reply-template");
@@ -21,7 +22,7 @@
     var cancel = document.createElement("button");
     cancel.type = "button";
     cancel.className = "comment-cancel";
-    cancel.textContent = "Cancel";
+    cancel.textContent = gettext("Cancel");
     cancel.addEventListener("click", function () { form.remove(); link.focus(); });
     form.querySelector(".comment-form-foot").insertBefore(cancel, form.querySelector(".hint"));
     comment.appendChild(form);
@@ -55,7 +56,7 @@
   list.className = "mention-suggestions";
   list.id = "mention-suggestions";
   list.setAttribute("role", "listbox");
-  list.setAttribute("aria-label", "People to mention");
+  list.setAttribute("aria-label", gettext("People to mention"));
   list.hidden = true;
   var status = document.createElement("span");  // what a screen reader announces
   status.className = "visually-hidden";
@@ -126,8 +127,10 @@
     if (!users.length) { close(); return; }
     field.parentNode.appendChild(list);
     list.hidden = false;
-    status.textContent = users.length + (users.length === 1 ? " person matches" : " people match") +
-      ": up and down arrows to choose, Enter to insert, Escape to close.";
+    status.textContent = (users.length === 1
+      ? gettext("1 person matches: up and down arrows to choose, Enter to insert, Escape to close.")
+      : gettext("{count} people match: up and down arrows to choose, Enter to insert, Escape to close.",
+                { count: users.length }));
     highlight(0);
   }
 

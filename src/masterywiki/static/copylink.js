@@ -3,6 +3,7 @@
 // Without JavaScript the "#" permalinks still put the link in the address bar.
 (function () {
   "use strict";
+  var gettext = window.masterywikiText || function (text) { return text; };  // static/strings.js
   var main = document.getElementById("content");
   if (!main) return;
   var ICON = '<svg viewBox="0 0 16 16" aria-hidden="true" focusable="false"><path fill="none" ' +
@@ -41,7 +42,7 @@
     button.classList.add("copied");
     clearTimeout(button.resetTimer);
     button.resetTimer = setTimeout(function () {
-      label.textContent = "Copy link";
+      label.textContent = gettext("Copy link");
       button.classList.remove("copied");
     }, 2500);
   }
@@ -51,17 +52,18 @@
     button.type = "button";
     button.className = "copy-link";
     button.dataset.url = url;
-    button.setAttribute("aria-label", "Copy link to " + what);
-    button.innerHTML = ICON + '<span class="copy-link-text">Copy link</span>';
+    button.setAttribute("aria-label", gettext("Copy link to {what}", { what: what }));
+    button.innerHTML = ICON + '<span class="copy-link-text"></span>';
+    button.querySelector(".copy-link-text").textContent = gettext("Copy link");
     button.addEventListener("click", function () {
       copy(url).then(function () {
-        say(button, "Link copied");
+        say(button, gettext("Link copied"));
       }, function () {
         // the browser refused: put the link in the address bar, where it can be copied
         if (url.indexOf("#") >= 0 && url.split("#")[0] === location.href.split("#")[0]) {
           history.replaceState(null, "", url);
         }
-        say(button, "Copy this page's address");
+        say(button, gettext("Copy this page's address"));
       });
     });
     after.insertAdjacentElement("afterend", button);

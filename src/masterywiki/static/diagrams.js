@@ -5,6 +5,7 @@
 // live preview renders later is typeset when it says so (a `masterywiki:rendered` event).
 (function () {
   "use strict";
+  var gettext = window.masterywikiText || function (text) { return text; };  // static/strings.js
   var here = document.currentScript && document.currentScript.src;
   var vendor = here ? new URL("vendor/", here).href : "/-/static/vendor/";
   var katexReady = null;
@@ -70,7 +71,7 @@
       var details = document.createElement("details");
       details.className = "diagram-source";
       var summary = document.createElement("summary");
-      summary.textContent = "Diagram source";
+      summary.textContent = gettext("Diagram source");
       var source = document.createElement("pre");
       source.textContent = element.textContent;
       details.appendChild(summary);

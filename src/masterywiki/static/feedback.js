@@ -1,6 +1,7 @@
 // Reader feedback: the forms are sent in place and answered with JSON. Without
 // JavaScript the same forms post and come back to the page with a thank-you.
 (function () {
+  var gettext = window.masterywikiText || function (text) { return text; };  // static/strings.js
   var section = document.getElementById("feedback");
   if (!section || !window.fetch || !window.FormData) return;
   var status = section.querySelector(".feedback-status");
@@ -46,11 +47,11 @@
       credentials: "same-origin",
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
-        if (!response.ok) throw new Error(body.message || "The feedback could not be sent (" + response.status + ").");
+        if (!response.ok) throw new Error(body.message || gettext("The feedback could not be sent ({status}).", { status: response.status }));
         return body;
       });
     }, function () {
-      throw new Error("The wiki could not be reached. Check your connection and try again.");
+      throw new Error(gettext("The wiki could not be reached. Check your connection and try again."));
     }).finally(function () {
       buttons.forEach(function (b) { b.disabled = false; });
     });
@@ -63,18 +64,18 @@
     if (form.classList.contains("feedback-helpful")) {
       form.hidden = true;
       if (submitter && submitter.value === "no") {
-        say("Thank you. What could be better? You can tell us below.");
+        say(gettext("Thank you. What could be better? You can tell us below."));
         details.open = true;
         var first = details.querySelector("input[name=reason]");
         if (first) first.focus();
         return;
       }
-      say("Thank you for your feedback.");
+      say(gettext("Thank you for your feedback."));
       return;
     }
     form.reset();
     details.open = false;
-    say("Thank you: your report was sent to the people who look after this page.");
+    say(gettext("Thank you: your report was sent to the people who look after this page."));
     status.setAttribute("tabindex", "-1");
     status.focus();
   }
@@ -104,7 +105,7 @@
     var none = document.createElement("p");
     none.className = "feedback-none";
     none.setAttribute("tabindex", "-1");
-    none.textContent = "No open reports.";
+    none.textContent = gettext("No open reports.");
     list.replaceWith(none);
     none.focus();
   }

@@ -1,6 +1,7 @@
 // Search as you type: suggestions under the header's search box. The form works without it.
 (function () {
   "use strict";
+  var gettext = window.masterywikiText || function (text) { return text; };  // static/strings.js
   var input = document.getElementById("search-q");
   if (!input || !window.fetch) { return; }
   var list = document.createElement("ul");
@@ -36,7 +37,7 @@
       title.textContent = s.title;
       var context = document.createElement("span");
       context.className = "context";
-      context.textContent = s.type === "term" ? "Glossary term" : s.context;
+      context.textContent = s.type === "term" ? gettext("Glossary term") : s.context;
       li.appendChild(title);
       li.appendChild(context);
       li.addEventListener("mousedown", function (event) {

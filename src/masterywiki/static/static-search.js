@@ -3,11 +3,12 @@
 // The ranking mirrors masterywiki/static_search.py (tests check that one): change both.
 (function () {
   "use strict";
+  var gettext = window.masterywikiText || function (text) { return text; };  // static/strings.js
   var BODY = 1, SUMMARY = 2, HEADING = 4, ALIAS = 8, TITLE = 16;
   var WEIGHTS = [[TITLE, 10], [ALIAS, 8], [HEADING, 3], [SUMMARY, 2], [BODY, 1]];
   var NAME_BONUS = 100, SYNONYM_FACTOR = 0.9, PREFIX_FACTOR = 0.5;
   var PREFIX_MIN = 3, PREFIX_LIMIT = 50, LIMIT = 100;
-  var TYPES = { term: "Glossary term", resource: "Resource", event: "Event" };
+  var TYPES = { term: gettext("Glossary term"), resource: gettext("Resource"), event: gettext("Event") };
 
   // The site root, from this script's own address (.../-/static/static-search.js),
   // so the site works under any URL prefix and from file://.
@@ -139,24 +140,26 @@
     var status = box.querySelector(".result-count"), list = box.querySelector(".results");
     var also = box.querySelector(".synonyms");
     list.textContent = "";
-    if (!index) { status.textContent = "The search index did not load."; return; }
-    if (!words(text).length) { status.textContent = "Type a word or a phrase to search."; return; }
+    if (!index) { status.textContent = gettext("The search index did not load."); return; }
+    if (!words(text).length) { status.textContent = gettext("Type a word or a phrase to search."); return; }
     var found = search(index, text);
     status.textContent = found.length
-      ? found.length + " page" + (found.length === 1 ? "" : "s") + " match \u201c" + text + "\u201d" +
-        (found.length > LIMIT ? "; the first " + LIMIT + " are shown." : ".")
-      : "No page matches \u201c" + text + "\u201d. Try fewer or more general words.";
+      ? (found.length === 1
+          ? gettext("1 page matches \u201c{text}\u201d", { text: text })
+          : gettext("{count} pages match \u201c{text}\u201d", { count: found.length, text: text })) +
+        (found.length > LIMIT ? gettext("; the first {limit} are shown.", { limit: LIMIT }) : ".")
+      : gettext("No page matches \u201c{text}\u201d. Try fewer or more general words.", { text: text });
     var synonyms = [];
     clauses(index, words(text)).forEach(function (clause) {
       clause.slice(1).forEach(function (alternative) { synonyms.push(alternative[0].join(" ")); });
     });
     also.hidden = !synonyms.length;
-    also.textContent = synonyms.length ? "Also searched for: " + synonyms.slice(0, 6).join(", ") : "";
+    also.textContent = synonyms.length ? gettext("Also searched for: {words}", { words: synonyms.slice(0, 6).join(", ") }) : "";
     found.slice(0, LIMIT).forEach(function (doc) {
       var item = element("li", "result result-" + doc[3]);
       if (doc[4]) {
         var crumbs = element("nav", "result-crumbs"), trail = element("ol");
-        crumbs.setAttribute("aria-label", "Location of " + doc[1]);
+        crumbs.setAttribute("aria-label", gettext("Location of {page}", { page: doc[1] }));
         trail.appendChild(element("li", "", doc[4]));
         crumbs.appendChild(trail);
         item.appendChild(crumbs);

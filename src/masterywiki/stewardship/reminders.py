@@ -15,9 +15,10 @@ from masterywiki.db.database import Database
 from masterywiki.errors import UnknownUser
 from masterywiki.people.accounts import Accounts
 from masterywiki.repository.wiki import Wiki
+from masterywiki.resources import message_catalog
 from masterywiki.stewardship.dashboard import Row, rows_of, urgency
 from masterywiki.stewardship.reviews import Period
-from masterywiki.watching.notices import Mail, message_bytes
+from masterywiki.watching.notices import ENGLISH, Mail, Words, message_bytes
 from masterywiki.watching.notify import Notifier
 
 log = logging.getLogger(__name__)
@@ -37,26 +38,33 @@ def due_by_owner(rows: Iterable[Row]) -> dict[str, list[Row]]:
     return found
 
 
-def reminder_text(rows: list[Row], mail: Mail) -> tuple[str, str]:
-    """(subject, body) of one owner's reminder."""
+def reminder_text(rows: list[Row], mail: Mail, words: Words = ENGLISH) -> tuple[str, str]:
+    """(subject, body) of one owner's reminder, in `words` (the owner's language)."""
     overdue = sum(row.state == "overdue" for row in rows)
-    count = f"{len(rows)} page{'s' if len(rows) != 1 else ''}"
-    subject = f"{mail.site_name}: {count} to review" + (f" ({overdue} overdue)" if overdue else "")
+    names = {"site": mail.site_name, "count": len(rows), "overdue": overdue}
+    subject = words.ngettext(
+        "%(site)s: %(count)d page to review", "%(site)s: %(count)d pages to review", len(rows)
+    )
+    if overdue:  # its own plural: "1 vencida" however many pages
+        subject += " " + words.ngettext("(%(overdue)d overdue)", "(%(overdue)d overdue)", overdue)
     base = mail.base_url.rstrip("/")
-    lines = [f"These pages you own on {mail.site_name} are due for review:", ""]
+    lines = [words.gettext("These pages you own on %(site)s are due for review:") % names, ""]
     for row in rows:
         when = row.next_review.isoformat() if row.next_review else ""
-        state = "overdue since" if row.state == "overdue" else "due"
-        lines += [f"- {row.title} ({state} {when})", f"  {base}{row.url}"]
+        if row.state == "overdue":
+            state = words.gettext("overdue since %(date)s") % {"date": when}
+        else:
+            state = words.gettext("due %(date)s") % {"date": when}
+        lines += [f"- {row.title} ({state})", f"  {base}{row.url}"]
     lines += [
         "",
-        "Read each page, fix what has changed, and press “Mark reviewed” on it.",
-        f"All pages and their review dates: {base}/-/review",
+        words.gettext("Read each page, fix what has changed, and press “Mark reviewed” on it."),
+        words.gettext("All pages and their review dates: %(url)s") % {"url": f"{base}/-/review"},
         "",
         "--",
-        "You get this email because these pages name you as an owner.",
+        words.gettext("You get this email because these pages name you as an owner."),
     ]
-    return subject, "\n".join(lines) + "\n"
+    return subject % names, "\n".join(lines) + "\n"
 
 
 class OwnerReminders:
@@ -91,7 +99,9 @@ class OwnerReminders:
             except UnknownUser:
                 continue  # an owner with no account here yet
             if user.email:
-                subject, body = reminder_text(pages, self.notifier.mail)
+                mail = self.notifier.mail
+                words = message_catalog(user.language or mail.language)  # theirs, else the wiki's
+                subject, body = reminder_text(pages, mail, words)
                 to = (user.name or user.username, user.email)
                 messages.append((user.email, message_bytes(self.notifier.mail, to, subject, body,
                                                            now, "reviews")))  # fmt: skip

@@ -7,31 +7,38 @@ once, whichever server's thread claims it.
 from __future__ import annotations
 
 from masterywiki.people.accounts import User
-from masterywiki.watching.notices import Mail, message_bytes, one_line
+from masterywiki.resources import message_catalog
+from masterywiki.watching.notices import ENGLISH, Mail, Words, message_bytes, one_line
 
 EXCERPT = 600  # characters of the comment quoted in the message
 
 
-def mention_text(by: str, title: str, body: str, link: str, mail: Mail) -> tuple[str, str]:
-    """(subject, body) telling that `by` mentioned the reader in a comment on `title`."""
+def mention_text(
+    by: str, title: str, body: str, link: str, mail: Mail, words: Words = ENGLISH
+) -> tuple[str, str]:
+    """(subject, body) telling that `by` mentioned the reader in a comment on `title`,
+    in `words` (the reader's language)."""
     excerpt = body if len(body) <= EXCERPT else body[:EXCERPT].rstrip() + " …"
+    names = {"by": one_line(by), "title": one_line(title), "site": mail.site_name}
     lines = [
-        f"{one_line(by)} mentioned you in a comment on “{one_line(title)}” on {mail.site_name}:",
+        words.gettext("%(by)s mentioned you in a comment on “%(title)s” on %(site)s:") % names,
         "",
         *(f"  {line}" for line in excerpt.split("\n")),
         "",
-        f"The comment: {link}",
+        words.gettext("The comment: %(link)s") % {"link": link},
         "",
         "--",
-        "You get this email because someone wrote @ and your username in a comment.",
+        words.gettext("You get this email because someone wrote @ and your username in a comment."),
     ]
-    return f"{one_line(by)} mentioned you on {one_line(title)}", "\n".join(lines) + "\n"
+    subject = words.gettext("%(by)s mentioned you on %(title)s") % names
+    return subject, "\n".join(lines) + "\n"
 
 
 def mention_message(
     by: str, title: str, body: str, link: str, to: User, mail: Mail, now: float
 ) -> tuple[str, bytes]:
     """(recipient address, the message as bytes) telling `to` about the mention."""
-    subject, text = mention_text(by, title, body, link, mail)
+    words = message_catalog(to.language or mail.language)  # the reader's, else the wiki's
+    subject, text = mention_text(by, title, body, link, mail, words)
     address = (to.name or to.username, to.email)
     return to.email, message_bytes(mail, address, subject, text, now, "mention")

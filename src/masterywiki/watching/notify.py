@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from masterywiki.db.database import Database, Row, Transaction
 from masterywiki.errors import RevisionNotFound
 from masterywiki.repository.wiki import Wiki
+from masterywiki.resources import message_catalog
 from masterywiki.support.background import BackgroundThread
 from masterywiki.watching.notices import Mail, message_bytes, render_digest
 from masterywiki.watching.watches import Digest, burst_ready, digests
@@ -272,7 +273,9 @@ class Notifier:
 
     def compose(self, digest: Digest, titles: Mapping[str, str], now: float) -> tuple[str, bytes]:
         """(recipient address, the message as bytes) for one digest."""
-        subject, body = render_digest(digest, titles, self.mail)
+        language = digest.watcher.language or self.mail.language  # theirs, else the wiki's
+        words = message_catalog(language)
+        subject, body = render_digest(digest, titles, self.mail, words, language.split("-")[0])
         to = (digest.watcher.name, digest.watcher.email)
         return digest.watcher.email, message_bytes(self.mail, to, subject, body, now, "watchlist")
 

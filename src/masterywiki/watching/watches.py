@@ -77,6 +77,7 @@ class Watcher:
     name: str
     email: str
     watches: tuple[Watch, ...]
+    language: str = ""  # the interface language the account chose; '' for the wiki's
 
 
 @dataclass(frozen=True)

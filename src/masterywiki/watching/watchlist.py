@@ -188,7 +188,8 @@ class Watchlist:
         """Everyone who wants email notices, has an address and watches something."""
         with self.database.read() as db:
             rows = db.all(
-                "SELECT users.username, users.name, users.email, watches.target, watches.scope"
+                "SELECT users.username, users.name, users.email, users.language,"
+                " watches.target, watches.scope"
                 " FROM watch_email JOIN users ON users.id = watch_email.user_id"
                 " JOIN watches ON watches.user_id = users.id"
                 " WHERE users.email != '' ORDER BY users.username, watches.target"
@@ -198,7 +199,7 @@ class Watchlist:
             watcher = found.get(row["username"])
             watch = Watch(row["target"], row["scope"])
             if watcher is None:
-                watcher = Watcher(row["username"], row["name"], row["email"], ())
+                watcher = Watcher(row["username"], row["name"], row["email"], (), row["language"])
             found[row["username"]] = replace(watcher, watches=(*watcher.watches, watch))
         return list(found.values())
 

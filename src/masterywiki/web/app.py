@@ -21,6 +21,8 @@ from masterywiki.repository.wiki import PageMoved, Wiki
 from masterywiki.resources import static_dir, templates_dir
 from masterywiki.settings import Settings, load
 from masterywiki.support.lru import LRU
+from masterywiki.web import languages
+from masterywiki.web.errorwords import HTTP_EXPLANATIONS
 from masterywiki.web.services import Services
 from masterywiki.web.startup import Startup
 
@@ -93,6 +95,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         history,
         markers,
         pages,
+        preferences,
         releases,
         search,
         site,
@@ -109,6 +112,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     from masterywiki.web.views import signin as signin_views
     from masterywiki.web.views import watch as watch_views
 
+    languages.init_app(app)  # first: gettext in templates, which views compile at start
     markers.init_app(app)  # Flask runs after_request hooks last-registered first: this runs last
     ops_views.init_app(app)  # its request timer starts before the other hooks run
     starting.init_app(app)  # before any hook that reads the wiki (timed and logged itself)
@@ -129,6 +133,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_blueprint(releases.bp)  # releases, release comparisons
+    app.register_blueprint(preferences.bp)  # the account's interface language
     handbook.init_app(app)  # /<path>/-/pdf
     app.register_blueprint(pages.bp)  # last: its /<path:name> catches what is left
     _register_template_helpers(app, settings)
@@ -154,13 +159,9 @@ def _register_template_helpers(app: Flask, settings: Settings) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    def nice_date(value: datetime) -> str:
-        return value.strftime("%-d %B %Y")
-
     def atom_date(value: datetime | None) -> str:
         return (value or datetime(2000, 1, 1, tzinfo=UTC)).isoformat()
 
-    app.jinja_env.filters["nice_date"] = nice_date
     app.jinja_env.filters["atom_date"] = atom_date
 
 
@@ -205,13 +206,15 @@ def _wants_json() -> bool:
 
 def _size_limit(settings: Settings) -> str:
     """What the refused request carried and its limit, for the 413 message."""
+    gettext, number = languages.gettext, languages.nice_number
     if request.endpoint == "files.upload":
-        return f"{settings.max_attachment_bytes:,} bytes a file"
+        return gettext("%(size)s bytes a file", size=number(settings.max_attachment_bytes))
     if request.endpoint in ("comments.post", "comments.change"):
-        return f"{settings.max_comment_bytes:,} bytes a comment"
+        return gettext("%(size)s bytes a comment", size=number(settings.max_comment_bytes))
     if request.endpoint in ("edit.save", "edit.preview"):
-        return f"{settings.max_page_bytes:,} bytes a page"
-    return f"{form_limit(settings):,} bytes"  # a login, a rename...: only the transport limit
+        return gettext("%(size)s bytes a page", size=number(settings.max_page_bytes))
+    # a login, a rename...: only the transport limit
+    return gettext("%(size)s bytes", size=number(form_limit(settings)))
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -248,11 +251,15 @@ def _register_error_handlers(app: Flask) -> None:
         description = error.description or error.name
         if status == 413:
             limit = _size_limit(app.extensions["masterywiki"].settings)
-            description = f"What you sent is larger than this wiki accepts ({limit})."
+            description = languages.gettext(
+                "What you sent is larger than this wiki accepts (%(limit)s).", limit=limit
+            )
         # Keep what the status needs besides a body (a 405's Allow, a 401's challenge).
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():
             return jsonify(error=error.name, message=description), status, headers
+        if description == type(error).description and status in HTTP_EXPLANATIONS:
+            description = languages.gettext(HTTP_EXPLANATIONS[status])  # werkzeug's stock words
         wrapped = WikiError(description)
         wrapped.status, wrapped.title = status, error.name
         response: Response = app.make_response(

@@ -24,6 +24,6 @@ class Services:
     editor: Editor
     attachments: Attachments
     history: History
-    pages: LRU[str]  # finished page HTML by (page name, commit)
+    pages: LRU[str]  # finished page HTML by (page name, commit, interface language)
     created: bool
     startup: Startup

@@ -1,5 +1,5 @@
 """Translated pages on the web: each links its other languages, with hreflang
-alternates and the right `<html lang>`; `check` says when one may be out of date."""
+alternates, and its own `lang` on the article; `check` says when one may be out of date."""
 
 from __future__ import annotations
 
@@ -36,7 +36,10 @@ def test_a_page_and_its_translation_link_each_other(client: FlaskClient, basic_r
         ("Español", "/es/guide/first", "es")
     ]
     spanish = page(client, "/es/guide/first")
-    assert spanish.html["lang"] == "es"
+    # <html lang> is the interface's language; the article says its own.
+    assert spanish.html["lang"] == "en"
+    assert spanish.select_one("article.page")["lang"] == "es"
+    assert not english.select_one("article.page").has_attr("lang")
     assert [a.get_text() for a in spanish.select(".page-languages a")] == ["English"]
     assert page(client, "/guide/second").select(".page-languages") == []
 
@@ -132,7 +135,8 @@ def test_the_embed_card_in_spanish_or_saying_it_has_none(
     assert card.select(".missing") == []
     fallback = page(client, "/-/embed/term/grade-composition?lang=es")
     assert fallback.select_one("h1").get_text() == "Grade Composition"
-    assert "No translation into Español yet" in fallback.select_one(".missing").get_text()
+    # The card asked for in Spanish speaks Spanish, and says the term has no Spanish yet.
+    assert "Todavía no hay traducción al Español" in fallback.select_one(".missing").get_text()
     assert page(client, "/-/embed/term/rubric").select_one("h1").get_text() == "Rubric"
 
 
@@ -177,7 +181,10 @@ def test_lang_shows_an_english_page_with_the_readers_navigation(
     assert ("Primer capítulo", "/es/guide/first") in sidebar
     second = [entry for entry in sidebar if entry[1] == "/guide/second"]
     assert second and second[0] in english[0], "no Spanish version: the original entry"
-    assert nav(page(client, "/guide/second")) == english, "each language cached apart"
+    # The choice is remembered (a cookie), and each language's page is cached apart.
+    assert nav(page(client, "/guide/second")) == (sidebar, crumbs)
+    client.delete_cookie("lang")
+    assert nav(page(client, "/guide/second")) == english
 
 
 def test_the_glossary_lists_each_term_once_in_the_readers_language(

@@ -40,6 +40,7 @@ from masterywiki.onboarding.acknowledge import (
 from masterywiki.onboarding.confirmations import Confirmations
 from masterywiki.onboarding.paths import names_of
 from masterywiki.repository.wiki import Snapshot
+from masterywiki.web.languages import nice_date
 from masterywiki.web.views import auth, markers, page_number, paths, services
 from masterywiki.web.views.auth import current_user, login_url, require_role
 
@@ -54,7 +55,7 @@ def init_app(app: Flask) -> None:
     found = app.extensions["masterywiki"]
     app.extensions[EXTENSION] = Confirmations(found.database, app.extensions[paths.VERSIONS])
     markers.register(app, "acknowledge", _box_for)
-    app.jinja_env.filters["timestamp_date"] = lambda at: _utc(at).strftime("%-d %B %Y")
+    app.jinja_env.filters["timestamp_date"] = lambda at: nice_date(_utc(at))
     app.jinja_env.filters["timestamp_iso"] = lambda at: _utc(at).isoformat(timespec="seconds")
     app.register_blueprint(bp)
 

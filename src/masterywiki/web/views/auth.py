@@ -49,6 +49,7 @@ from masterywiki.errors import (
 from masterywiki.people.accounts import Accounts, SessionKey, User
 from masterywiki.people.directory import Directory, DirectoryConfig
 from masterywiki.people.logins import Logins
+from masterywiki.web.languages import ACCOUNT_LANGUAGE, gettext
 from masterywiki.web.views import markers, services
 
 ACCOUNTS_KEY = "masterywiki.people.accounts"
@@ -69,6 +70,7 @@ bp = Blueprint("auth", __name__)
 
 def init_app(app: Flask) -> None:
     """Connect accounts, sessions, CSRF checks, private mode and the auth pages."""
+    app.extensions[ACCOUNT_LANGUAGE] = lambda: getattr(current_user(), "language", None)
     settings = app.extensions["masterywiki"].settings
     found = app.extensions[ACCOUNTS_KEY] = Accounts(app.extensions["masterywiki"].database)
     directory = DirectoryConfig.from_settings(settings)
@@ -164,7 +166,7 @@ def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
             if user is None:
-                return _send_to_login("Log in to do this.")
+                return _send_to_login(gettext("Log in to do this."))
             if not user.can(role):
                 raise Forbidden(
                     f"This needs the {role} role; your account has the {user.role} role."
@@ -266,14 +268,15 @@ def _private_mode() -> ResponseReturnValue | None:
         return None
     if request.endpoint in current_app.extensions.get(PRIVATE_OPEN_KEY, ()):
         return None
-    return _send_to_login("This wiki is private: log in first.")
+    return _send_to_login(gettext("This wiki is private: log in first."))
 
 
 def _user_nav() -> str:
     if current_user() is None and request.path not in ("/-/login", "/-/setup"):
         # The common case, built without a template render: every anonymous view.
         here = _here()
-        return f'<a class="login-link" href="{escape(login_url(here))}">Log in</a>'
+        label = escape(gettext("Log in"))
+        return f'<a class="login-link" href="{escape(login_url(here))}">{label}</a>'
     return render_template("_user_nav.html").strip()
 
 
@@ -358,13 +361,15 @@ def setup() -> ResponseReturnValue:
     except (InvalidInput, UserExists) as error:
         return _form_error("setup.html", error, token=token, form=form)
     log_in(user)
-    flash(f"Welcome, {user.name}: you are the wiki's first admin.")
+    flash(gettext("Welcome, %(name)s: you are the wiki's first admin.", name=user.name))
     return redirect("/-/admin/users", 303)
 
 
 def _same_passwords(password: str, confirm: str) -> None:
     if password != confirm:
-        raise InvalidInput("The two passwords are different: type the same password twice.")
+        raise InvalidInput(
+            gettext("The two passwords are different: type the same password twice.")
+        )
 
 
 @bp.route("/-/account", methods=["GET", "POST"])
@@ -378,19 +383,21 @@ def account() -> ResponseReturnValue:
     form = request.form
     try:
         if not user.has_password:
-            raise InvalidInput("You sign in with your school account: there is no password here.")
+            raise InvalidInput(
+                gettext("You sign in with your school account: there is no password here.")
+            )
         _same_passwords(form.get("new_password", ""), form.get("confirm", ""))
         accounts().authenticate(
             user.username, form.get("current_password", ""), request.remote_addr or ""
         )
         accounts().set_password(user.username, form.get("new_password", ""))
     except LoginFailed:
-        error = InvalidInput("Your current password is not right, so nothing was changed.")
+        error = InvalidInput(gettext("Your current password is not right, so nothing was changed."))
         return _form_error("account.html", error, user=user)
     except (InvalidInput, TooManyAttempts) as error:
         return _form_error("account.html", error, user=user)
     log_in(user)  # this session stays; every other session of this user ends
-    flash("Password changed. Your other sessions were logged out.")
+    flash(gettext("Password changed. Your other sessions were logged out."))
     return redirect("/-/account", 303)
 
 

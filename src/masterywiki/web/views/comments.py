@@ -39,6 +39,7 @@ from masterywiki.discussion.service import (
     sees_deleted,
 )
 from masterywiki.errors import CommentRateLimited, CommentTooLarge, InvalidInput, WikiError
+from masterywiki.web.languages import gettext
 from masterywiki.web.views import markers, mentions
 from masterywiki.web.views.auth import current_user, login_url
 
@@ -125,10 +126,14 @@ def _thread_html(record: PageRecord, discussion: Discussion, **extra: Any) -> st
     if user is None and not discussion.comments and not service.can_post(None) and not extra:
         # The common case, built without a template: a page without comments, a reader.
         here = _page_url(record.name) + "#comments"
+        heading = escape(gettext("Discussion"))
+        invite = gettext(
+            'No comments yet. <a href="%(url)s">Log in</a> to start the discussion.',
+            url=escape(login_url(here)),
+        )
         return (
             '<section id="comments" class="comments" aria-labelledby="comments-heading">'
-            '<h2 id="comments-heading">Discussion</h2><p class="empty">No comments yet.'
-            f' <a href="{escape(login_url(here))}">Log in</a> to start the discussion.</p>'
+            f'<h2 id="comments-heading">{heading}</h2><p class="empty">{invite}</p>'
             "</section>"
         )
     return render_template("_comments.html", **_context(record, discussion, **extra))

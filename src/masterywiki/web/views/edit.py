@@ -26,6 +26,7 @@ from masterywiki.repository.edits import (
     check_size,
     normalize_text,
 )
+from masterywiki.web.languages import gettext, nice_date
 from masterywiki.web.views import services
 from masterywiki.web.views.auth import current_user, require_role
 
@@ -49,7 +50,8 @@ def section_edit_links(html: str, action_base: str) -> str:
         text = re.sub(r"<[^>]+>", "", match.group(4)).strip()
         link = (
             f'<a class="section-edit" href="{action_base}/-/edit?section={heading_id}"'
-            f' aria-label="Edit the section {escape(text)}" title="Edit this section">'
+            f' aria-label="{escape(gettext("Edit the section %(title)s", title=text))}"'
+            f' title="{escape(gettext("Edit this section"))}">'
             '<span aria-hidden="true">✎</span></a>'
         )
         return match.group(1) + match.group(4) + link + match.group(5)
@@ -200,19 +202,25 @@ def _section_of(name: str, section_id: str, base: str) -> Section | None:
 
 def _saved_message(result: SaveResult) -> str:
     if result.moved_from is not None:
-        done = "Saved here" if result.changed else "Nothing to save here"
-        return (
-            f"{done}: the page moved from /{result.moved_from} while you were editing, "
-            "and your text was merged with its new address. Check the result below."
-        )
+        if result.changed:
+            message = gettext(
+                "Saved here: the page moved from /%(old)s while you were editing, "
+                "and your text was merged with its new address. Check the result below."
+            )
+        else:
+            message = gettext(
+                "Nothing to save here: the page moved from /%(old)s while you were editing, "
+                "and your text was merged with its new address. Check the result below."
+            )
+        return message % {"old": result.moved_from}
     if not result.changed:
-        return "Nothing to save: the page already says exactly this."
+        return gettext("Nothing to save: the page already says exactly this.")
     if result.merged:
-        return (
+        return gettext(
             "Saved. Someone else changed other parts of this page while you were editing; "
             "both changes are kept. Check the result below."
         )
-    return "Page created." if result.created else "Saved."
+    return gettext("Page created.") if result.created else gettext("Saved.")
 
 
 @bp.post("/<path:name>/-/preview")
@@ -279,7 +287,10 @@ def rename(name: str) -> ResponseReturnValue:
         record.name, new_name, author_of_request(), summary, is_admin()
     )
     flash(
-        f"Moved. The old address /{name} now redirects here, and links to it were updated.",
+        gettext(
+            "Moved. The old address /%(old)s now redirects here, and links to it were updated.",
+            old=name,
+        ),
         "success",
     )
     return redirect(names.url_for_name(result.name), 303)
@@ -299,7 +310,12 @@ def delete(name: str) -> ResponseReturnValue:
         return render_template("delete.html", page=record, backlinks=_backlinks(name))
     summary = request.form.get("summary", "")
     services().editor.delete(record.name, author_of_request(), summary, is_admin())
-    flash(f"Deleted “{record.title}”. Its history is kept and it can be restored.", "success")
+    flash(
+        gettext(
+            "Deleted “%(title)s”. Its history is kept and it can be restored.", title=record.title
+        ),
+        "success",
+    )
     return redirect(names.url_for_name(record.name), 303)
 
 
@@ -314,9 +330,15 @@ def revert(name: str) -> ResponseReturnValue:
         name, version.revision.commit, author_of_request(), version.path, is_admin()
     )
     if result.created:
-        flash("Restored.", "success")
+        flash(gettext("Restored."), "success")
     elif result.changed:
-        flash(f"Reverted to the version of {version.revision.date:%-d %B %Y}.", "success")
+        flash(
+            gettext(
+                "Reverted to the version of %(date)s.",
+                date=nice_date(version.revision.date),
+            ),
+            "success",
+        )
     else:
-        flash("The page already has that text; nothing changed.", "info")
+        flash(gettext("The page already has that text; nothing changed."), "info")
     return redirect(names.url_for_name(result.name), 303)

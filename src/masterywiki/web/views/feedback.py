@@ -43,6 +43,7 @@ from masterywiki.stewardship.feedback import (
 )
 from masterywiki.stewardship.reports_mail import report_message
 from masterywiki.stewardship.reviews import read_stewardship
+from masterywiki.web.languages import gettext
 from masterywiki.web.views import auth, markers, pages, services, watch
 from masterywiki.web.views.auth import current_user
 
@@ -238,7 +239,9 @@ def _reviewer(record: PageRecord) -> User:
     Forbidden."""
     user = current_user()
     if user is None:
-        raise LoginRequired("Log in to resolve reports.")
+        raise LoginRequired(gettext("Log in to resolve reports."))
     if not can_review(user, owners_of(record)):
-        raise Forbidden("Only the page's owners, editors and admins can resolve its reports.")
+        raise Forbidden(
+            gettext("Only the page's owners, editors and admins can resolve its reports.")
+        )
     return user

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from masterywiki.content import names
 from masterywiki.content.filetypes import type_of_stored
 from masterywiki.repository.attachments import Upload
+from masterywiki.web.languages import gettext
 from masterywiki.web.views import services
 from masterywiki.web.views.auth import current_user, require_role
 from masterywiki.web.views.edit import author_of_request, is_admin
@@ -68,13 +69,21 @@ def upload(name: str) -> ResponseReturnValue:
 
 def _uploaded_message(result: Upload) -> str:
     if result.commit is None:
-        return "Nothing changed: these files were already attached with exactly this content."
+        return gettext(
+            "Nothing changed: these files were already attached with exactly this content."
+        )
     shown = result.attachment.markdown
     if len(result.attachments) == 1:
-        verb = "Replaced" if result.replaced else "Attached"
-        return f"{verb} {result.attachment.name}. To show it on the page, add {shown}"
+        if result.replaced:
+            message = gettext("Replaced %(file)s. To show it on the page, add %(markup)s")
+        else:
+            message = gettext("Attached %(file)s. To show it on the page, add %(markup)s")
+        return message % {"file": result.attachment.name, "markup": shown}
     listed = ", ".join(a.name for a in result.attachments)
-    return f"Attached {len(result.attachments)} files: {listed}. Show one on the page with {shown}"
+    return gettext(
+        "Attached %(count)d files: %(files)s. Show one on the page with %(markup)s",
+        count=len(result.attachments), files=listed, markup=shown,
+    )  # fmt: skip
 
 
 @bp.get("/<path:name>/-/files/<attachment>")
@@ -130,5 +139,5 @@ def history(name: str, attachment: str) -> str:
 @require_role("editor")
 def delete(name: str, attachment: str) -> ResponseReturnValue:
     services().attachments.delete(name, attachment, author_of_request(), admin=is_admin())
-    flash(f"Removed {attachment}. Its history is kept.", "success")
+    flash(gettext("Removed %(file)s. Its history is kept.", file=attachment), "success")
     return redirect(_files_url(names.canonical(name)), 303)

@@ -16,6 +16,7 @@ from masterywiki.content.catalog import Catalog
 from masterywiki.content.slugs import slugify
 from masterywiki.errors import WikiError
 from masterywiki.search.records import Insights, QueryCount, TermFinder
+from masterywiki.web.languages import N_
 from masterywiki.web.views import services
 from masterywiki.web.views.auth import require_role
 from masterywiki.web.views.search import search_records, search_service
@@ -98,8 +99,10 @@ class Offers:
         title = row.query[:1].upper() + row.query[1:]
         term_path = f"{self.glossary}/{slug}" if self.glossary and slug else slug
         return [
-            self._offer("Create a page", slug, {"title": title}),
-            self._offer("Create a glossary term", term_path, {"title": title, "template": "term"}),
+            self._offer(N_("Create a page"), slug, {"title": title}),
+            self._offer(
+                N_("Create a glossary term"), term_path, {"title": title, "template": "term"}
+            ),
         ]
 
     def _offer(self, label: str, path: str, prefill: dict[str, str]) -> Offer:
@@ -107,8 +110,8 @@ class Offers:
             return Offer(label, "/-/new?" + urlencode(prefill))
         existing = self.catalog.get(path)
         if existing is not None:  # written already: look at it rather than overwrite it
-            kind = "term" if existing.type == "term" else "page"
-            return Offer(f"Open the {kind}", existing.url, exists=True)
+            label = N_("Open the term") if existing.type == "term" else N_("Open the page")
+            return Offer(label, existing.url, exists=True)
         return Offer(label, "/-/new?" + urlencode({"path": path, **prefill}, safe="/"))
 
 

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from masterywiki.content import names
 from masterywiki.content.sidebar import SIDEBAR_AROUND
 from masterywiki.content.translations import lang_of
-from masterywiki.web.languages import reader_language, requested_language
+from masterywiki.web.languages import chosen_language, current_language, reader_language
 from masterywiki.web.pagecontext import page_context
 from masterywiki.web.views import services
 
@@ -37,8 +37,8 @@ def _show(name: str) -> str:
     commit = found.wiki.refresh().commit
     if "_flashes" in session:  # a one-time message makes this view personal
         return _render_page(name)
-    wanted = requested_language()  # a reader's language that is not the page's own
-    key = (name, commit) if wanted is None else (name, commit, wanted)
+    # The interface's words, and the reader's chosen language, are in the HTML.
+    key = (name, commit, current_language(), chosen_language())
     cached = found.pages.get(key)
     if cached is not None:
         return cached

@@ -35,6 +35,7 @@ from masterywiki.proposals.service import Proposals
 from masterywiki.proposals.talk import ProposalTalk
 from masterywiki.repository.edits import EditConflict, PageTooLarge
 from masterywiki.watching.notify import Notifier
+from masterywiki.web.languages import gettext
 from masterywiki.web.views import auth, markers, ops, page_number, services, watch
 from masterywiki.web.views.auth import current_user
 from masterywiki.web.views.comments import comment_service
@@ -70,7 +71,7 @@ def talk() -> ProposalTalk:
 def _logged_in() -> User:
     user = current_user()
     if user is None:
-        raise LoginRequired("Log in to suggest an edit.")
+        raise LoginRequired(gettext("Log in to suggest an edit."))
     return user
 
 
@@ -138,7 +139,7 @@ def propose(name: str) -> ResponseReturnValue:
     _tell_watchers(proposal)
     if _wants_json():
         return jsonify(_json(proposal)), 201
-    flash("Thank you: your suggestion is waiting for an editor's review.", "success")
+    flash(gettext("Thank you: your suggestion is waiting for an editor's review."), "success")
     return redirect(f"/-/proposals/{proposal.id}", 303)
 
 
@@ -165,7 +166,7 @@ def update(number: int) -> ResponseReturnValue:
             proposal.path, content, summary, proposal.base, status=413, error=error,
             form_action=f"/-/proposals/{number}/update", updating=proposal,
         )  # fmt: skip
-    flash("Your suggestion is updated.", "success")
+    flash(gettext("Your suggestion is updated."), "success")
     return redirect(f"/-/proposals/{number}", 303)
 
 
@@ -241,13 +242,18 @@ def merge(number: int) -> ResponseReturnValue:
     _tell_proposer(proposal, user, "merged")
     if _wants_json():
         return jsonify(_json(proposal))
-    flash(f"Merged: the suggestion is now part of the page. {_merge_note(result)}", "success")
+    flash(
+        gettext("Merged: the suggestion is now part of the page.") + " " + _merge_note(result),
+        "success",
+    )
     return redirect(names.url_for_name(result.name), 303)
 
 
 def _merge_note(result: Any) -> str:
     if result.merged:
-        return "It was combined with changes made since it was suggested; check the result."
+        return gettext(
+            "It was combined with changes made since it was suggested; check the result."
+        )
     return ""
 
 
@@ -258,7 +264,7 @@ def decline(number: int) -> ResponseReturnValue:
     _tell_proposer(proposal, user, "declined")
     if _wants_json():
         return jsonify(_json(proposal))
-    flash("Declined: the suggestion stays readable, and its author is told.", "success")
+    flash(gettext("Declined: the suggestion stays readable, and its author is told."), "success")
     return redirect(f"/-/proposals/{number}", 303)
 
 
@@ -267,7 +273,7 @@ def withdraw(number: int) -> ResponseReturnValue:
     proposal = proposals().withdraw(number, current_user())
     if _wants_json():
         return jsonify(_json(proposal))
-    flash("Withdrawn.", "success")
+    flash(gettext("Withdrawn."), "success")
     return redirect(f"/-/proposals/{number}", 303)
 
 

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from masterywiki.errors import InvalidInput, InvalidReleaseName, ReleaseExists
 from masterywiki.git.releases import MAX_MESSAGE, MAX_NAME
 from masterywiki.repository.releases import KINDS, Releases
+from masterywiki.web.languages import gettext
 from masterywiki.web.views import ops, services
 from masterywiki.web.views.auth import require_role
 from masterywiki.web.views.edit import author_of_request
@@ -53,7 +54,14 @@ def create() -> ResponseReturnValue:
     sync = current_app.extensions.get(ops.SYNC_KEY)
     if sync is not None:  # the tag goes to the central repository with the next round
         sync.push_soon()
-    flash(f"Released the wiki as it is now as '{release.name}' ({release.short}).", "success")
+    flash(
+        gettext(
+            "Released the wiki as it is now as '%(name)s' (%(commit)s).",
+            name=release.name,
+            commit=release.short,
+        ),
+        "success",
+    )
     return redirect(url_for("releases.listing"), 303)
 
 

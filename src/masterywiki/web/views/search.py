@@ -37,7 +37,7 @@ from masterywiki.search import FACETS, SearchResults, SearchService, SearchUnava
 from masterywiki.search.facets import QueryLinks, chosen
 from masterywiki.search.records import SearchKey, SearchRecords
 from masterywiki.settings import Settings
-from masterywiki.web.languages import reader_language, requested_language
+from masterywiki.web.languages import N_, gettext, reader_language, requested_language
 from masterywiki.web.startup import BACKGROUND_ABOVE_FILES
 from masterywiki.web.views import auth, page_number, services
 
@@ -209,17 +209,17 @@ def opened(micros: int) -> ResponseReturnValue:
 
 
 TYPE_LABELS = {
-    "term": "Glossary term",
-    "resource": "Resource",
-    "event": "Event",
-    "page": "Page",
-    "path": "Onboarding path",
+    "term": N_("Glossary term"),
+    "resource": N_("Resource"),
+    "event": N_("Event"),
+    "page": N_("Page"),
+    "path": N_("Onboarding path"),
 }
 
 
 def facet_label(facet: str, value: str) -> str:
     if facet == "type":
-        return TYPE_LABELS.get(value, value.capitalize())
+        return gettext(TYPE_LABELS[value]) if value in TYPE_LABELS else value.capitalize()
     if facet == "section":
         record = services().wiki.snapshot.catalog.get(value)
         return record.title if record else value

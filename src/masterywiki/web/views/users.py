@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 
 from masterywiki.errors import InvalidInput, UserExists, WikiError
 from masterywiki.people.accounts import ROLES
+from masterywiki.web.languages import gettext
 from masterywiki.web.views.auth import OIDC_NAME_KEY, accounts, require_role
 
 bp = Blueprint("users", __name__)
@@ -40,9 +41,9 @@ def _page(
         error_for=error_for,
         form=form or {},
         sources={
-            "local": "Wiki password",
+            "local": gettext("Wiki password"),
             "oidc": current_app.extensions.get(OIDC_NAME_KEY) or "OpenID Connect",
-            "ldap": "School directory",
+            "ldap": gettext("School directory"),
         },
         when=lambda seconds: datetime.fromtimestamp(seconds, UTC),
     )
@@ -69,7 +70,7 @@ def add() -> ResponseReturnValue:
         )
     except (InvalidInput, UserExists) as error:
         return _page(error.status, error, "new", form)
-    flash(f"Added {user.username} with the {user.role} role.")
+    flash(gettext("Added %(user)s with the %(role)s role.", user=user.username, role=user.role))
     return redirect(PAGE, 303)
 
 
@@ -80,7 +81,7 @@ def set_role(username: str) -> ResponseReturnValue:
         user = accounts().set_role(username, request.form.get("role", ""))
     except InvalidInput as error:
         return _page(error.status, error, username)
-    flash(f"{user.username} now has the {user.role} role.")
+    flash(gettext("%(user)s now has the %(role)s role.", user=user.username, role=user.role))
     return redirect(PAGE, 303)
 
 
@@ -91,5 +92,5 @@ def remove(username: str) -> ResponseReturnValue:
         accounts().remove_user(username)
     except InvalidInput as error:
         return _page(error.status, error, username)
-    flash(f"Removed {username}; their sessions have ended.")
+    flash(gettext("Removed %(user)s; their sessions have ended.", user=username))
     return redirect(PAGE, 303)

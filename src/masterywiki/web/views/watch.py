@@ -36,6 +36,7 @@ from masterywiki.watching.notices import Mail, default_sender
 from masterywiki.watching.notify import Notifier, SmtpMailer
 from masterywiki.watching.watches import Watch, follow, touch_link
 from masterywiki.watching.watchlist import WatchedChanges, Watchlist
+from masterywiki.web.languages import gettext
 from masterywiki.web.views import auth, markers, page_number, services
 from masterywiki.web.views.auth import current_user, local_path, require_role
 
@@ -66,7 +67,7 @@ def init_app(app: Flask) -> None:
                             starttls=settings.smtp_starttls, username=settings.smtp_username,
                             password=settings.smtp_password)  # fmt: skip
         sender = default_sender(settings.site_name, base_url, settings.smtp_from)
-        mail = Mail(settings.site_name, base_url, sender)
+        mail = Mail(settings.site_name, base_url, sender, settings.language)
         notifier = Notifier(found.wiki, watchlist, changes, mailer, mail,
                             settings.notify_batch_seconds,
                             shared=bool(settings.remote))  # fmt: skip
@@ -171,9 +172,14 @@ def watch(name: str) -> ResponseReturnValue:
             watchlist.unwatch(username, watched, scope)
     else:
         raise InvalidInput(f"Choose 'watch' or 'unwatch', not '{action[:40]}'.")
-    what = "section" if scope == "section" else "page"
-    done = "is on" if action == "watch" else "is off"
-    flash(f"The {what} “{_title(target)}” {done} your watchlist.", "success")
+    messages = {
+        ("section", "watch"): gettext("The section “%(title)s” is on your watchlist."),
+        ("section", "unwatch"): gettext("The section “%(title)s” is off your watchlist."),
+        ("page", "watch"): gettext("The page “%(title)s” is on your watchlist."),
+        ("page", "unwatch"): gettext("The page “%(title)s” is off your watchlist."),
+    }
+    kind = "section" if scope == "section" else "page"
+    flash(messages[kind, action] % {"title": _title(target)}, "success")
     back = local_path(request.form.get("next") or names.url_for_name(target))
     return redirect(back, 303)
 
@@ -249,7 +255,7 @@ def token() -> ResponseReturnValue:
     action, user = request.form.get("action", "new"), _user()
     if action == "revoke":
         _services().watchlist.revoke_token(user.username)
-        flash("Your watchlist feed address was revoked: it no longer works.", "success")
+        flash(gettext("Your watchlist feed address was revoked: it no longer works."), "success")
         return redirect("/-/watchlist", 303)
     if action != "new":
         raise InvalidInput(f"Choose 'new' or 'revoke', not '{action[:40]}'.")
@@ -265,7 +271,9 @@ def token() -> ResponseReturnValue:
 def email() -> ResponseReturnValue:
     wanted = request.form.get("email") == "on"
     _services().watchlist.set_email(_user().username, wanted)
-    flash(f"Email notices are {'on' if wanted else 'off'}.", "success")
+    flash(
+        gettext("Email notices are on.") if wanted else gettext("Email notices are off."), "success"
+    )
     return redirect("/-/watchlist#email", 303)
 
 

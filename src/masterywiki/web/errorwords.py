@@ -1,0 +1,100 @@
+"""Words that modules below the web floor define in English, marked here for the
+catalog so the pages show them in the reader's language (`_(error.title)`,
+`_(facet.label)`): the titles of the wiki's errors and of HTTP's, and the labels of
+feedback reasons and search facets. The errors' own classes keep English titles: the
+JSON API answers with those, for programs. A test fails when one is missing here."""
+
+from __future__ import annotations
+
+from masterywiki.web.languages import N_
+
+ERROR_TITLES = (
+    N_("A page already exists there"),
+    N_("Attachment not found"),
+    N_("Build failed"),
+    N_("Comment not found"),
+    N_("Comment too long"),
+    N_("Configuration error"),
+    N_("Could not write to the repository"),
+    N_("Edit conflict"),
+    N_("Empty file"),
+    N_("Feed not found"),
+    N_("File too large"),
+    N_("File type not accepted"),
+    N_("Form expired"),
+    N_("Front matter needs fixing first"),
+    N_("Handbook too large"),
+    N_("Invalid page address"),
+    N_("Invalid page number"),
+    N_("Invalid period or limit"),
+    N_("Invalid release name"),
+    N_("Login failed"),
+    N_("Login required"),
+    N_("No remote"),
+    N_("No such user"),
+    N_("Not a git repository"),
+    N_("Not allowed"),
+    N_("Nothing to confirm"),
+    N_("PDF printing is not available"),
+    N_("Page deleted meanwhile"),
+    N_("Page moved"),
+    N_("Page not found"),
+    N_("Page too large"),
+    N_("Please check the form"),
+    N_("Protected page"),
+    N_("Release already exists"),
+    N_("Report not found"),
+    N_("Revision not found"),
+    N_("Search is not ready"),
+    N_("Section not found"),
+    N_("Sign-in failed"),
+    N_("Sign-in provider not available"),
+    N_("Sign-in refused"),
+    N_("Something went wrong"),
+    N_("Suggestion already closed"),
+    N_("Suggestion not found"),
+    N_("Template not found"),
+    N_("The central repository is not available"),
+    N_("The database is not available"),
+    N_("The page changed"),
+    N_("The wiki is busy"),
+    N_("Too many attempts"),
+    N_("Too many comments"),
+    N_("Too much feedback"),
+    N_("User already exists"),
+    N_("Webhook not signed"),
+    N_("Webhook refused"),
+)
+HTTP_TITLES = (  # werkzeug's names for the statuses readers meet
+    N_("Bad Request"),
+    N_("Unauthorized"),
+    N_("Forbidden"),
+    N_("Not Found"),
+    N_("Method Not Allowed"),
+    N_("Request Entity Too Large"),
+    N_("Too Many Requests"),
+    N_("Internal Server Error"),
+    N_("Service Unavailable"),
+)
+LABELS = (  # stewardship.feedback.REASON_LABELS, search.values.FACET_LABELS
+    N_("Out of date"),
+    N_("Unclear or confusing"),
+    N_("Something is missing"),
+    N_("Something else"),
+    N_("Type"),
+    N_("Section"),
+    N_("Tag"),
+    N_("Resource type"),
+    N_("Organization type"),
+)
+# What a reader is told, in our words, for an HTTP error that says no more than
+# werkzeug's stock description (the JSON API keeps werkzeug's, for programs).
+HTTP_EXPLANATIONS = {
+    400: N_("The wiki could not understand this request. Go back and try again."),
+    401: N_("This needs you to log in first."),
+    403: N_("Your account may not do this here."),
+    404: N_("Nothing lives at this address. Check it for a typing mistake, or search below."),
+    405: N_("This address does not answer that kind of request."),
+    429: N_("Too many requests in a short time: wait a moment, then try again."),
+    503: N_("The wiki cannot answer just now. Try again in a moment."),
+}
