@@ -24,7 +24,6 @@ from masterywiki.content.check import (
     from_problems,
     render_all,
 )
-from masterywiki.content.checkcache import LazyRendered
 from masterywiki.content.translations import Translations
 from masterywiki.db.database import Database
 from masterywiki.discussion.comments import parse as parse_comments
@@ -81,7 +80,7 @@ def check(
     extra += Translations(catalog.records(), loaded.language).findings(last)
     if stale:
         extra += _stale_findings(loaded, snapshot)
-    findings = diagnose(catalog, LazyRendered(results.pages), snapshot.files, extra=extra)
+    findings = diagnose(catalog, results.pages, snapshot.files, extra=extra)
     if output == "json":
         click.echo(as_json(findings))
     else:

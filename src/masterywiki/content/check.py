@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.checkcache import Answer, Kept, PageCheck, Recorder, merged, to_redo
-from masterywiki.content.markup import Rendered, render
+from masterywiki.content.markup import render
 from masterywiki.content.model import Problem, decode, parse_document
+from masterywiki.content.renderstate import Heading
 from masterywiki.content.templates import FOLDER as TEMPLATES
 from masterywiki.errors import InvalidPagePath, WikiError
 from masterywiki.support.forked import ForkedWorkFailed, run_forked
@@ -52,7 +53,16 @@ class Diagnostic:
         return f"{self.path}:{self.line}: {self.severity}: {self.message}"
 
 
-def _anchors(record: PageRecord, rendered: Rendered) -> set[str]:
+class Result(Protocol):
+    """What `diagnose` reads of a page's render result (a Rendered, or a kept PageCheck)."""
+
+    @property
+    def problems(self) -> tuple[Problem, ...]: ...
+    @property
+    def headings(self) -> tuple[Heading, ...]: ...
+
+
+def _anchors(record: PageRecord, rendered: Result) -> set[str]:
     found = {h.id for h in rendered.headings}
     found |= {label.name for label in record.info.labels}
     return found
@@ -64,7 +74,7 @@ def _front_matter_line(record: PageRecord) -> int:
 
 def diagnose(
     catalog: Catalog,
-    rendered: Mapping[str, Rendered],
+    rendered: Mapping[str, Result],
     files: Iterable[str],
     extra: Iterable[Diagnostic] = (),
 ) -> list[Diagnostic]:
@@ -81,7 +91,7 @@ def diagnose(
     return sorted(set(found))
 
 
-def _page_findings(catalog: Catalog, rendered: Mapping[str, Rendered]) -> list[Diagnostic]:
+def _page_findings(catalog: Catalog, rendered: Mapping[str, Result]) -> list[Diagnostic]:
     found = []
     for record in catalog.records():
         for problem in record.info.problems:
@@ -107,7 +117,7 @@ def _page_findings(catalog: Catalog, rendered: Mapping[str, Rendered]) -> list[D
     return found
 
 
-def _anchor_findings(catalog: Catalog, rendered: Mapping[str, Rendered]) -> list[Diagnostic]:
+def _anchor_findings(catalog: Catalog, rendered: Mapping[str, Result]) -> list[Diagnostic]:
     found = []
     for record in catalog.records():
         for reference in record.info.references:

@@ -19,7 +19,7 @@ Pure: values in, values out; `repository/checkstate.py` keeps them on disk.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from masterywiki.content import names
@@ -87,10 +87,10 @@ class PageCheck:
         ids = tuple(heading.id for heading in rendered.headings)
         return cls(record.blob, record.file, tuple(asked), rendered.problems, ids)
 
-    def rendered(self) -> Rendered:
-        """A Rendered without HTML or text: all that `diagnose` reads."""
-        headings = tuple(Heading(0, anchor, "") for anchor in self.anchors)
-        return Rendered("", headings, (), (), "", self.problems)
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        """The headings as `diagnose` reads them (their ids), made when asked."""
+        return tuple(Heading(0, anchor, "") for anchor in self.anchors)
 
 
 @dataclass
@@ -130,24 +130,8 @@ def merged(
     for page in pages.values():
         for key in page.asked:
             if key not in now:
-                now[key] = answers[key] if key in answers else kept.answers[key]
+                if key in answers:
+                    now[key] = answers[key]
+                else:
+                    now[key] = kept.answers[key] if key in kept.answers else answer(catalog, key)
     return Kept(pages, now)
-
-
-class LazyRendered(Mapping[str, Rendered]):
-    """`diagnose`'s view of every page's result, each made on first use."""
-
-    def __init__(self, pages: Mapping[str, PageCheck]) -> None:
-        self.pages = pages
-
-    def __getitem__(self, name: str) -> Rendered:
-        return self.pages[name].rendered()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.pages)
-
-    def __len__(self) -> int:
-        return len(self.pages)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.pages

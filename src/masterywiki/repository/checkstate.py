@@ -64,7 +64,6 @@ def load(cache_dir: Path) -> Kept | None:
         isinstance(pages, dict)
         and isinstance(answers, dict)
         and all(isinstance(p, PageCheck) for p in pages.values())
-        and all(key in answers for page in pages.values() for key in page.asked)
     ):
         log.warning("ignoring %s: not a check state", path)
         return None
