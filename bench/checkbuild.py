@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,19 +95,26 @@ def edit_one_page(clone: Path, index: int, pages: int) -> None:
     subprocess.run(["git", "-C", str(clone), *env, "commit", "-qam", "edit"], check=True)
 
 
-def measure(repo: Path, pages: int, work: Path, processes: int, bound: float) -> list[Run]:
+def measure(
+    repo: Path, pages: int, work: Path, processes: int, bound: float, steps: list[str],
+    done: Callable[[Run], None],
+) -> None:  # fmt: skip
+    """The steps for one corpus size; `done(run)` is told after each run."""
     clone, instance, out = work / f"repo-{pages}", work / f"instance-{pages}", work / f"out-{pages}"
     subprocess.run(["git", "clone", "-q", "--local", str(repo), str(clone)], check=True)
     common = ["--repo", str(clone), "--instance", str(instance), "--processes", str(processes)]
     check = ["masterywiki", "check", *common]
     build = ["masterywiki", "build", str(out), *common]
-    runs = [timed(pages, "check full", [*check, "--full"], bound)]
-    edit_one_page(clone, 7, pages)
-    runs.append(timed(pages, "check after one edit", check, bound))
-    runs.append(timed(pages, "build full", [*build, "--full"], bound))
-    edit_one_page(clone, 11, pages)
-    runs.append(timed(pages, "build after one edit", build, bound))
-    return runs
+    if "check" in steps:
+        done(timed(pages, "check full", [*check, "--full"], bound))
+        edit_one_page(clone, 7, pages)
+        done(timed(pages, "check after one edit", check, bound))
+    if "build" in steps:
+        full = timed(pages, "build full", [*build, "--full"], bound)
+        done(full)
+        if full.seconds is not None:  # an incremental build needs a finished one
+            edit_one_page(clone, 11, pages)
+            done(timed(pages, "build after one edit", build, bound))
 
 
 def table(runs: list[Run]) -> str:
@@ -169,20 +177,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpora", type=Path, default=BENCH / "corpora")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--bound", type=float, default=3600.0, help="seconds per run")
+    parser.add_argument("--steps", default="check,build", help="check, build or both")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "scale-checkbuild.md")
     args = parser.parse_args(argv)
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    steps = args.steps.split(",")
     runs: list[Run] = []
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+
+    def done(run: Run) -> None:  # the report so far, so a stopped bench keeps its figures
+        runs.append(run)
+        args.out.write_text(report(runs, args.history, args.seed, load_before))
+
     with tempfile.TemporaryDirectory(prefix="checkbuild-bench-") as tmp:
         for pages in (int(p) for p in args.pages.split(",")):
             spec = corpus.CorpusSpec(pages, args.history, args.seed)
             repo = args.corpora / f"p{pages}-h{args.history}-s{args.seed}"
             corpus.ensure_corpus(repo, spec)
-            runs += measure(repo, pages, Path(tmp), args.processes, args.bound)
-    text = report(runs, args.history, args.seed, load_before)
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+            measure(repo, pages, Path(tmp), args.processes, args.bound, steps, done)
+    print(args.out.read_text())
     return 0
 
 
