@@ -145,7 +145,7 @@ def verdicts(runs: list[Run]) -> list[str]:
     return found
 
 
-def report(runs: list[Run], history: int, seed: int, load_before: str) -> str:
+def report(runs: list[Run], history: int, seed: int, load_before: str, processes: int) -> str:
     lines = [
         "# check and build at scale",
         "",
@@ -154,7 +154,7 @@ def report(runs: list[Run], history: int, seed: int, load_before: str) -> str:
         f"Python {platform.python_version()}, load average before run {load_before}",
         f"- masterywiki {version_of(sys.executable, 'masterywiki')} at {head_commit()}",
         f"- corpora: bench/corpus.py, {history} edit commits, seed {seed}; each step in "
-        "a clone, with a fresh instance; `--processes` as below",
+        f"a clone, with a fresh instance; `--processes {processes}`",
         "",
         table(runs),
         "",
@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def done(run: Run) -> None:  # the report so far, so a stopped bench keeps its figures
         runs.append(run)
-        args.out.write_text(report(runs, args.history, args.seed, load_before))
+        args.out.write_text(report(runs, args.history, args.seed, load_before, args.processes))
 
     with tempfile.TemporaryDirectory(prefix="checkbuild-bench-") as tmp:
         for pages in (int(p) for p in args.pages.split(",")):
