@@ -50,6 +50,7 @@ PURE = {
     "importing/plan", "importing/links", "importing/pages", "importing/nav",
     "people/identity",
     "onboarding/paths", "onboarding/acknowledge", "onboarding/findings",
+    "content/checkcache",
 }  # fmt: skip
 LIBRARY_ROOMS = {
     "git": {"git"},  # GitPython

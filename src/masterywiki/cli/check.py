@@ -28,6 +28,7 @@ from masterywiki.content.translations import Translations
 from masterywiki.db.database import Database
 from masterywiki.discussion.comments import parse as parse_comments
 from masterywiki.onboarding.findings import onboarding_findings
+from masterywiki.repository import checkstate
 from masterywiki.repository.edits import COMMENTS_SUFFIX
 from masterywiki.repository.instance import open_repository
 from masterywiki.repository.wiki import Snapshot, Wiki
@@ -44,27 +45,42 @@ from masterywiki.support.forked import default_processes
 @_processes_option("rendering")
 @click.option("--stale", is_flag=True,
               help="Also warn of overdue pages and pages readers report as outdated.")  # fmt: skip
+@click.option("--full", is_flag=True,
+              help="Render every page, not only what changed since the last check.")  # fmt: skip
 @_one_line_errors
 def check(
-    repo: Path | None, instance: Path, output: str, processes: int | None, stale: bool
+    repo: Path | None,
+    instance: Path,
+    output: str,
+    processes: int | None,
+    stale: bool,
+    full: bool,
 ) -> None:
     """Check every page: broken links and anchors, unknown terms, labels and pages,
     duplicate labels and aliases, bad front matter, redirect problems, pages in no
-    toctree. Exits with status 1 when there is an error."""
+    toctree. Exits with status 1 when there is an error.
+
+    Each page's results are kept in the instance; the next check renders only the
+    pages that changed and those whose links, terms or labels now answer otherwise."""
     loaded = settings_module.load({"repo": repo, "instance": instance})
     storage, _created = open_repository(loaded)
     wiki = Wiki(storage, cache_dir=loaded.cache_dir, language=loaded.language)
     snapshot = wiki.refresh()
     catalog = snapshot.catalog
+    kept = None if full else checkstate.load(loaded.cache_dir)
     with click.progressbar(length=len(catalog), label="Checking pages", file=sys.stderr) as bar:
-        rendered = render_all(wiki, catalog, bar.update, processes or default_processes())
+        results, redone = render_all(
+            wiki.storage.read_blobs, catalog, bar.update, processes or default_processes(), kept
+        )
+    if redone or kept is None or len(kept.pages) != len(results.pages):
+        checkstate.save(loaded.cache_dir, results)
     extra = _extra_findings(wiki) + care_findings(catalog.pages.values())
     extra += onboarding_findings(catalog)
     last = {path: (change.commit, change.date) for path, change in snapshot.changes.items()}
     extra += Translations(catalog.records(), loaded.language).findings(last)
     if stale:
         extra += _stale_findings(loaded, snapshot)
-    findings = diagnose(catalog, rendered, snapshot.files, extra=extra)
+    findings = diagnose(catalog, results.pages, snapshot.files, extra=extra)
     if output == "json":
         click.echo(as_json(findings))
     else:
@@ -73,8 +89,8 @@ def check(
     errors = sum(1 for f in findings if f.severity == ERROR)
     warnings = len(findings) - errors
     click.echo(
-        f"{len(catalog)} pages checked: {errors} error{'s' * (errors != 1)}, "
-        f"{warnings} warning{'s' * (warnings != 1)}.",
+        f"{len(catalog)} pages checked ({redone} rendered, the rest unchanged): "
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}.",
         err=True,
     )
     storage.close()

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
-from typing import Protocol
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
-from masterywiki.content.markup import Rendered
-from masterywiki.content.model import Problem
+from masterywiki.content.checkcache import Answer, Kept, PageCheck, Recorder, merged, to_redo
+from masterywiki.content.markup import render
+from masterywiki.content.model import Problem, decode, parse_document
+from masterywiki.content.renderstate import Heading
 from masterywiki.content.templates import FOLDER as TEMPLATES
 from masterywiki.errors import InvalidPagePath, WikiError
 from masterywiki.support.forked import ForkedWorkFailed, run_forked
@@ -51,7 +53,16 @@ class Diagnostic:
         return f"{self.path}:{self.line}: {self.severity}: {self.message}"
 
 
-def _anchors(record: PageRecord, rendered: Rendered) -> set[str]:
+class Result(Protocol):
+    """What `diagnose` reads of a page's render result (a Rendered, or a kept PageCheck)."""
+
+    @property
+    def problems(self) -> tuple[Problem, ...]: ...
+    @property
+    def headings(self) -> tuple[Heading, ...]: ...
+
+
+def _anchors(record: PageRecord, rendered: Result) -> set[str]:
     found = {h.id for h in rendered.headings}
     found |= {label.name for label in record.info.labels}
     return found
@@ -63,7 +74,7 @@ def _front_matter_line(record: PageRecord) -> int:
 
 def diagnose(
     catalog: Catalog,
-    rendered: Mapping[str, Rendered],
+    rendered: Mapping[str, Result],
     files: Iterable[str],
     extra: Iterable[Diagnostic] = (),
 ) -> list[Diagnostic]:
@@ -80,7 +91,7 @@ def diagnose(
     return sorted(set(found))
 
 
-def _page_findings(catalog: Catalog, rendered: Mapping[str, Rendered]) -> list[Diagnostic]:
+def _page_findings(catalog: Catalog, rendered: Mapping[str, Result]) -> list[Diagnostic]:
     found = []
     for record in catalog.records():
         for problem in record.info.problems:
@@ -106,7 +117,7 @@ def _page_findings(catalog: Catalog, rendered: Mapping[str, Rendered]) -> list[D
     return found
 
 
-def _anchor_findings(catalog: Catalog, rendered: Mapping[str, Rendered]) -> list[Diagnostic]:
+def _anchor_findings(catalog: Catalog, rendered: Mapping[str, Result]) -> list[Diagnostic]:
     found = []
     for record in catalog.records():
         for reference in record.info.references:
@@ -281,55 +292,75 @@ def sync_conflict_findings(catalog: Catalog) -> list[Diagnostic]:
     return found
 
 
-# -- running the checks over a live wiki (I/O through the wiki passed in) -----------
+# -- running the checks over a live wiki (I/O through the function passed in) ---------
 
 
-class _Wiki(Protocol):
-    def rendered(self, record: PageRecord, source: str | None = None) -> Rendered: ...
-
+ReadBlobs = Callable[[Iterable[str]], Mapping[str, bytes]]
 
 PARALLEL_FROM = 200  # pages: below this, starting processes costs more than it saves
 _PROGRESS_EVERY = 25
+_READ_AT_ONCE = 500  # blobs read from git at once: bounds the memory of a large share
 
 
 def render_all(
-    wiki: _Wiki,
+    read_blobs: ReadBlobs,
     catalog: Catalog,
     on_progress: Callable[[int], None] = lambda _done: None,
     processes: int = 1,
-) -> dict[str, Rendered]:
-    """Every page's render result, for `diagnose`; `on_progress(n)` is told as each
-    n more pages are done. From PARALLEL_FROM pages on, `processes` share the work."""
-    names = [record.name for record in catalog.records()]
-    if processes > 1 and len(names) >= PARALLEL_FROM:
+    kept: Kept | None = None,
+) -> tuple[Kept, int]:
+    """Every page's render result for `diagnose`: those `kept` from an earlier run that
+    still hold, the others rendered now (see checkcache). `on_progress(n)` is told as
+    each n more pages are done. From PARALLEL_FROM pages on, `processes` share the work.
+    Returns the results and how many pages were rendered. Raises CheckFailed when a
+    rendering process fails."""
+    kept = kept or Kept()
+    todo = to_redo(kept, catalog)
+    if len(todo) < len(catalog):
+        on_progress(len(catalog) - len(todo))
 
-        def share_of(share: list[str], report: Callable[[int], None]) -> dict[str, Rendered]:
-            return _render_share(wiki, catalog, share, report, slim=True)
+    def share_of(share: list[str], report: Callable[[int], None]) -> tuple[Any, Any]:
+        return _render_share(read_blobs, catalog, share, report)
 
-        results: dict[str, Rendered] = {}
+    fresh: dict[str, PageCheck] = {}
+    answers: dict[str, Answer] = {}
+    if processes > 1 and len(todo) >= PARALLEL_FROM:
         try:
-            for part in run_forked(share_of, names, processes, on_progress):
-                results.update(part)
+            for pages, asked in run_forked(share_of, todo, processes, on_progress):
+                fresh.update(pages)
+                answers.update(asked)
         except ForkedWorkFailed as error:
             raise CheckFailed(f"Rendering failed: {error}") from None
-        return results
-    return _render_share(wiki, catalog, names, on_progress, slim=False)
+    else:
+        fresh, answers = share_of(todo, on_progress)
+    return merged(kept, fresh, answers, catalog), len(todo)
 
 
 def _render_share(
-    wiki: _Wiki, catalog: Catalog, names: list[str], report: Callable[[int], None], slim: bool
-) -> dict[str, Rendered]:
-    """The pages `names` rendered; `slim` drops the HTML and text the checks do not
-    read, so a worker's results cross back to the parent quickly."""
-    results = {}
-    for done, name in enumerate(names, 1):
-        rendered = wiki.rendered(catalog.pages[name])
-        results[name] = replace(rendered, html="", text="") if slim else rendered
-        if done % _PROGRESS_EVERY == 0:
-            report(_PROGRESS_EVERY)
-    if len(names) % _PROGRESS_EVERY:
-        report(len(names) % _PROGRESS_EVERY)
-    return results
+    read_blobs: ReadBlobs, catalog: Catalog, share: list[str], report: Callable[[int], None]
+) -> tuple[dict[str, PageCheck], dict[str, Answer]]:
+    """The pages `share` rendered, and the answers to the lookups they made."""
+    results: dict[str, PageCheck] = {}
+    answers: dict[str, Answer] = {}
+    done = 0
+    for start in range(0, len(share), _READ_AT_ONCE):
+        part = share[start : start + _READ_AT_ONCE]
+        blobs = read_blobs(catalog.pages[name].blob for name in part)
+        for name in part:
+            record = catalog.pages[name]
+            document = parse_document(decode(blobs.get(record.blob, b"")))
+            recorder = Recorder(catalog)
+            rendered = render(
+                document.body, recorder, file=record.file, body_line=document.body_line
+            )
+            results[name] = PageCheck.of(record, rendered, recorder.asked)
+            answers.update(recorder.asked)
+            done += 1
+            if done % _PROGRESS_EVERY == 0:
+                report(_PROGRESS_EVERY)
+    if done % _PROGRESS_EVERY:
+        report(done % _PROGRESS_EVERY)
+    return results, answers
 
 
 def from_problems(path: str, problems: Iterable[Problem]) -> list[Diagnostic]:

@@ -48,6 +48,7 @@ from masterywiki.site.manifest import (
     page_keys,
     read_manifest,
     remove_stale,
+    site_views_key,
 )
 from masterywiki.site.sitemap import (
     LOCAL_LINK,
@@ -280,28 +281,21 @@ def build_site(
     moved = {old: new for old, new in catalog.redirects.items() if old not in catalog.pages}
     for old in moved:
         site.add(names.url_for_name(old), page_file(old))
-    site.add(SEARCH_PAGE, "-/search/index.html")
     site.add("/" + INDEX_FILE, INDEX_FILE)
+    planned_urls = set(site.files)
     views = [*SITE_VIEWS, *(f"/-/tags/{tag}" for tag in catalog.tags() if _safe_segment(tag))]
-    for url in views:
-        site.add(url, f"{url.lstrip('/')}/index.html")
-
-    # Site views: fetched first, so links to one that does not answer can be dropped.
-    fetched: dict[str, str] = {}
-    skipped: list[str] = []
-    for url in views:
-        html = build.dispatch(quote(url))
-        if html is None:
-            skipped.append(url)
-            del site.files[url]
-            note(f"left out {url}: the server does not answer it")
-        else:
-            fetched[url] = html
-    _fetch_variants(build, fetched)
-    with app.test_request_context(SEARCH_PAGE):
-        fetched[SEARCH_PAGE] = build.render_template("static_search.html")
-    for url, html in fetched.items():
-        write(site.files[url], site.rewrite(html, site.files[url]))
+    views_key = site_views_key(snapshot, settings)
+    same = previous.get("views_key") == views_key
+    kept: dict[str, str] = previous.get("views", {}) if same else {}
+    if kept and all((out / file).is_file() for file in kept.values()):
+        # Nothing a site view shows changed: the files of the last build stand.
+        site.files.update(kept)
+        written.update(kept.values())
+        skipped = [url for url in views if url not in kept]
+        count = len(kept)
+    else:
+        skipped, count = _write_site_views(build, views, write, note)
+    views_files = {url: site.files[url] for url in site.files if url not in planned_urls}
     for asset in assets:
         write(f"-/static/{asset}", (static_dir() / asset).read_bytes())
     for old, new in moved.items():
@@ -366,6 +360,8 @@ def build_site(
         "format": BUILD_FORMAT,
         "commit": snapshot.commit,
         "index_key": index_key,
+        "views_key": views_key,
+        "views": views_files,
         "files": sorted(written),
         "pages": {n: {"key": keys[n], "entry": entries[n]} for n in sorted(catalog.pages)},
     }
@@ -375,7 +371,7 @@ def build_site(
     return BuildResult(
         pages=len(catalog.pages),
         rendered=len(todo),
-        site_views=len(fetched),
+        site_views=count,
         skipped=tuple(skipped),
         removed=removed,
         seconds=time.perf_counter() - start,
@@ -386,6 +382,33 @@ def build_site(
 def _safe_segment(text: str) -> bool:
     """Whether a tag can name a folder (no `/`, `..`, NUL or leading dot)."""
     return bool(text) and "/" not in text and "\0" not in text and not text.startswith(".")
+
+
+def _write_site_views(
+    build: _Build, views: list[str], write: Callable[[str, str], None], note: Log
+) -> tuple[list[str], int]:
+    """Fetch and write the site views (and the search page); returns those that did not
+    answer, left out, and how many were written. Fetched before they are written, so
+    links to one that does not answer can be dropped."""
+    site = build.site
+    for url in [*views, SEARCH_PAGE]:
+        site.add(url, "-/search/index.html" if url == SEARCH_PAGE else f"{url[1:]}/index.html")
+    fetched: dict[str, str] = {}
+    skipped: list[str] = []
+    for url in views:
+        html = build.dispatch(quote(url))
+        if html is None:
+            skipped.append(url)
+            del site.files[url]
+            note(f"left out {url}: the server does not answer it")
+        else:
+            fetched[url] = html
+    _fetch_variants(build, fetched)
+    with build.app.test_request_context(SEARCH_PAGE):
+        fetched[SEARCH_PAGE] = build.render_template("static_search.html")
+    for url, html in fetched.items():
+        write(site.files[url], site.rewrite(html, site.files[url]))
+    return skipped, len(fetched)
 
 
 def _fetch_variants(build: _Build, fetched: dict[str, str]) -> None:

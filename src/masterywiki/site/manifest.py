@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ BUILD_FORMAT = 1
 MANIFEST_FILE = ".masterywiki-build.json"
 
 
+@cache
 def code_digest() -> str:
     """Templates, code and the interface's catalogs: a change re-renders every page."""
     digest = hashlib.sha1(f"{BUILD_FORMAT}".encode())
@@ -55,6 +57,22 @@ def page_keys(snapshot: Snapshot, settings: Settings) -> dict[str, str]:
     return keys
 
 
+def site_views_key(snapshot: Snapshot, settings: Settings) -> str:
+    """What the site views (glossary, index, resources, tags, the search page) show, as
+    one digest: every page's title, summary, type and front matter (the catalog
+    version and the front matter), the navigation, resources' last changes, settings
+    and code. A body edit below a page's summary leaves it unchanged, so an
+    incremental build does not fetch the views again."""
+    catalog = snapshot.catalog
+    digest = hashlib.sha1(f"{code_digest()}|{settings!r}|{catalog.version}".encode())
+    for name in sorted(catalog.pages):
+        record = catalog.pages[name]
+        digest.update(f"{name}:{catalog.children(name)}:{record.info.front_matter!r}".encode())
+        if record.type == "resource" and (change := snapshot.changes.get(record.file)):
+            digest.update(f"@{change.commit}".encode())
+    return digest.hexdigest()
+
+
 def read_manifest(out: Path) -> dict[str, Any]:
     """The last build's manifest; {} (build everything) when it is missing, of another
     format or of the wrong shape (logged), which would otherwise stop the build."""
@@ -81,6 +99,8 @@ def read_manifest(out: Path) -> dict[str, Any]:
         and isinstance(files, list)
         and all(isinstance(f, str) for f in files)
         and isinstance(fields.get("index_key"), str | None)
+        and isinstance(views := fields.get("views", {}), dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in views.items())
     ):
         log.warning("ignoring %s: not a build manifest", path)
         return {}

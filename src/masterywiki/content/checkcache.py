@@ -1,0 +1,137 @@
+"""What `check` keeps of each page between runs, and which pages it must render again.
+
+Rendering every page is nearly all of `check`'s time (a few milliseconds a page). A
+page's render findings and anchors depend only on its text, its file name and the
+answers the renderer got when it looked up other pages, terms and labels (the
+`Resolver` calls). So each page's result is kept with the lookups it made; the next
+run answers each distinct lookup once against today's catalog and renders again only
+the pages whose blob or file differs or that asked a question whose answer changed.
+This is Sphinx's dependency tracking made exact: a renamed, deleted or new page, a
+changed title, term, alias, label or redirect changes an answer, and only the pages
+that asked are rendered again.
+
+A lookup is kept by what it asks of the catalog (`d:<page name>`, `t:<term>`,
+`r:<label>`), not by its text, so the 100,000 pages of a large wiki share a few
+hundred thousand distinct lookups that are answered with a dictionary access each.
+
+Pure: values in, values out; `repository/checkstate.py` keeps them on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from masterywiki.content import names
+from masterywiki.content.catalog import Catalog, PageRecord
+from masterywiki.content.markup import Rendered
+from masterywiki.content.model import Problem
+from masterywiki.content.renderstate import Heading, Target
+
+Answer = tuple[str, str] | None  # the target's (url, title); None: nothing found
+
+
+def _answer(target: Target | None) -> Answer:
+    return None if target is None else (target.url, target.title)
+
+
+class Recorder:
+    """The catalog as a Resolver that remembers the key of each lookup and its answer."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.asked: dict[str, Answer] = {}
+
+    def term(self, text: str) -> Target | None:
+        found = self.catalog.term(text)
+        self.asked["t:" + " ".join(text.split()).casefold()] = _answer(found)
+        return found
+
+    def doc(self, target: str, from_file: str) -> Target | None:
+        found = self.catalog.doc(target, from_file)
+        name = names.resolve_reference(target, from_file)
+        if name is not None:  # None needs no key: it never resolves, whatever changes
+            self.asked["d:" + name] = _answer(found)
+        return found
+
+    def ref(self, label: str) -> Target | None:
+        found = self.catalog.ref(label)
+        self.asked["r:" + label.strip()] = _answer(found)
+        return found
+
+
+def answer(catalog: Catalog, key: str) -> Answer:
+    """Today's answer to a kept lookup, as `Catalog.term/doc/ref` would give it."""
+    kind, _, argument = key.partition(":")
+    if kind == "t":
+        return _answer(catalog.term(argument))
+    if kind == "r":
+        return _answer(catalog.ref(argument))
+    # `Catalog.doc` after resolving the reference: its redirect, then the page.
+    record = catalog.pages.get(catalog.redirects.get(argument, argument))
+    return None if record is None else (record.url, record.title)
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    """One page's render result as far as `check` reads it, and the lookups it made."""
+
+    blob: str
+    file: str
+    asked: tuple[str, ...]  # lookup keys
+    problems: tuple[Problem, ...]
+    anchors: tuple[str, ...]  # heading ids
+
+    @classmethod
+    def of(cls, record: PageRecord, rendered: Rendered, asked: Iterable[str]) -> PageCheck:
+        ids = tuple(heading.id for heading in rendered.headings)
+        return cls(record.blob, record.file, tuple(asked), rendered.problems, ids)
+
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        """The headings as `diagnose` reads them (their ids), made when asked."""
+        return tuple(Heading(0, anchor, "") for anchor in self.anchors)
+
+
+@dataclass
+class Kept:
+    """The results of an earlier run: each page's, and the answer to each lookup."""
+
+    pages: dict[str, PageCheck] = field(default_factory=dict)
+    answers: dict[str, Answer] = field(default_factory=dict)
+
+
+def to_redo(kept: Kept, catalog: Catalog) -> list[str]:
+    """The pages of `catalog` whose kept result might differ from rendering them now,
+    in catalog order."""
+    changed = {key for key, was in kept.answers.items() if answer(catalog, key) != was}
+    redo = []
+    for record in catalog.records():
+        found = kept.pages.get(record.name)
+        if (
+            found is None
+            or found.blob != record.blob
+            or found.file != record.file
+            or (changed and not changed.isdisjoint(found.asked))
+        ):
+            redo.append(record.name)
+    return redo
+
+
+def merged(
+    kept: Kept, fresh: Mapping[str, PageCheck], answers: Mapping[str, Answer], catalog: Catalog
+) -> Kept:
+    """This run's results for the pages of `catalog`: the `fresh` ones (whose lookups got
+    `answers`) over the kept ones still valid; answers kept only for keys still asked.
+    A kept answer that changed was asked again by every page that asked it (`to_redo`
+    rendered them), so a kept answer not in `answers` is still today's."""
+    pages = {name: fresh.get(name) or kept.pages[name] for name in catalog.pages}
+    now: dict[str, Answer] = {}
+    for page in pages.values():
+        for key in page.asked:
+            if key not in now:
+                if key in answers:
+                    now[key] = answers[key]
+                else:
+                    now[key] = kept.answers[key] if key in kept.answers else answer(catalog, key)
+    return Kept(pages, now)
