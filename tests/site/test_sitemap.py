@@ -6,7 +6,9 @@ import pytest
 
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, NavNode
-from masterywiki.site.sitemap import NAV_AROUND, NAV_FULL, static_sidebar
+from masterywiki.content.sidebar import SIDEBAR_AROUND as NAV_AROUND
+from masterywiki.content.sidebar import SIDEBAR_FULL as NAV_FULL
+from masterywiki.site.sitemap import static_sidebar
 from tests.content.test_catalog import catalog_of
 
 
@@ -19,9 +21,9 @@ def cut_down(parent: str, level: tuple[NavNode, ...]) -> tuple[NavNode, ...]:
     url = names.url_for_name(parent)
     shown = list(level[start:end])
     if start:
-        shown.insert(0, NavNode(parent, f"… {start} earlier pages", url))
+        shown.insert(0, NavNode(parent, "", url, skipped=start))
     if end < len(level):
-        shown.append(NavNode(parent, f"… {len(level) - end} more pages", url))
+        shown.append(NavNode(parent, "", url, skipped=len(level) - end))
     return tuple(shown)
 
 
@@ -31,9 +33,9 @@ def toctree(entries: list[str]) -> str:
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
-    """A home page with 40 sections; section 3 has 100 pages, its page 50 has 35."""
-    files = {"index.md": "# Home\n\n" + toctree([f"s{i}/index" for i in range(40)])}
-    for i in range(40):
+    """A home page with 60 sections; section 3 has 100 pages, its page 50 has 35."""
+    files = {"index.md": "# Home\n\n" + toctree([f"s{i}/index" for i in range(60)])}
+    for i in range(60):
         files[f"s{i}/index.md"] = f"# Section {i}\n\n" + toctree(
             [f"p{j}" for j in range(100 if i == 3 else 2)]
         )
@@ -59,10 +61,9 @@ def test_the_static_sidebar_equals_the_whole_sidebar_cut_down(
 def test_only_the_window_around_the_path_is_shown(catalog: Catalog) -> None:
     sections = static_sidebar(catalog, "s3/p50/c34")
     assert sections[0].title == "Section 0"  # section 3 is near the start: no "earlier"
-    assert sections[-1].title == f"… {40 - (3 + NAV_AROUND + 1)} more pages"
+    assert sections[-1].skipped == 60 - (3 + NAV_AROUND + 1)
     (section,) = [n for n in sections if n.open]
-    titles = [n.title for n in section.children]
-    assert titles[0] == f"… {50 - NAV_AROUND} earlier pages"
-    assert titles[-1] == f"… {100 - 51 - NAV_AROUND} more pages"
+    children = section.children
+    assert (children[0].skipped, children[-1].skipped) == (50 - NAV_AROUND, 100 - 51 - NAV_AROUND)
     (page,) = [n for n in section.children if n.open]
     assert [n.title for n in page.children][-1] == "Child 34"

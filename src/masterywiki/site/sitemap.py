@@ -14,11 +14,9 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog
-from masterywiki.content.sidebar import NavNode
+from masterywiki.content.sidebar import SIDEBAR_AROUND, NavNode
 
 SEARCH_PAGE = "/-/search"
-NAV_FULL = 30  # a toctree level this long or shorter is shown whole in the sidebar
-NAV_AROUND = 6  # otherwise: this many entries each side of the current one
 
 LOCAL_LINK = re.compile(r'\s(href|src|action)="(/(?!/)[^"]*)"')
 _FORM = re.compile(r'<form\b(?![^>]*class="search-box")[^>]*>.*?</form>\s*', re.S)
@@ -86,42 +84,7 @@ class SiteMap:
 
 
 def static_sidebar(catalog: Catalog, current: str) -> tuple[NavNode, ...]:
-    """Like `Catalog.sidebar`, but a long level shows only the entries around the path.
-
-    Only the entries shown are made: a section of 5,000 pages costs each of its pages
-    a dozen entries, not 5,000 (building them all and cutting them down made a
-    100,000-page build grow with the square of the section size)."""
-    path = {record.name for record in catalog.ancestors(current)} | {current}
-
-    def on_path(name: str) -> bool:  # as Catalog.sidebar marks `current` or `open`
-        return name == current or (name in path and bool(catalog.children(name)))
-
-    def node(name: str) -> NavNode:
-        record = catalog.pages[name]
-        has_children = bool(catalog.children(name))
-        opened = name in path and has_children
-        return NavNode(
-            name=name,
-            title=record.title,
-            url=record.url,
-            current=name == current,
-            open=opened,
-            children=level(name) if opened else (),
-            has_children=has_children,
-        )
-
-    def level(parent: str) -> tuple[NavNode, ...]:
-        names_here = catalog.children(parent)
-        if len(names_here) <= NAV_FULL:
-            return tuple(node(name) for name in names_here)
-        at = next((i for i, name in enumerate(names_here) if on_path(name)), 0)
-        start, end = max(0, at - NAV_AROUND), min(len(names_here), at + NAV_AROUND + 1)
-        url = names.url_for_name(parent)
-        shown = [node(name) for name in names_here[start:end]]
-        if start:
-            shown.insert(0, NavNode(parent, f"… {start} earlier pages", url))
-        if end < len(names_here):
-            shown.append(NavNode(parent, f"… {len(names_here) - end} more pages", url))
-        return tuple(shown)
-
-    return level(names.ROOT)
+    """The server's sidebar: a long level shows only the entries around the path, and
+    only those are made (building every entry of a 5,000-page section for each of its
+    pages made a 100,000-page build grow with the square of the section size)."""
+    return catalog.sidebar(current, window=SIDEBAR_AROUND)
