@@ -41,8 +41,10 @@ def test_a_term_by_keyboard_and_a_page_link_by_mouse(ada: Any, server: Server) -
     editor.focus()  # the editor has the focus on arrival; made sure of here
     ada.keyboard.press("Control+End")
     ada.keyboard.type("\nSee {term}`Rubr")
-    option = ada.locator(".cm-tooltip-autocomplete li", has_text="Rubric").first
-    option.wait_for()
+    # Enter takes the selected option: wait until it is Rubric (the list may be redrawn
+    # as the page titles arrive; under load, an Enter in between typed a new line).
+    selected = ada.locator(".cm-tooltip-autocomplete li[aria-selected=true]", has_text="Rubric")
+    selected.wait_for()
     ada.keyboard.press("Enter")
     assert "See {term}`Rubric`" in page_source(ada)
     # The toolbar's page-link button writes the role and offers pages by title.
