@@ -98,6 +98,23 @@ def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
         )  # fmt: skip
 
 
+def timed_start(
+    argv: list[str], env: dict[str, str], log: Path, port: int, page: str, timeout: float
+) -> tuple[subprocess.Popen[bytes], float, float]:
+    """Start the server; returns it with the seconds until `page` answered 200 and until
+    it was ready. On a failure the server is stopped."""
+    proc = start(argv, env, log)
+    try:
+        began = time.perf_counter()
+        seconds_until(lambda: status(port, page) == 200, timeout)
+        first_page = time.perf_counter() - began
+        seconds_until(lambda: status(port, "/-/healthz") == 200, timeout)
+        return proc, first_page, time.perf_counter() - began
+    except BaseException:
+        pageview.stop(proc)
+        raise
+
+
 def login(port: int, user: str, password: str) -> requests.Session:
     session = requests.Session()
     form = session.get(f"http://127.0.0.1:{port}/-/login", timeout=30).text
@@ -151,13 +168,15 @@ def measure(pages: int, args: argparse.Namespace, workdir: Path) -> Scale:
     page = corpus.page_url(plan.prime[0], pages)
     rng = random.Random(f"scale:{args.seed}")
     print(f"== masterywiki at {pages:,} pages on port {port}", flush=True)
-    proc = start(argv, env, log)
+    began = time.perf_counter()
     try:
-        began = time.perf_counter()
-        seconds_until(lambda: status(port, page) == 200, args.start_timeout)
-        result.first_page_s = time.perf_counter() - began
-        seconds_until(lambda: status(port, "/-/healthz") == 200, args.start_timeout)
-        result.ready_s = time.perf_counter() - began
+        proc, result.first_page_s, result.ready_s = timed_start(
+            argv, env, log, port, page, args.start_timeout
+        )
+    except (RuntimeError, OSError) as exc:
+        result.errors.append(f"start: {exc}\n{pageview.log_tail(log)}")
+        return result
+    try:
         result.rss_ready_mb = worker_rss_mb(proc.pid)
         seconds_until(lambda: status(port, "/-/api/v1/search?q=mastery") == 200, args.start_timeout)
         result.indexed_s = time.perf_counter() - began
@@ -184,17 +203,13 @@ def measure(pages: int, args: argparse.Namespace, workdir: Path) -> Scale:
     ).stdout.splitlines()  # fmt: skip
     if len(commits) != len(result.save_ms):
         result.errors.append(f"{len(result.save_ms)} saves made {len(commits)} commits")
-    proc = start(argv, env, log)
     try:
-        began = time.perf_counter()
-        seconds_until(lambda: status(port, page) == 200, args.start_timeout)
-        result.restart_page_s = time.perf_counter() - began
-        seconds_until(lambda: status(port, "/-/healthz") == 200, args.start_timeout)
-        result.restart_ready_s = time.perf_counter() - began
-    except (RuntimeError, OSError) as exc:
-        result.errors.append(f"restart: {exc}\n{pageview.log_tail(log)}")
-    finally:
+        proc, result.restart_page_s, result.restart_ready_s = timed_start(
+            argv, env, log, port, page, args.start_timeout
+        )
         pageview.stop(proc)
+    except (RuntimeError, OSError) as exc:  # (timed_start stopped the server)
+        result.errors.append(f"restart: {exc}\n{pageview.log_tail(log)}")
     for error in result.errors[:5]:
         print(f"   ERROR {error}", flush=True)
     return result

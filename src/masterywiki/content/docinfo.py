@@ -18,9 +18,9 @@ from masterywiki.content.slugs import split_pinned_id
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,}|:{3,})\s*(.*)$")
 # The heading's text is group 2 with trailing spaces and '#'s stripped, in code: the
 # regex `(.*?)[ \t#]*$` took O(n²) time on a line such as `## # # # ... x`.
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*)$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_TARGET = re.compile(r"^ {0,3}\(([^()\s]+)\)=\s*$")
+ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*)$")
+SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+LABEL_LINE = re.compile(r"^ {0,3}\(([^()\s]+)\)=\s*$")
 _DIRECTIVE = re.compile(r"^\{([a-z][\w-]*)\}\s*(.*)$")
 _TARGET_AT_END = re.compile(r"<([^<>]+)>$")
 # A link's text holds no brackets and its address at most one level of parentheses, so
@@ -280,15 +280,15 @@ def scan(text: str) -> DocInfo:
             continue
         if "{" in line or "](" in line:  # every reference has one; most lines have neither
             references.extend(_references(line, base + number))
-        target = _TARGET.match(line)
-        atx = _ATX.match(line)
+        target = LABEL_LINE.match(line)
+        atx = ATX_HEADING.match(line)
         if target:
             end_paragraph()
             pending_labels.append((target.group(1), base + number))
         elif atx:
             end_paragraph()
             heading(atx.group(2).rstrip(" \t#"), len(atx.group(1)), base + number)
-        elif paragraph and _SETEXT.match(line):
+        elif paragraph and SETEXT_UNDERLINE.match(line):
             level = 1 if line.strip().startswith("=") else 2
             heading(" ".join(paragraph), level, base + number)
             paragraph.clear()

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 
-from masterywiki.content.docinfo import classify, plain_inline
+from masterywiki.content.docinfo import (
+    ATX_HEADING,
+    LABEL_LINE,
+    SETEXT_UNDERLINE,
+    classify,
+    plain_inline,
+)
 from masterywiki.content.slugs import split_pinned_id
 
-_ATX = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*)$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_LABEL = re.compile(r"^ {0,3}\([^()\s]+\)=\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _BLOCK_MARKS = re.compile(r"^\s*(?:>\s*)*(?:[-*+]\s+|\d+[.)]\s+|:\s+)?(?:\[[ xX]\]\s+)?")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
@@ -45,14 +48,14 @@ def plain_text(body: str) -> tuple[str, list[str]]:
         if kind == "code":
             words.append(line)
             continue
-        if _SETEXT.match(line) and words and words[-1]:  # the line before was a heading
+        if SETEXT_UNDERLINE.match(line) and words and words[-1]:  # the line before was a heading
             headings.append(words[-1])
             continue
-        if _LABEL.match(line) or _TABLE_RULE.match(line):
+        if LABEL_LINE.match(line) or _TABLE_RULE.match(line):
             continue
-        heading = _ATX.match(line)
+        heading = ATX_HEADING.match(line)
         if heading:
-            text = plain_inline(split_pinned_id(heading.group(1).strip().rstrip("#").strip())[0])
+            text = plain_inline(split_pinned_id(heading.group(2).strip().rstrip("#").strip())[0])
             headings.append(text)
             words.append(text)
             continue
