@@ -591,3 +591,10 @@ def test_math_and_diagram_sources_are_indexed(service: SearchService, basic_repo
     commit_files(basic_repo, {"guide/growth.md": page})
     assert names(service, "zeppelinstage") == ["guide/growth"]
     assert names(service, "frac") == ["guide/growth"]
+
+
+def test_a_build_if_missing_builds_once(service: SearchService) -> None:
+    assert service.rebuild(if_missing=True) == 7
+    folder = index_folder(service)
+    assert service.rebuild(if_missing=True) == 0  # another process's build is enough
+    assert index_folder(service) == folder

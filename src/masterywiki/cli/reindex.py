@@ -13,8 +13,13 @@ from masterywiki.cli.group import _content_options, _one_line_errors, _processes
 @click.command()
 @_content_options
 @_processes_option("rendering and indexing")
+@click.option(
+    "--if-missing",
+    is_flag=True,
+    help="Only when there is no index yet (what a server of a large wiki starts).",
+)
 @_one_line_errors
-def reindex(repo: Path | None, instance: Path, processes: int | None) -> None:
+def reindex(repo: Path | None, instance: Path, processes: int | None, if_missing: bool) -> None:
     """Rebuild the search index of INSTANCE from the pages at HEAD.
 
     The index is rebuilt into a new folder and switched to when complete, so a
@@ -33,7 +38,7 @@ def reindex(repo: Path | None, instance: Path, processes: int | None) -> None:
     snapshot = wiki.refresh()
     service = SearchService(wiki, loaded.instance / "search", language=loaded.language)
     with click.progressbar(length=len(snapshot.catalog), label="Indexing pages") as bar:
-        count = service.rebuild(progress=bar.update, processes=processes or default_processes())
+        count = service.rebuild(bar.update, processes or default_processes(), if_missing)
     seconds = time.perf_counter() - start
     commit = (snapshot.commit or "no commit")[:12]
     click.echo(f"Indexed {count} pages at {commit} in {seconds:.1f} s.")

@@ -55,6 +55,7 @@ from masterywiki.search.values import (
 from masterywiki.search.vocabulary import vocabulary_of
 
 log = logging.getLogger(__name__)
+MISSING_BUILD_WAIT = 3600.0  # seconds a build `if_missing` waits for another one
 WAIT_FOR_PAGES = 2000  # a search waits for a first index of a wiki of this many files
 
 
@@ -125,16 +126,26 @@ class SearchService:
 
     # -- building and updating (under the write lock) ------------------------------
 
-    def rebuild(self, progress: Callable[[int], None] | None = None, processes: int = 1) -> int:
+    def rebuild(
+        self,
+        progress: Callable[[int], None] | None = None,
+        processes: int = 1,
+        if_missing: bool = False,
+    ) -> int:
         """Index every page at HEAD into a new folder and switch to it; returns the count.
 
         With `processes` > 1, pages are rendered in forked worker processes (for the CLI:
-        forking a threaded server is unsafe). Raises SearchUnavailable when another
-        process holds the write lock for longer than the wait time.
+        forking a threaded server is unsafe). With `if_missing`, only when there is no
+        index (0 otherwise), waiting as long as another process is building one: what
+        each server process of a large wiki asks for at start. Raises SearchUnavailable
+        when another process holds the write lock for longer than the wait time.
         """
-        with self._write_lock.held(max(self.wait, 60.0)) as got:
+        wait = MISSING_BUILD_WAIT if if_missing else max(self.wait, 60.0)
+        with self._write_lock.held(wait) as got:
             if not got:
                 raise SearchUnavailable("Another process is updating the search index.")
+            if if_missing and self.read_state() is not None:
+                return 0
             return self._rebuild_locked(progress, processes)
 
     def _rebuild_locked(self, progress: Callable[[int], None] | None, processes: int) -> int:

@@ -55,12 +55,14 @@ def init_app(app: Flask) -> None:
     service = SearchService(
         found.wiki, found.settings.instance / "search", language=found.settings.language
     )
-    service.warm()  # each worker opens the index at start, not on its first search
     if found.wiki.file_count() > BACKGROUND_ABOVE_FILES:
-        # A large wiki: index it now, not on the first search, in a process of its own
-        # (several CPUs, and memory given back when it ends).
+        # A large wiki: open its index in the background (its vocabulary waits for the
+        # pages to be read), and build a missing one now, not on the first search, in a
+        # process of its own (several CPUs, and memory given back when it ends).
         service.builder = functools.partial(_reindex_in_a_child, found.wiki, found.settings)
-        service.start_building()
+        threading.Thread(target=_open_or_build, args=(service,), daemon=True).start()
+    else:
+        service.warm()  # each worker opens the index at start, not on its first search
     app.extensions[EXTENSION] = service
     settings = found.settings
     app.extensions[RECORDS_EXTENSION] = SearchRecords(found.database, settings.search_record_days)
@@ -82,11 +84,16 @@ def init_app(app: Flask) -> None:
         return response
 
 
+def _open_or_build(service: SearchService) -> None:
+    service.warm()
+    service.start_building()
+
+
 def _reindex_in_a_child(wiki: Wiki, settings: Settings) -> None:
     """`masterywiki reindex` for this wiki, waited for; on failure the caller builds the
     index itself."""
-    command = [sys.executable, "-m", "masterywiki", "reindex", "--repo", str(wiki.storage.path),
-               "--instance", str(settings.instance)]  # fmt: skip
+    command = [sys.executable, "-m", "masterywiki", "reindex", "--if-missing",
+               "--repo", str(wiki.storage.path), "--instance", str(settings.instance)]  # fmt: skip
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
