@@ -417,3 +417,19 @@ def test_without_a_mail_server_the_report_is_still_kept(app: Flask, basic_repo: 
     owner = app.test_client()
     login(owner, "olive")
     assert len(block(owner.get(PAGE)).select(".feedback-item")) == 1
+
+
+def test_the_anonymous_block_is_kept_per_language_with_each_visitors_token(
+    app: Flask, client: FlaskClient
+) -> None:
+    english = block(client.get(PAGE))
+    other = app.test_client()
+    spanish = block(other.get(PAGE + "?lang=es"))
+    legend = ".feedback-reasons legend"
+    assert english.select_one(legend).get_text() == "What is wrong?"
+    assert spanish.select_one(legend).get_text() not in ("", "What is wrong?")
+    tokens = [b.select_one("input[name=csrf_token]")["value"] for b in (english, spanish)]
+    assert tokens[0] != tokens[1] and "slot" not in tokens[0]
+    # A visitor's own token in the kept block is the one their session accepts.
+    response = client.post(f"{PAGE}/-/feedback", data={"helpful": "yes", "csrf_token": tokens[0]})
+    assert response.status_code == 303

@@ -43,7 +43,8 @@ from masterywiki.stewardship.feedback import (
 )
 from masterywiki.stewardship.reports_mail import report_message
 from masterywiki.stewardship.reviews import read_stewardship
-from masterywiki.web.languages import gettext
+from masterywiki.support.lru import LRU
+from masterywiki.web.languages import current_language, gettext
 from masterywiki.web.views import auth, markers, pages, services, watch
 from masterywiki.web.views.auth import current_user
 
@@ -85,11 +86,25 @@ def _action_base(name: str) -> str:
 # -- the block under each page, per visitor ----------------------------------------------
 
 
+# An anonymous visitor's block differs from another's only by its form token: rendered
+# once per page and language (with a slot for the token), not at every view.
+_TOKEN_SLOT = "masterywiki-form-token-slot"
+_ANONYMOUS_BLOCKS: LRU[str] = LRU(4096)
+
+
 def _block_for(name: str) -> str:
     record = services().wiki.snapshot.catalog.get(name)
     if record is None:  # the page went away since it was cached
         return ""
-    return render_template("_feedback.html", **_context(record))
+    context = _context(record)
+    if context["user"] is not None or context["draft"] or context["thanks"]:
+        return render_template("_feedback.html", **context)
+    key = (current_language(), record.name)
+    block = _ANONYMOUS_BLOCKS.get(key)
+    if block is None:
+        block = render_template("_feedback.html", **context, csrf_token=lambda: _TOKEN_SLOT)
+        _ANONYMOUS_BLOCKS.put(key, block)
+    return block.replace(_TOKEN_SLOT, auth.csrf_token())
 
 
 def _context(record: PageRecord) -> dict[str, Any]:
