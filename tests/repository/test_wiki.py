@@ -244,3 +244,19 @@ def test_a_cold_start_reads_pages_in_batches(
     wiki.storage.read_blobs = counting  # type: ignore[method-assign]
     assert len(wiki.refresh().catalog) == 7
     assert sizes == [3, 3, 1]
+
+
+def test_the_file_count_is_listed_once_per_commit(basic_repo: Path) -> None:
+    wiki = Wiki(GitStorage(basic_repo))
+    listed: list[str] = []
+    original = wiki.storage.tree
+
+    def counting(commit: str) -> dict[str, str]:
+        listed.append(commit)
+        return original(commit)
+
+    wiki.storage.tree = counting  # type: ignore[method-assign]
+    first = wiki.file_count()
+    assert wiki.file_count() == first and len(listed) == 1
+    commit_files(basic_repo, {"new.md": "# New\n"})
+    assert wiki.file_count() == first + 1 and len(listed) == 2

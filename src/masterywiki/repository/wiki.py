@@ -119,6 +119,7 @@ class Wiki:
         self._cache_written = False
         self._cache_tried = False
         self._from_cache: Snapshot | None = None
+        self._file_count: tuple[str | None, int] = (None, 0)  # (commit, files)
         # Told (pages read, pages to read) while a cold start scans, for the console.
         self.read_progress: Callable[[int, int], None] | None = None
 
@@ -282,9 +283,14 @@ class Wiki:
         return self._from_cache
 
     def file_count(self) -> int:
-        """How many files the branch holds (0 for an empty repository)."""
+        """How many files the branch holds (0 for an empty repository); the tree is
+        listed once per commit (0.3 s at 100,000 pages, asked twice at each start)."""
         head = self.storage.head()
-        return len(self.storage.tree(head)) if head else 0
+        if head is None:
+            return 0
+        if self._file_count[0] != head:
+            self._file_count = (head, len(self.storage.tree(head)))
+        return self._file_count[1]
 
     def _load_cache(self) -> Snapshot | None:
         path = self._cache_file()
