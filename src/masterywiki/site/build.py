@@ -130,6 +130,7 @@ class _Build:
             protection=services.editor.protection,
             attachments=services.attachments.of_record(record, self.snapshot),
             language=services.settings.language,
+            translations=self.wiki.translations(),
         )
         html = self.render_template("page.html", **context)
         entry = static_search.entry(

@@ -5,26 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from masterywiki.content.catalog import Catalog, PageRecord
+from masterywiki.content.catalog import PageRecord
 from masterywiki.content.markup import Rendered
 from masterywiki.content.protection import Protection
 from masterywiki.content.sidebar import NavNode
 from masterywiki.content.translations import InLanguage, Translations, lang_of
 from masterywiki.repository.attachments import Attachment
 from masterywiki.repository.wiki import Snapshot
-
-_TRANSLATIONS: dict[str, Translations] = {}  # the one index of the newest catalog
-
-
-def translations_of(catalog: Catalog, default: str) -> Translations:
-    """Which pages translate which in `catalog`, indexed once per catalog version."""
-    key = f"{catalog.version}:{default}"
-    found = _TRANSLATIONS.get(key)
-    if found is None:
-        found = Translations(catalog.translations(), default)
-        _TRANSLATIONS.clear()
-        _TRANSLATIONS[key] = found
-    return found
 
 
 def page_context(
@@ -37,17 +24,16 @@ def page_context(
     attachments: Sequence[Attachment],
     language: str = "en",
     reader: str | None = None,
-    translations: Translations | None = None,
+    translations: Translations,
 ) -> dict[str, Any]:
     """The variables of `page.html` for `record` at `snapshot`. The sidebar and the
     breadcrumbs show the pages that have a version in the reader's language (`reader`;
     by default the page's own) by that version. `translations`: the catalog's index of
-    them, when the caller keeps one."""
+    them (`Wiki.translations`, built once per catalog)."""
     catalog = snapshot.catalog
     fm = record.info.front_matter
     page_lang = lang_of(record, language)
     reader = reader or page_lang
-    translations = translations or translations_of(catalog, language)
     breadcrumbs = catalog.ancestors(record.name)
     if reader != language:
         seen_by = InLanguage(catalog, translations, reader)

@@ -7,6 +7,7 @@ from flask import Flask, Response, jsonify, make_response, render_template, requ
 
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog
+from masterywiki.content.translations import Translations
 from masterywiki.repository.wiki import Snapshot
 from masterywiki.web.pagecontext import page_context
 from masterywiki.web.views import services
@@ -60,6 +61,7 @@ def _page_from_git(name: str) -> Response | None:
         protection=found.editor.protection,
         attachments=(),
         language=found.settings.language,
+        translations=Translations([record], found.settings.language),  # none known yet
     )
     html = render_template("page.html", starting=True, **context)
     response = make_response(MARKER.sub(b"", html.encode()))
