@@ -52,6 +52,11 @@ def bitmap(ids: Iterable[int]) -> int:
     return int.from_bytes(found, "little")
 
 
+# The positions of the set bits of each byte value: `members` reads a bitmap a byte at a
+# time instead of testing its bits one by one.
+_BYTE_BITS = tuple(tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256))
+
+
 def members(bits: int, limit: int | None = None) -> Iterator[int]:
     """The document numbers in a bitmap, in order."""
     data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
@@ -60,12 +65,11 @@ def members(bits: int, limit: int | None = None) -> Iterator[int]:
         if not byte:
             continue
         base = byte_index << 3
-        for bit in range(8):
-            if byte >> bit & 1:
-                yield base + bit
-                found += 1
-                if limit is not None and found >= limit:
-                    return
+        for bit in _BYTE_BITS[byte]:
+            yield base + bit
+            found += 1
+            if limit is not None and found >= limit:
+                return
 
 
 def tf_part(tf: int, length: int, average: float) -> float:
