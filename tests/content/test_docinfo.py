@@ -102,7 +102,7 @@ def test_link_text_and_addresses_with_parentheses() -> None:
 
 def test_references_are_kept_packed_and_read_back_whole() -> None:
     info = scan("See {doc}`/a/b` and [x](c.md#part) and ![p](d.files/p.png).\n\n{term}`Rubric`\n")
-    assert isinstance(info.packed_references, str)
+    assert isinstance(info.packed_references, bytes)
     assert [(r.kind, r.target, r.line, r.fragment) for r in info.references] == [
         ("doc", "/a/b", 1, ""),
         ("link", "c.md", 1, "part"),
@@ -116,3 +116,13 @@ def test_a_reference_holding_a_separator_is_kept_as_it_is() -> None:
     odd = (Reference("term", "odd\x1fterm", 4), Reference("doc", "/a", 5))
     assert pack_references(odd) == odd
     assert unpack_references(pack_references(odd)) == odd
+
+
+def test_repeated_values_are_kept_once_across_pages() -> None:
+    """A server keeps every page's scan: equal values that repeat are one string."""
+    first = scan("---\ntitle: Rubric\ntype: term\ntags: [grading]\n---\n# Rubric\n")
+    second = scan("---\ntitle: Scale\ntype: term\ntags: [grading]\n---\n# Other\n")
+    assert first.front_matter.type is second.front_matter.type
+    assert first.front_matter.tags[0] is second.front_matter.tags[0]
+    assert first.heading_title is first.front_matter.title  # the same text, one string
+    assert second.heading_title == "Other"

@@ -217,8 +217,11 @@ class Catalog:
                 name = names.resolve_reference(entry.target, record.file)
                 if name is not None:
                     name = self.redirects.get(name, name)
-                if name in self.pages and name != record.name:
-                    found.append(name)
+                child = self.pages.get(name) if name is not None else None
+                if child is not None and name != record.name:
+                    # The record's own name, not the resolved copy of it: the navigation
+                    # of 100,000 pages holds each name once (7 MB less per worker).
+                    found.append(child.name)
         return tuple(dict.fromkeys(found))
 
     def _build_nav(self) -> _Nav:

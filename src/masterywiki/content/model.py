@@ -27,6 +27,8 @@ _STRING_KEYS = (
     "source",
 )
 _LIST_KEYS = ("tags", "aliases", "related", "redirect_from")
+# Values that repeat across pages, kept as one string each (a server keeps every page's).
+_REPEATED_KEYS = frozenset(("type", "resource_type", "organization", "organization_type", "tags"))
 
 
 class Compact:
@@ -117,14 +119,14 @@ def parse_front_matter(raw: str, first_line: int = 2) -> FrontMatter:
             if text is None:
                 problems.append(Problem(first_line, f"'{key}' must be a single line of text"))
             else:
-                values[key] = text
+                values[key] = sys.intern(text) if key in _REPEATED_KEYS else text
     for key in _LIST_KEYS:
         if key in data and data[key] is not None:
             items = _as_list(data[key])
             if items is None:
                 problems.append(Problem(first_line, f"'{key}' must be a list of text values"))
-            else:  # tags repeat across pages: one string each (a server keeps every page's)
-                values[key] = tuple(map(sys.intern, items)) if key == "tags" else items
+            else:
+                values[key] = tuple(map(sys.intern, items)) if key in _REPEATED_KEYS else items
     if data.get("protected") is not None:
         if isinstance(data["protected"], bool):
             values["protected"] = data["protected"]

@@ -53,7 +53,10 @@ def validate(name: str) -> str:
     return name
 
 
-@lru_cache(maxsize=1 << 16)
+# The caches below are sized for a page's own work (its links, a save's files), not for
+# the whole wiki: a catalog pass over 100,000 pages misses them anyway, and entries for
+# every name held 40 MB of each worker's memory.
+@lru_cache(maxsize=1 << 12)
 def is_valid(name: str) -> bool:
     try:
         validate(name)
@@ -80,7 +83,7 @@ def canonical(name: str) -> str:
     return name
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)
 def name_for_file(path: str) -> str | None:
     """The page name a repository file holds, or None if the file is not a page."""
     if not path.endswith(PAGE_SUFFIX):
@@ -112,9 +115,9 @@ def folder_of_file(path: str) -> str:
     return posixpath.dirname(path)
 
 
-# Cached: the catalog resolves every toctree entry and link of every page on each
-# commit, and the answer depends only on these two strings.
-@lru_cache(maxsize=1 << 17)
+# Cached: a page's links are resolved again at each render and save, and the answer
+# depends only on these two strings.
+@lru_cache(maxsize=1 << 14)
 def resolve_reference(target: str, from_file: str) -> str | None:
     """Resolve a `{doc}`/toctree/link target written in `from_file` to a page name.
 
