@@ -85,6 +85,26 @@ def test_edit_is_indexed_incrementally(service: SearchService, basic_repo: Path)
     assert (index_folder(service), service.read_state().commit) == (folder, head)  # type: ignore[union-attr]
 
 
+def test_a_saves_index_generation_reads_only_its_new_segments_tables(
+    service: SearchService, basic_repo: Path
+) -> None:
+    """Segments never change but for deletions: the generation after an edit keeps the
+    tables already loaded and reads only the new segment's (and still finds right)."""
+    assert names(service, "principles") == ["guide/first"]
+    _searcher, before = service._searcher()
+    loaded = {id(tables) for _leaf, _offset, tables in before.segments}
+    commit_files(basic_repo, {"guide/second.md": "# Second\n\nA zeppelin arrives.\n"})
+    assert names(service, "zeppelin") == ["guide/second"]
+    _searcher, after = service._searcher()
+    assert after is not before
+    kept = [tables for _leaf, _offset, tables in after.segments if id(tables) in loaded]
+    assert kept and len(kept) < len(after.segments)  # old segments shared, a new one read
+    assert names(service, "principles") == ["guide/first"]
+    service._reset()  # as after a failed search: nothing loaded is trusted again
+    assert service._holder.tables == {}
+    assert names(service, "zeppelin") == ["guide/second"]
+
+
 def test_rename_and_delete(service: SearchService, basic_repo: Path) -> None:
     assert names(service, "principles") == ["guide/first"]
     git(basic_repo, "mv", "guide/first.md", "guide/opening.md")

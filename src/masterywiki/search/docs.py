@@ -14,6 +14,7 @@ import heapq
 import math
 import re
 import threading
+from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -34,6 +35,8 @@ from masterywiki.search.tables import (
 from masterywiki.search.values import FACETS
 
 TERM_BOOST = 1.2  # glossary terms, over pages that match as well
+TERMS_BUDGET = 32_000_000  # bytes of term bitmaps a generation keeps
+CHAMPIONS_KEPT = 1_000  # words whose champions a generation keeps
 LANG = "lang"  # the field of a page's language (see `queries.in_languages`)
 
 
@@ -80,23 +83,44 @@ class Bits:
 class Docs:
     """One searcher generation's documents, safe to share between threads."""
 
-    def __init__(self, searcher: Any, folder: Path) -> None:
+    def __init__(
+        self, searcher: Any, folder: Path, loaded: dict[str, SegmentTables] | None = None
+    ) -> None:
+        """`loaded`: tables of segments already loaded, by segment id, to use and to
+        keep this generation's in (a segment never changes but for deletions, which
+        `live` applies: the generation after a save shares all but its new segment).
+        Tables from `loaded` are closed by its owner, the others by `close()`."""
         self.searcher = searcher
         self.reader = searcher.reader()
-        self.segments: list[tuple[Any, int, SegmentTables]] = [
-            (leaf, offset, open_tables(folder, leaf))
-            for leaf, offset in self.reader.leaf_readers()
-            if hasattr(leaf, "segment")
-        ]
+        self.segments: list[tuple[Any, int, SegmentTables]] = []
+        self._own: list[SegmentTables] = []
+        kept: dict[str, SegmentTables] = {}
+        for leaf, offset in self.reader.leaf_readers():
+            if not hasattr(leaf, "segment"):
+                continue
+            segment_id = leaf.segment().segment_id()
+            tables = loaded.get(segment_id) if loaded is not None else None
+            if tables is None:
+                tables = open_tables(folder, leaf)
+                if loaded is None:
+                    self._own.append(tables)
+            kept[segment_id] = tables
+            self.segments.append((leaf, offset, tables))
+        if loaded is not None:  # the segments merged away are dropped (closed when unused)
+            loaded.clear()
+            loaded.update(kept)
         self.size: int = self.reader.doc_count_all()
         self.live: int = (1 << self.size) - 1
         for leaf, offset, _ in self.segments:
             if leaf.has_deletions():
                 self.live &= ~(bitmap(leaf.segment().deleted_docs()) << offset)
-        self.lengths: list[int] = []
+        self.lengths = array("I")
         for _, _, tables in self.segments:
             self.lengths += tables.lengths
         self.average = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
+        # Bitmaps and champions are kept up to a memory budget: a bitmap of a
+        # 100,000-page wiki is 12 KB, a word's champions about 30 KB.
+        self._most_terms = max(256, TERMS_BUDGET // (self.size // 8 + 64))
         self._terms: dict[tuple[str, str], int] = {}
         self._champions: dict[str, tuple[dict[int, float], float]] = {}
         self._facets: dict[str, dict[str, int]] | None = None
@@ -112,14 +136,14 @@ class Docs:
                 leaf.stored_fields(0)
 
     def close(self) -> None:
-        for _, _, tables in self.segments:
+        for tables in self._own:
             tables.close()
 
     # -- terms ------------------------------------------------------------------------
 
     def _cache(self, key: tuple[str, str], bits: int) -> int:
         with self._lock:
-            if len(self._terms) > 50_000:
+            if len(self._terms) > self._most_terms:
                 self._terms.clear()
             self._terms[key] = bits
         return bits
@@ -166,7 +190,7 @@ class Docs:
         floor = best[-1][0] * 0.9 if best and (cut or len(best) == TOP) else 0.0
         found = ({d: score for score, d in best}, floor)
         with self._lock:
-            if len(self._champions) > 5_000:
+            if len(self._champions) > CHAMPIONS_KEPT:
                 self._champions.clear()
             self._champions[text] = found
         return found
