@@ -113,14 +113,15 @@ def test_a_page_cache_of_the_wrong_shape_is_ignored(
 ) -> None:
     cache = tmp_path / "instance" / "cache"
     Wiki(GitStorage(basic_repo), cache_dir=cache).refresh()
-    data = pickle.loads((cache / "pages.pickle").read_bytes())
+    with (cache / "pages.pickle").open("rb") as handle:
+        header, data = pickle.load(handle), pickle.load(handle)  # the header, then the pages
     if wrong == "list":
         data = [data]
     elif wrong == "commit":
         data["commit"] = 42
     else:
         data[wrong] = {key: 42 for key in data[wrong]}
-    (cache / "pages.pickle").write_bytes(pickle.dumps(data))
+    (cache / "pages.pickle").write_bytes(pickle.dumps(header) + pickle.dumps(data))
     with caplog.at_level(logging.WARNING):
         app = create_app({"repo": basic_repo, "instance": tmp_path / "instance"})
     try:
@@ -138,7 +139,8 @@ def test_a_page_cache_written_by_the_flat_layout_is_read_afresh(
     # masterywiki.gitparse.Change: such a cache must be read again, never crash.
     cache = tmp_path / "cache"
     Wiki(GitStorage(basic_repo), cache_dir=cache).refresh()
-    data = pickle.loads((cache / "pages.pickle").read_bytes())
+    with (cache / "pages.pickle").open("rb") as handle:
+        header, data = pickle.load(handle), pickle.load(handle)
     old = pickle.dumps(data, protocol=0)  # names classes as plain text lines
     for new_module, old_module in (
         (b"masterywiki.content.docinfo", b"masterywiki.docinfo"),
@@ -148,7 +150,7 @@ def test_a_page_cache_written_by_the_flat_layout_is_read_afresh(
         assert new_module in old or new_module.endswith(b"model")
         old = old.replace(new_module + b"\n", old_module + b"\n")
     assert b"masterywiki.docinfo\n" in old
-    (cache / "pages.pickle").write_bytes(old)
+    (cache / "pages.pickle").write_bytes(pickle.dumps(header) + old)
     wiki = Wiki(GitStorage(basic_repo), cache_dir=cache)
     with caplog.at_level(logging.WARNING):
         assert len(wiki.refresh().catalog) == 7
@@ -260,3 +262,24 @@ def test_the_file_count_is_listed_once_per_commit(basic_repo: Path) -> None:
     assert wiki.file_count() == first and len(listed) == 1
     commit_files(basic_repo, {"new.md": "# New\n"})
     assert wiki.file_count() == first + 1 and len(listed) == 2
+
+
+def test_a_start_knows_the_wikis_size_from_the_page_caches_header(
+    basic_repo: Path, tmp_path: Path
+) -> None:
+    """Whether to read a wiki in the background is decided without listing its tree
+    when an earlier start left a page cache (its header holds the page count)."""
+    cache = tmp_path / "cache"
+    pages = len(Wiki(GitStorage(basic_repo), cache_dir=cache).refresh().catalog)
+    wiki = Wiki(GitStorage(basic_repo), cache_dir=cache)
+    listed: list[str] = []
+    original = wiki.storage.tree
+
+    def counting(commit: str) -> dict[str, str]:
+        listed.append(commit)
+        return original(commit)
+
+    wiki.storage.tree = counting  # type: ignore[method-assign]
+    assert wiki.size_hint() == pages and listed == []
+    (cache / "pages.pickle").write_bytes(b"not a pickle")
+    assert wiki.size_hint() == wiki.file_count() and len(listed) == 1  # counted instead

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -211,3 +212,37 @@ def test_a_large_wiki_restarts_from_its_cache_in_the_background(
     assert scanned == [] and wiki.snapshot.catalog.get("sec/page-005") is not None
     for each in (earlier.wiki, wiki):
         each.storage.close()
+
+
+def test_a_restart_loads_the_compiled_templates_instead_of_compiling_them(
+    basic_repo: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    instance = tmp_path / "instance"
+
+    def first_page(compiled: list[str]) -> str:
+        app = create_app({"repo": basic_repo, "instance": instance})
+        original = app.jinja_env.compile
+
+        def counting(source: str, name: str | None = None, *args: object) -> object:
+            compiled.append(str(name))
+            return original(source, name, *args)  # type: ignore[arg-type]
+
+        app.jinja_env.compile = counting  # type: ignore[method-assign,assignment]
+        try:
+            html = app.test_client().get("/guide/first").get_data(as_text=True)
+            return re.sub(r'value="[\w-]{40,}"', "", html)  # each visitor's own form token
+        finally:
+            app.extensions[SEARCH_KEY].close()
+            app.extensions["masterywiki"].wiki.storage.close()
+
+    before: list[str] = []
+    page = first_page(before)
+    assert "page.html" in before and any((instance / "cache" / "templates").iterdir())
+    after: list[str] = []
+    assert first_page(after) == page and after == []  # the same page, nothing compiled
+
+    (instance / "cache" / "templates").rename(tmp_path / "moved")
+    (instance / "cache" / "templates").write_text("not a folder")
+    with caplog.at_level(logging.WARNING):
+        assert first_page([]) == page  # no place to keep them: compiled, and said so
+    assert "templates are compiled at each start" in caplog.text

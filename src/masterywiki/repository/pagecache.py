@@ -1,6 +1,6 @@
 """The instance's page cache file: every page's scan and last change at one commit, so
 a new server process reads one file instead of 100,000 pages (`Wiki` brings it up to
-HEAD from there)."""
+HEAD from there). A short header before it says how many pages it holds."""
 
 from __future__ import annotations
 
@@ -26,12 +26,29 @@ class Cached:
     changes: dict[str, Change]  # page file -> its last change
 
 
+def pages_in(path: Path) -> int | None:
+    """How many pages the cache in `path` holds, read from its short header (not the
+    whole file); None when there is no usable cache."""
+    try:
+        with path.open("rb") as handle:
+            header = pickle.load(handle)
+    except Exception:  # missing, unreadable: the caller counts the files instead
+        return None
+    if not (isinstance(header, dict) and header.get("format") == FORMAT):
+        return None
+    pages = header.get("pages")
+    return pages if isinstance(pages, int) else None
+
+
 def load(path: Path) -> Cached | None:
     """The cache in `path`; None when missing, unreadable, of another format or shape."""
     if not path.exists():
         return None
     try:
         with path.open("rb") as handle:
+            header = pickle.load(handle)
+            if not (isinstance(header, dict) and header.get("format") == FORMAT):
+                return None  # another version's cache: written again after this start
             data = pickle.load(handle)
     except Exception:
         log.warning("ignoring unreadable page cache %s", path)
@@ -57,12 +74,15 @@ def load(path: Path) -> Cached | None:
 
 def save(path: Path, cached: Cached) -> None:
     """Write the cache; never half a file for another process to read."""
+    # A short header first: a start reads only it to know how large the wiki is.
+    header = {"format": FORMAT, "pages": len(cached.infos)}
     data = {"format": FORMAT, "commit": cached.commit, "infos": cached.infos,
             "changes": cached.changes}  # fmt: skip
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pages-", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
+            pickle.dump(header, handle, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError as exc:

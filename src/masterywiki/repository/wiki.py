@@ -295,6 +295,14 @@ class Wiki:
             self._file_count = (head, len(self.storage.tree(head)))
         return self._file_count[1]
 
+    def size_hint(self) -> int:
+        """About how many files the branch holds: the page cache's page count when there
+        is one (its header: a start need not list 100,000 files to know it is large),
+        else the files counted."""
+        path = self._cache_file()
+        pages = pagecache.pages_in(path) if path is not None else None
+        return self.file_count() if pages is None else pages
+
     def _load_cache(self) -> Snapshot | None:
         path = self._cache_file()
         cached = pagecache.load(path) if path is not None else None

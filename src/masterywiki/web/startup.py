@@ -49,7 +49,7 @@ class Startup:
         already scanning every page, this one waits for its cache file (in the
         background too), rather than scan the same pages again.
         """
-        if self.wiki.file_count() <= self.background_above:
+        if self.wiki.size_hint() <= self.background_above:
             self._read()
             return
         lock = None if self.wiki.cache_file_exists() else self._lock_file()
