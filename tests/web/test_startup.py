@@ -82,6 +82,29 @@ def test_a_large_first_start_shows_pages_from_git_and_starting_for_the_rest(
     app.extensions["masterywiki"].wiki.storage.close()
 
 
+def test_the_background_read_begins_after_the_first_answer(
+    repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new process answers its first visitor before reading the wiki behind them
+    (they would take turns), and reads it anyway when nobody comes."""
+    monkeypatch.setattr(startup_module, "BACKGROUND_ABOVE_FILES", 10)
+    monkeypatch.setattr(startup_module, "FIRST_ANSWER_WAIT", 30.0)
+    app = create_app({"repo": repo_factory(PAGES), "instance": tmp_path / "instance"})
+    startup = app.extensions["masterywiki"].startup
+    try:
+        assert not startup.wait(0.5), "nothing read before the first answer"
+        assert app.test_client().get("/sec/page-002").status_code == 200  # from git
+        assert startup.wait(30)
+    finally:
+        app.extensions["masterywiki"].wiki.storage.close()
+
+    monkeypatch.setattr(startup_module, "FIRST_ANSWER_WAIT", 0.2)
+    alone = Startup(Wiki(GitStorage(repo_factory(PAGES))), background_above=0)
+    alone.begin()
+    assert alone.wait(30)  # no visitor: read after the wait
+    alone.wiki.storage.close()
+
+
 def test_a_small_wiki_is_read_before_the_first_answer(
     repo_factory: Callable[..., Path], tmp_path: Path
 ) -> None:

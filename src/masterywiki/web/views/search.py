@@ -38,7 +38,7 @@ from masterywiki.search.facets import QueryLinks, chosen
 from masterywiki.search.records import SearchKey, SearchRecords
 from masterywiki.settings import Settings
 from masterywiki.web.languages import N_, gettext, reader_language, requested_language
-from masterywiki.web.startup import BACKGROUND_ABOVE_FILES
+from masterywiki.web.startup import BACKGROUND_ABOVE_FILES, Startup
 from masterywiki.web.views import auth, page_number, services
 
 bp = Blueprint("search", __name__)
@@ -60,7 +60,8 @@ def init_app(app: Flask) -> None:
         # pages to be read), and build a missing one now, not on the first search, in a
         # process of its own (several CPUs, and memory given back when it ends).
         service.builder = functools.partial(_reindex_in_a_child, found.wiki, found.settings)
-        threading.Thread(target=_open_or_build, args=(service,), daemon=True).start()
+        args = (service, found.startup)
+        threading.Thread(target=_open_or_build, args=args, daemon=True).start()
     else:
         service.warm()  # each worker opens the index at start, not on its first search
     app.extensions[EXTENSION] = service
@@ -84,7 +85,8 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def _open_or_build(service: SearchService) -> None:
+def _open_or_build(service: SearchService, startup: Startup) -> None:
+    startup.after_first_answer()
     service.warm()
     service.start_building()
 

@@ -21,6 +21,11 @@ def init_app(app: Flask) -> None:
     """Register before every request hook that reads the wiki (after the request timer)."""
     app.before_request(_answer_while_starting)
 
+    @app.after_request
+    def answered(response: Response) -> Response:
+        services().startup.answered.set()  # background reading may begin (web/startup)
+        return response
+
 
 def _answer_while_starting() -> Response | None:
     startup = services().startup
