@@ -8,11 +8,14 @@ limits whichever way was tried, so the directory cannot be guessed at through th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from masterywiki.errors import LoginFailed
 from masterywiki.people.accounts import Accounts, User
-from masterywiki.people.directory import Directory
 from masterywiki.people.linked import account_for
+
+if TYPE_CHECKING:  # the LDAP library is loaded only by a wiki that has a directory
+    from masterywiki.people.directory import Directory
 
 
 @dataclass

@@ -184,8 +184,7 @@ class Wiki:
                     continue
                 record = PageRecord(name, path, blob, self._infos[blob])
             records[name] = record
-        # Keyed by the tree's own blob strings, which the records hold too: the cache
-        # file's copies of 100,000 ids would be 9 MB more in each worker.
+        # Keyed by the tree's blob strings, which records hold too (not the cache file's).
         infos = self._infos
         self._infos = {blob: infos[blob] for _, blob in page_files.values() if blob in infos}
         changes = self._changes(previous, head, {path for path, _ in page_files.values()})
@@ -296,9 +295,8 @@ class Wiki:
         return self._file_count[1]
 
     def size_hint(self) -> int:
-        """About how many files the branch holds: the page cache's page count when there
-        is one (its header: a start need not list 100,000 files to know it is large),
-        else the files counted."""
+        """About how many files the branch holds: the page cache header's page count
+        (no need to list 100,000 files to know a wiki is large), else the files."""
         path = self._cache_file()
         pages = pagecache.pages_in(path) if path is not None else None
         return self.file_count() if pages is None else pages

@@ -20,7 +20,6 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from masterywiki.repository.wiki import Wiki
 from masterywiki.search import building, queries
 from masterywiki.search.docs import Docs
 from masterywiki.search.languages import ENGLISH, base_language
+from masterywiki.search.opened import Holder, Opened
 from masterywiki.search.schema import make_schema, plain_words
 from masterywiki.search.store import (
     BuildProgress,
@@ -59,44 +59,6 @@ MISSING_BUILD_WAIT = 3600.0  # seconds a build `if_missing` waits for another on
 WAIT_FOR_PAGES = 2000  # a search waits for a first index of a wiki of this many files
 
 
-@dataclass
-class _Open:
-    """One process's open index: a searcher kept between queries, and its bitmaps."""
-
-    state: State
-    index: Any
-    searcher: Any
-    docs: Docs | None = None
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            if self.docs is not None:
-                self.docs.close()
-            self.searcher.close()
-            self.index.close()
-
-
-class _Holder:
-    """The open index, held apart from its service so that a service dropped without
-    `close()` still closes whoosh's files (by `weakref.finalize`), rather than leaving
-    them to the garbage collector."""
-
-    def __init__(self) -> None:
-        self.open: _Open | None = None
-        # Segment tables loaded, by segment id, shared by the generations of one index
-        # folder: after a save, only the new segment's are read (not 80 MB at 100,000
-        # pages, in half a second, at the first search after each save).
-        self.tables: dict[str, SegmentTables] = {}
-
-    def close(self) -> None:
-        if self.open is not None:
-            self.open.close()
-        self.open = None
-        for tables in self.tables.values():
-            tables.close()
-        self.tables.clear()
-
-
 class SearchService:
     """Search over one wiki, safe to share between the threads of one process."""
 
@@ -111,7 +73,7 @@ class SearchService:
         self.schema = make_schema()
         self._lock = threading.RLock()
         self._write_lock = WriteLock(self.folder / "write.lock")
-        self._holder = _Holder()
+        self._holder = Holder()
         weakref.finalize(self, self._holder.close)
         self._building: threading.Thread | None = None
         self._build_error: BaseException | None = None
@@ -121,11 +83,11 @@ class SearchService:
         self._vocabulary: tuple[str, queries.Vocabulary] | None = None  # at a commit
 
     @property
-    def _open(self) -> _Open | None:
+    def _open(self) -> Opened | None:
         return self._holder.open
 
     @_open.setter
-    def _open(self, value: _Open | None) -> None:
+    def _open(self, value: Opened | None) -> None:
         self._holder.open = value
 
     def read_state(self) -> State | None:
@@ -268,10 +230,8 @@ class SearchService:
             with self._lock:
                 if self._open is None:
                     self._switch_to(state)
-                opened = self._open
-                if opened is not None and opened.docs is None:
-                    opened.docs = self._docs(opened)
-                    opened.docs.warm()
+                if self._open is not None and self._open.docs is None:
+                    self._holder.docs(self.folder).warm()
             self.vocabulary()
         except Exception:  # the first search finds it again, and recovers
             log.warning("could not open the search index", exc_info=True)
@@ -323,21 +283,15 @@ class SearchService:
             current.state = state
             return
         ix = open_index(self.folder / state.folder)
-        self._open = _Open(state, ix, ix.searcher())
+        self._open = Opened(state, ix, ix.searcher())
         if current is not None:
             current.close()
 
     def _searcher(self) -> tuple[Any, Docs]:
         self.refresh()
         with self._lock:
-            opened = self._open
-            assert opened is not None
-            if opened.docs is None:
-                opened.docs = self._docs(opened)
-            return opened.searcher, opened.docs
-
-    def _docs(self, opened: _Open) -> Docs:
-        return Docs(opened.searcher, self.folder / opened.state.folder, self._holder.tables)
+            docs = self._holder.docs(self.folder)
+            return docs.searcher, docs
 
     def _healthy(self, state: State) -> bool:
         """Whether the index in `state` opens and reads: a probe after a failed search."""

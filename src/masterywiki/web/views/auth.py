@@ -47,7 +47,7 @@ from masterywiki.errors import (
     WikiError,
 )
 from masterywiki.people.accounts import Accounts, SessionKey, User
-from masterywiki.people.directory import Directory, DirectoryConfig
+from masterywiki.people.directoryconfig import DirectoryConfig
 from masterywiki.people.logins import Logins
 from masterywiki.web.languages import ACCOUNT_LANGUAGE, gettext
 from masterywiki.web.views import markers, services
@@ -73,10 +73,13 @@ def init_app(app: Flask) -> None:
     app.extensions[ACCOUNT_LANGUAGE] = lambda: getattr(current_user(), "language", None)
     settings = app.extensions["masterywiki"].settings
     found = app.extensions[ACCOUNTS_KEY] = Accounts(app.extensions["masterywiki"].database)
-    directory = DirectoryConfig.from_settings(settings)
-    app.extensions[LOGINS_KEY] = Logins(
-        found, Directory(directory) if directory else None, settings.password_login
-    )
+    config = DirectoryConfig.from_settings(settings)
+    directory = None
+    if config is not None:  # only a wiki with a directory loads the LDAP library
+        from masterywiki.people.directory import Directory
+
+        directory = Directory(config)
+    app.extensions[LOGINS_KEY] = Logins(found, directory, settings.password_login)
     app.session_interface = _SessionInterface()
     # The cookie lasts as long as the server keeps its session (both slide with use).
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=found.session_seconds)

@@ -9,11 +9,13 @@ has passed every check.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, Flask, current_app, redirect, request, session
 from flask.typing import ResponseReturnValue
 
 from masterywiki.people.linked import account_for
-from masterywiki.people.oidc import OidcClient, OidcConfig, Pending
+from masterywiki.people.oidcconfig import OidcConfig, Pending
 from masterywiki.web.views import services
 from masterywiki.web.views.auth import (
     OIDC_NAME_KEY,
@@ -22,6 +24,9 @@ from masterywiki.web.views.auth import (
     log_in,
     open_when_private,
 )
+
+if TYPE_CHECKING:
+    from masterywiki.people.oidc import OidcClient
 
 CLIENT_KEY = "masterywiki.people.oidc"
 PENDING = "oidc_pending"
@@ -34,6 +39,10 @@ def init_app(app: Flask) -> None:
     config = OidcConfig.from_settings(app.extensions["masterywiki"].settings)
     if config is None:
         return
+    # Only a wiki that signs in this way loads the library (a tenth of a second at
+    # each worker's start).
+    from masterywiki.people.oidc import OidcClient
+
     app.extensions[CLIENT_KEY] = OidcClient(config)
     app.extensions[OIDC_NAME_KEY] = config.name
     app.register_blueprint(bp)
