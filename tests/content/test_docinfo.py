@@ -123,6 +123,12 @@ def test_repeated_values_are_kept_once_across_pages() -> None:
     first = scan("---\ntitle: Rubric\ntype: term\ntags: [grading]\n---\n# Rubric\n")
     second = scan("---\ntitle: Scale\ntype: term\ntags: [grading]\n---\n# Other\n")
     assert first.front_matter.type is second.front_matter.type
-    assert first.front_matter.tags[0] is second.front_matter.tags[0]
+    assert first.front_matter.tags is second.front_matter.tags  # the same tags: one tuple
+    assert (
+        first.front_matter.extra == {}
+        and first.front_matter.extra is scan("# A\n").front_matter.extra
+    )
+    other = scan("---\ntags: [grading, habits]\nlang: es\n---\n# B\n").front_matter
+    assert other.tags == ("grading", "habits") and other.extra == {"lang": "es"}
     assert first.heading_title is first.front_matter.title  # the same text, one string
     assert second.heading_title == "Other"

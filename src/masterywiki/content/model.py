@@ -27,8 +27,12 @@ _STRING_KEYS = (
     "source",
 )
 _LIST_KEYS = ("tags", "aliases", "related", "redirect_from")
-# Values that repeat across pages, kept as one string each (a server keeps every page's).
+# Values that repeat across pages, kept as one string each (a server keeps every page's),
+# and a page's tags as one tuple with every page of the same tags.
 _REPEATED_KEYS = frozenset(("type", "resource_type", "organization", "organization_type", "tags"))
+_TAG_SETS: dict[tuple[str, ...], tuple[str, ...]] = {}
+_TAG_SETS_KEPT = 50_000
+_NO_EXTRA: Mapping[str, Any] = {}  # every page without other keys shares it (never changed)
 
 
 class Compact:
@@ -67,7 +71,7 @@ class FrontMatter(Compact):
     organization_type: str | None = None
     source: str | None = None
     protected: bool = False  # only admins may change the page (protection.py)
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=lambda: _NO_EXTRA)
     problems: tuple[Problem, ...] = ()
 
 
@@ -125,8 +129,10 @@ def parse_front_matter(raw: str, first_line: int = 2) -> FrontMatter:
             items = _as_list(data[key])
             if items is None:
                 problems.append(Problem(first_line, f"'{key}' must be a list of text values"))
+            elif key in _REPEATED_KEYS:
+                values[key] = _shared_tags(tuple(map(sys.intern, items)))
             else:
-                values[key] = tuple(map(sys.intern, items)) if key in _REPEATED_KEYS else items
+                values[key] = items
     if data.get("protected") is not None:
         if isinstance(data["protected"], bool):
             values["protected"] = data["protected"]
@@ -138,8 +144,14 @@ def parse_front_matter(raw: str, first_line: int = 2) -> FrontMatter:
         problems.append(Problem(first_line, f"unknown type '{page_type}' (use one of {allowed})"))
         values["type"] = "page"
     known = {*_STRING_KEYS, *_LIST_KEYS, "protected"}
-    extra = {str(k): v for k, v in data.items() if k not in known}
+    extra = {str(k): v for k, v in data.items() if k not in known} or _NO_EXTRA
     return FrontMatter(**values, extra=extra, problems=tuple(problems))
+
+
+def _shared_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
+    if len(_TAG_SETS) > _TAG_SETS_KEPT:  # bounded, whatever the pages say
+        _TAG_SETS.clear()
+    return _TAG_SETS.setdefault(tags, tags)
 
 
 def parse_document(text: str) -> Document:
