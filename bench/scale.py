@@ -10,7 +10,7 @@ instance, under ``gunicorn -w 2`` (sync workers), in this order:
   straight from git while it reads the wiki);
 * ready: seconds until ``/-/healthz`` answers 200 (every page read);
 * indexed: seconds until a search answers 200 (the index is built at start);
-* RSS per worker (MB) when ready, and after the run;
+* RSS per worker (MB, its git `cat-file` processes included) when ready, and after the run;
 * first view p50 of pages never requested before, and warm req/s with ``wrk`` over 50
   pages (the share of the hello world's req/s in the same run);
 * search p50/p95 over 40 queries of corpus words;
@@ -23,6 +23,7 @@ The markdown table is printed and written to bench/results/scale.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import re
@@ -63,15 +64,36 @@ class Scale:
 
 
 def worker_rss_mb(master: int) -> list[float]:
-    """Resident memory of each gunicorn worker (the master's children), in MB."""
+    """Resident memory of each gunicorn worker (the master's children) with its git
+    processes (GitPython's persistent `cat-file`), in MB. A `reindex` child building
+    the index is left out: it ends, and its memory with it."""
+    workers = _children(master)
+    return [(_rss_kb(pid) + sum(map(_rss_kb, _git_children(pid)))) / 1024 for pid in workers]
+
+
+def _children(pid: int) -> list[int]:
     found = []
-    children = Path(f"/proc/{master}/task/{master}/children")
-    for pid in children.read_text().split() if children.exists() else []:
-        status = Path(f"/proc/{pid}/status").read_text()
-        kb = re.search(r"VmRSS:\s+(\d+) kB", status)
-        if kb:
-            found.append(int(kb[1]) / 1024)
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
     return found
+
+
+def _git_children(pid: int) -> list[int]:
+    found = []
+    for child in _children(pid):
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{child}/comm").read_text().strip() == "git":
+                found.append(child)
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        kb = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+    except OSError:
+        return 0
+    return int(kb[1]) if kb else 0
 
 
 def seconds_until(test: Callable[[], bool], timeout: float) -> float:
