@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import traceback
+from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from masterywiki.search import (
     parse_synonyms,
 )
 from masterywiki.search import service as search_service
-from masterywiki.search.tables import SegmentTables
+from masterywiki.search.tables import RarePostings, SegmentTables
 from masterywiki.web.app import create_app
 from masterywiki.web.views.search import EXTENSION as SEARCH_KEY
 from tests.conftest import commit_files, git
@@ -618,3 +619,13 @@ def test_a_build_if_missing_builds_once(service: SearchService) -> None:
     folder = index_folder(service)
     assert service.rebuild(if_missing=True) == 0  # another process's build is enough
     assert index_folder(service) == folder
+
+
+def test_rare_postings_answer_as_the_tables_file_keeps_them() -> None:
+    kept = {"cross": (array("I", [3, 9]).tobytes(), array("H", [1, 2]).tobytes()),
+            "alder": (array("I", [4]).tobytes(), array("H", [7]).tobytes())}  # fmt: skip
+    postings = RarePostings(kept)
+    assert [postings.get(word) for word in kept] == list(kept.values())
+    assert "alder" in postings and "aspen" not in postings and postings.get("zz") is None
+    with pytest.raises(ValueError, match="damaged"):
+        RarePostings({"cross": (array("I", [3, 9]).tobytes(), array("H", [1]).tobytes())})
