@@ -89,12 +89,19 @@ def test_the_background_read_begins_after_the_first_answer(
     (they would take turns), and reads it anyway when nobody comes."""
     monkeypatch.setattr(startup_module, "BACKGROUND_ABOVE_FILES", 10)
     monkeypatch.setattr(startup_module, "FIRST_ANSWER_WAIT", 30.0)
-    app = create_app({"repo": repo_factory(PAGES), "instance": tmp_path / "instance"})
+    repo = repo_factory(PAGES)
+    app = create_app({"repo": repo, "instance": tmp_path / "instance"})
     startup = app.extensions["masterywiki"].startup
     try:
         assert not startup.wait(0.5), "nothing read before the first answer"
         assert app.test_client().get("/sec/page-002").status_code == 200  # from git
         assert startup.wait(30)
+        # Then git's commit-graph is brought up to date, for page histories.
+        chain = repo / ".git" / "objects" / "info" / "commit-graphs" / "commit-graph-chain"
+        deadline = time.monotonic() + 30
+        while not chain.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert chain.exists()
     finally:
         app.extensions["masterywiki"].wiki.storage.close()
 

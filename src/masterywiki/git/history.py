@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from masterywiki.git import parse as gitparse
@@ -92,3 +93,54 @@ class HistoryReads:
             args.append(f"--diff-filter={diff_filter}")
         args += [start, "--", *paths]
         return gitparse.parse_log(self._run(*args).decode("utf-8", "replace"))
+
+    def follow_log(
+        self, path: str, *, rev: str | None = None, skip: int = 0, limit: int = 50
+    ) -> list[Revision]:
+        """`log([path], follow=True, ...)` made of path-limited logs, which git answers
+        from its commit-graph's changed-path filters without reading every commit's tree
+        as `--follow` does (a third of a second a page at 100,000 pages). At the commit
+        that added the file, that commit alone is asked whether it renamed another one;
+        if so, the log goes on with that file from before it."""
+        start = rev or self.head()
+        found: list[Revision] = []
+        wanted = max(skip, 0) + max(limit, 0)
+        while start is not None and len(found) < wanted:
+            rows = self.log([path], rev=start, limit=wanted - len(found))
+            found += rows
+            added = rows[-1] if rows and rows[-1].files[:1] == (("A", path),) else None
+            parent = self._parent(added.commit) if added is not None else None
+            old = self._renamed_to(parent, added.commit, path) if added and parent else None
+            if added is None or old is None:
+                break
+            found[-1] = replace(added, files=(("R", f"{old} -> {path}"),))
+            start, path = parent, old
+        return found[max(skip, 0) :]
+
+    def _parent(self, commit: str) -> str | None:
+        """The first parent of `commit`; None for a first commit (it renamed nothing)."""
+        found = self._try("rev-parse", "--verify", "--quiet", f"{commit}^")
+        return found.stdout.decode().strip() if found.returncode == 0 else None
+
+    def _renamed_to(self, parent: str, commit: str, path: str) -> str | None:
+        """The file `commit` renamed to `path`, if it did (git's rename detection)."""
+        out = self._run("diff-tree", "-r", "-M", "--name-status", "-z", parent, commit)
+        fields = [field.decode("utf-8", "surrogateescape") for field in out.split(b"\0")]
+        at = 0
+        while at < len(fields) - 1:
+            status = fields[at]
+            if status.startswith(("R", "C")):  # these name two files
+                if status.startswith("R") and fields[at + 2] == path:
+                    return fields[at + 1]
+                at += 3
+            else:
+                at += 2
+        return None
+
+    def write_commit_graph(self) -> bool:
+        """Bring git's commit-graph, with its changed-path filters, up to date (new
+        commits as a new layer): path-limited logs then pass over the commits that did
+        not touch the path without reading their trees. A cache of git's own: failing to
+        write it only leaves logs slower. Returns whether it was written."""
+        done = self._try("commit-graph", "write", "--reachable", "--changed-paths", "--split")
+        return done.returncode == 0

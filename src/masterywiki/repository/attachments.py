@@ -146,7 +146,7 @@ class Attachments:
         names.validate_attachment(attachment)
         record = self.wiki.record(name)
         path = f"{names.attachments_folder(record.file)}/{attachment}"
-        revisions = self.storage.log([path], follow=True, limit=200)
+        revisions = self.storage.follow_log(path, limit=200)
         if not revisions:
             raise AttachmentNotFound(f"Page '{name}' never had an attachment '{attachment}'.")
         return revisions

@@ -90,9 +90,7 @@ class History:
         """One page of a page's history, newest first, following renames."""
         page = max(page, 1)
         path = self.current_file(name)
-        found = self.storage.log(
-            [path], follow=True, skip=(page - 1) * per_page, limit=per_page + 1
-        )
+        found = self.storage.follow_log(path, skip=(page - 1) * per_page, limit=per_page + 1)
         rows = tuple(_row(revision, path) for revision in found[:per_page])
         return Listing(rows, page, has_next=len(found) > per_page)
 
@@ -114,7 +112,7 @@ class History:
 
     def _path_at(self, name: str, commit: str) -> str | None:
         path = self.current_file(name)
-        for revision in self.storage.log([path], follow=True, limit=100_000):
+        for revision in self.storage.follow_log(path, limit=100_000):
             row = _row(revision, path)
             if row.revision.commit == commit or self.storage.is_ancestor(
                 row.revision.commit, commit
@@ -135,9 +133,7 @@ class History:
             except PageNotFound:  # added since `old_rev`: all of it is new
                 old = None
         else:
-            earlier = self.storage.log(
-                [new.path], rev=new.revision.commit, follow=True, skip=1, limit=1
-            )
+            earlier = self.storage.follow_log(new.path, rev=new.revision.commit, skip=1, limit=1)
             if earlier:
                 try:
                     old = self.version(name, earlier[0].commit)

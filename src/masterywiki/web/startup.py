@@ -102,6 +102,8 @@ class Startup:
         seconds = time.monotonic() - self._started
         log.info("Ready: %s pages read in %.1f s.", f"{self.pages_total:,}", seconds)
         self.ready.set()
+        # Page histories read git's commit-graph: a large wiki keeps it up to date.
+        self.wiki.storage.write_commit_graph()
 
     def _progress(self, done: int, total: int) -> None:
         self.pages_read, self.pages_total = done, total
