@@ -14,6 +14,7 @@ instance, under ``gunicorn -w 2`` (sync workers), in this order:
 * first view p50 of pages never requested before, and warm req/s with ``wrk`` over 50
   pages (the share of the hello world's req/s in the same run);
 * search p50/p95 over 40 queries of corpus words;
+* history: p50 of 10 page histories and of as many views of recent changes;
 * save p50 of 20 saves through the edit form (every save checked to be a commit);
 * restart: seconds until a second start on the same instance answers a page and is ready.
 
@@ -44,6 +45,7 @@ BENCH = Path(__file__).resolve().parent
 SEARCH_WORDS = ("mastery", "rubric", "evidence", "badger", "harbor", "protein", "willow", "graph")
 SAVES = 20
 SEARCHES = 40
+HISTORIES = 10  # page histories, and as many views of recent changes
 
 
 @dataclass
@@ -57,6 +59,8 @@ class Scale:
     first_ms: list[float] = field(default_factory=list)
     warm: pageview.WrkResult | None = None
     search_ms: list[float] = field(default_factory=list)
+    history_ms: list[float] = field(default_factory=list)
+    changes_ms: list[float] = field(default_factory=list)
     save_ms: list[float] = field(default_factory=list)
     restart_page_s: float | None = None
     restart_ready_s: float | None = None
@@ -211,6 +215,9 @@ def measure(pages: int, args: argparse.Namespace, workdir: Path) -> Scale:
         for _ in range(SEARCHES):
             words = "+".join(rng.sample(SEARCH_WORDS, 2))
             result.search_ms.append(pageview.get(port, f"/-/search?q={words}")[2] * 1000)
+        for url in [corpus.page_url(i, pages) for i in rng.sample(range(pages), HISTORIES)]:
+            result.history_ms.append(pageview.get(port, f"{url}/-/history")[2] * 1000)
+            result.changes_ms.append(pageview.get(port, "/-/changes")[2] * 1000)
         session = login(port, "bench", "bench-password-1234")
         edited = [corpus.page_url(i, pages) for i in rng.sample(range(pages), SAVES)]
         save_pages(port, session, edited, result)
@@ -278,6 +285,8 @@ def report(results: list[Scale], hello: float | None, args: argparse.Namespace, 
         ("warm req/s, share of hello world", share),
         ("warm p50, ms", lambda r: fmt(r.warm.p50_ms if r.warm else None, 2)),
         ("search p50 / p95, ms", lambda r: f"{median(r.search_ms)} / {fmt(pct(r.search_ms, 95))}"),
+        ("page history p50, ms", lambda r: median(r.history_ms)),
+        ("recent changes p50, ms", lambda r: median(r.changes_ms)),
         ("save p50, ms (every save a commit)", lambda r: median(r.save_ms)),
         ("restart: first page / ready, s", lambda r: f"{fmt(r.restart_page_s)} / "
          f"{fmt(r.restart_ready_s)}"),
