@@ -11,6 +11,7 @@ from masterywiki.content.docinfo import (
     Reference,
     pack_references,
     plain_inline,
+    references_of,
     scan,
     split_explicit_title,
     unpack_references,
@@ -116,3 +117,22 @@ def test_a_reference_holding_a_separator_is_kept_as_it_is() -> None:
     odd = (Reference("term", "odd\x1fterm", 4), Reference("doc", "/a", 5))
     assert pack_references(odd) == odd
     assert unpack_references(pack_references(odd)) == odd
+
+
+_KINDS = st.sampled_from(["doc", "term", "ref", "link", "file"])
+_TEXT = st.sampled_from(["", "a", "link", "file", "x.md", "a/b.md", "linkfile", "top", "\x1e"])
+
+
+@given(
+    st.lists(st.tuples(_KINDS, _TEXT, st.integers(0, 9999), _TEXT), max_size=6),
+    _KINDS,
+    st.booleans(),
+)
+def test_references_of_one_kind_are_found_without_unpacking_the_others(
+    fields: list[tuple[str, str, int, str]], kind: str, with_fragment: bool
+) -> None:
+    packed = pack_references(tuple(Reference(*f) for f in fields))
+    wanted = [
+        r for r in unpack_references(packed) if r.kind == kind and (r.fragment or not with_fragment)
+    ]
+    assert references_of(packed, kind, with_fragment) == wanted

@@ -139,10 +139,20 @@ class Wiki:
     def snapshot(self) -> Snapshot:
         return self.refresh()
 
+    def start_from(self, snapshot: Snapshot) -> None:
+        """Begin from `snapshot` (kept by `check` or `build`: repository/wikisnapshot)
+        rather than the page cache: the next refresh applies only the diff to HEAD."""
+        with self._lock:
+            self._snapshot = snapshot
+            self._loaded_cache = True
+
     def _build(self, head: str | None) -> Snapshot:
         previous = self._snapshot
         if not self._loaded_cache:
             previous = self._cached_start() or previous
+            # A cache file was read: rewrite it only after reading many pages anew (a
+            # one-shot `check` after one edit spent 5 s rewriting 100,000 pages' scans).
+            self._cache_written = self._cache_written or self._from_cache is not None
             self._from_cache = None  # used once: its scans are in self._infos now
             self._loaded_cache = True
         if head is None:
