@@ -147,11 +147,19 @@ def merged(
     A kept answer that changed was asked again by every page that asked it (`to_redo`
     rendered them), so a kept answer not in `answers` is still today's."""
     pages = {name: fresh.get(name) or kept.pages[name] for name in catalog.pages}
+    # Keys that may no longer be asked: those of the pages rendered again or gone that
+    # they do not ask now. Usually none (an edit keeps its page's links), and then the
+    # kept answers stand with the fresh ones over them.
+    before: set[str] = set()
+    for name, page in kept.pages.items():
+        if name in fresh or name not in pages:
+            before.update(page.asked)
+    if before.issubset(answers):
+        return Kept(pages, {**kept.answers, **answers})
     # Every key still asked, from one split of all the pages' keys (100,000 pages ask
     # 1.5 million lookups: a loop over them took a second).
-    asked = set(
-        _SEP.join(page.asked_keys for page in pages.values() if page.asked_keys).split(_SEP)
-    )
+    joined = _SEP.join(page.asked_keys for page in pages.values() if page.asked_keys)
+    asked = set(joined.split(_SEP))
     asked.discard("")
     now: dict[str, Answer] = {}
     for key in asked:
