@@ -84,15 +84,22 @@ def refreshed(wiki: Wiki, cache_dir: Path, use_kept: bool = True) -> Snapshot:
     if kept is not None:
         wiki.start_from(kept)
     snapshot = wiki.refresh()
-    if kept is None or _far_behind(wiki, kept, snapshot):
-        save(cache_dir, snapshot)
+    keep(wiki, cache_dir, kept, snapshot)
     return snapshot
+
+
+def keep(wiki: Wiki, cache_dir: Path, kept: Snapshot | None, now: Snapshot) -> None:
+    """Save `now` when there was no usable kept snapshot, or it is far behind `now`."""
+    if kept is None or _far_behind(wiki, kept, now):
+        save(cache_dir, now)
 
 
 def _far_behind(wiki: Wiki, kept: Snapshot, now: Snapshot) -> bool:
     if kept.commit == now.commit:
         return False
-    assert kept.commit is not None and now.commit is not None
+    if now.commit is None:
+        return False
+    assert kept.commit is not None
     try:
         return len(wiki.storage.changed_files(kept.commit, now.commit)) > REWRITE_AFTER
     except RevisionNotFound:  # history rewritten: the wiki was read afresh
