@@ -140,8 +140,7 @@ class Wiki:
         return self.refresh()
 
     def start_from(self, snapshot: Snapshot) -> None:
-        """Begin from `snapshot` (kept by `check` or `build`: repository/wikisnapshot)
-        rather than the page cache: the next refresh applies only the diff to HEAD."""
+        """Begin from `snapshot` (repository/wikisnapshot): the next refresh reads a diff."""
         with self._lock:
             self._snapshot = snapshot
             self._loaded_cache = True
@@ -150,8 +149,7 @@ class Wiki:
         previous = self._snapshot
         if not self._loaded_cache:
             previous = self._cached_start() or previous
-            # A cache file was read: rewrite it only after reading many pages anew (a
-            # one-shot `check` after one edit spent 5 s rewriting 100,000 pages' scans).
+            # A cache file was read: rewrite it only after many new pages, not one.
             self._cache_written = self._cache_written or self._from_cache is not None
             self._from_cache = None  # used once: its scans are in self._infos now
             self._loaded_cache = True

@@ -256,12 +256,12 @@ def build_site(
 
     note = note or log.info
     # Started from the wiki as the last build or check saw it: only the diff is read.
-    kept = None if full else wikisnapshot.load(settings.cache_dir)
-    app = create_app(settings, start_from=kept)
+    kept_wiki = None if full else wikisnapshot.load(settings.cache_dir)
+    app = create_app(settings, start_from=kept_wiki)
     app.jinja_env.globals["static_build"] = True
     wiki: Wiki = app.extensions["masterywiki"].wiki
     snapshot = wiki.refresh()
-    wikisnapshot.keep(wiki, settings.cache_dir, kept, snapshot)
+    wikisnapshot.keep(wiki, settings.cache_dir, kept_wiki, snapshot)
     catalog = snapshot.catalog
     lap("read")
     out.mkdir(parents=True, exist_ok=True)
