@@ -260,3 +260,19 @@ def test_the_file_count_is_listed_once_per_commit(basic_repo: Path) -> None:
     assert wiki.file_count() == first and len(listed) == 1
     commit_files(basic_repo, {"new.md": "# New\n"})
     assert wiki.file_count() == first + 1 and len(listed) == 2
+
+
+def test_a_read_page_cache_is_rewritten_only_after_many_new_pages(
+    basic_repo: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    Wiki(GitStorage(basic_repo), cache_dir=cache).refresh()
+    written = (cache / "pages.pickle").stat().st_mtime_ns
+    commit_files(basic_repo, {"guide/new.md": "# New\n"}, "one new page")
+    wiki = Wiki(GitStorage(basic_repo), cache_dir=cache)
+    assert "guide/new" in wiki.refresh().catalog  # read from git, beside the cache
+    assert (cache / "pages.pickle").stat().st_mtime_ns == written
+    many = {f"guide/more-{i}.md": f"# More {i}\n" for i in range(30)}
+    commit_files(basic_repo, many, "many new pages")
+    Wiki(GitStorage(basic_repo), cache_dir=cache).refresh()
+    assert (cache / "pages.pickle").stat().st_mtime_ns != written
