@@ -49,6 +49,10 @@ class Run:
     bound: float
     peak_mb: float = 0.0
     rendered: str = ""  # pages rendered, as the command says
+    cpu: float = 0.0  # user + system seconds, the command and its workers
+
+    def cpu_cell(self) -> str:
+        return f"{self.cpu:.1f}" if self.seconds is not None else "-"
 
     def cell(self) -> str:
         return f"{self.seconds:.1f}" if self.seconds is not None else f"> {self.bound:.0f}"
@@ -75,6 +79,7 @@ def timed(pages: int, step: str, cmd: list[str], bound: float) -> Run:
     if proc.returncode not in (0, 1):  # check exits 1 when it finds an error
         raise SystemExit(f"{step} failed ({proc.returncode}): {text[-2000:]}")
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+    cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", text))
     rendered = re.search(r"\((\d+) rendered", text)
     run = Run(
         pages,
@@ -83,8 +88,10 @@ def timed(pages: int, step: str, cmd: list[str], bound: float) -> Run:
         bound,
         peak_mb=int(peak.group(1)) / 1024 if peak else 0.0,
         rendered=rendered.group(1) if rendered else "",
+        cpu=cpu,
     )
-    print(f"  {run.cell()} s, {run.peak_mb:.0f} MB, {run.rendered or '?'} rendered", flush=True)
+    print(f"  {run.cell()} s ({run.cpu:.1f} s CPU), {run.peak_mb:.0f} MB, "
+          f"{run.rendered or '?'} rendered", flush=True)  # fmt: skip
     return run
 
 
@@ -120,14 +127,16 @@ def measure(
 def table(runs: list[Run]) -> str:
     sizes = sorted({r.pages for r in runs})
     steps = list(dict.fromkeys(r.step for r in runs))
-    head = " | ".join(f"{size:,} pages: s (peak MB, rendered)" for size in sizes)
+    head = " | ".join(f"{size:,} pages: s (CPU s, peak MB, rendered)" for size in sizes)
     lines = [f"| step | {head} | target at 100,000 |", "|---|" + "---:|" * len(sizes) + "---|"]
     for step in steps:
         cells = []
         for size in sizes:
             run = next((r for r in runs if r.pages == size and r.step == step), None)
             cells.append(
-                f"{run.cell()} ({run.peak_mb:,.0f} MB, {run.rendered or '?'})" if run else "-"
+                f"{run.cell()} ({run.cpu_cell()}, {run.peak_mb:,.0f} MB, {run.rendered or '?'})"
+                if run
+                else "-"
             )
         target = TARGETS.get(step)
         lines.append(f"| {step} | {' | '.join(cells)} | {f'< {target:.0f} s' if target else ''} |")

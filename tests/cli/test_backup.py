@@ -110,7 +110,8 @@ def test_a_backup_taken_while_saving_is_consistent(
     try:
         outs = [tmp_path / f"b{n}.tar" for n in range(3)]
         for out in outs:
-            assert cli("backup", str(out), "--instance", str(instance)).exit_code == 0
+            taken = cli("backup", str(out), "--instance", str(instance))
+            assert taken.exit_code == 0, taken.output
     finally:
         stop.set()
         saver.join()

@@ -3,6 +3,8 @@ and its findings are exactly those of a full check of the same commit."""
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from masterywiki.cli import main
-from masterywiki.repository import checkstate
+from masterywiki.repository import checkstate, wikisnapshot
 from tests.conftest import commit_files, git
 
 WIKI = {
@@ -132,3 +134,65 @@ def test_unusable_kept_results_mean_a_full_check(
     again, rendered = run(repo, tmp_path / "inst")
     assert (again, rendered) == (first, PAGES)
     assert checkstate.load(state.parent) is not None  # written afresh
+
+
+def test_a_run_of_commits_checked_one_by_one_matches_full_checks(
+    repo_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Each check starts from the wiki snapshot and results the one before kept: after
+    every commit of a series, the findings are those of a full check."""
+    repo = repo_factory(WIKI)
+    run(repo, tmp_path / "kept")
+    for change in (
+        "new page",
+        "term alias changes",
+        "rename",
+        "label renamed",
+        "page title changes",
+    ):
+        commit_files(repo, CHANGES[change][0], change)
+        after, _ = run(repo, tmp_path / "kept")
+        assert after == run(repo, tmp_path / "fresh", "--full")[0], change
+
+
+def test_the_wiki_snapshot_is_kept_until_far_behind(
+    repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repo_factory(WIKI)
+    run(repo, tmp_path / "inst")
+    cache = tmp_path / "inst" / "cache"
+    first = wikisnapshot.load(cache)
+    assert first is not None and first.commit == git(repo, "rev-parse", "HEAD")
+    commit_files(repo, {"guide/two.md": "# Two\n"}, "one small change")
+    run(repo, tmp_path / "inst")
+    kept = wikisnapshot.load(cache)
+    assert kept is not None and kept.commit == first.commit  # one file behind: not rewritten
+    monkeypatch.setattr(wikisnapshot, "REWRITE_AFTER", 0)
+    commit_files(repo, {"guide/three.md": "# Three\n"}, "another")
+    after, _ = run(repo, tmp_path / "inst")
+    kept = wikisnapshot.load(cache)
+    assert kept is not None and kept.commit == git(repo, "rev-parse", "HEAD")
+    assert after == run(repo, tmp_path / "fresh", "--full")[0]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "gone commit", "other code"])
+def test_an_unusable_wiki_snapshot_means_reading_the_wiki(
+    damage: str, repo_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = repo_factory(WIKI)
+    run(repo, tmp_path / "inst")
+    path = tmp_path / "inst" / "cache" / wikisnapshot.FILE_NAME
+    kept = wikisnapshot.load(path.parent)
+    assert kept is not None
+    if damage == "garbage":
+        path.write_bytes(b"not a pickle")
+    elif damage == "gone commit":  # history rewritten and collected since
+        wikisnapshot.save(path.parent, dataclasses.replace(kept, commit="0" * 40))
+    else:
+        data = pickle.loads(path.read_bytes())
+        path.write_bytes(pickle.dumps({**data, "code": "another masterywiki"}))
+    commit_files(repo, {"guide/two.md": "# Two\n"}, "drop the part")
+    after, _ = run(repo, tmp_path / "inst")
+    assert after == run(repo, tmp_path / "fresh", "--full")[0]
+    renewed = wikisnapshot.load(path.parent)
+    assert renewed is not None and renewed.commit == git(repo, "rev-parse", "HEAD")

@@ -11,6 +11,7 @@ from masterywiki.content.docinfo import (
     Reference,
     pack_references,
     plain_inline,
+    references_of,
     scan,
     split_explicit_title,
     unpack_references,
@@ -132,3 +133,22 @@ def test_repeated_values_are_kept_once_across_pages() -> None:
     assert other.tags == ("grading", "habits") and other.extra == {"lang": "es"}
     assert first.heading_title is first.front_matter.title  # the same text, one string
     assert second.heading_title == "Other"
+
+
+_KINDS = st.sampled_from(["doc", "term", "ref", "link", "file"])
+_TEXT = st.sampled_from(["", "a", "link", "file", "x.md", "a/b.md", "linkfile", "top", "\x1e"])
+
+
+@given(
+    st.lists(st.tuples(_KINDS, _TEXT, st.integers(0, 9999), _TEXT), max_size=6),
+    _KINDS,
+    st.booleans(),
+)
+def test_references_of_one_kind_are_found_without_unpacking_the_others(
+    fields: list[tuple[str, str, int, str]], kind: str, with_fragment: bool
+) -> None:
+    packed = pack_references(tuple(Reference(*f) for f in fields))
+    wanted = [
+        r for r in unpack_references(packed) if r.kind == kind and (r.fragment or not with_fragment)
+    ]
+    assert references_of(packed, kind, with_fragment) == wanted

@@ -283,3 +283,19 @@ def test_a_start_knows_the_wikis_size_from_the_page_caches_header(
     assert wiki.size_hint() == pages and listed == []
     (cache / "pages.pickle").write_bytes(b"not a pickle")
     assert wiki.size_hint() == wiki.file_count() and len(listed) == 1  # counted instead
+
+
+def test_a_read_page_cache_is_rewritten_only_after_many_new_pages(
+    basic_repo: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    Wiki(GitStorage(basic_repo), cache_dir=cache).refresh()
+    written = (cache / "pages.pickle").stat().st_mtime_ns
+    commit_files(basic_repo, {"guide/new.md": "# New\n"}, "one new page")
+    wiki = Wiki(GitStorage(basic_repo), cache_dir=cache)
+    assert "guide/new" in wiki.refresh().catalog  # read from git, beside the cache
+    assert (cache / "pages.pickle").stat().st_mtime_ns == written
+    many = {f"guide/more-{i}.md": f"# More {i}\n" for i in range(30)}
+    commit_files(basic_repo, many, "many new pages")
+    Wiki(GitStorage(basic_repo), cache_dir=cache).refresh()
+    assert (cache / "pages.pickle").stat().st_mtime_ns != written

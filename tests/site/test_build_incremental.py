@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from masterywiki import settings as settings_module
+from masterywiki.repository import wikisnapshot
 from masterywiki.site.build import BuildResult, build_site
 from masterywiki.site.manifest import MANIFEST_FILE
-from tests.conftest import commit_files
+from tests.conftest import commit_files, git
 
 FIRST = Path(__file__).parent.parent / "data" / "basic" / "guide" / "first.md"
 RESOURCE = "---\ntitle: Exit Ticket\ntype: resource\ntags: [alpha]\n---\n# Exit Ticket\n\nUse it.\n"
@@ -77,3 +78,26 @@ def test_a_body_edit_leaves_the_site_views_alone(
     build(repo, tmp_path / "instance", out)
     assert views[0].stat().st_mtime_ns != written[0]  # fetched and written again
     assert not views[1].parent.exists()  # no page is tagged alpha any more
+
+
+@pytest.mark.parametrize("damage", [None, b"not a pickle"], ids=["kept", "damaged"])
+def test_a_build_starts_from_the_kept_wiki_snapshot(
+    damage: bytes | None, repo_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = repo_factory(source="basic")
+    instance, kept = tmp_path / "instance", tmp_path / "kept"
+    build(repo, instance, kept)
+    cache = instance / "cache"
+    first = wikisnapshot.load(cache)
+    assert first is not None and first.commit == git(repo, "rev-parse", "HEAD")
+    if damage is not None:
+        (cache / wikisnapshot.FILE_NAME).write_bytes(damage)
+    commit_files(repo, CHANGES["body edit"], "body edit")
+    incremental = build(repo, instance, kept)
+    build(repo, tmp_path / "fresh-instance", tmp_path / "fresh", full=True)
+    assert incremental.rendered == 1
+    assert files_of(kept) == files_of(tmp_path / "fresh")
+    now = wikisnapshot.load(cache)
+    assert now is not None
+    # One commit behind is close enough to keep; a damaged one is replaced.
+    assert now.commit == (first.commit if damage is None else git(repo, "rev-parse", "HEAD"))

@@ -89,6 +89,7 @@ def test_the_background_read_begins_after_the_first_answer(
     (they would take turns), and reads it anyway when nobody comes."""
     monkeypatch.setattr(startup_module, "BACKGROUND_ABOVE_FILES", 10)
     monkeypatch.setattr(startup_module, "FIRST_ANSWER_WAIT", 30.0)
+    monkeypatch.setattr(startup_module, "COMMIT_GRAPH_ABOVE_PAGES", 10)
     repo = repo_factory(PAGES)
     app = create_app({"repo": repo, "instance": tmp_path / "instance"})
     startup = app.extensions["masterywiki"].startup

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ from masterywiki.content.translations import Translations
 from masterywiki.db.database import Database
 from masterywiki.discussion.comments import parse as parse_comments
 from masterywiki.onboarding.findings import onboarding_findings
-from masterywiki.repository import checkstate
+from masterywiki.repository import checkstate, wikisnapshot
 from masterywiki.repository.edits import COMMENTS_SUFFIX
 from masterywiki.repository.instance import open_repository
 from masterywiki.repository.wiki import Snapshot, Wiki
@@ -65,9 +66,12 @@ def check(
     loaded = settings_module.load({"repo": repo, "instance": instance})
     storage, _created = open_repository(loaded)
     wiki = Wiki(storage, cache_dir=loaded.cache_dir, language=loaded.language)
-    snapshot = wiki.refresh()
+    snapshot = wikisnapshot.refreshed(wiki, loaded.cache_dir, use_kept=not full)
     catalog = snapshot.catalog
     kept = None if full else checkstate.load(loaded.cache_dir)
+    # The wiki's objects live to the end: the collector need not scan them again and
+    # again (at 100,000 pages each full collection went over millions of objects).
+    gc.freeze()
     with click.progressbar(length=len(catalog), label="Checking pages", file=sys.stderr) as bar:
         results, redone = render_all(
             wiki.storage.read_blobs, catalog, bar.update, processes or default_processes(), kept

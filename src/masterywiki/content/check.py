@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.checkcache import Answer, Kept, PageCheck, Recorder, merged, to_redo
+from masterywiki.content.docinfo import references_of
 from masterywiki.content.markup import render
 from masterywiki.content.model import Problem, decode, parse_document
 from masterywiki.content.renderstate import Heading
@@ -120,9 +121,7 @@ def _page_findings(catalog: Catalog, rendered: Mapping[str, Result]) -> list[Dia
 def _anchor_findings(catalog: Catalog, rendered: Mapping[str, Result]) -> list[Diagnostic]:
     found = []
     for record in catalog.records():
-        for reference in record.info.references:
-            if reference.kind != "link" or not reference.fragment:
-                continue
+        for reference in references_of(record.info.packed_references, "link", True):
             target = catalog.doc(reference.target, record.file)
             if target is None or target.name is None or target.name not in rendered:
                 continue  # a missing page is reported by the renderer
@@ -213,7 +212,10 @@ def _redirect_findings(catalog: Catalog) -> list[Diagnostic]:
 
 def _file_findings(catalog: Catalog, files: Iterable[str]) -> list[Diagnostic]:
     found = []
+    served = {record.file for record in catalog.records()}  # never a finding: skipped fast
     for path in files:
+        if path in served:
+            continue
         if not path.endswith(names.PAGE_SUFFIX) or any(p.startswith(".") for p in path.split("/")):
             continue
         if path.startswith(TEMPLATES + "/"):  # page templates are no pages, on purpose
@@ -243,9 +245,7 @@ def _attachment_findings(catalog: Catalog, files: set[str]) -> list[Diagnostic]:
     wiki cannot serve (a bad name, or no page beside them)."""
     found = []
     for record in catalog.records():
-        for reference in record.info.references:
-            if reference.kind != "file":
-                continue
+        for reference in references_of(record.info.packed_references, "file"):
             attachment = names.resolve_attachment(reference.target, record.file)
             if attachment is None:
                 message = f"link to an attachment the wiki cannot serve: {reference.target}"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
@@ -72,20 +73,39 @@ def answer(catalog: Catalog, key: str) -> Answer:
     return None if record is None else (record.url, record.title)
 
 
-@dataclass(frozen=True)
-class PageCheck:
-    """One page's render result as far as `check` reads it, and the lookups it made."""
+_SEP = "\n"  # between lookup keys and between anchors: neither ever holds a newline
+
+
+class PageCheck(NamedTuple):
+    """One page's render result as far as `check` reads it, and the lookups it made.
+
+    Kept compact, as a tuple of strings: a large wiki keeps 100,000 of them, read and
+    written at every run (the lookup keys and anchors joined in one string each; the
+    problems, rare, as plain tuples)."""
 
     blob: str
     file: str
-    asked: tuple[str, ...]  # lookup keys
-    problems: tuple[Problem, ...]
-    anchors: tuple[str, ...]  # heading ids
+    asked_keys: str  # lookup keys, joined by _SEP
+    problem_rows: tuple[tuple[int, str, str, str], ...]  # (line, message, kind, severity)
+    anchor_ids: str  # heading ids, joined by _SEP
 
     @classmethod
     def of(cls, record: PageRecord, rendered: Rendered, asked: Iterable[str]) -> PageCheck:
-        ids = tuple(heading.id for heading in rendered.headings)
-        return cls(record.blob, record.file, tuple(asked), rendered.problems, ids)
+        ids = _SEP.join(heading.id for heading in rendered.headings)
+        rows = tuple((p.line, p.message, p.kind, p.severity) for p in rendered.problems)
+        return cls(record.blob, record.file, _SEP.join(asked), rows, ids)
+
+    @property
+    def asked(self) -> tuple[str, ...]:
+        return tuple(self.asked_keys.split(_SEP)) if self.asked_keys else ()
+
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        return tuple(self.anchor_ids.split(_SEP)) if self.anchor_ids else ()
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return tuple(Problem(*row) for row in self.problem_rows)
 
     @property
     def headings(self) -> tuple[Heading, ...]:
@@ -106,13 +126,14 @@ def to_redo(kept: Kept, catalog: Catalog) -> list[str]:
     in catalog order."""
     changed = {key for key, was in kept.answers.items() if answer(catalog, key) != was}
     redo = []
+    pages = kept.pages
     for record in catalog.records():
-        found = kept.pages.get(record.name)
+        found = pages.get(record.name)
         if (
             found is None
             or found.blob != record.blob
             or found.file != record.file
-            or (changed and not changed.isdisjoint(found.asked))
+            or (changed and found.asked_keys and not changed.isdisjoint(found.asked))
         ):
             redo.append(record.name)
     return redo
@@ -126,12 +147,24 @@ def merged(
     A kept answer that changed was asked again by every page that asked it (`to_redo`
     rendered them), so a kept answer not in `answers` is still today's."""
     pages = {name: fresh.get(name) or kept.pages[name] for name in catalog.pages}
+    # Keys that may no longer be asked: those of the pages rendered again or gone that
+    # they do not ask now. Usually none (an edit keeps its page's links), and then the
+    # kept answers stand with the fresh ones over them.
+    before: set[str] = set()
+    for name, page in kept.pages.items():
+        if name in fresh or name not in pages:
+            before.update(page.asked)
+    if before.issubset(answers):
+        return Kept(pages, {**kept.answers, **answers})
+    # Every key still asked, from one split of all the pages' keys (100,000 pages ask
+    # 1.5 million lookups: a loop over them took a second).
+    joined = _SEP.join(page.asked_keys for page in pages.values() if page.asked_keys)
+    asked = set(joined.split(_SEP))
+    asked.discard("")
     now: dict[str, Answer] = {}
-    for page in pages.values():
-        for key in page.asked:
-            if key not in now:
-                if key in answers:
-                    now[key] = answers[key]
-                else:
-                    now[key] = kept.answers[key] if key in kept.answers else answer(catalog, key)
+    for key in asked:
+        if key in answers:
+            now[key] = answers[key]
+        else:
+            now[key] = kept.answers[key] if key in kept.answers else answer(catalog, key)
     return Kept(pages, now)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from masterywiki.content import names
+from masterywiki.content.attachmentindex import index_attachments
 from masterywiki.content.catalog import PageRecord
 from masterywiki.content.model import decode
 from masterywiki.content.protection import Protection, claims, is_marked
@@ -21,7 +22,7 @@ from masterywiki.errors import PageNotFound, RevisionNotFound, WikiError
 from masterywiki.git import textmerge
 from masterywiki.git.parse import is_sha
 from masterywiki.git.storage import Author
-from masterywiki.repository.wiki import Snapshot, Wiki, index_attachments
+from masterywiki.repository.wiki import Snapshot, Wiki
 
 COMMENTS_SUFFIX = ".comments.jsonl"
 

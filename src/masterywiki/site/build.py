@@ -38,6 +38,7 @@ from flask import Flask
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog
 from masterywiki.errors import WikiError
+from masterywiki.repository import wikisnapshot
 from masterywiki.repository.wiki import Snapshot, Wiki
 from masterywiki.resources import static_dir
 from masterywiki.settings import Settings
@@ -254,10 +255,13 @@ def build_site(
         phases[phase] = time.perf_counter() - start - sum(phases.values())
 
     note = note or log.info
-    app = create_app(settings)
+    # Started from the wiki as the last build or check saw it: only the diff is read.
+    kept_wiki = None if full else wikisnapshot.load(settings.cache_dir)
+    app = create_app(settings, start_from=kept_wiki)
     app.jinja_env.globals["static_build"] = True
     wiki: Wiki = app.extensions["masterywiki"].wiki
     snapshot = wiki.refresh()
+    wikisnapshot.keep(wiki, settings.cache_dir, kept_wiki, snapshot)
     catalog = snapshot.catalog
     lap("read")
     out.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from masterywiki.repository.attachments import Attachments
 from masterywiki.repository.edits import Editor
 from masterywiki.repository.history import History
 from masterywiki.repository.instance import open_repository
-from masterywiki.repository.wiki import PageMoved, Wiki
+from masterywiki.repository.wiki import PageMoved, Snapshot, Wiki
 from masterywiki.resources import static_dir, templates_dir
 from masterywiki.settings import Settings, load
 from masterywiki.support.lru import LRU
@@ -49,7 +49,11 @@ def form_limit(settings: Settings) -> int:
     return 6 * text + 3 * FORM_ROOM
 
 
-def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    settings: Settings | Mapping[str, Any] | None = None, start_from: Snapshot | None = None
+) -> Flask:
+    """`start_from`: a snapshot of the wiki kept by `build` (repository/wikisnapshot),
+    brought up to HEAD by its diff instead of reading every page at start."""
     if not isinstance(settings, Settings):
         settings = load(settings)
     storage, created = open_repository(settings)
@@ -72,6 +76,8 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     wiki = Wiki(storage, cache_dir=settings.cache_dir, language=settings.language)
     # Each worker reads the catalog at start, not on its first request; a first start
     # of a large wiki reads it in the background while the server answers "starting".
+    if start_from is not None:
+        wiki.start_from(start_from)
     startup = Startup(wiki)
     protection = Protection.from_setting(settings.protected_sections)
     editor = Editor(wiki, settings.max_page_bytes, protection)

@@ -27,6 +27,9 @@ PROGRESS_EVERY_SECONDS = 1.0
 # A background read waits for the process's first answer (at most this long): taking
 # turns with it, reading 100,000 pages' cache made a restart's first page 0.5 s slower.
 FIRST_ANSWER_WAIT = 1.0
+# Above this many pages, git's commit-graph is kept for page histories (a path's log in
+# a small wiki is quick without it).
+COMMIT_GRAPH_ABOVE_PAGES = 5000
 
 
 class Startup:
@@ -103,7 +106,8 @@ class Startup:
         log.info("Ready: %s pages read in %.1f s.", f"{self.pages_total:,}", seconds)
         self.ready.set()
         # Page histories read git's commit-graph: a large wiki keeps it up to date.
-        self.wiki.storage.write_commit_graph()
+        if len(self.wiki.refresh().catalog) > COMMIT_GRAPH_ABOVE_PAGES:
+            self.wiki.storage.write_commit_graph()
 
     def _progress(self, done: int, total: int) -> None:
         self.pages_read, self.pages_total = done, total
