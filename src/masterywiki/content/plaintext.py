@@ -29,9 +29,14 @@ def _visible(line: str) -> str:
     """A line's text as shown: markup, raw HTML tags, footnote marks and table bars left
     out; roles and code spans (where `<` is text) read whole."""
     shown = []
-    for i, part in enumerate(_LITERAL.split(line)):
+    # Most lines have no code span, tag or footnote: their regexes are skipped then.
+    for i, part in enumerate(_LITERAL.split(line) if "`" in line else (line,)):
         if not i % 2:
-            part = _FOOTNOTE.sub(" ", _HTML_TAG.sub(" ", part)).replace("|", " ")
+            if "<" in part:
+                part = _HTML_TAG.sub(" ", part)
+            if "[^" in part:
+                part = _FOOTNOTE.sub(" ", part)
+            part = part.replace("|", " ")
         text = part[1:-1] if part.startswith("`") else plain_inline(part)
         edges = (" " if part[:1].isspace() else "", " " if part[-1:].isspace() else "")
         shown.append(edges[0] + text + edges[1])  # parts stay words apart only where they were

@@ -14,7 +14,6 @@ Segments never change but for deletions, which the reader applies as a mask.
 
 from __future__ import annotations
 
-import heapq
 import os
 import pickle
 import secrets
@@ -43,13 +42,14 @@ class TablesMissing(Exception):
 
 def bitmap(ids: Iterable[int]) -> int:
     """A set of document numbers as the bits of an int: AND, OR and counts run in C."""
-    found = bytearray()
+    # One ASCII digit per document, read as a binary number: int() does that in C.
+    digits = bytearray(b"0")
     for docnum in ids:
-        byte = docnum >> 3
-        if byte >= len(found):
-            found.extend(bytes(byte - len(found) + 1))
-        found[byte] |= 1 << (docnum & 7)
-    return int.from_bytes(found, "little")
+        if docnum >= len(digits):
+            digits.extend(b"0" * (docnum + 1 - len(digits)))
+        digits[docnum] = 49  # "1"
+    digits.reverse()
+    return int(digits, 2)
 
 
 def members(bits: int, limit: int | None = None) -> Iterator[int]:
@@ -124,21 +124,25 @@ def write(folder: Path, segment_id: str, reader: Any, words: Sequence[Sequence[s
             if found is None:
                 found = postings[stem] = (array("I"), array("H"))
             found[0].append(docnum)
-            found[1].append(min(tf, 0xFFFF))
+            found[1].append(tf if tf < 0xFFFF else 0xFFFF)
     average = sum(lengths) / size if size else 1.0
+    # `tf_part` in parts, each computed as it does, so the floats (and ties) are the same.
+    constant, numerator = K1 * (1 - B), K1 + 1
+    per_length = [K1 * B * length / (average or 1.0) for length in lengths]
     rare: dict[str, tuple[bytes, bytes]] = {}
     common: dict[str, tuple[bytes, bytes, bytes]] = {}
     for stem, (docs, tfs) in postings.items():
         if len(docs) < COMMON:
             rare[stem] = (docs.tobytes(), tfs.tobytes())
             continue
-        best = heapq.nlargest(
-            TOP, zip(docs, tfs, strict=True), key=lambda p: tf_part(p[1], lengths[p[0]], average)
-        )
+        pairs = zip(docs, tfs, strict=True)
+        parts = [tf * numerator / (tf + constant + per_length[d]) for d, tf in pairs]
+        # As heapq.nlargest: the best first, ties in document order (a stable sort).
+        best = sorted(range(len(docs)), key=parts.__getitem__, reverse=True)[:TOP]
         common[stem] = (
             _bytes(bitmap(docs), size),
-            array("I", [d for d, _ in best]).tobytes(),
-            array("H", [t for _, t in best]).tobytes(),
+            array("I", [docs[i] for i in best]).tobytes(),
+            array("H", [tfs[i] for i in best]).tobytes(),
         )
     vocab = list(postings)
     width = _width(len(vocab))
@@ -176,14 +180,14 @@ def _places(
     """Where each common stem occurs, as token numbers (documents one after the other, a
     separator between): {stem: (first, count)} into one array of all their places."""
     found: dict[str, array[int]] = {stem: array("I") for stem in common}
+    get = found.get
     position = 0
     for stems in words:
-        for stem in stems:
-            places = found.get(stem)
+        for at, stem in enumerate(stems, position):
+            places = get(stem)
             if places is not None:
-                places.append(position)
-            position += 1
-        position += 1  # the separator
+                places.append(at)
+        position += len(stems) + 1  # and the separator
     where: dict[str, tuple[int, int]] = {}
     out = array("I")
     for stem, places in found.items():
