@@ -23,6 +23,8 @@ _BLOCK_MARKS = re.compile(r"^\s*(?:>\s*)*(?:[-*+]\s+|\d+[.)]\s+|:\s+)?(?:\[[ xX]
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _FOOTNOTE = re.compile(r"\[\^[^\]]*\]:?")
 _LITERAL = re.compile(r"(\{[a-z]+\}`[^`]*`|`[^`]*`)")  # a role, or a code span
+# What any markup of a line starts with: a line with none of these is its own text.
+_MARKUP_CHARS = re.compile(r"[{`\[*_<|]")
 
 
 def _visible(line: str) -> str:
@@ -64,5 +66,6 @@ def plain_text(body: str) -> tuple[str, list[str]]:
             headings.append(text)
             words.append(text)
             continue
-        words.append(_visible(_BLOCK_MARKS.sub("", line, count=1)))
+        line = _BLOCK_MARKS.sub("", line, count=1)
+        words.append(_visible(line) if _MARKUP_CHARS.search(line) else " ".join(line.split()))
     return " ".join(" ".join(words).split()), headings

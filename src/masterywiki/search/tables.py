@@ -20,7 +20,8 @@ import secrets
 import weakref
 from array import array
 from bisect import bisect_right
-from collections import Counter
+from itertools import repeat
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,12 +43,12 @@ class TablesMissing(Exception):
 
 def bitmap(ids: Iterable[int]) -> int:
     """A set of document numbers as the bits of an int: AND, OR and counts run in C."""
-    # One ASCII digit per document, read as a binary number: int() does that in C.
-    digits = bytearray(b"0")
-    for docnum in ids:
-        if docnum >= len(digits):
-            digits.extend(b"0" * (docnum + 1 - len(digits)))
-        digits[docnum] = 49  # "1"
+    # One ASCII digit per document, set in C (map), read as a binary number by int().
+    ids = ids if isinstance(ids, list | array) else list(ids)
+    if not ids:
+        return 0
+    digits = bytearray(b"0") * (max(ids) + 1)
+    deque(map(digits.__setitem__, ids, repeat(49)), maxlen=0)  # 49: "1"
     digits.reverse()
     return int(digits, 2)
 
