@@ -20,9 +20,9 @@ import secrets
 import weakref
 from array import array
 from bisect import bisect_right
-from itertools import repeat
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -137,9 +137,9 @@ def write(folder: Path, segment_id: str, reader: Any, words: Sequence[Sequence[s
             rare[stem] = (docs.tobytes(), tfs.tobytes())
             continue
         pairs = zip(docs, tfs, strict=True)
-        parts = [tf * numerator / (tf + constant + per_length[d]) for d, tf in pairs]
+        scores = [tf * numerator / (tf + constant + per_length[d]) for d, tf in pairs]
         # As heapq.nlargest: the best first, ties in document order (a stable sort).
-        best = sorted(range(len(docs)), key=parts.__getitem__, reverse=True)[:TOP]
+        best = sorted(range(len(docs)), key=scores.__getitem__, reverse=True)[:TOP]
         common[stem] = (
             _bytes(bitmap(docs), size),
             array("I", [docs[i] for i in best]).tobytes(),
