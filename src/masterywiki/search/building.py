@@ -16,6 +16,7 @@ from whoosh.writing import MERGE_SMALL, SegmentWriter  # type: ignore[import-unt
 from masterywiki.content.model import decode
 from masterywiki.repository.wiki import Snapshot, Wiki
 from masterywiki.search import tables
+from masterywiki.search.postings import PostingBuffer
 from masterywiki.search.schema import StemmingWords, page_document
 from masterywiki.search.store import open_index
 from masterywiki.search.values import SearchUnavailable
@@ -56,6 +57,13 @@ def _add_pages(
     return words
 
 
+def _segment_writer(ix: Any, compound: bool) -> Any:
+    """A writer of one new segment, its postings kept by term (see `postings`)."""
+    writer = SegmentWriter(ix, _lk=False, compound=compound)
+    writer.pool = PostingBuffer()
+    return writer
+
+
 def _write_tables(ix: Any, folder: Path, segment: Any, words: list[list[str]]) -> None:
     reader = SegmentReader(ix.storage, ix.schema, segment)
     try:
@@ -68,7 +76,7 @@ def build_here(
     ix: Any, folder: Path, wiki: Wiki, snapshot: Snapshot, progress: Progress, language: str
 ) -> None:
     """Index every page in this process, into one segment."""
-    writer = SegmentWriter(ix, _lk=False, limitmb=256)
+    writer = _segment_writer(ix, compound=True)
     try:
         pages = sorted(snapshot.catalog.pages)
         words = _add_pages(writer, wiki, snapshot, pages, progress, language)
@@ -103,7 +111,7 @@ def build_in_processes(
 
     def index_share(share: list[tuple[int, list[str]]], report: Callable[[Any], None]) -> Any:
         ((number, pages),) = share
-        writer = SegmentWriter(ix, _lk=False, limitmb=192, compound=False)
+        writer = _segment_writer(ix, compound=False)
         words = _add_pages(writer, wiki, snapshot, pages, report, language)
         segment = writer._finalize_segment()
         _write_tables(ix, folder, segment, words)
