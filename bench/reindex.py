@@ -136,11 +136,8 @@ def measure(label: str, source: Path, pages: int, src: Path | None, workdir: Pat
     return run
 
 
-def report(runs: list[Run], args: argparse.Namespace, took: float) -> str:
+def report(runs: list[Run], args: argparse.Namespace, took: float, head: str) -> str:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    head = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
     lines = [
         "# Full search-index build (`masterywiki reindex`)",
         "",
@@ -189,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     if not Path("/usr/bin/time").exists():
         parser.error("needs GNU time at /usr/bin/time (Debian package `time`)")
     start = time.perf_counter()
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="mw-reindex-") as tmp:
         workdir = Path(tmp)
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             if before is not None:
                 runs.append(measure("before", source, pages, before, workdir))
             runs.append(measure("after" if before else "this", source, pages, None, workdir))
-    text = report(runs, args, time.perf_counter() - start)
+    text = report(runs, args, time.perf_counter() - start, head)
     args.out.write_text(text)
     print(text)
     return 1 if any(r.errors for r in runs) else 0
