@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import corpus
 
@@ -39,6 +40,7 @@ import search as search_bench
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
+Answers = dict[str, Any]  # query: [total, top 10 [name, score], suggested urls]
 TARGET_S = 60.0  # issue 23: fully indexed within 60 s at 100,000 pages
 
 DUMP = """
@@ -69,7 +71,7 @@ class Run:
     cpu_s: float = 0.0
     rss_mb: float = 0.0
     load: float = 0.0  # the 1-minute load average when it started
-    answers: dict[str, object] = field(default_factory=dict)
+    answers: Answers = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
 
@@ -119,8 +121,17 @@ def measure(label: str, source: Path, pages: int, src: Path | None, workdir: Pat
     run.cpu_s = time_v(report, "User time (seconds)") + time_v(report, "System time (seconds)")
     run.rss_mb = time_v(report, "Maximum resident set size (kbytes)") / 1024
     print(f"   {run.wall_s:.1f} s wall, {run.cpu_s:.1f} s CPU, {run.rss_mb:.0f} MB", flush=True)
-    spec = corpus.CorpusSpec(pages, 5000, 1)
-    queries = json.dumps(search_bench.queries(spec))
+    answers, error = dump(repo, instance, pages, env)
+    if error:
+        run.errors.append(error)
+    run.answers = answers
+    shutil.rmtree(folder, ignore_errors=True)  # 100,000 pages: a clone is 1.2 GB
+    return run
+
+
+def dump(repo: Path, instance: Path, pages: int, env: dict[str, str]) -> tuple[Answers, str]:
+    """The answers of an index to bench/search.py's queries; an error message if none."""
+    queries = json.dumps(search_bench.queries(corpus.CorpusSpec(pages, 5000, 1)))
     dumped = subprocess.run(
         [sys.executable, "-c", DUMP, str(repo), str(instance), queries],
         env=env,
@@ -129,11 +140,42 @@ def measure(label: str, source: Path, pages: int, src: Path | None, workdir: Pat
         check=False,
     )
     if dumped.returncode != 0:
-        run.errors.append(f"queries failed: {dumped.stderr.strip()[-500:]}")
-    else:
-        run.answers = json.loads(dumped.stdout)
-    shutil.rmtree(folder, ignore_errors=True)  # 100,000 pages: a clone is 1.2 GB
-    return run
+        return {}, f"queries failed: {dumped.stderr.strip()[-500:]}"
+    found: Answers = json.loads(dumped.stdout)
+    return found, ""
+
+
+def compare(before: Answers, after: Answers) -> str:
+    """How the answers of two indexes differ: the top 10 hits and totals, then the
+    search-as-you-type suggestions.
+
+    Pages of equal score come in document order, which depends on how the pages were
+    shared among processes: such ties are compared as sets (the last group of the top
+    10 only by its size, as the cut may fall inside it). Suggestions come from whoosh,
+    which expands a prefix in each segment apart: they depend on that sharing too."""
+    if not before or before.keys() != after.keys():
+        return "NO: different queries answered"
+    if before == after:
+        return "same hits in the same order, same suggestions"
+    hits = "same hits in the same order"
+    for query, (total, found, _) in before.items():
+        total_after, found_after, _ = after[query]
+        if total != total_after or _ties(found) != _ties(found_after):
+            return f"NO: {query!r} finds or ranks pages otherwise"
+        if found != found_after:
+            hits = "same hits and scores (pages of equal score in another order)"
+    differ = [q for q, answer in before.items() if answer[2] != after[q][2]]
+    return f"{hits}; suggestions differ for {len(differ)} queries: {differ[:3]}"
+
+
+def _ties(hits: list[list[Any]]) -> list[tuple[float, Any]]:
+    groups: dict[float, list[str]] = {}
+    for name, score in hits:
+        groups.setdefault(score, []).append(name)
+    found: list[tuple[float, Any]] = [(s, sorted(n)) for s, n in groups.items()]
+    if found:
+        found[-1] = (found[-1][0], len(found[-1][1]))
+    return found
 
 
 def report(runs: list[Run], args: argparse.Namespace, took: float, head: str) -> str:
@@ -167,9 +209,9 @@ def report(runs: list[Run], args: argparse.Namespace, took: float, head: str) ->
         for pages in args.pages:
             pair = [r for r in runs if r.pages == pages and not r.errors]
             if len(pair) == 2:
-                same = pair[0].answers == pair[1].answers and bool(pair[0].answers)
+                verdict = compare(pair[0].answers, pair[1].answers)
                 count = len(pair[0].answers)
-                lines.append(f"- {pages:,} pages: {'yes' if same else 'NO'} ({count} queries)")
+                lines.append(f"- {pages:,} pages: {verdict} ({count} queries)")
     errors = [f"- {r.label} {r.pages}: {e}" for r in runs for e in r.errors]
     if errors:
         lines += ["", "Errors:", *errors]
@@ -182,7 +224,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpora", type=Path, default=BENCH / "corpora")
     parser.add_argument("--before", help="a git revision to measure first, for comparison")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "reindex.md")
+    parser.add_argument(
+        "--compare",
+        nargs=3,
+        type=Path,
+        metavar=("REPO", "INSTANCE", "OTHER_INSTANCE"),
+        help="only compare the answers of two instances of one repository (--pages: its size)",
+    )
     args = parser.parse_args(argv)
+    if args.compare:
+        repo, first, second = args.compare
+        answers = [dump(repo, i, args.pages[0], dict(os.environ)) for i in (first, second)]
+        print(compare(answers[0][0], answers[1][0]), answers[0][1], answers[1][1])
+        return 0
     if not Path("/usr/bin/time").exists():
         parser.error("needs GNU time at /usr/bin/time (Debian package `time`)")
     start = time.perf_counter()
