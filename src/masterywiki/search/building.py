@@ -118,12 +118,12 @@ def build_in_processes(
         return number, segment
 
     try:
-        shares = list(enumerate(contiguous(sorted(snapshot.catalog.pages), processes)))
-        found = run_forked(index_share, shares, len(shares), progress)
+        dealt = list(enumerate(shares(sorted(snapshot.catalog.pages), processes)))
+        found = run_forked(index_share, dealt, len(dealt), progress)
     except ForkedWorkFailed as error:
         raise SearchUnavailable(f"Indexing failed: {error}") from None
-    # In the order of their pages: documents are numbered as one process numbers them,
-    # so pages of equal score come in the same order however many processes built them.
+    # In the order of the shares, not of the workers' finishing: pages of equal score
+    # come in the same order at each build.
     segments = [segment for _, segment in sorted(found, key=lambda item: item[0])]
     writer = ix.writer()
     writer._close_segment()
@@ -131,16 +131,14 @@ def build_in_processes(
     writer._finish()
 
 
-def contiguous(items: Sequence[str], parts: int) -> list[list[str]]:
-    """`items` cut into `parts` runs of nearly equal length, in order (none empty)."""
+def shares(items: Sequence[str], parts: int) -> list[list[str]]:
+    """`items` dealt to `parts` workers in turn (none left empty).
+
+    Dealt, not cut in runs: a common word's best body documents are kept per segment
+    (see `tables`), so which pages share a segment moves the results of a large wiki;
+    this is how the index was always shared."""
     parts = max(1, min(parts, len(items)))
-    size, extra = divmod(len(items), parts)
-    found, start = [], 0
-    for part in range(parts):
-        end = start + size + (part < extra)
-        found.append(list(items[start:end]))
-        start = end
-    return found
+    return [list(items[part::parts]) for part in range(parts)]
 
 
 def _merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
