@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
-from click.testing import CliRunner
+import pytest
+from click.testing import CliRunner, Result
 
 from masterywiki.cli import main
 from masterywiki.git.storage import GitStorage
-from masterywiki.repository.wiki import Wiki
+from masterywiki.repository.wiki import Snapshot, Wiki
 from masterywiki.search import SearchService
+from masterywiki.search.store import FIRST_BUILD_LOCK, WriteLock
 from tests.conftest import git
 
 
@@ -54,3 +57,46 @@ def test_reindex_reports_a_bad_repository_in_one_line(tmp_path: Path) -> None:
     assert result.output.startswith("Error: ")
     assert "not a git repository" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_if_missing_waits_for_a_build_under_way_and_reads_no_page(
+    basic_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = tmp_path / "instance"
+    refreshed_by: list[str] = []
+    original = Wiki.refresh
+
+    def refresh(self: Wiki) -> Snapshot:
+        refreshed_by.append(threading.current_thread().name)
+        return original(self)
+
+    monkeypatch.setattr(Wiki, "refresh", refresh)
+    building = WriteLock(instance / "search" / FIRST_BUILD_LOCK)  # another worker's child
+    assert building.acquire(1)
+    args = ["reindex", "--if-missing", "--repo", str(basic_repo), "--instance", str(instance)]
+    outcome: list[Result] = []
+    child = threading.Thread(
+        target=lambda: outcome.append(CliRunner().invoke(main, args)), name="second"
+    )
+    child.start()
+    child.join(0.5)
+    assert child.is_alive()  # waiting for the first build
+    service = SearchService(Wiki(GitStorage(basic_repo)), instance / "search")
+    service.rebuild()
+    building.release()
+    child.join(30)
+    assert outcome[0].exit_code == 0, outcome[0].output
+    assert outcome[0].output == "The search index is there already.\n"
+    assert "second" not in refreshed_by
+    service.close()
+    service.wiki.storage.close()
+
+
+def test_if_missing_builds_a_missing_index_once(basic_repo: Path, tmp_path: Path) -> None:
+    args = ["reindex", "--if-missing", "--repo", str(basic_repo), "--instance", str(tmp_path)]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0 and "Indexed 7 pages at" in first.output, first.output
+    folder = state(tmp_path)["folder"]
+    again = CliRunner().invoke(main, args)
+    assert again.output == "The search index is there already.\n"
+    assert state(tmp_path)["folder"] == folder

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from masterywiki.content.markup import render
-from masterywiki.content.plaintext import plain_text
+from masterywiki.content.plaintext import _visible, plain_text
 from masterywiki.content.provisional import Provisional
 
 PAGE = """\
@@ -57,3 +57,12 @@ def test_it_finds_the_words_the_renderer_finds() -> None:
     scanned = set(plain_text(PAGE)[0].replace(".", " ").split())
     seen = set(rendered.text.replace(".", " ").split())
     assert seen - scanned <= {"1", "↩"}  # footnote numbers the renderer adds
+
+
+def test_a_line_without_markup_is_taken_as_written() -> None:
+    lines = ["Plain   words, and numbers 1.5 ", "Ünïcode ñandú — dash", "a ~tilde~ and 50% & more"]
+    for line in lines:  # the same words as the full markup pass finds
+        assert " ".join(_visible(line).split()) == " ".join(line.split())
+    text, headings = plain_text("Intro  line\n\nA  setext   title\n=====\n\nlast")
+    assert text == "Intro line A setext title last"
+    assert headings == ["A setext title"]

@@ -23,15 +23,22 @@ _BLOCK_MARKS = re.compile(r"^\s*(?:>\s*)*(?:[-*+]\s+|\d+[.)]\s+|:\s+)?(?:\[[ xX]
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _FOOTNOTE = re.compile(r"\[\^[^\]]*\]:?")
 _LITERAL = re.compile(r"(\{[a-z]+\}`[^`]*`|`[^`]*`)")  # a role, or a code span
+# What any markup of a line starts with: a line with none of these is its own text.
+_MARKUP_CHARS = re.compile(r"[{`\[*_<|]")
 
 
 def _visible(line: str) -> str:
     """A line's text as shown: markup, raw HTML tags, footnote marks and table bars left
     out; roles and code spans (where `<` is text) read whole."""
     shown = []
-    for i, part in enumerate(_LITERAL.split(line)):
+    # Most lines have no code span, tag or footnote: their regexes are skipped then.
+    for i, part in enumerate(_LITERAL.split(line) if "`" in line else (line,)):
         if not i % 2:
-            part = _FOOTNOTE.sub(" ", _HTML_TAG.sub(" ", part)).replace("|", " ")
+            if "<" in part:
+                part = _HTML_TAG.sub(" ", part)
+            if "[^" in part:
+                part = _FOOTNOTE.sub(" ", part)
+            part = part.replace("|", " ")
         text = part[1:-1] if part.startswith("`") else plain_inline(part)
         edges = (" " if part[:1].isspace() else "", " " if part[-1:].isspace() else "")
         shown.append(edges[0] + text + edges[1])  # parts stay words apart only where they were
@@ -59,5 +66,6 @@ def plain_text(body: str) -> tuple[str, list[str]]:
             headings.append(text)
             words.append(text)
             continue
-        words.append(_visible(_BLOCK_MARKS.sub("", line, count=1)))
+        line = _BLOCK_MARKS.sub("", line, count=1)
+        words.append(_visible(line) if _MARKUP_CHARS.search(line) else " ".join(line.split()))
     return " ".join(" ".join(words).split()), headings

@@ -77,6 +77,7 @@ def write_state(folder: Path, state: State) -> None:
 
 
 PROGRESS_FILE = "building.json"  # how far a full build is, for every process to tell
+FIRST_BUILD_LOCK = "first-build.lock"  # held by `reindex --if-missing` from start to end
 
 
 class BuildProgress:

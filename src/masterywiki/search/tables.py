@@ -14,15 +14,15 @@ Segments never change but for deletions, which the reader applies as a mask.
 
 from __future__ import annotations
 
-import heapq
 import os
 import pickle
 import secrets
 import weakref
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +43,14 @@ class TablesMissing(Exception):
 
 def bitmap(ids: Iterable[int]) -> int:
     """A set of document numbers as the bits of an int: AND, OR and counts run in C."""
-    found = bytearray()
-    for docnum in ids:
-        byte = docnum >> 3
-        if byte >= len(found):
-            found.extend(bytes(byte - len(found) + 1))
-        found[byte] |= 1 << (docnum & 7)
-    return int.from_bytes(found, "little")
+    # One ASCII digit per document, set in C (map), read as a binary number by int().
+    ids = ids if isinstance(ids, list | array) else list(ids)
+    if not ids:
+        return 0
+    digits = bytearray(b"0") * (max(ids) + 1)
+    deque(map(digits.__setitem__, ids, repeat(49)), maxlen=0)  # 49: "1"
+    digits.reverse()
+    return int(digits, 2)
 
 
 # The positions of the set bits of each byte value: `members` reads a bitmap a byte at a
@@ -128,21 +129,25 @@ def write(folder: Path, segment_id: str, reader: Any, words: Sequence[Sequence[s
             if found is None:
                 found = postings[stem] = (array("I"), array("H"))
             found[0].append(docnum)
-            found[1].append(min(tf, 0xFFFF))
+            found[1].append(tf if tf < 0xFFFF else 0xFFFF)
     average = sum(lengths) / size if size else 1.0
+    # `tf_part` in parts, each computed as it does, so the floats (and ties) are the same.
+    constant, numerator = K1 * (1 - B), K1 + 1
+    per_length = [K1 * B * length / (average or 1.0) for length in lengths]
     rare: dict[str, tuple[bytes, bytes]] = {}
     common: dict[str, tuple[bytes, bytes, bytes]] = {}
     for stem, (docs, tfs) in postings.items():
         if len(docs) < COMMON:
             rare[stem] = (docs.tobytes(), tfs.tobytes())
             continue
-        best = heapq.nlargest(
-            TOP, zip(docs, tfs, strict=True), key=lambda p: tf_part(p[1], lengths[p[0]], average)
-        )
+        pairs = zip(docs, tfs, strict=True)
+        scores = [tf * numerator / (tf + constant + per_length[d]) for d, tf in pairs]
+        # As heapq.nlargest: the best first, ties in document order (a stable sort).
+        best = sorted(range(len(docs)), key=scores.__getitem__, reverse=True)[:TOP]
         common[stem] = (
             _bytes(bitmap(docs), size),
-            array("I", [d for d, _ in best]).tobytes(),
-            array("H", [t for _, t in best]).tobytes(),
+            array("I", [docs[i] for i in best]).tobytes(),
+            array("H", [tfs[i] for i in best]).tobytes(),
         )
     vocab = list(postings)
     width = _width(len(vocab))
@@ -180,14 +185,14 @@ def _places(
     """Where each common stem occurs, as token numbers (documents one after the other, a
     separator between): {stem: (first, count)} into one array of all their places."""
     found: dict[str, array[int]] = {stem: array("I") for stem in common}
+    get = found.get
     position = 0
     for stems in words:
-        for stem in stems:
-            places = found.get(stem)
+        for at, stem in enumerate(stems, position):
+            places = get(stem)
             if places is not None:
-                places.append(position)
-            position += 1
-        position += 1  # the separator
+                places.append(at)
+        position += len(stems) + 1  # and the separator
     where: dict[str, tuple[int, int]] = {}
     out = array("I")
     for stem, places in found.items():
