@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from masterywiki.repository.wiki import Wiki
+from masterywiki.support.memory import give_back_freed_memory
 
 log = logging.getLogger(__name__)
 BACKGROUND_ABOVE_FILES = 1000  # smaller wikis are read before the first answer (< 1 s)
@@ -87,6 +88,7 @@ class Startup:
         seconds = time.monotonic() - started
         if seconds >= PROGRESS_EVERY_SECONDS:  # say what a slow start was doing
             log.info("Ready: %s pages read in %.1f s.", f"{pages:,}", seconds)
+        give_back_freed_memory()
         self.ready.set()
 
     def _read_in_background(self, lock: int | None) -> None:
@@ -104,6 +106,7 @@ class Startup:
                 os.close(lock)  # the cache file is written: the others may go on
         seconds = time.monotonic() - self._started
         log.info("Ready: %s pages read in %.1f s.", f"{self.pages_total:,}", seconds)
+        give_back_freed_memory()  # every page's text was read and dropped (50 MB at 100,000)
         self.ready.set()
         # Page histories read git's commit-graph: a large wiki keeps it up to date.
         if len(self.wiki.refresh().catalog) > COMMIT_GRAPH_ABOVE_PAGES:

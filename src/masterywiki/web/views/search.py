@@ -37,6 +37,7 @@ from masterywiki.search import FACETS, SearchResults, SearchService, SearchUnava
 from masterywiki.search.facets import QueryLinks, chosen
 from masterywiki.search.records import SearchKey, SearchRecords
 from masterywiki.settings import Settings
+from masterywiki.support.memory import give_back_freed_memory
 from masterywiki.web.languages import N_, gettext, reader_language, requested_language
 from masterywiki.web.startup import BACKGROUND_ABOVE_FILES, Startup
 from masterywiki.web.views import auth, page_number, services
@@ -88,6 +89,7 @@ def init_app(app: Flask) -> None:
 def _open_or_build(service: SearchService, startup: Startup) -> None:
     startup.after_first_answer()
     service.warm()
+    give_back_freed_memory()  # the tables files, read whole then unpickled
     service.start_building()
 
 
@@ -136,6 +138,7 @@ class BackgroundRefresh:
                 log.info("search index not updated yet: %s", busy.message)
             except Exception:  # search must never break a save
                 log.warning("could not update the search index after a save", exc_info=True)
+            give_back_freed_memory()  # what the update and the save's new snapshot freed
 
     def join(self, timeout: float = 30.0) -> None:
         thread = self._thread
