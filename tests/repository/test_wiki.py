@@ -248,8 +248,8 @@ def test_a_cold_start_reads_pages_in_batches(
     assert sizes == [3, 3, 1]
 
 
-def test_the_file_count_is_listed_once_per_commit(basic_repo: Path) -> None:
-    wiki = Wiki(GitStorage(basic_repo))
+def tree_listings(wiki: Wiki) -> list[str]:
+    """The commits whose tree `wiki` lists from now on, as they are listed."""
     listed: list[str] = []
     original = wiki.storage.tree
 
@@ -258,6 +258,12 @@ def test_the_file_count_is_listed_once_per_commit(basic_repo: Path) -> None:
         return original(commit)
 
     wiki.storage.tree = counting  # type: ignore[method-assign]
+    return listed
+
+
+def test_the_file_count_is_listed_once_per_commit(basic_repo: Path) -> None:
+    wiki = Wiki(GitStorage(basic_repo))
+    listed = tree_listings(wiki)
     first = wiki.file_count()
     assert wiki.file_count() == first and len(listed) == 1
     commit_files(basic_repo, {"new.md": "# New\n"})
@@ -272,14 +278,7 @@ def test_a_start_knows_the_wikis_size_from_the_page_caches_header(
     cache = tmp_path / "cache"
     pages = len(Wiki(GitStorage(basic_repo), cache_dir=cache).refresh().catalog)
     wiki = Wiki(GitStorage(basic_repo), cache_dir=cache)
-    listed: list[str] = []
-    original = wiki.storage.tree
-
-    def counting(commit: str) -> dict[str, str]:
-        listed.append(commit)
-        return original(commit)
-
-    wiki.storage.tree = counting  # type: ignore[method-assign]
+    listed = tree_listings(wiki)
     assert wiki.size_hint() == pages and listed == []
     (cache / "pages.pickle").write_bytes(b"not a pickle")
     assert wiki.size_hint() == wiki.file_count() and len(listed) == 1  # counted instead
