@@ -37,6 +37,9 @@ def code(page: Any) -> Any:
 
 def test_a_term_by_keyboard_and_a_page_link_by_mouse(ada: Any, server: Server) -> None:
     ada.goto(server.url + "/framework/school-wide-systems/-/edit")
+    # The page titles the completions offer arrive after the page: with them all here, the
+    # list is not redrawn between the wait below and the Enter (which then typed a line).
+    ada.wait_for_load_state("networkidle")
     editor = code(ada)
     editor.focus()  # the editor has the focus on arrival; made sure of here
     ada.keyboard.press("Control+End")
