@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from masterywiki.content.docinfo import (
     Reference,
+    TocEntry,
+    pack_entries,
     pack_references,
     plain_inline,
     references_of,
@@ -117,6 +119,20 @@ def test_a_reference_holding_a_separator_is_kept_as_it_is() -> None:
     odd = (Reference("term", "odd\x1fterm", 4), Reference("doc", "/a", 5))
     assert pack_references(odd) == odd
     assert unpack_references(pack_references(odd)) == odd
+
+
+def test_toctree_entries_are_kept_packed_and_read_back_whole() -> None:
+    info = scan("```{toctree}\n:maxdepth: 2\n\nfirst\nShown title <sub/second>\n```\n")
+    (toctree,) = info.toctrees
+    assert isinstance(toctree.packed_entries, str)
+    assert toctree.entries == (TocEntry("first", None, 4), TocEntry("sub/second", "Shown title", 5))
+    assert toctree.maxdepth == 2
+    assert scan("```{toctree}\n:hidden:\n```\n").toctrees[0].entries == ()
+
+
+def test_a_toctree_entry_holding_a_separator_is_kept_as_it_is() -> None:
+    odd = [TocEntry("odd\x1epage", None, 3), TocEntry("b", "B", 4)]
+    assert pack_entries(odd) == tuple(odd)
 
 
 def test_repeated_values_are_kept_once_across_pages() -> None:

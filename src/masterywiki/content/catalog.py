@@ -238,7 +238,8 @@ class Catalog:
             nav.position[name] = len(nav.order)
             nav.order.append(name)
             children = tuple(c for c in self._toctree_children(self.pages[name]) if c not in seen)
-            nav.children[name] = children
+            if children:  # (a leaf has none: most pages of a large wiki)
+                nav.children[name] = children
             for child in children:
                 seen.add(child)
                 nav.parent[child] = name

@@ -42,6 +42,9 @@ class Label(Compact):
     line: int
 
 
+_FIELD, _RECORD = "\x1f", "\x1e"  # between the fields and the records of packed texts
+
+
 @dataclass(frozen=True, slots=True)
 class TocEntry(Compact):
     target: str
@@ -62,10 +65,33 @@ class Reference(Compact):
 
 @dataclass(frozen=True, slots=True)
 class Toctree(Compact):
-    entries: tuple[TocEntry, ...]
+    # The entries packed in one string (see `pack_entries`): the section pages of a
+    # 100,000-page wiki list every page, and as objects they took 15 MB of each worker.
+    packed_entries: str | tuple[TocEntry, ...]
     caption: str | None = None
     maxdepth: int | None = None
     hidden: bool = False
+
+    @property
+    def entries(self) -> tuple[TocEntry, ...]:
+        if not isinstance(self.packed_entries, str):
+            return self.packed_entries
+        if not self.packed_entries:
+            return ()
+        found = []
+        for record in self.packed_entries.split(_RECORD):
+            target, title, line = record.split(_FIELD)
+            found.append(TocEntry(target, title or None, int(line)))
+        return tuple(found)
+
+
+def pack_entries(entries: list[TocEntry]) -> str | tuple[TocEntry, ...]:
+    """The entries as one string, or as they are if a text holds a separator. (An
+    explicit title is never empty, so an empty one stands for None.)"""
+    texts = [(e.target, e.title or "", str(e.line)) for e in entries]
+    if any(_FIELD in t or _RECORD in t for fields in texts for t in fields[:2]):
+        return tuple(entries)
+    return _RECORD.join(_FIELD.join(fields) for fields in texts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +115,6 @@ class DocInfo(Compact):
     @property
     def problems(self) -> tuple[Problem, ...]:
         return self.front_matter.problems
-
-
-_FIELD, _RECORD = "\x1f", "\x1e"
 
 
 # The first byte of packed references says which kinds they hold (and whether a link
@@ -277,7 +300,7 @@ def parse_toctree(lines: list[str], first_line: int) -> Toctree:
         entries.append(TocEntry(target, title, first_line + offset))
     depth = options.get("maxdepth", "")
     return Toctree(
-        entries=tuple(entries),
+        pack_entries(entries),
         caption=options.get("caption") or None,
         maxdepth=int(depth) if depth.isdigit() else None,
         hidden="hidden" in options,

@@ -16,7 +16,7 @@ from masterywiki.git.parse import Change
 
 log = logging.getLogger(__name__)
 FILE_NAME = "pages.pickle"
-FORMAT = 10  # a cache of another format is ignored, and written again
+FORMAT = 11  # a cache of another format is ignored, and written again
 
 
 @dataclass(frozen=True)
