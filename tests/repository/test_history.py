@@ -112,3 +112,17 @@ def test_recent_changes_filters(editor: Editor, history: History, basic_repo: Pa
     in_guide = history.recent_changes(section="guide")[0]
     assert [r.summary for r in in_guide] == ["ada edit", "Initial pages"]
     assert git(basic_repo, "rev-list", "--count", "HEAD") == "3"
+
+
+def test_recent_changes_are_kept_per_head_and_follow_every_save(
+    editor: Editor, history: History, basic_repo: Path
+) -> None:
+    save(editor, "guide/first", "# F\n", "ada edit")
+    listed = history.recent_changes(per_page=1)[0]
+    assert history.recent_changes(per_page=1)[0] == listed  # the same head: kept
+    save(editor, "glossary/rubric", "# R\n", "bo edit", BO)
+    assert [r.summary for r in history.recent_changes(per_page=1)[0]] == ["bo edit"]
+    # A commit made outside the wiki moves the head too.
+    (basic_repo / "guide" / "first.md").write_text("# F2\n")
+    git(basic_repo, "commit", "-qam", "outside edit")
+    assert [r.summary for r in history.recent_changes(per_page=1)[0]] == ["outside edit"]

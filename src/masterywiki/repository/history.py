@@ -57,6 +57,10 @@ class History:
         self.wiki = wiki
         self.storage = wiki.storage
         self._deletions: LRU[tuple[Revision, str] | bool] = LRU(1024)
+        # Recent changes, kept per branch head: `git log --name-status` diffs each
+        # commit's trees (at 100,000 pages in sections of 5,000, 80 ms a view), and what
+        # changed before a head never changes.
+        self._recent: LRU[tuple[list[Revision], bool]] = LRU(64)
 
     def current_file(self, name: str) -> str:
         """The file that holds (or last held) page `name`. Raises PageNotFound."""
@@ -151,11 +155,19 @@ class History:
         """Recent commits across the wiki, optionally by one author or in one section."""
         if section is not None:
             names.validate(section)
+        head = self.storage.head()
+        key = (head, page, per_page, author, section)
+        kept = self._recent.get(key) if head is not None else None
+        if kept is not None:
+            return list(kept[0]), kept[1]
         paths = [section + "/", section + names.PAGE_SUFFIX] if section else []
         found = self.storage.log(
-            paths, skip=(max(page, 1) - 1) * per_page, limit=per_page + 1, author=author
+            paths, rev=head, skip=(max(page, 1) - 1) * per_page, limit=per_page + 1, author=author
         )
-        return found[:per_page], len(found) > per_page
+        answer = found[:per_page], len(found) > per_page
+        if head is not None:
+            self._recent.put(key, answer)
+        return list(answer[0]), answer[1]
 
     def changes_in(
         self, paths: Sequence[str] | None, page: int = 1, per_page: int = PER_PAGE
