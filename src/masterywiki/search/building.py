@@ -71,7 +71,7 @@ class _BuildWriter(SegmentWriter):  # type: ignore[misc]
         """As whoosh's `add_document`, for a schema with no term vectors and no separate
         spelling fields (`update` and merges keep whoosh's own writer)."""
         self._check_state()
-        perdoc, schema, docnum, add = self.perdocwriter, self.schema, self.docnum, self.pool.add
+        perdoc, schema, docnum, add = self.perdocwriter, self.schema, self.docnum, self.pool.add_field
         names = sorted(name for name in values if not name.startswith("_"))
         self._check_fields(schema, names)
         boost = self._doc_boost(values)
@@ -89,10 +89,8 @@ class _BuildWriter(SegmentWriter):  # type: ignore[misc]
                     field_boost = self._field_boost(values, name, boost)
                     fast = self._fast.get(name) if isinstance(value, str) else None
                     items = field.index(value) if fast is None else fast(value)
-                    for term, freq, weight, posting in items:
-                        if field.scorable:
-                            length += freq
-                        add((name, term, docnum, weight * field_boost, posting))
+                    counted = add(name, docnum, items, field_boost)
+                    length = counted if field.scorable else 0
                 shown = values.get(f"_stored_{name}", value)
                 perdoc.add_field(name, field, shown if field.stored else None, length)
                 if field.column_type and shown is not None:

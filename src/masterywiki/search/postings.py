@@ -17,7 +17,7 @@ written are the ones that loop gives.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN  # type: ignore[import-untyped]
@@ -56,6 +56,32 @@ class PostingBuffer:
         term.weights.append(item[3])
         value = item[4] or b""  # whoosh writes a missing value as an empty one
         term.values.append(self._values.setdefault(value, value))
+
+    def add_field(
+        self,
+        fieldname: str,
+        docnum: int,
+        items: Iterable[tuple[bytes, int, float, bytes]],
+        boost: float,
+    ) -> int:
+        """`add` for each of a field's (term, frequency, weight, value) in one document,
+        the weight times `boost`, as whoosh's writer does; returns the frequencies' sum."""
+        terms, values = self._terms, self._values
+        length = 0
+        for text, freq, weight, value in items:
+            length += freq
+            key = (fieldname, text)
+            term = terms.get(key)
+            if term is None:
+                term = terms[key] = _Term()
+                self.fieldnames.add(fieldname)
+            elif docnum <= term.docs[-1]:
+                term.ordered = False
+            term.docs.append(docnum)
+            term.weights.append(weight * boost)
+            value = value or b""
+            term.values.append(values.setdefault(value, value))
+        return length
 
     def iter_postings(self) -> Iterator[Posting]:
         """Every posting, sorted by field, term, document (whoosh's pool order)."""

@@ -15,6 +15,8 @@ from whoosh import columns, fields, formats  # type: ignore[import-untyped]
 from whoosh.analysis import (  # type: ignore[import-untyped]
     Analyzer,
     CharsetFilter,
+    IDAnalyzer,
+    KeywordAnalyzer,
     LowercaseFilter,
     RegexTokenizer,
     StopFilter,
@@ -266,7 +268,36 @@ def fast_indexers(schema: Any) -> dict[str, Callable[[str], Items]]:
             for folded, known in ((False, _plain_analyzer()), (True, _folded_analyzer())):
                 if analyzer == known:
                     found[name] = _PlainWords(folded).items_of
+    for name, field in schema.items():
+        if field.vector or field.separate_spelling() or field.format is None:
+            continue
+        if field.format.field_boost != 1.0:
+            continue
+        if type(field) is fields.ID and type(field.format) is formats.Existence:
+            if field.analyzer == IDAnalyzer():
+                found[name] = _whole_value
+        elif type(field) is fields.KEYWORD and type(field.format) is formats.Frequency:
+            if field.analyzer == KeywordAnalyzer(lowercase=True, commas=True):
+                found[name] = _comma_keywords
     return found
+
+
+def _whole_value(value: str) -> Items:
+    """An ID field's value as its one term (Existence format)."""
+    return [(value.encode(), 1, 1.0, b"")]
+
+
+_COMMA_ITEMS = re.compile(r"[^,]+").findall  # whoosh's CommaSeparatedTokenizer
+
+
+def _comma_keywords(value: str) -> Items:
+    """A KEYWORD(commas=True, lowercase=True) value's terms: between commas, stripped
+    (an empty one kept, as whoosh does), lowercased, counted (Frequency format)."""
+    counts: dict[str, int] = {}
+    for item in _COMMA_ITEMS(value):
+        word = item.strip().lower()
+        counts[word] = counts.get(word, 0) + 1
+    return [(w.encode(), n, float(n), pack_uint(n)) for w, n in counts.items()]
 
 
 def _plain_analyzer() -> Any:
