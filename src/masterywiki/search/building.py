@@ -71,7 +71,8 @@ class _BuildWriter(SegmentWriter):  # type: ignore[misc]
         """As whoosh's `add_document`, for a schema with no term vectors and no separate
         spelling fields (`update` and merges keep whoosh's own writer)."""
         self._check_state()
-        perdoc, schema, docnum, add = self.perdocwriter, self.schema, self.docnum, self.pool.add_field
+        perdoc, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        add = self.pool.add_field
         names = sorted(name for name in values if not name.startswith("_"))
         self._check_fields(schema, names)
         boost = self._doc_boost(values)

@@ -226,7 +226,8 @@ class _PlainWords(dict[str, str | None]):
     def __init__(self, folded: bool) -> None:
         super().__init__()
         self.folded = folded
-        self._findall = re.compile(r"\w+(?:\.?\w+)*").findall  # RegexTokenizer's default
+        # RegexTokenizer's default words, as whole matches (its group made non-capturing).
+        self._findall = re.compile(RegexTokenizer().expression.pattern.replace("(", "(?:")).findall
         self._stops = StopFilter().stops
         self._freqs: dict[int, bytes] = {}
 
@@ -252,33 +253,33 @@ class _PlainWords(dict[str, str | None]):
 
 
 def fast_indexers(schema: Any) -> dict[str, Callable[[str], Items]]:
-    """For the text fields of `schema` analysed here: a function giving what whoosh's
-    `field.index(value)` gives (in another order), for a full build, which spent half
-    its whoosh time in token objects. Fields not listed are left to whoosh."""
+    """For the fields of `schema` set up as this module sets them up: a function giving
+    what whoosh's `field.index(value)` gives (in another order), for a full build, which
+    spent half its whoosh time in token objects. Fields not listed are left to whoosh."""
     found: dict[str, Callable[[str], Items]] = {}
+    plain, folded, keywords = (
+        _plain_analyzer(),
+        _folded_analyzer(),
+        KeywordAnalyzer(lowercase=True, commas=True),
+    )
     for name, field in schema.items():
-        if not isinstance(field, fields.TEXT) or field.vector or field.separate_spelling():
+        format_ = field.format
+        if format_ is None or field.vector or field.separate_spelling():
             continue
-        if field.format.field_boost != 1.0:
+        if format_.field_boost != 1.0:
             continue
-        analyzer, format_ = field.analyzer, field.format
-        if isinstance(analyzer, StemmingWords) and type(format_) is formats.Positions:
-            found[name] = partial(analyzer.index_items, encode=format_.encode)
-        elif type(format_) is formats.Frequency:
-            for folded, known in ((False, _plain_analyzer()), (True, _folded_analyzer())):
-                if analyzer == known:
-                    found[name] = _PlainWords(folded).items_of
-    for name, field in schema.items():
-        if field.vector or field.separate_spelling() or field.format is None:
-            continue
-        if field.format.field_boost != 1.0:
-            continue
-        if type(field) is fields.ID and type(field.format) is formats.Existence:
-            if field.analyzer == IDAnalyzer():
+        analyzer, kind, form = field.analyzer, type(field), type(format_)
+        if kind is fields.TEXT and form is formats.Positions:
+            if isinstance(analyzer, StemmingWords):
+                found[name] = partial(analyzer.index_items, encode=format_.encode)
+        elif kind is fields.TEXT and form is formats.Frequency:
+            if analyzer in (plain, folded):
+                found[name] = _PlainWords(analyzer == folded).items_of
+        elif kind is fields.ID and form is formats.Existence:
+            if analyzer == IDAnalyzer():
                 found[name] = _whole_value
-        elif type(field) is fields.KEYWORD and type(field.format) is formats.Frequency:
-            if field.analyzer == KeywordAnalyzer(lowercase=True, commas=True):
-                found[name] = _comma_keywords
+        elif kind is fields.KEYWORD and form is formats.Frequency and analyzer == keywords:
+            found[name] = _comma_keywords
     return found
 
 
