@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from whoosh.filedb.filestore import FileStorage  # type: ignore[import-untyped]
+from whoosh.writing import SegmentWriter  # type: ignore[import-untyped]
 
 from masterywiki.git.storage import GitStorage
 from masterywiki.repository.wiki import Wiki
-from masterywiki.search import SearchService
+from masterywiki.search import SearchService, building
 from masterywiki.search.building import shares
+from masterywiki.search.languages import marked
+from masterywiki.search.postings import PostingBuffer
+from masterywiki.search.schema import make_schema
 from masterywiki.search.store import open_index
 from tests.conftest import commit_files
 
@@ -164,3 +171,104 @@ def test_pages_are_dealt_to_the_workers_in_turn() -> None:
     assert shares(items, 1) == [items]
     assert shares(items[:2], 4) == [["p00"], ["p01"]]
     assert shares([], 2) == [[]]
+
+
+def _document(number: int, rng: random.Random) -> dict[str, object]:
+    """A document of every kind of field, with words common enough for several blocks."""
+    lang = "es" if number % 5 == 0 else "en"
+    words = SPANISH if lang == "es" else WORDS
+    title = " ".join(rng.choice(words) for _ in range(rng.randint(0, 6)))
+    heads = "\n".join(" ".join(rng.sample(words, 3)) for _ in range(rng.randint(0, 4)))
+    summary = " ".join(rng.choice(words) for _ in range(rng.randint(0, 20)))
+    tags = rng.sample(["Math", "reading", " science", "x, y", ""], rng.randint(0, 3))
+    found: dict[str, object] = {
+        "path": f"page-{number:03}",
+        "title": marked(lang, title),
+        "aliases": marked(lang, f"{title}*\nv2.0 e.g." if number % 3 else ""),
+        "names": ",".join([title.lower(), "other name"]),
+        "headings": marked(lang, heads),
+        "summary": marked(lang, summary),
+        "text": summary,
+        "organization": marked(lang, rng.choice(["", "North School", "Escuela Sur"])),
+        "tags": ",".join(tags),
+        "tag_list": "\x1f".join(tags).encode(),
+        "type": rng.choice(["page", "term"]),
+        "section": rng.choice(["", "framework", "classes"]),
+        "resource_type": "",
+        "organization_type": rng.choice(["", "school"]),
+        "updated": datetime(2026, 1 + number % 12, 1 + number % 28),
+        "lang": lang,
+        "spell": " ".join([title, heads, summary, *tags]),
+        "complete": title,
+    }
+    if lang != "en":
+        found.update(_stored_title=title, _stored_summary=summary)
+    return found
+
+
+def _segment_files(folder: Path) -> dict[str, bytes]:
+    """A one-segment index's files by their kind (the segment's random id left out)."""
+    found = {}
+    for path in folder.iterdir():
+        if path.name.startswith("MAIN_") and "." in path.name:
+            found[path.name.split(".", 1)[1]] = path.read_bytes()
+    return found
+
+
+def _written(folder: Path, make: Callable[[Any, bool], Any], documents: list[Any]) -> Any:
+    folder.mkdir()
+    ix = FileStorage(str(folder)).create_index(make_schema())
+    writer = make(ix, False)
+    for document in documents:
+        writer.add_document(**document)
+    writer._commit_toc([writer._finalize_segment()])
+    writer._finish()
+    return ix
+
+
+def _postings(ix: Any) -> list[object]:
+    """Every term's statistics and postings, as whoosh reads them back."""
+    found: list[object] = []
+    with ix.reader() as reader:
+        for field, text in reader.all_terms():
+            info = reader.term_info(field, text)
+            found.append((field, text, info.weight(), info.doc_frequency(), info.max_weight()))
+            found.append((info.min_length(), info.max_length(), info.min_id(), info.max_id()))
+            matcher = reader.postings(field, text)
+            while matcher.is_active():
+                found.append((matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+    return found
+
+
+def test_a_build_writes_the_segment_files_whoosh_writes(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    documents = [_document(n, rng) for n in range(400)]  # a common word's postings: 4 blocks
+    built = _written(tmp_path / "build", building._segment_writer, documents)
+    # Whoosh's writer with the build's postings buffer: the old way, file for file.
+    before = _written(tmp_path / "before", buffered_whoosh_writer, documents)
+    files = _segment_files(tmp_path / "build")
+    assert files.keys() == _segment_files(tmp_path / "before").keys()
+    assert {"pst", "trm", "_stored.col", "_title_len.col"} <= files.keys()
+    for kind, data in _segment_files(tmp_path / "before").items():
+        assert files[kind] == data, kind
+    # Whoosh's own writer: the same files but for the postings' bytes (the buffer shares
+    # equal values, which whoosh's pickles then write once), the same postings read back.
+    own = _written(tmp_path / "whoosh", whoosh_writer, documents)
+    for kind, data in _segment_files(tmp_path / "whoosh").items():
+        assert kind in ("pst", "trm") or files[kind] == data, kind
+    assert _postings(built) == _postings(own)
+    for ix in (built, before, own):
+        ix.close()
+
+
+def whoosh_writer(ix: Any, compound: bool) -> Any:
+    """Whoosh's own writer of one segment, with its own pool."""
+    return SegmentWriter(ix, _lk=False, compound=compound)
+
+
+def buffered_whoosh_writer(ix: Any, compound: bool) -> Any:
+    """Whoosh's writer with the postings buffer (as builds were before the build writer)."""
+    writer = whoosh_writer(ix, compound)
+    writer.pool = PostingBuffer()
+    return writer

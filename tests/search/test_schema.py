@@ -29,3 +29,42 @@ def test_the_memo_of_written_words_stays_bounded(monkeypatch: pytest.MonkeyPatch
     ]  # fmt: skip
     assert all(len(memo) <= 3 for memo in analyzer._memos.values())
     assert analyzer.words("Grading grading") == ["grade", "grade"]
+
+
+VALUES = (
+    "",
+    TEXT,
+    "the the THE a an of",
+    "Grading grading GRADING graded, grading. v2.0 3.5 e.g. x*y**",
+    "Calificación, niños y niño: la evaluación de las familias",
+    "rubric, Rubric , ,rubric,, spaced retrieval ,",
+    "Ünïcödé ÀÉÎÕÜ straße — ½ ⅓ 日本語",
+    "Page 17\nline two\ttabbed",
+)
+
+
+def test_fast_indexers_give_what_whoosh_gives() -> None:
+    fields = schema.make_schema()
+    fast = schema.fast_indexers(fields)
+    assert {"title", "aliases", "headings", "summary", "spell", "complete"} <= set(fast)
+    assert {"names", "tags", "path", "type", "lang"} <= set(fast)
+    assert "updated" not in fast and "text" not in fast  # a date; stored only
+    for name, index in fast.items():
+        for text in VALUES:
+            for value in (text, marked("es", text), marked("fr", text)):
+                expected = sorted(fields[name].index(value))
+                assert sorted(index(value)) == expected, (name, value)
+                assert sorted(index(value)) == expected  # remembered words: the same again
+
+
+def test_fields_set_up_otherwise_are_left_to_whoosh() -> None:
+    from whoosh import fields as whoosh_fields  # type: ignore[import-untyped]
+
+    boosted = whoosh_fields.TEXT(analyzer=StemmingWords(), field_boost=2.0)
+    other = whoosh_fields.TEXT()  # whoosh's StandardAnalyzer
+    lowercase_id = whoosh_fields.ID(analyzer=whoosh_fields.analysis.IDAnalyzer(lowercase=True))
+    spaced = whoosh_fields.KEYWORD(lowercase=True)
+    found = schema.fast_indexers(
+        whoosh_fields.Schema(a=boosted, b=other, c=lowercase_id, d=spaced, e=whoosh_fields.ID())
+    )
+    assert set(found) == {"e"}

@@ -17,7 +17,7 @@ from masterywiki.content.model import decode
 from masterywiki.repository.wiki import Snapshot, Wiki
 from masterywiki.search import tables
 from masterywiki.search.postings import PostingBuffer
-from masterywiki.search.schema import StemmingWords, page_document
+from masterywiki.search.schema import StemmingWords, fast_indexers, page_document
 from masterywiki.search.store import open_index
 from masterywiki.search.values import SearchUnavailable
 from masterywiki.support.forked import ForkedWorkFailed, run_forked
@@ -57,11 +57,65 @@ def _add_pages(
     return words
 
 
+class _BuildWriter(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's writer of one new segment, for a full build: postings kept by term and
+    written a block at a time (see `postings`), the text fields analysed without a
+    token object per word (`schema.fast_indexers`). The files are those whoosh writes."""
+
+    def __init__(self, ix: Any, compound: bool) -> None:
+        super().__init__(ix, _lk=False, compound=compound)
+        self.pool = PostingBuffer()
+        self._fast = fast_indexers(self.schema)
+
+    def add_document(self, **values: Any) -> None:
+        """As whoosh's `add_document`, for a schema with no term vectors and no separate
+        spelling fields (`update` and merges keep whoosh's own writer)."""
+        self._check_state()
+        perdoc, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        add = self.pool.add_field
+        names = sorted(name for name in values if not name.startswith("_"))
+        self._check_fields(schema, names)
+        boost = self._doc_boost(values)
+        perdoc.start_doc(docnum)
+        try:
+            for name in names:
+                value = values[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                if field.vector or field.separate_spelling():
+                    raise ValueError(f"field {name}: term vectors and spelling not supported")
+                length = 0
+                if field.indexed:
+                    field_boost = self._field_boost(values, name, boost)
+                    fast = self._fast.get(name) if isinstance(value, str) else None
+                    items = field.index(value) if fast is None else fast(value)
+                    counted = add(name, docnum, items, field_boost)
+                    length = counted if field.scorable else 0
+                shown = values.get(f"_stored_{name}", value)
+                perdoc.add_field(name, field, shown if field.stored else None, length)
+                if field.column_type and shown is not None:
+                    column_value = field.to_column_value(shown)
+                    perdoc.add_column_value(name, field.column_type, column_value)
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        self.pool.write(self.fieldwriter, self.schema, lengths, self.docnum)
+        self.fieldwriter.close()
+        if lengths is not None:
+            lengths.close()
+
+
 def _segment_writer(ix: Any, compound: bool) -> Any:
-    """A writer of one new segment, its postings kept by term (see `postings`)."""
-    writer = SegmentWriter(ix, _lk=False, compound=compound)
-    writer.pool = PostingBuffer()
-    return writer
+    """A writer of one new segment (see `_BuildWriter`)."""
+    return _BuildWriter(ix, compound)
 
 
 def _write_tables(ix: Any, folder: Path, segment: Any, words: list[list[str]]) -> None:
