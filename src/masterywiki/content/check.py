@@ -15,9 +15,10 @@ from typing import Any, Protocol
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.checkcache import Answer, Kept, PageCheck, Recorder, merged, to_redo
+from masterywiki.content.checkscan import scan_check
 from masterywiki.content.docinfo import references_of
 from masterywiki.content.markup import render
-from masterywiki.content.model import Problem, decode, parse_document
+from masterywiki.content.model import Document, Problem, decode, parse_document
 from masterywiki.content.renderstate import Heading
 from masterywiki.content.templates import FOLDER as TEMPLATES
 from masterywiki.errors import InvalidPagePath, WikiError
@@ -349,11 +350,7 @@ def _render_share(
         for name in part:
             record = catalog.pages[name]
             document = parse_document(decode(blobs.get(record.blob, b"")))
-            recorder = Recorder(catalog)
-            rendered = render(
-                document.body, recorder, file=record.file, body_line=document.body_line
-            )
-            results[name] = PageCheck.of(record, rendered, recorder.asked)
+            results[name], recorder = check_page(catalog, record, document)
             answers.update(recorder.asked)
             done += 1
             if done % _PROGRESS_EVERY == 0:
@@ -361,6 +358,20 @@ def _render_share(
     if done % _PROGRESS_EVERY:
         report(done % _PROGRESS_EVERY)
     return results, answers
+
+
+def check_page(
+    catalog: Catalog, record: PageRecord, document: Document
+) -> tuple[PageCheck, Recorder]:
+    """One page's result, from the fast scan when it reads the page, else from its
+    render (both give the same PageCheck: see checkscan); and the lookups it made."""
+    recorder = Recorder(catalog)
+    anchors = scan_check(document.body, recorder, record.file)
+    if anchors is not None:
+        return PageCheck.scanned(record, anchors, recorder.asked), recorder
+    recorder = Recorder(catalog)  # the scan may have asked a part of its lookups
+    rendered = render(document.body, recorder, file=record.file, body_line=document.body_line)
+    return PageCheck.of(record, rendered, recorder.asked), recorder
 
 
 def from_problems(path: str, problems: Iterable[Problem]) -> list[Diagnostic]:

@@ -95,6 +95,11 @@ class PageCheck(NamedTuple):
         rows = tuple((p.line, p.message, p.kind, p.severity) for p in rendered.problems)
         return cls(record.blob, record.file, _SEP.join(asked), rows, ids)
 
+    @classmethod
+    def scanned(cls, record: PageRecord, anchors: Iterable[str], asked: Iterable[str]) -> PageCheck:
+        """A page the fast scan read (see checkscan): no problems, by its rule."""
+        return cls(record.blob, record.file, _SEP.join(asked), (), _SEP.join(anchors))
+
     @property
     def asked(self) -> tuple[str, ...]:
         return tuple(self.asked_keys.split(_SEP)) if self.asked_keys else ()
