@@ -17,6 +17,7 @@ import pytest
 
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
+from masterywiki.content.check import body_of
 from masterywiki.content.checkcache import PageCheck, Recorder
 from masterywiki.content.checkscan import scan_check
 from masterywiki.content.docinfo import scan
@@ -84,7 +85,7 @@ def test_the_fixtures(folder: Path) -> None:
 def test_generated_corpus_pages() -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     try:
-        import corpus  # noqa: PLC0415 (bench/ is no package)
+        import corpus  # type: ignore[import-not-found]  # bench/ is no package
     finally:
         sys.path.pop(0)
     spec = corpus.CorpusSpec(pages=2000, history=0, seed=1)
@@ -126,8 +127,9 @@ LINES = [
     ":::{tip} Arg [a](a.md)", "::::{warning}", ":::", "::::", ":::{admonition} Title",
     "```{note}", ":::{toctree}", ":hidden:", ":caption: C", "a", "sub/b", "Shown <a>",
     "missing-page", ":::{unknown}", "```{math}", "```{mermaid}", "``` `x`", "  ```",
-    "> quote [a](a.md)", ">", "> # h", ">> nested", ">    code", "Term", ": definition {term}`rubric`",
-    "~ def", ":", "(top)=", "(not a target)", "(x)= [a](a.md)", "% comment [a](a.md)",
+    "> quote [a](a.md)", ">", "> # h", ">> nested", ">    code", "Term",
+    ": definition {term}`rubric`", "~ def", ":", "(top)=", "(not a target)", "(x)= [a](a.md)",
+    "% comment [a](a.md)",
     "% note", "+++", "+++ [a](a.md)", "<div>", "a <b>bold</b>", "&amp;", "a \\* b", "$x$",
     "$$", "[^1]", "[^1]: note", "^[inline]",
     "*emph* and **strong** [a](a.md)", "_under_", "~~strike~~", "Heading text",
@@ -174,3 +176,23 @@ def test_reads_admonitions_and_their_headings_last() -> None:
     text = "# H\n\n:::{note} [a](a.md)\n## H\n:::\n\n## H\n"
     assert compare(catalog, "page.md", text)
     assert scan_check(text, Recorder(catalog), "page.md") == ("h", "h-1", "h-2")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "", "---", "---\n", "---\ntitle: A\n---", "---\ntitle: A\n---\n# A\n", "--- \n---  \nx",
+        "---\n...\nx\n", "----\n---\nx", "---x\n---\n", "---\na\n", "a\n---\nb\n---\n",
+        "---\r\na: 1\r\n---\r\nbody", "---\na\n--- x\n---\nb", "---\n\n---\n\n\nb\n",
+        "---\n---", "---\u3000\n---\u3000\nb",
+    ],
+)  # fmt: skip
+def test_body_of_is_parse_documents_split(text: str) -> None:
+    document = parse_document(text)
+    assert body_of(text) == (document.body, document.body_line)
+
+
+def test_body_of_on_every_page() -> None:
+    for text in markdown_files(ROOT / "wiki").values():
+        document = parse_document(text)
+        assert body_of(text) == (document.body, document.body_line)

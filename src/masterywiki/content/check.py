@@ -8,6 +8,7 @@ repository's file list, and returns findings sorted by file and line. The CLI
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
@@ -18,13 +19,14 @@ from masterywiki.content.checkcache import Answer, Kept, PageCheck, Recorder, me
 from masterywiki.content.checkscan import scan_check
 from masterywiki.content.docinfo import references_of
 from masterywiki.content.markup import render
-from masterywiki.content.model import Document, Problem, decode, parse_document
+from masterywiki.content.model import Problem, decode
 from masterywiki.content.renderstate import Heading
 from masterywiki.content.templates import FOLDER as TEMPLATES
 from masterywiki.errors import InvalidPagePath, WikiError
 from masterywiki.support.forked import ForkedWorkFailed, run_forked
 
 ERROR, WARNING = "error", "warning"
+_CLOSING = re.compile(r"\n(?:---|\.\.\.)[^\S\n]*(?=\n|$)")
 
 
 class CheckFailed(WikiError):
@@ -349,8 +351,8 @@ def _render_share(
         blobs = read_blobs(catalog.pages[name].blob for name in part)
         for name in part:
             record = catalog.pages[name]
-            document = parse_document(decode(blobs.get(record.blob, b"")))
-            results[name], recorder = check_page(catalog, record, document)
+            body, body_line = body_of(decode(blobs.get(record.blob, b"")))
+            results[name], recorder = check_page(catalog, record, body, body_line)
             answers.update(recorder.asked)
             done += 1
             if done % _PROGRESS_EVERY == 0:
@@ -361,17 +363,34 @@ def _render_share(
 
 
 def check_page(
-    catalog: Catalog, record: PageRecord, document: Document
+    catalog: Catalog, record: PageRecord, body: str, body_line: int
 ) -> tuple[PageCheck, Recorder]:
     """One page's result, from the fast scan when it reads the page, else from its
     render (both give the same PageCheck: see checkscan); and the lookups it made."""
     recorder = Recorder(catalog)
-    anchors = scan_check(document.body, recorder, record.file)
+    anchors = scan_check(body, recorder, record.file)
     if anchors is not None:
         return PageCheck.scanned(record, anchors, recorder.asked), recorder
     recorder = Recorder(catalog)  # the scan may have asked a part of its lookups
-    rendered = render(document.body, recorder, file=record.file, body_line=document.body_line)
+    rendered = render(body, recorder, file=record.file, body_line=body_line)
     return PageCheck.of(record, rendered, recorder.asked), recorder
+
+
+def body_of(text: str) -> tuple[str, int]:
+    """`parse_document(text)`'s body and body line, without reading the front matter's
+    YAML (the catalog did): a tenth of a millisecond a page saved."""
+    if not text.startswith("---"):
+        return text, 1
+    end = text.find("\n")
+    if (text[:end] if end >= 0 else text).rstrip() != "---":
+        return text, 1
+    # The first line after the opening one that is `---` or `...` (spaces after it too).
+    closing = _CLOSING.search(text, end)
+    if end < 0 or closing is None:
+        return text, 1  # no closing line: parse_document keeps the whole text as body
+    body_line = text.count("\n", 0, closing.start() + 1) + 2
+    after = text.find("\n", closing.start() + 1)
+    return ("" if after < 0 else text[after + 1 :]), body_line
 
 
 def from_problems(path: str, problems: Iterable[Problem]) -> list[Diagnostic]:

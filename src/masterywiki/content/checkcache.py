@@ -60,6 +60,23 @@ class Recorder:
         self.asked["r:" + label.strip()] = _answer(found)
         return found
 
+    # The fast scan (checkscan) asks only whether a lookup finds something: the same
+    # keys and answers as above, without building the Target the renderer shows.
+
+    def has_doc(self, target: str, from_file: str) -> bool:
+        name = names.resolve_reference(target, from_file)
+        if name is None:  # Catalog.doc finds nothing either
+            return False
+        record = self.catalog.pages.get(self.catalog.redirects.get(name, name))
+        self.asked["d:" + name] = None if record is None else (record.url, record.title)
+        return record is not None
+
+    def has_term(self, text: str) -> bool:
+        return self.term(text) is not None
+
+    def has_ref(self, label: str) -> bool:
+        return self.ref(label) is not None
+
 
 def answer(catalog: Catalog, key: str) -> Answer:
     """Today's answer to a kept lookup, as `Catalog.term/doc/ref` would give it."""

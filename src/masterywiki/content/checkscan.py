@@ -44,11 +44,11 @@ Pure: the resolver passed in (a `checkcache.Recorder`) is the only thing it talk
 from __future__ import annotations
 
 import re
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from masterywiki.content.directives import ADMONITIONS, DIRECTIVE
 from masterywiki.content.docinfo import parse_toctree, split_explicit_title
-from masterywiki.content.renderstate import Resolver
 from masterywiki.content.slugs import SlugRegistry, slugify, split_pinned_id
 
 # A page whose size could bring its render near the budget (renderbudget.LIMIT, less the
@@ -92,11 +92,20 @@ class _Level:
             level.claim(slugs, ids)
 
 
+class Lookups(Protocol):
+    """What the scan asks (`checkcache.Recorder`): whether the renderer's `Resolver.doc`,
+    `.term` and `.ref` would find something, recording each lookup as they would."""
+
+    def has_doc(self, target: str, from_file: str) -> bool: ...
+    def has_term(self, text: str) -> bool: ...
+    def has_ref(self, label: str) -> bool: ...
+
+
 class Declined(Exception):
     """The page holds something the scan does not decide exactly: render it."""
 
 
-def scan_check(body: str, resolver: Resolver, file: str) -> tuple[str, ...] | None:
+def scan_check(body: str, resolver: Lookups, file: str) -> tuple[str, ...] | None:
     """The heading ids of the page whose body (front matter removed) is `body`, asking
     `resolver` what the render would ask in the same order; None when the page must be
     rendered (it may then have asked some lookups: use a fresh resolver to render)."""
@@ -126,7 +135,7 @@ def _plain_start(text: str) -> bool:
 
 
 class _Scan:
-    def __init__(self, resolver: Resolver, file: str) -> None:
+    def __init__(self, resolver: Lookups, file: str) -> None:
         self.resolver = resolver
         self.file = file
 
@@ -149,11 +158,11 @@ class _Scan:
             if fence is not None:
                 marker, length, info, lines = fence
                 stripped = line.lstrip(" ")
-                if len(line) - len(stripped) <= 3 and stripped.startswith(marker * length):
-                    if not stripped.rstrip(" ").strip(marker):
-                        self.fenced(info, lines, level, depth)
-                        fence, previous, piped = None, "block", False
-                        continue
+                closes = len(line) - len(stripped) <= 3 and stripped.startswith(marker * length)
+                if closes and not stripped.rstrip(" ").strip(marker):
+                    self.fenced(info, lines, level, depth)
+                    fence, previous, piped = None, "block", False
+                    continue
                 lines.append(line)
                 continue
             stripped = line.lstrip(" ")
@@ -270,7 +279,7 @@ class _Scan:
         if toctree.hidden:
             return
         for entry in toctree.entries:
-            if self.resolver.doc(entry.target, self.file) is None:
+            if not self.resolver.has_doc(entry.target, self.file):
                 raise Declined
 
     def inline(self, text: str) -> None:
@@ -315,23 +324,23 @@ class _Scan:
         if not _PLAIN_DEST.fullmatch(destination):
             raise Declined  # markdown-it would percent-encode it
         parts = urlsplit(destination)
-        if not parts.scheme and not parts.netloc and parts.path.endswith(".md"):
-            if self.resolver.doc(parts.path, self.file) is None:
-                raise Declined
+        page = not parts.scheme and not parts.netloc and parts.path.endswith(".md")
+        if page and not self.resolver.has_doc(parts.path, self.file):
+            raise Declined
 
     def role(self, name: str, content: str) -> None:
         if name in _QUIET:
             return
         _shown, wanted = split_explicit_title(content)
         if name == "term":
-            found = self.resolver.term(wanted)
+            found = self.resolver.has_term(wanted)
         elif name == "doc":
-            found = self.resolver.doc(wanted, self.file)
+            found = self.resolver.has_doc(wanted, self.file)
         elif name == "ref":
-            found = self.resolver.ref(wanted)
+            found = self.resolver.has_ref(wanted)
         else:
             raise Declined  # an unknown role: a problem
-        if found is None:
+        if not found:
             raise Declined
 
 
