@@ -66,6 +66,7 @@ def check(
     loaded = settings_module.load({"repo": repo, "instance": instance})
     storage, _created = open_repository(loaded)
     wiki = Wiki(storage, cache_dir=loaded.cache_dir, language=loaded.language)
+    wiki.scan_processes = processes or default_processes()
     snapshot = wikisnapshot.refreshed(wiki, loaded.cache_dir, use_kept=not full)
     catalog = snapshot.catalog
     kept = None if full else checkstate.load(loaded.cache_dir)

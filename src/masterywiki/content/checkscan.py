@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import re
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from masterywiki.content.directives import ADMONITIONS, DIRECTIVE
 from masterywiki.content.docinfo import parse_toctree, split_explicit_title
@@ -172,6 +171,8 @@ class _Scan:
             indent = len(line) - len(stripped)
             if indent >= 4:
                 previous = self.indented(stripped, previous, piped, paragraph, line)
+            elif stripped[0].isalpha() or stripped[0] == "|":  # most lines: text, at once
+                previous = self.text_line(stripped, previous, paragraph, line, indent)
             elif opened := _FENCE.match(stripped):
                 if indent or piped or (opened.group(1)[0] == "`" and "`" in opened.group(2)):
                     # In a list item, a table's row or an inline code span
@@ -199,17 +200,8 @@ class _Scan:
                 else:
                     self.inline(rest)
                     previous = "text"
-            elif _plain_start(stripped) or stripped[0] in "=|]}).,;?/-":
-                self.inline(stripped)
-                if previous == "top":
-                    paragraph.append(line)
-                elif previous in ("blank", "block") and indent <= 1:
-                    paragraph[:] = [line]
-                    previous = "top"
-                else:
-                    previous = "text"
-                if "|" in line:
-                    previous = "text"
+            elif _plain_start(stripped) or stripped[0] in "=]}).,;?/-":
+                previous = self.text_line(stripped, previous, paragraph, line, indent)
             elif stripped[0] == ">" and stripped[1:2] != ">":
                 rest = stripped[2:] if stripped[1:2] == " " else stripped[1:]
                 if not rest.strip(" "):
@@ -229,6 +221,22 @@ class _Scan:
         if fence is not None:
             self.fenced(fence[2], fence[3], level, depth)
         return level
+
+    def text_line(
+        self, stripped: str, previous: str, paragraph: list[str], line: str, indent: int
+    ) -> str:
+        """A line of a paragraph, a list item's text or a table: what comes next leans
+        on whether it is a paragraph's at the margin."""
+        self.inline(stripped)
+        if "|" in line:
+            return "text"
+        if previous == "top":
+            paragraph.append(line)
+            return "top"
+        if previous in ("blank", "block") and indent <= 1:
+            paragraph[:] = [line]
+            return "top"
+        return "text"
 
     def indented(
         self, stripped: str, previous: str, piped: bool, paragraph: list[str], line: str
@@ -314,7 +322,7 @@ class _Scan:
             else:
                 raise Declined
         plain.append(text[pos:])
-        if _BRACKETS.search("\0".join(plain)):
+        if "]" in text and _BRACKETS.search("\0".join(plain)):
             # A link whose text began on another line, a reference, a definition...
             raise Declined
 
@@ -323,9 +331,11 @@ class _Scan:
             return  # never a lookup, whatever markdown-it makes of the rest
         if not _PLAIN_DEST.fullmatch(destination):
             raise Declined  # markdown-it would percent-encode it
-        parts = urlsplit(destination)
-        page = not parts.scheme and not parts.netloc and parts.path.endswith(".md")
-        if page and not self.resolver.has_doc(parts.path, self.file):
+        if destination.startswith("//"):
+            return  # a host (urlsplit's netloc): never a page
+        # What urlsplit gives as the path of such a destination: no scheme, query or host.
+        path = destination.partition("#")[0]
+        if path.endswith(".md") and not self.resolver.has_doc(path, self.file):
             raise Declined
 
     def role(self, name: str, content: str) -> None:
