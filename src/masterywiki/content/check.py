@@ -302,7 +302,7 @@ ReadBlobs = Callable[[Iterable[str]], Mapping[str, bytes]]
 
 PARALLEL_FROM = 200  # pages: below this, starting processes costs more than it saves
 _PROGRESS_EVERY = 25
-_READ_AT_ONCE = 500  # blobs read from git at once: bounds the memory of a large share
+_READ_AT_ONCE = 2000  # blobs read from git at once (one `cat-file` each): bounds a share's memory
 
 
 def render_all(
