@@ -64,7 +64,7 @@ class Recorder:
     # keys and answers as above, without building the Target the renderer shows.
 
     def has_doc(self, target: str, from_file: str) -> bool:
-        name = names.resolve_reference(target, from_file)
+        name = _resolved(target, from_file)
         if name is None:  # Catalog.doc finds nothing either
             return False
         record = self.catalog.pages.get(self.catalog.redirects.get(name, name))
@@ -76,6 +76,33 @@ class Recorder:
 
     def has_ref(self, label: str) -> bool:
         return self.ref(label) is not None
+
+
+_RESOLVED: dict[tuple[str, str], str | None] = {}
+_RESOLVED_KEPT = 200_000  # entries, about 30 MB: then it starts again
+_TOP = "/"  # the folder of a key that holds for every top-level folder (none is "/")
+
+
+def _resolved(target: str, from_file: str) -> str | None:
+    """`names.resolve_reference`, remembered by target and folder. A large wiki's pages
+    link to each other across top-level folders (`../other/page.md`): such a link means
+    the same page from any top-level folder, so it is remembered once for all of them
+    (resolving takes ~8 µs; 100,000 pages make 1.6 million lookups)."""
+    folder, _, _ = from_file.rpartition("/")
+    top = bool(folder) and "/" not in folder and target[:3] == "../"
+    if top and (target, _TOP) in _RESOLVED:
+        return _RESOLVED[target, _TOP]
+    if (target, folder) in _RESOLVED:
+        return _RESOLVED[target, folder]
+    if len(_RESOLVED) > _RESOLVED_KEPT:
+        _RESOLVED.clear()
+    name = names.resolve_reference(target, from_file)
+    rest = target[3:]
+    if top and rest == rest.strip() and all(s and s not in (".", "..") for s in rest.split("/")):
+        _RESOLVED[target, _TOP] = name  # folder/../rest is rest, from any such folder
+    else:
+        _RESOLVED[target, folder] = name
+    return name
 
 
 def answer(catalog: Catalog, key: str) -> Answer:
