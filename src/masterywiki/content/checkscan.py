@@ -292,6 +292,10 @@ class _Scan:
 
     def inline(self, text: str) -> None:
         """Look up what the line's links and roles look up, in order."""
+        if _SPECIAL.search(text) is None:  # most lines: plain text
+            if "]" in text and _BRACKETS.search(text):
+                raise Declined  # a link whose text began on another line, a definition...
+            return
         pos = 0
         plain: list[str] = []  # the text between what was understood
         while found := _SPECIAL.search(text, pos):
