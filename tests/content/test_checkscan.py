@@ -19,7 +19,7 @@ from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.check import body_of
 from masterywiki.content.checkcache import PageCheck, Recorder
-from masterywiki.content.checkscan import scan_check
+from masterywiki.content.checkscan import prescan, replay, scan_check
 from masterywiki.content.docinfo import scan
 from masterywiki.content.markup import render
 from masterywiki.content.model import parse_document
@@ -52,6 +52,16 @@ def compare(catalog: Catalog, path: str, text: str) -> bool:
     want = PageCheck.of(page, rendered, rendering.asked)  # type: ignore[arg-type]
     scanning = Recorder(catalog)
     anchors = scan_check(document.body, scanning, path)
+    # In two steps (as `check` does on a cold start): the same, or both decline.
+    early = prescan(document.body)
+    if early is None:
+        assert anchors is None
+    else:
+        replaying = Recorder(catalog)
+        assert replay(early[1], replaying, path) == (anchors is not None)
+        if anchors is not None:
+            assert early[0] == "\n".join(anchors)
+            assert list(replaying.asked.items()) == list(scanning.asked.items())
     if anchors is None:
         return False
     got = PageCheck.scanned(page, anchors, scanning.asked)  # type: ignore[arg-type]

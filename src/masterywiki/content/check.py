@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.checkcache import Answer, Kept, PageCheck, Recorder, merged, to_redo
-from masterywiki.content.checkscan import scan_check
+from masterywiki.content.checkscan import prescan, replay, scan_check
 from masterywiki.content.docinfo import references_of
 from masterywiki.content.markup import render
 from masterywiki.content.model import Problem, decode
@@ -311,19 +311,21 @@ def render_all(
     on_progress: Callable[[int], None] = lambda _done: None,
     processes: int = 1,
     kept: Kept | None = None,
+    prescanned: Mapping[str, object] | None = None,
 ) -> tuple[Kept, int]:
     """Every page's render result for `diagnose`: those `kept` from an earlier run that
     still hold, the others rendered now (see checkcache). `on_progress(n)` is told as
     each n more pages are done. From PARALLEL_FROM pages on, `processes` share the work.
     Returns the results and how many pages were rendered. Raises CheckFailed when a
-    rendering process fails."""
+    rendering process fails. `prescanned`: `prescan_page` of blobs (as the wiki read
+    them): those pages need not be read again, only their lookups made."""
     kept = kept or Kept()
     todo = to_redo(kept, catalog)
     if len(todo) < len(catalog):
         on_progress(len(catalog) - len(todo))
 
     def share_of(share: list[str], report: Callable[[int], None]) -> tuple[Any, Any]:
-        return _render_share(read_blobs, catalog, share, report)
+        return _render_share(read_blobs, catalog, share, report, prescanned or {})
 
     fresh: dict[str, PageCheck] = {}
     answers: dict[str, Answer] = {}
@@ -340,12 +342,32 @@ def render_all(
 
 
 def _render_share(
-    read_blobs: ReadBlobs, catalog: Catalog, share: list[str], report: Callable[[int], None]
+    read_blobs: ReadBlobs,
+    catalog: Catalog,
+    share: list[str],
+    report: Callable[[int], None],
+    prescanned: Mapping[str, object],
 ) -> tuple[dict[str, PageCheck], dict[str, Answer]]:
     """The pages `share` rendered, and the answers to the lookups they made."""
     results: dict[str, PageCheck] = {}
     answers: dict[str, Answer] = {}
     done = 0
+    unread = []
+    for name in share:
+        record = catalog.pages[name]
+        found = prescanned.get(record.blob)
+        if isinstance(found, tuple):
+            recorder = Recorder(catalog)
+            if replay(found[1], recorder, record.file):
+                anchors = found[0].split("\n") if found[0] else ()
+                results[name] = PageCheck.scanned(record, anchors, recorder.asked)
+                answers.update(recorder.asked)
+                done += 1
+                if done % _PROGRESS_EVERY == 0:
+                    report(_PROGRESS_EVERY)
+                continue
+        unread.append(name)
+    share = unread
     for start in range(0, len(share), _READ_AT_ONCE):
         part = share[start : start + _READ_AT_ONCE]
         blobs = read_blobs(catalog.pages[name].blob for name in part)
@@ -374,6 +396,11 @@ def check_page(
     recorder = Recorder(catalog)  # the scan may have asked a part of its lookups
     rendered = render(body, recorder, file=record.file, body_line=body_line)
     return PageCheck.of(record, rendered, recorder.asked), recorder
+
+
+def prescan_page(text: str) -> tuple[str, str] | None:
+    """A page file's `checkscan.prescan`, for the wiki to take as it reads the page."""
+    return prescan(body_of(text)[0])
 
 
 def body_of(text: str) -> tuple[str, int]:

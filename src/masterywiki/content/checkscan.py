@@ -116,6 +116,55 @@ def scan_check(body: str, resolver: Lookups, file: str) -> tuple[str, ...] | Non
         return None
 
 
+# -- in two steps: the scan where the page is read, the lookups once the catalog is built
+
+
+class _Requests:
+    """Lookups as the scan asks them, all found, kept to be asked again (`replay`)."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def has_doc(self, target: str, from_file: str) -> bool:
+        self.asked.append("d" + target)
+        return True
+
+    def has_term(self, text: str) -> bool:
+        self.asked.append("t" + text)
+        return True
+
+    def has_ref(self, label: str) -> bool:
+        self.asked.append("r" + label)
+        return True
+
+
+def prescan(body: str) -> tuple[str, str] | None:
+    """`scan_check` before the catalog exists: the heading ids and the lookups to make,
+    each joined by newlines (neither ever holds one), or None when the page must be
+    rendered. The lookups do not depend on the page's file: `replay` is told it."""
+    requests = _Requests()
+    anchors = scan_check(body, requests, "")
+    if anchors is None:
+        return None
+    return "\n".join(anchors), "\n".join(requests.asked)
+
+
+def replay(requests: str, resolver: Lookups, file: str) -> bool:
+    """Ask `resolver` the lookups `prescan` kept, in order, as `scan_check` would have:
+    False (render the page) at the first that finds nothing."""
+    for request in requests.split("\n") if requests else ():
+        kind, argument = request[0], request[1:]
+        if kind == "d":
+            found = resolver.has_doc(argument, file)
+        elif kind == "t":
+            found = resolver.has_term(argument)
+        else:
+            found = resolver.has_ref(argument)
+        if not found:
+            return False
+    return True
+
+
 def _plain_start(text: str) -> bool:
     """Whether a line's text (spaces stripped) can only go on or start a paragraph."""
     first = text[:1]

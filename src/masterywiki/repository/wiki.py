@@ -29,7 +29,7 @@ from masterywiki.errors import InvalidPagePath, PageNotFound, RevisionNotFound, 
 from masterywiki.git.parse import Change
 from masterywiki.git.storage import GitStorage
 from masterywiki.repository import pagecache
-from masterywiki.support.forked import ForkedWorkFailed, run_forked
+from masterywiki.repository.pagescan import read_forked
 from masterywiki.support.lru import LRU
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,10 @@ class Wiki:
         # Processes that scan the pages of a cold start (the CLI's --processes): 100,000
         # pages take about 30 s of CPU to read and scan.
         self.scan_processes = 1
+        # What else to take from each page's text while a cold start reads it (`check`
+        # scans it for its own checks there): kept by blob in `also_scanned`.
+        self.scan_also: Callable[[str], object] | None = None
+        self.also_scanned: dict[str, object] = {}
 
     # -- freshness -----------------------------------------------------------
 
@@ -144,42 +148,24 @@ class Wiki:
         report = self.read_progress if len(missing) > 1 else None
         wanted = sorted(missing)
         if self.scan_processes > 1 and len(wanted) >= SCAN_FORKED_FROM:
-            self._read_forked(wanted, report)
+            infos, also = read_forked(
+                self.storage, wanted, self.scan_processes, self.scan_also, report
+            )
+            self._infos.update(infos)
+            self.also_scanned.update(also)
             return missing
         done = 0
         # In batches: one `cat-file` of 100,000 pages held all their text at once (800 MB).
         for start in range(0, len(wanted), READ_BATCH):
             for blob, data in self.storage.read_blobs(wanted[start : start + READ_BATCH]).items():
-                self._infos[blob] = scan(decode(data))
+                text = decode(data)
+                self._infos[blob] = scan(text)
+                if self.scan_also is not None:
+                    self.also_scanned[blob] = self.scan_also(text)
                 done += 1
                 if report is not None and (done % 100 == 0 or done == len(missing)):
                     report(done, len(missing))
         return missing
-
-    def _read_forked(self, wanted: list[str], report: Callable[[int, int], None] | None) -> None:
-        """Scan `wanted` in `scan_processes` forked processes (the results are pickled
-        back: a tenth of the time of scanning them)."""
-        done = 0
-
-        def progress(count: int) -> None:
-            nonlocal done
-            done += count
-            if report is not None:
-                report(done, len(wanted))
-
-        def share_of(share: list[str], told: Callable[[int], None]) -> dict[str, DocInfo]:
-            infos: dict[str, DocInfo] = {}
-            for start in range(0, len(share), READ_BATCH):
-                blobs = self.storage.read_blobs(share[start : start + READ_BATCH])
-                infos.update((blob, scan(decode(data))) for blob, data in blobs.items())
-                told(len(blobs))
-            return infos
-
-        try:
-            for infos in run_forked(share_of, wanted, self.scan_processes, progress):
-                self._infos.update(infos)
-        except ForkedWorkFailed as error:
-            raise WikiError(f"Reading the pages failed: {error}") from None
 
     def _build_all(self, previous: Snapshot, head: str) -> Snapshot:
         """Read the whole tree: a cold start (helped by the cache file) or a reset."""
