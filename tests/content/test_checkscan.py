@@ -19,7 +19,7 @@ from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.check import body_of
 from masterywiki.content.checkcache import PageCheck, Recorder
-from masterywiki.content.checkscan import prescan, replay, scan_check
+from masterywiki.content.checkscan import _ODD_CHARACTERS, _odd, prescan, replay, scan_check
 from masterywiki.content.docinfo import scan
 from masterywiki.content.markup import render
 from masterywiki.content.model import parse_document
@@ -206,3 +206,9 @@ def test_body_of_on_every_page() -> None:
     for text in markdown_files(ROOT / "wiki").values():
         document = parse_document(text)
         assert body_of(text) == (document.body, document.body_line)
+
+
+def test_odd_characters_are_found_the_fast_way_too() -> None:
+    for code in [*range(160), 0x1680, 0x2000, 0x200B, 0x2028, 0x3000, 0xFEFF, 0xE9]:
+        text = f"ab{chr(code)}cd"
+        assert _odd(text) == (_ODD_CHARACTERS.search(text) is not None), code
