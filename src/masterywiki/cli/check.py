@@ -69,7 +69,8 @@ def check(
     wiki = Wiki(storage, cache_dir=loaded.cache_dir, language=loaded.language)
     wiki.scan_processes = processes or default_processes()
     wiki.scan_also = prescan_page  # a page read afresh is scanned for check there and then
-    snapshot = wikisnapshot.refreshed(wiki, loaded.cache_dir, use_kept=not full)
+    with checkstate.no_collection():  # reading 100,000 pages makes millions of objects
+        snapshot = wikisnapshot.refreshed(wiki, loaded.cache_dir, use_kept=not full)
     catalog = snapshot.catalog
     kept = None if full else checkstate.load(loaded.cache_dir)
     # The wiki's objects live to the end: the collector need not scan them again and

@@ -79,7 +79,7 @@ class Recorder:
 
 
 _RESOLVED: dict[tuple[str, str], str | None] = {}
-_RESOLVED_KEPT = 200_000  # entries, about 30 MB: then it starts again
+_RESOLVED_KEPT = 400_000  # entries, about 60 MB (100,000 pages ask ~250,000): then anew
 _TOP = "/"  # the folder of a key that holds for every top-level folder (none is "/")
 
 
