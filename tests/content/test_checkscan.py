@@ -212,3 +212,43 @@ def test_odd_characters_are_found_the_fast_way_too() -> None:
     for code in [*range(160), 0x1680, 0x2000, 0x200B, 0x2028, 0x3000, 0xFEFF, 0xE9]:
         text = f"ab{chr(code)}cd"
         assert _odd(text) == (_ODD_CHARACTERS.search(text) is not None), code
+
+
+# Admonitions in admonitions, fences of each kind and length, headings whose ids repeat
+# inside and outside them (an admonition's headings get their ids after the page's).
+BLOCKS = [
+    "", "", "", "# H", "## H", "## H {#h-1}", "### H-1", "H", "---", "===", ":::{note}",
+    ":::{note} # Arg", ":::{tip} [a](a.md)", "::::{warning}", ":::", "::::", ":::::",
+    "```{note}", "```", "~~~{tip}", "~~~", "```{toctree}", "a", "sub/b", ":hidden:",
+    ":::{admonition} # T", "{term}`rubric` text", "[a](a.md)", "- item", "  # nested", "> q",
+    "text", "| a | b |", "|---|---|", ":::{seealso}", ":::{mermaid}", "graph", ":::{math}",
+    "```python", "# code, not a heading", "(lbl)=", "% c", "Setext", "  ## indented h", "#",
+    "## ##", "##### Deep #####",
+]  # fmt: skip
+
+# Pieces of inline text, joined at random: brackets, ticks and roles in every order.
+PIECES = [
+    "[", "]", "(", ")", "a.md", "sub/b.md", "`", "``", "{term}", "{doc}", "{ref}", "{kbd}",
+    "rubric", "a", "top", " ", " ", "!", "*", "_", "|", "{", "}", ":", "#", "-", "x", "\n",
+    "\n", "<", ">", "~", "](", ")[", "#frag", "../", "http://x.org/", "^", "%", "=", "\n\n",
+    "1.", "+",
+]  # fmt: skip
+
+
+def test_generated_admonitions_and_fences() -> None:
+    catalog = catalog_of(FILES)
+    rng = random.Random(24)
+    fast = 0
+    for _ in range(1500):
+        lines = [rng.choice(BLOCKS) for _ in range(rng.randint(2, 18))]
+        fast += compare(catalog, "page.md", "\n".join(lines) + "\n")
+    assert fast > 900
+
+
+def test_generated_inline_text() -> None:
+    catalog = catalog_of(FILES)
+    rng = random.Random(25)
+    fast = 0
+    for _ in range(3000):
+        fast += compare(catalog, "page.md", "".join(rng.choices(PIECES, k=rng.randint(1, 40))))
+    assert fast > 450
