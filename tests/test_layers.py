@@ -51,6 +51,7 @@ PURE = {
     "people/identity",
     "onboarding/paths", "onboarding/acknowledge", "onboarding/findings",
     "content/checkcache",
+    "content/checkscan",
 }  # fmt: skip
 LIBRARY_ROOMS = {
     "git": {"git"},  # GitPython

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import random
 
 import pytest
 
 from masterywiki.content import names
 from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.check import render_all
-from masterywiki.content.checkcache import Kept, Recorder, answer, to_redo
+from masterywiki.content.checkcache import Kept, Recorder, _resolved, answer, to_redo
 from masterywiki.content.docinfo import scan
 from masterywiki.content.markup import render
 
@@ -93,3 +94,17 @@ def test_a_deleted_page_is_forgotten_with_the_lookups_only_it_made() -> None:
     assert count == 1
     assert "index" not in again.pages
     assert "r:top" not in again.answers and "d:guide/a" not in again.answers
+
+
+def test_references_resolved_once_for_all_top_level_folders_resolve_as_names_does() -> None:
+    parts = ["..", ".", "", "a", "b.md", "sec-01", "page-1.md", " x", "x ", "A", "..."]
+    files = ["index.md", "a/x.md", "b/y.md", "a/b/z.md", "sec-01/p.md", "a/b/c/d.md"]
+    rng = random.Random(5)
+    for _ in range(20_000):
+        target = "/".join(rng.choice(parts) for _ in range(rng.randint(1, 4)))
+        target = rng.choice(["", "../", "/", "./"]) + target
+        from_file = rng.choice(files)
+        assert _resolved(target, from_file) == names.resolve_reference(target, from_file), (
+            target,
+            from_file,
+        )

@@ -23,6 +23,7 @@ from masterywiki.content.check import (
     as_json,
     diagnose,
     from_problems,
+    prescan_page,
     render_all,
 )
 from masterywiki.content.translations import Translations
@@ -66,7 +67,10 @@ def check(
     loaded = settings_module.load({"repo": repo, "instance": instance})
     storage, _created = open_repository(loaded)
     wiki = Wiki(storage, cache_dir=loaded.cache_dir, language=loaded.language)
-    snapshot = wikisnapshot.refreshed(wiki, loaded.cache_dir, use_kept=not full)
+    wiki.scan_processes = processes or default_processes()
+    wiki.scan_also = prescan_page  # a page read afresh is scanned for check there and then
+    with checkstate.no_collection():  # reading 100,000 pages makes millions of objects
+        snapshot = wikisnapshot.refreshed(wiki, loaded.cache_dir, use_kept=not full)
     catalog = snapshot.catalog
     kept = None if full else checkstate.load(loaded.cache_dir)
     # The wiki's objects live to the end: the collector need not scan them again and
@@ -74,8 +78,14 @@ def check(
     gc.freeze()
     with click.progressbar(length=len(catalog), label="Checking pages", file=sys.stderr) as bar:
         results, redone = render_all(
-            wiki.storage.read_blobs, catalog, bar.update, processes or default_processes(), kept
+            wiki.storage.read_blobs,
+            catalog,
+            bar.update,
+            processes or default_processes(),
+            kept,
+            wiki.also_scanned,
         )
+    wiki.also_scanned.clear()
     if redone or kept is None or len(kept.pages) != len(results.pages):
         checkstate.save(loaded.cache_dir, results)
     extra = _extra_findings(wiki) + care_findings(catalog.pages.values())

@@ -60,6 +60,50 @@ class Recorder:
         self.asked["r:" + label.strip()] = _answer(found)
         return found
 
+    # The fast scan (checkscan) asks only whether a lookup finds something: the same
+    # keys and answers as above, without building the Target the renderer shows.
+
+    def has_doc(self, target: str, from_file: str) -> bool:
+        name = _resolved(target, from_file)
+        if name is None:  # Catalog.doc finds nothing either
+            return False
+        record = self.catalog.pages.get(self.catalog.redirects.get(name, name))
+        self.asked["d:" + name] = None if record is None else (record.url, record.title)
+        return record is not None
+
+    def has_term(self, text: str) -> bool:
+        return self.term(text) is not None
+
+    def has_ref(self, label: str) -> bool:
+        return self.ref(label) is not None
+
+
+_RESOLVED: dict[tuple[str, str], str | None] = {}
+_RESOLVED_KEPT = 400_000  # entries, about 60 MB (100,000 pages ask ~250,000): then anew
+_TOP = "/"  # the folder of a key that holds for every top-level folder (none is "/")
+
+
+def _resolved(target: str, from_file: str) -> str | None:
+    """`names.resolve_reference`, remembered by target and folder. A large wiki's pages
+    link to each other across top-level folders (`../other/page.md`): such a link means
+    the same page from any top-level folder, so it is remembered once for all of them
+    (resolving takes ~8 µs; 100,000 pages make 1.6 million lookups)."""
+    folder, _, _ = from_file.rpartition("/")
+    top = bool(folder) and "/" not in folder and target[:3] == "../"
+    if top and (target, _TOP) in _RESOLVED:
+        return _RESOLVED[target, _TOP]
+    if (target, folder) in _RESOLVED:
+        return _RESOLVED[target, folder]
+    if len(_RESOLVED) > _RESOLVED_KEPT:
+        _RESOLVED.clear()
+    name = names.resolve_reference(target, from_file)
+    rest = target[3:]
+    if top and rest == rest.strip() and all(s and s not in (".", "..") for s in rest.split("/")):
+        _RESOLVED[target, _TOP] = name  # folder/../rest is rest, from any such folder
+    else:
+        _RESOLVED[target, folder] = name
+    return name
+
 
 def answer(catalog: Catalog, key: str) -> Answer:
     """Today's answer to a kept lookup, as `Catalog.term/doc/ref` would give it."""
@@ -94,6 +138,11 @@ class PageCheck(NamedTuple):
         ids = _SEP.join(heading.id for heading in rendered.headings)
         rows = tuple((p.line, p.message, p.kind, p.severity) for p in rendered.problems)
         return cls(record.blob, record.file, _SEP.join(asked), rows, ids)
+
+    @classmethod
+    def scanned(cls, record: PageRecord, anchors: Iterable[str], asked: Iterable[str]) -> PageCheck:
+        """A page the fast scan read (see checkscan): no problems, by its rule."""
+        return cls(record.blob, record.file, _SEP.join(asked), (), _SEP.join(anchors))
 
     @property
     def asked(self) -> tuple[str, ...]:
