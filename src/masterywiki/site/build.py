@@ -15,13 +15,13 @@ shows the entries around the current page with a "more" link to its parent
 
 Incremental: `OUT/.masterywiki-build.json` keeps each page's inputs key (its blob,
 the catalog version, the navigation, the code and templates); an unchanged page is
-neither rendered nor written, and files a page no longer produces are removed.
+neither rendered nor written, and files a page no longer produces are removed. The
+search index is in parts (`searchparts`): only the parts of changed pages are written.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import logging
 import posixpath
@@ -42,7 +42,7 @@ from masterywiki.repository import wikisnapshot
 from masterywiki.repository.wiki import Snapshot, Wiki
 from masterywiki.resources import static_dir
 from masterywiki.settings import Settings
-from masterywiki.site import static_search
+from masterywiki.site import searchparts, static_search
 from masterywiki.site.manifest import (
     BUILD_FORMAT,
     MANIFEST_FILE,
@@ -65,7 +65,7 @@ from masterywiki.web.pagecontext import page_context
 
 log = logging.getLogger(__name__)
 
-INDEX_FILE = "-/search/searchindex.js"
+INDEX_FILE = searchparts.index_file(0)  # the search page loads it; it loads the rest
 SITE_VIEWS = ("/-/glossary", "/-/genindex", "/-/resources", "/-/tags")
 VARIANT_LIMIT = 200  # filtered or paged variants of a site view (`/-/resources?page=2`)
 BATCH = 25  # pages a worker reports at once
@@ -312,16 +312,21 @@ def build_site(
 
     lap("site views")
 
-    # Pages: only those whose inputs changed since the last build.
+    # Pages: only those whose inputs changed since the last build, and those whose
+    # search index part is written again without their entry kept.
     keys = page_keys(snapshot, settings)
-    old_pages: dict[str, Any] = previous.get("pages", {})
-    todo = [
-        n
-        for n in sorted(catalog.pages)
-        if old_pages.get(n, {}).get("key") != keys[n] or not (out / page_file(n)).exists()
-    ]
-    unchanged = catalog.pages.keys() - set(todo)
-    entries: dict[str, list[Any]] = {n: old_pages[n]["entry"] for n in unchanged}
+    old_keys: dict[str, str] = previous.get("pages", {})
+    search = searchparts.plan(
+        out, keys, _synonym_groups(wiki, snapshot), previous.get("search") if previous else None
+    )
+    entries: dict[str, list[Any]] = search.kept
+    todo = sorted(
+        {
+            n
+            for n in catalog.pages
+            if old_keys.get(n) != keys[n] or not (out / page_file(n)).exists()
+        }.union(search.missing())
+    )
     lap("plan pages")
     if planned is not None:
         planned(len(catalog.pages))
@@ -349,26 +354,21 @@ def build_site(
     written.update(page_file(n) for n in catalog.pages)
     lap("pages")
 
-    # The search index: its inputs are the page keys and the synonyms.
-    index_key = hashlib.sha1(
-        "|".join([snapshot.files.get("synonyms.txt", ""), *sorted(keys.values())]).encode()
-    ).hexdigest()
-    if index_key != previous.get("index_key") or not (out / INDEX_FILE).is_file():
-        ordered = [static_search.Entry.from_json(entries[n]) for n in sorted(catalog.pages)]
-        index = static_search.build_index(ordered, _synonym_groups(wiki, snapshot))
-        write(INDEX_FILE, static_search.script(index))
-    written.add(INDEX_FILE)
+    # The search index: only its parts whose pages (or the synonyms) changed.
+    written.update(searchparts.write_parts(out, search, entries, write))
     lap("search index")
 
-    removed = remove_stale(out, previous.get("files", []), written)
+    before = [*previous.get("files", []), *map(page_file, old_keys)]
+    removed = remove_stale(out, before, written)
+    page_files = set(map(page_file, catalog.pages))
     manifest = {
         "format": BUILD_FORMAT,
         "commit": snapshot.commit,
-        "index_key": index_key,
         "views_key": views_key,
         "views": views_files,
-        "files": sorted(written),
-        "pages": {n: {"key": keys[n], "entry": entries[n]} for n in sorted(catalog.pages)},
+        "files": sorted(written - page_files),  # and every page's file
+        "pages": {n: keys[n] for n in sorted(catalog.pages)},
+        "search": search.keys,
     }
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, separators=(",", ":")))
     lap("manifest")

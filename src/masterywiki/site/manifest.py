@@ -17,7 +17,7 @@ from masterywiki.resources import templates_dir
 from masterywiki.settings import Settings
 
 log = logging.getLogger(__name__)
-BUILD_FORMAT = 1
+BUILD_FORMAT = 2  # 2: page keys only; the search index's entries kept by part
 MANIFEST_FILE = ".masterywiki-build.json"
 
 
@@ -88,17 +88,14 @@ def read_manifest(out: Path) -> dict[str, Any]:
         return {}
     fields = data if isinstance(data, dict) else {}
     pages, files = fields.get("pages"), fields.get("files")
+    search = fields.get("search", [])
     if not (
         isinstance(pages, dict)
-        and all(
-            isinstance(p, dict)
-            and isinstance(p.get("key"), str)
-            and isinstance(p.get("entry"), list)
-            for p in pages.values()
-        )
+        and all(isinstance(key, str) for key in pages.values())
         and isinstance(files, list)
         and all(isinstance(f, str) for f in files)
-        and isinstance(fields.get("index_key"), str | None)
+        and isinstance(search, list)
+        and all(isinstance(key, str) for key in search)
         and isinstance(views := fields.get("views", {}), dict)
         and all(isinstance(k, str) and isinstance(v, str) for k, v in views.items())
     ):
