@@ -22,8 +22,10 @@ search index is in parts (`searchparts`): only the parts of changed pages are wr
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import logging
+import os
 import posixpath
 import time
 from collections.abc import Callable
@@ -301,8 +303,17 @@ def build_site(
     else:
         skipped, count = _write_site_views(build, views, write, note)
     views_files = {url: site.files[url] for url in site.files if url not in planned_urls}
-    for asset in assets:
-        write(f"-/static/{asset}", (static_dir() / asset).read_bytes())
+    # The scripts, styles and fonts (5 MB): written only when one of them changed.
+    static = {f"-/static/{asset}": (static_dir() / asset).read_bytes() for asset in assets}
+    assets_key = hashlib.sha1()
+    for file, data in static.items():
+        assets_key.update(f"{file}\0{len(data)}\0".encode() + data)
+    same = previous.get("assets_key") == assets_key.hexdigest()
+    for file, data in static.items():
+        if same and os.path.isfile(out / file):
+            written.add(file)
+        else:
+            write(file, data)
     for old, new in moved.items():
         target = "../" * page_file(old).count("/") + page_file(new)
         write(page_file(old), _redirect_html(target))
@@ -324,7 +335,7 @@ def build_site(
         {
             n
             for n in catalog.pages
-            if old_keys.get(n) != keys[n] or not (out / page_file(n)).exists()
+            if old_keys.get(n) != keys[n] or not os.path.exists(f"{out}/{page_file(n)}")
         }.union(search.missing())
     )
     lap("plan pages")
@@ -366,6 +377,7 @@ def build_site(
         "commit": snapshot.commit,
         "views_key": views_key,
         "views": views_files,
+        "assets_key": assets_key.hexdigest(),
         "files": sorted(written - page_files),  # and every page's file
         "pages": {n: keys[n] for n in sorted(catalog.pages)},
         "search": search.keys,

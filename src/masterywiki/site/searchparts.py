@@ -126,3 +126,11 @@ def write_parts(
         if number.isdigit() and int(number) >= search.parts:
             path.unlink()  # a part of a site twice as large (or small)
     return [index_file(k) for k in range(search.parts)]
+
+
+def read_index(out: Path) -> dict[str, object]:
+    """The whole index of the site in `out`, its parts merged (for tests and tools)."""
+    first = static_search.load_script((out / index_file(0)).read_text())
+    files: list[str] = first.get("parts", [])  # type: ignore[assignment]
+    parts = [static_search.load_part((out / SEARCH_DIR / f).read_text())[1] for f in files]
+    return static_search.merge(first, parts)
