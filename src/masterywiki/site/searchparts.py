@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from masterywiki.repository.wiki import Snapshot, Wiki
 from masterywiki.site import static_search
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,18 @@ class SearchPlan:
     def missing(self) -> list[str]:
         """Pages of stale parts whose entry was not kept: they must be rendered."""
         return [n for part in self.stale for n in self.members[part] if n not in self.kept]
+
+
+def synonym_groups(wiki: Wiki, snapshot: Snapshot) -> list[list[str]]:
+    """Each glossary term's title and aliases, and the groups of `synonyms.txt`."""
+    groups = [[r.title, *r.info.front_matter.aliases] for r in snapshot.catalog.glossary()]
+    blob = snapshot.files.get("synonyms.txt")
+    if blob:
+        from masterywiki.search import parse_synonyms  # the same file format as the server
+
+        text = wiki.storage.read_blob(blob).decode("utf-8", "replace")
+        groups += [list(group) for group in parse_synonyms(text)]
+    return groups
 
 
 def plan(
