@@ -48,10 +48,12 @@ from masterywiki.site import searchparts, static_search
 from masterywiki.site.manifest import (
     BUILD_FORMAT,
     MANIFEST_FILE,
+    pack_keys,
     page_keys,
     read_manifest,
     remove_stale,
     site_views_key,
+    unpack_keys,
 )
 from masterywiki.site.sitemap import (
     LOCAL_LINK,
@@ -278,8 +280,6 @@ def build_site(
     for old in moved:
         site.add(names.url_for_name(old), page_file(old))
     site.add("/" + INDEX_FILE, INDEX_FILE)
-    planned_urls = set(site.files)
-    views = [*SITE_VIEWS, *(f"/-/tags/{tag}" for tag in catalog.tags() if _safe_segment(tag))]
     views_key = site_views_key(snapshot, settings)
     same = previous.get("views_key") == views_key
     kept: dict[str, str] = previous.get("views", {}) if same else {}
@@ -287,11 +287,13 @@ def build_site(
         # Nothing a site view shows changed: the files of the last build stand.
         site.files.update(kept)
         written.update(kept.values())
-        skipped = [url for url in views if url not in kept]
-        count = len(kept)
+        skipped: list[str] = previous.get("skipped", [])
+        count, views_files = len(kept), kept
     else:
-        skipped, count = _write_site_views(build, views, write, note)
-    views_files = {url: site.files[url] for url in site.files if url not in planned_urls}
+        planned_urls = set(site.files)
+        tags = (f"/-/tags/{tag}" for tag in catalog.tags() if _safe_segment(tag))
+        skipped, count = _write_site_views(build, [*SITE_VIEWS, *tags], write, note)
+        views_files = {url: site.files[url] for url in site.files if url not in planned_urls}
     # The scripts, styles and fonts (5 MB): written only when one of them changed.
     static = {f"-/static/{asset}": (static_dir() / asset).read_bytes() for asset in assets}
     assets_key = hashlib.sha1()
@@ -315,7 +317,7 @@ def build_site(
     # Pages: only those whose inputs changed since the last build, and those whose
     # search index part is written again without their entry kept.
     keys = page_keys(snapshot, settings)
-    old_keys: dict[str, str] = previous.get("pages", {})
+    old_keys = unpack_keys(previous.get("pages", ""))
     synonyms = searchparts.synonym_groups(wiki, snapshot)
     search = searchparts.plan(out, keys, synonyms, previous.get("search") if previous else None)
     entries: dict[str, list[Any]] = search.kept
@@ -369,7 +371,8 @@ def build_site(
         "views": views_files,
         "assets_key": assets_key.hexdigest(),
         "files": sorted(written - page_files),  # and every page's file
-        "pages": {n: keys[n] for n in sorted(catalog.pages)},
+        "skipped": skipped,
+        "pages": pack_keys(keys),
         "search": search.keys,
     }
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, separators=(",", ":")))
@@ -406,7 +409,7 @@ def _write_site_views(
         html = build.dispatch(quote(url))
         if html is None:
             skipped.append(url)
-            del site.files[url]
+            site.remove(url)
             note(f"left out {url}: the server does not answer it")
         else:
             fetched[url] = html
