@@ -305,3 +305,20 @@ def git_add_all(repo: Path) -> None:
 
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "Attach files")
+
+
+def test_a_build_neither_opens_nor_builds_the_search_index(
+    repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's search index is no part of a static site: at 100,000 pages opening
+    it took a gigabyte and building it a child process busy for minutes."""
+    from masterywiki.search import SearchService
+
+    opened: list[str] = []
+    monkeypatch.setattr(SearchService, "warm", lambda self: opened.append("warm"))
+    monkeypatch.setattr(SearchService, "start_building", lambda self: opened.append("build"))
+    build(repo_factory(source="basic"), tmp_path, tmp_path / "site")
+    assert opened == []
+    app = create_app({"repo": repo_factory(source="basic"), "instance": tmp_path / "server"})
+    assert opened == ["warm"]  # a server's app does open it
+    app.extensions["masterywiki"].wiki.storage.close()

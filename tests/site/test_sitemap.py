@@ -67,3 +67,18 @@ def test_only_the_window_around_the_path_is_shown(catalog: Catalog) -> None:
     assert (children[0].skipped, children[-1].skipped) == (50 - NAV_AROUND, 100 - 51 - NAV_AROUND)
     (page,) = [n for n in section.children if n.open]
     assert [n.title for n in page.children][-1] == "Child 34"
+
+
+def test_links_resolved_once_follow_added_and_removed_urls() -> None:
+    from masterywiki.site.sitemap import SiteMap
+
+    site = SiteMap()
+    site.add("/a", "a/index.html")
+    html = '<a href="/a">A</a> <a href="/b#x">B</a>'
+    assert site.rewrite(html, "c/index.html") == '<a href="../a/index.html">A</a> <a>B</a>'
+    site.add("/b", "b/index.html")
+    assert site.rewrite(html, "index.html") == (
+        '<a href="a/index.html">A</a> <a href="b/index.html#x">B</a>'
+    )
+    site.remove("/a")
+    assert site.rewrite(html, "index.html") == '<a>A</a> <a href="b/index.html#x">B</a>'

@@ -15,7 +15,8 @@ shows the entries around the current page with a "more" link to its parent
 
 Incremental: `OUT/.masterywiki-build.json` keeps each page's inputs key (its blob,
 the catalog version, the navigation, the code and templates); an unchanged page is
-neither rendered nor written, and files a page no longer produces are removed.
+neither rendered nor written, and files a page no longer produces are removed. The
+search index is in parts (`searchparts`): only the parts of changed pages are written.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import gc
 import hashlib
 import json
 import logging
+import os
 import posixpath
 import time
 from collections.abc import Callable
@@ -42,14 +44,16 @@ from masterywiki.repository import wikisnapshot
 from masterywiki.repository.wiki import Snapshot, Wiki
 from masterywiki.resources import static_dir
 from masterywiki.settings import Settings
-from masterywiki.site import static_search
+from masterywiki.site import searchparts, static_search
 from masterywiki.site.manifest import (
     BUILD_FORMAT,
     MANIFEST_FILE,
+    pack_keys,
     page_keys,
     read_manifest,
     remove_stale,
     site_views_key,
+    unpack_keys,
 )
 from masterywiki.site.sitemap import (
     LOCAL_LINK,
@@ -65,7 +69,7 @@ from masterywiki.web.pagecontext import page_context
 
 log = logging.getLogger(__name__)
 
-INDEX_FILE = "-/search/searchindex.js"
+INDEX_FILE = searchparts.index_file(0)  # the search page loads it; it loads the rest
 SITE_VIEWS = ("/-/glossary", "/-/genindex", "/-/resources", "/-/tags")
 VARIANT_LIMIT = 200  # filtered or paged variants of a site view (`/-/resources?page=2`)
 BATCH = 25  # pages a worker reports at once
@@ -220,17 +224,6 @@ def _redirect_html(target: str) -> str:
     )
 
 
-def _synonym_groups(wiki: Wiki, snapshot: Snapshot) -> list[list[str]]:
-    groups = [[r.title, *r.info.front_matter.aliases] for r in snapshot.catalog.glossary()]
-    blob = snapshot.files.get("synonyms.txt")
-    if blob:
-        from masterywiki.search import parse_synonyms  # the same file format as the server
-
-        text = wiki.storage.read_blob(blob).decode("utf-8", "replace")
-        groups += [list(group) for group in parse_synonyms(text)]
-    return groups
-
-
 def build_site(
     settings: Settings,
     out: Path,
@@ -257,7 +250,7 @@ def build_site(
     note = note or log.info
     # Started from the wiki as the last build or check saw it: only the diff is read.
     kept_wiki = None if full else wikisnapshot.load(settings.cache_dir)
-    app = create_app(settings, start_from=kept_wiki)
+    app = create_app(settings, start_from=kept_wiki, static_build=True)
     app.jinja_env.globals["static_build"] = True
     wiki: Wiki = app.extensions["masterywiki"].wiki
     snapshot = wiki.refresh()
@@ -287,8 +280,6 @@ def build_site(
     for old in moved:
         site.add(names.url_for_name(old), page_file(old))
     site.add("/" + INDEX_FILE, INDEX_FILE)
-    planned_urls = set(site.files)
-    views = [*SITE_VIEWS, *(f"/-/tags/{tag}" for tag in catalog.tags() if _safe_segment(tag))]
     views_key = site_views_key(snapshot, settings)
     same = previous.get("views_key") == views_key
     kept: dict[str, str] = previous.get("views", {}) if same else {}
@@ -296,13 +287,24 @@ def build_site(
         # Nothing a site view shows changed: the files of the last build stand.
         site.files.update(kept)
         written.update(kept.values())
-        skipped = [url for url in views if url not in kept]
-        count = len(kept)
+        skipped: list[str] = previous.get("skipped", [])
+        count, views_files = len(kept), kept
     else:
-        skipped, count = _write_site_views(build, views, write, note)
-    views_files = {url: site.files[url] for url in site.files if url not in planned_urls}
-    for asset in assets:
-        write(f"-/static/{asset}", (static_dir() / asset).read_bytes())
+        planned_urls = set(site.files)
+        tags = (f"/-/tags/{tag}" for tag in catalog.tags() if _safe_segment(tag))
+        skipped, count = _write_site_views(build, [*SITE_VIEWS, *tags], write, note)
+        views_files = {url: site.files[url] for url in site.files if url not in planned_urls}
+    # The scripts, styles and fonts (5 MB): written only when one of them changed.
+    static = {f"-/static/{asset}": (static_dir() / asset).read_bytes() for asset in assets}
+    assets_key = hashlib.sha1()
+    for file, data in static.items():
+        assets_key.update(f"{file}\0{len(data)}\0".encode() + data)
+    same = previous.get("assets_key") == assets_key.hexdigest()
+    for file, data in static.items():
+        if same and os.path.isfile(out / file):
+            written.add(file)
+        else:
+            write(file, data)
     for old, new in moved.items():
         target = "../" * page_file(old).count("/") + page_file(new)
         write(page_file(old), _redirect_html(target))
@@ -312,16 +314,20 @@ def build_site(
 
     lap("site views")
 
-    # Pages: only those whose inputs changed since the last build.
+    # Pages: only those whose inputs changed since the last build, and those whose
+    # search index part is written again without their entry kept.
     keys = page_keys(snapshot, settings)
-    old_pages: dict[str, Any] = previous.get("pages", {})
-    todo = [
-        n
-        for n in sorted(catalog.pages)
-        if old_pages.get(n, {}).get("key") != keys[n] or not (out / page_file(n)).exists()
-    ]
-    unchanged = catalog.pages.keys() - set(todo)
-    entries: dict[str, list[Any]] = {n: old_pages[n]["entry"] for n in unchanged}
+    old_keys = unpack_keys(previous.get("pages", ""))
+    synonyms = searchparts.synonym_groups(wiki, snapshot)
+    search = searchparts.plan(out, keys, synonyms, previous.get("search") if previous else None)
+    entries: dict[str, list[Any]] = search.kept
+    todo = sorted(
+        {
+            n
+            for n in catalog.pages
+            if old_keys.get(n) != keys[n] or not os.path.exists(f"{out}/{page_file(n)}")
+        }.union(search.missing())
+    )
     lap("plan pages")
     if planned is not None:
         planned(len(catalog.pages))
@@ -337,7 +343,9 @@ def build_site(
     # The catalog and its records are millions of long-lived objects: frozen, the
     # collector stops walking them after every few thousand new ones (three times
     # faster rendering at 10,000 pages), and forked workers share their memory pages.
-    gc.collect()
+    # A few pages gain nothing from it (one collection takes 0.5 s at 100,000 pages).
+    if len(todo) >= 100:
+        gc.collect()
     gc.freeze()
     try:
         if processes > 1 and len(todo) >= 100:
@@ -349,26 +357,23 @@ def build_site(
     written.update(page_file(n) for n in catalog.pages)
     lap("pages")
 
-    # The search index: its inputs are the page keys and the synonyms.
-    index_key = hashlib.sha1(
-        "|".join([snapshot.files.get("synonyms.txt", ""), *sorted(keys.values())]).encode()
-    ).hexdigest()
-    if index_key != previous.get("index_key") or not (out / INDEX_FILE).is_file():
-        ordered = [static_search.Entry.from_json(entries[n]) for n in sorted(catalog.pages)]
-        index = static_search.build_index(ordered, _synonym_groups(wiki, snapshot))
-        write(INDEX_FILE, static_search.script(index))
-    written.add(INDEX_FILE)
+    # The search index: only its parts whose pages (or the synonyms) changed.
+    written.update(searchparts.write_parts(out, search, entries, write))
     lap("search index")
 
-    removed = remove_stale(out, previous.get("files", []), written)
+    before = [*previous.get("files", []), *map(page_file, old_keys)]
+    removed = remove_stale(out, before, written)
+    page_files = set(map(page_file, catalog.pages))
     manifest = {
         "format": BUILD_FORMAT,
         "commit": snapshot.commit,
-        "index_key": index_key,
         "views_key": views_key,
         "views": views_files,
-        "files": sorted(written),
-        "pages": {n: {"key": keys[n], "entry": entries[n]} for n in sorted(catalog.pages)},
+        "assets_key": assets_key.hexdigest(),
+        "files": sorted(written - page_files),  # and every page's file
+        "skipped": skipped,
+        "pages": pack_keys(keys),
+        "search": search.keys,
     }
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, separators=(",", ":")))
     lap("manifest")
@@ -404,7 +409,7 @@ def _write_site_views(
         html = build.dispatch(quote(url))
         if html is None:
             skipped.append(url)
-            del site.files[url]
+            site.remove(url)
             note(f"left out {url}: the server does not answer it")
         else:
             fetched[url] = html

@@ -40,9 +40,17 @@ class SiteMap:
     """Server URL (path, or path?query for a site view variant) -> file under OUT."""
 
     files: dict[str, str] = field(default_factory=dict)
+    # target() of each link seen: most links (the header, the sidebar, the breadcrumbs)
+    # recur on page after page, and resolving them was a twentieth of a page's time.
+    _targets: dict[str, str | None] = field(default_factory=dict)
 
     def add(self, url: str, file: str) -> None:
         self.files[url] = file
+        self._targets.clear()
+
+    def remove(self, url: str) -> None:
+        del self.files[url]
+        self._targets.clear()
 
     def variant_file(self, url: str) -> str:
         path = url.split("?", 1)[0]
@@ -70,8 +78,11 @@ class SiteMap:
         cannot answer (edit, history, login...) lose their href and become plain text."""
         prefix = "../" * from_file.count("/")
 
+        targets = self._targets
+
         def replace(match: re.Match[str]) -> str:
-            found = self.target(match.group(2))
+            url = match.group(2)
+            found = targets[url] if url in targets else targets.setdefault(url, self.target(url))
             if found is None:
                 return ""
             return f' {match.group(1)}="{prefix}{found}"'

@@ -13,17 +13,29 @@ because a browser may load a script from `file://` but not fetch() a JSON file:
   and followed by a field mask when the word appears in more than the body text;
 - `names`: a page's normalized title or alias -> its document number (exact-name boost);
 - `synonyms`: groups of equivalent names (a term's title and aliases, `synonyms.txt`).
+
+A large site's index is split into parts, so that editing one page rewrites only its
+part: a page belongs to the part `crc32(name) % parts` (stable while the number of
+parts stays), and documents are numbered part by part, by name within a part. The first
+part is `searchindex.js` (with the synonyms and `parts`, the other parts' files); part
+`k` is `searchindex-k.js`, `docs`, `terms` and `names` numbered from 0, assigned to
+`window.MASTERYWIKI_SEARCH_PARTS[k]`. `merge()` puts them together as static-search.js
+does: documents and names follow on, each part's terms are kept with their first
+document number (`more`). A site of up to `PART_PAGES` pages has one part: one file.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 INDEX_FORMAT = 1
 GLOBAL = "MASTERYWIKI_SEARCH_INDEX"
+PARTS_GLOBAL = "MASTERYWIKI_SEARCH_PARTS"
+PART_PAGES = 1000  # pages a part holds at most, on average (parts come in powers of two)
 
 # Field bits of a posting and their weights: a title or alias match outranks the body.
 BODY, SUMMARY, HEADING, ALIAS, TITLE = 1, 2, 4, 8, 16
@@ -173,12 +185,73 @@ def build_index(entries: Sequence[Entry], synonyms: Iterable[Sequence[str]]) -> 
     }
 
 
-def script(index: dict[str, object]) -> str:
-    """The index as a script that assigns a global (loadable from file://)."""
-    text = json.dumps(index, ensure_ascii=False, separators=(",", ":"))
+def part_count(pages: int) -> int:
+    """How many parts an index of `pages` pages is split into: a power of two, so the
+    count (and every page's part) changes only when the site doubles or halves."""
+    parts = 1
+    while pages > parts * PART_PAGES:
+        parts *= 2
+    return parts
+
+
+def part_of(name: str, parts: int) -> int:
+    """The part a page's words are in (by its name, so an edit never moves it)."""
+    return zlib.crc32(name.encode()) % parts if parts > 1 else 0
+
+
+def part_file(part: int) -> str:
+    """A part's file name, beside the entry `searchindex.js` (part 0)."""
+    return "searchindex.js" if part == 0 else f"searchindex-{part}.js"
+
+
+def first_part(index: dict[str, object], parts: int) -> dict[str, object]:
+    """Part 0 (`build_index` of its pages, with the synonyms) naming the other parts."""
+    return {**index, "parts": [part_file(k) for k in range(1, parts)]} if parts > 1 else index
+
+
+def _json(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     # `</` inside a string could end an inline script; escaping it costs nothing.
-    text = text.replace("</", "<\\/")
-    return f"window.{GLOBAL} = {text};\n"
+    return text.replace("</", "<\\/")
+
+
+def script(index: dict[str, object]) -> str:
+    """The index (or its first part) as a script that assigns a global (loadable from
+    file://)."""
+    return f"window.{GLOBAL} = {_json(index)};\n"
+
+
+def part_script(part: int, index: dict[str, object]) -> str:
+    """Part `part` (>= 1) of a split index: its documents, terms and names."""
+    data = {key: index[key] for key in ("docs", "terms", "names")}
+    return (
+        f"window.{PARTS_GLOBAL} = window.{PARTS_GLOBAL} || {{}};\n"
+        f"window.{PARTS_GLOBAL}[{part}] = {_json(data)};\n"
+    )
+
+
+def load_part(text: str) -> tuple[int, dict[str, object]]:
+    """A part's number and data back from `part_script()`'s text."""
+    match = re.search(rf"^window\.{PARTS_GLOBAL}\[(\d+)\] = ", text, re.M)
+    if match is None:
+        raise ValueError("not a masterywiki search index part")
+    data: dict[str, object] = json.loads(text[match.end() :].rstrip().removesuffix(";"))
+    return int(match.group(1)), data
+
+
+def merge(first: dict[str, object], parts: Sequence[dict[str, object]]) -> dict[str, object]:
+    """The whole index from its first part and the others (in order), as
+    static-search.js puts it together: one search over all of it."""
+    docs: list[object] = list(first["docs"])  # type: ignore[call-overload]
+    names: dict[str, int] = dict(first["names"])  # type: ignore[call-overload]
+    more: list[list[object]] = []
+    for part in parts:
+        base = len(docs)
+        more.append([base, part["terms"]])
+        docs += part["docs"]  # type: ignore[arg-type]
+        for name, doc in part["names"].items():  # type: ignore[attr-defined]
+            names.setdefault(name, base + doc)
+    return {**first, "docs": docs, "names": names, "more": more}
 
 
 def load_script(text: str) -> dict[str, object]:
@@ -193,21 +266,27 @@ def load_script(text: str) -> dict[str, object]:
 # -- the ranking (mirrored in static-search.js) -----------------------------------------
 
 
+def _term_parts(index: dict[str, object]) -> Iterator[tuple[int, dict[str, list[int]]]]:
+    """Each part's terms with its first document number (one part unless merged)."""
+    yield 0, index["terms"]  # type: ignore[misc]
+    yield from ((base, terms) for base, terms in index.get("more", ()))  # type: ignore[attr-defined]
+
+
 def _postings(index: dict[str, object], word: str) -> dict[int, int]:
-    terms: dict[str, list[int]] = index["terms"]  # type: ignore[assignment]
     found: dict[int, int] = {}
-    flat = terms.get(word, [])
-    doc, i = -1, 0
-    while i < len(flat):
-        gap = flat[i]
-        if gap > 0:
-            doc += gap
-            found[doc] = BODY
-            i += 1
-        else:
-            doc += -gap
-            found[doc] = flat[i + 1]
-            i += 2
+    for base, terms in _term_parts(index):
+        flat = terms.get(word, [])
+        doc, i = base - 1, 0
+        while i < len(flat):
+            gap = flat[i]
+            if gap > 0:
+                doc += gap
+                found[doc] = BODY
+                i += 1
+            else:
+                doc += -gap
+                found[doc] = flat[i + 1]
+                i += 2
     return found
 
 
@@ -219,8 +298,8 @@ def _word_scores(index: dict[str, object], word: str) -> dict[int, float]:
     key = stem(word)
     scores = {doc: _weight(mask) for doc, mask in _postings(index, key).items()}
     if len(key) >= PREFIX_MIN:
-        terms: dict[str, list[int]] = index["terms"]  # type: ignore[assignment]
-        longer = [t for t in terms if t.startswith(key) and t != key][:PREFIX_LIMIT]
+        every = sorted({t for _, terms in _term_parts(index) for t in terms})
+        longer = [t for t in every if t.startswith(key) and t != key][:PREFIX_LIMIT]
         for other in longer:
             for doc, mask in _postings(index, other).items():
                 scores[doc] = max(scores.get(doc, 0.0), _weight(mask) * PREFIX_FACTOR)

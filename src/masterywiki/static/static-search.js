@@ -29,13 +29,33 @@
   // Objects from JSON inherit `constructor` & co.: a query word must not find those.
   function has(object, key) { return Object.prototype.hasOwnProperty.call(object, key); }
 
+  // Each part's terms with its first document number: [[0, terms]] for a one-part
+  // index; loadParts() adds the other parts of a large site's (`more`).
+  function termParts(index) {
+    return [[0, index.terms]].concat(index.more || []);
+  }
+
   function postings(index, word) {
-    var flat = has(index.terms, word) ? index.terms[word] : [], found = {}, doc = -1, i = 0;
-    while (i < flat.length) {
-      if (flat[i] > 0) { doc += flat[i]; found[doc] = BODY; i += 1; }
-      else { doc -= flat[i]; found[doc] = flat[i + 1]; i += 2; }
-    }
+    var found = {};
+    termParts(index).forEach(function (part) {
+      var terms = part[1], flat = has(terms, word) ? terms[word] : [], doc = part[0] - 1, i = 0;
+      while (i < flat.length) {
+        if (flat[i] > 0) { doc += flat[i]; found[doc] = BODY; i += 1; }
+        else { doc -= flat[i]; found[doc] = flat[i + 1]; i += 2; }
+      }
+    });
     return found;
+  }
+
+  function sortedTerms(index) {
+    if (!index.sortedTerms) {
+      var every = Object.create(null);
+      termParts(index).forEach(function (part) {
+        for (var t in part[1]) { if (has(part[1], t)) { every[t] = true; } }
+      });
+      index.sortedTerms = Object.keys(every).sort();
+    }
+    return index.sortedTerms;
   }
 
   function weight(mask) {
@@ -49,8 +69,7 @@
     var key = stem(word), scores = {}, found = postings(index, key), doc;
     for (doc in found) { scores[doc] = weight(found[doc]); }
     if (key.length >= PREFIX_MIN) {
-      if (!index.sortedTerms) { index.sortedTerms = Object.keys(index.terms).sort(); }
-      var longer = index.sortedTerms.filter(function (t) {
+      var longer = sortedTerms(index).filter(function (t) {
         return t !== key && t.lastIndexOf(key, 0) === 0;
       }).slice(0, PREFIX_LIMIT);
       longer.forEach(function (other) {
@@ -178,6 +197,36 @@
     });
   }
 
+  // A large site's index is in parts (masterywiki/static_search.py): searchindex.js
+  // names the others, loaded here as scripts (file:// allows scripts, not fetch()),
+  // then put together as merge() does there: documents and names follow on.
+  function loadParts(index, done) {
+    var files = index.parts || [], waiting = files.length, failed = false;
+    if (!waiting || index.more) { done(true); return; }
+    files.forEach(function (file) {
+      var script = document.createElement("script");
+      script.src = root + "-/search/" + file;
+      script.onload = script.onerror = function (event) {
+        failed = failed || event.type === "error";
+        waiting -= 1;
+        if (waiting) { return; }
+        var parts = window.MASTERYWIKI_SEARCH_PARTS || {}, more = [];
+        for (var k = 1; k <= files.length && !failed; k++) {
+          var part = parts[k], base = index.docs.length;
+          if (!part) { failed = true; break; }
+          more.push([base, part.terms]);
+          index.docs = index.docs.concat(part.docs);
+          for (var name in part.names) {
+            if (has(part.names, name) && !has(index.names, name)) { index.names[name] = base + part.names[name]; }
+          }
+        }
+        index.more = more;
+        done(!failed);
+      };
+      document.head.appendChild(script);
+    });
+  }
+
   function start() {
     var box = document.getElementById("static-search");
     if (!box) { return; }  // other pages: the header form opens the search page
@@ -185,7 +234,12 @@
     var input = document.getElementById("search-q");
     if (input) { input.value = text; }
     document.title = (text ? text + " \u00b7 " : "") + document.title;
-    show(box, text);
+    var index = window.MASTERYWIKI_SEARCH_INDEX;
+    if (!index || !index.parts) { show(box, text); return; }
+    loadParts(index, function (loaded) {
+      if (!loaded) { delete window.MASTERYWIKI_SEARCH_INDEX; }  // show() says it did not load
+      show(box, text);
+    });
   }
 
   window.masterywikiStaticSearch = search;  // for tests and the curious

@@ -50,10 +50,15 @@ def form_limit(settings: Settings) -> int:
 
 
 def create_app(
-    settings: Settings | Mapping[str, Any] | None = None, start_from: Snapshot | None = None
+    settings: Settings | Mapping[str, Any] | None = None,
+    start_from: Snapshot | None = None,
+    *,
+    static_build: bool = False,
 ) -> Flask:
     """`start_from`: a snapshot of the wiki kept by `build` (repository/wikisnapshot),
-    brought up to HEAD by its diff instead of reading every page at start."""
+    brought up to HEAD by its diff instead of reading every page at start.
+    `static_build`: the app of `masterywiki build`, which never searches (the search
+    index is neither opened nor built)."""
     if not isinstance(settings, Settings):
         settings = load(settings)
     storage, created = open_repository(settings)
@@ -70,6 +75,7 @@ def create_app(
         MAX_FORM_MEMORY_SIZE=form_limit(settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        MASTERYWIKI_STATIC_BUILD=static_build,
     )
     database = Database.for_instance(settings.instance, settings.database_url)
     database.upgrade()  # migrations run on start: a failing one stops it, loudly

@@ -56,7 +56,9 @@ def init_app(app: Flask) -> None:
     service = SearchService(
         found.wiki, found.settings.instance / "search", language=found.settings.language
     )
-    if found.wiki.size_hint() > BACKGROUND_ABOVE_FILES:
+    if app.config.get("MASTERYWIKI_STATIC_BUILD"):
+        pass  # `build` never searches: opening (at 100,000 pages, building) it is waste
+    elif found.wiki.size_hint() > BACKGROUND_ABOVE_FILES:
         # A large wiki: open its index in the background (its vocabulary waits for the
         # pages to be read), and build a missing one now, not on the first search, in a
         # process of its own (several CPUs, and memory given back when it ends).
