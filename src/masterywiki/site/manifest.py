@@ -82,16 +82,24 @@ def unpack_keys(packed: str) -> dict[str, str]:
     return dict(line.split(" ", 1) for line in packed.splitlines())
 
 
+def read_kept_json(path: Path) -> Any:
+    """What an earlier build kept in `path`, or None when it is missing or unreadable
+    (logged): the build then does that part's work again rather than stop."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", path, exc)
+        return None
+
+
 def read_manifest(out: Path) -> dict[str, Any]:
     """The last build's manifest; {} (build everything) when it is missing, of another
     format or of the wrong shape (logged), which would otherwise stop the build."""
     path = out / MANIFEST_FILE
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable %s: %s", path, exc)
+    data = read_kept_json(path)
+    if data is None:
         return {}
     if isinstance(data, dict) and data.get("format") != BUILD_FORMAT:
         return {}

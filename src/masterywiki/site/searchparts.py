@@ -19,6 +19,7 @@ from typing import Any
 
 from masterywiki.repository.wiki import Snapshot, Wiki
 from masterywiki.site import static_search
+from masterywiki.site.manifest import read_kept_json
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +98,8 @@ def plan(
 def _read_kept(out: Path, part: int) -> dict[str, list[Any]]:
     """A part's kept entries; {} (its pages are rendered again) when unreadable."""
     path = out / kept_file(part)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable %s: %s", path, exc)
+    data = read_kept_json(path)
+    if data is None:
         return {}
     if isinstance(data, dict) and all(
         isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) and isinstance(v[1], list)
