@@ -117,13 +117,22 @@ def search_files(out: Path) -> dict[str, int]:
     return {path.relative_to(out).as_posix(): path.stat().st_mtime_ns for path in found}
 
 
-def test_a_body_edit_rewrites_one_part_of_the_search_index(
+def built_in_four_parts(
     repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Path, Path]:
+    """The basic fixture wiki (7 pages) built into `tmp_path/site`, its search index in
+    four parts of about two pages."""
     monkeypatch.setattr(static_search, "PART_PAGES", 2)
     repo = repo_factory(source="basic")
     out = tmp_path / "site"
     build(repo, tmp_path / "instance", out)
+    return repo, out
+
+
+def test_a_body_edit_rewrites_one_part_of_the_search_index(
+    repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, out = built_in_four_parts(repo_factory, tmp_path, monkeypatch)
     before = search_files(out)
     assert len(before) == 2 * 4  # four parts, each with its kept entries
     commit_files(repo, CHANGES["body edit"], "body edit")
@@ -175,10 +184,7 @@ def test_a_site_that_doubles_or_halves_splits_its_index_again(
 def test_damaged_kept_entries_render_their_part_again(
     repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(static_search, "PART_PAGES", 2)
-    repo = repo_factory(source="basic")
-    out = tmp_path / "site"
-    build(repo, tmp_path / "instance", out)
+    repo, out = built_in_four_parts(repo_factory, tmp_path, monkeypatch)
     files = page_files(repo)
     parts = [[n for n in files if static_search.part_of(n, 4) == k] for k in range(4)]
     members = max(parts, key=len)
