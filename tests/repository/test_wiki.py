@@ -234,7 +234,7 @@ def test_a_vanished_previous_commit_means_reading_afresh(basic_repo: Path) -> No
 def test_a_cold_start_reads_pages_in_batches(
     basic_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("masterywiki.repository.wiki.READ_BATCH", 3)
+    monkeypatch.setattr("masterywiki.repository.pagescan.BATCH", 3)
     wiki = Wiki(GitStorage(basic_repo))
     sizes: list[int] = []
     original = wiki.storage.read_blobs

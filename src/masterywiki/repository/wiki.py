@@ -29,12 +29,11 @@ from masterywiki.errors import InvalidPagePath, PageNotFound, RevisionNotFound, 
 from masterywiki.git.parse import Change
 from masterywiki.git.storage import GitStorage
 from masterywiki.repository import pagecache
-from masterywiki.repository.pagescan import read_forked
+from masterywiki.repository.pagescan import read_forked, scan_blobs
 from masterywiki.support.lru import LRU
 
 log = logging.getLogger(__name__)
 CACHE_REWRITE_THRESHOLD = 20  # newly read pages that make the cache file worth rewriting
-READ_BATCH = 2000  # blobs read by one `git cat-file --batch` on a cold start
 SCAN_FORKED_FROM = 2000  # pages to scan at once that are worth forking `scan_processes`
 SUGGESTION_CANDIDATES = 200  # pages each side of a missing address that a 404 compares
 
@@ -155,16 +154,16 @@ class Wiki:
             self.also_scanned.update(also)
             return missing
         done = 0
-        # In batches: one `cat-file` of 100,000 pages held all their text at once (800 MB).
-        for start in range(0, len(wanted), READ_BATCH):
-            for blob, data in self.storage.read_blobs(wanted[start : start + READ_BATCH]).items():
-                text = decode(data)
-                self._infos[blob] = scan(text)
-                if self.scan_also is not None:
-                    self.also_scanned[blob] = self.scan_also(text)
-                done += 1
-                if report is not None and (done % 100 == 0 or done == len(missing)):
-                    report(done, len(missing))
+
+        def told(count: int) -> None:
+            nonlocal done
+            done += count
+            if report is not None:
+                report(done, len(wanted))
+
+        infos, also = scan_blobs(self.storage, wanted, self.scan_also, told)
+        self._infos.update(infos)
+        self.also_scanned.update(also)
         return missing
 
     def _build_all(self, previous: Snapshot, head: str) -> Snapshot:
