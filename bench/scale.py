@@ -10,7 +10,10 @@ instance, under ``gunicorn -w 2`` (sync workers), in this order:
   straight from git while it reads the wiki);
 * ready: seconds until ``/-/healthz`` answers 200 (every page read);
 * indexed: seconds until a search answers 200 (the index is built at start);
-* RSS per worker (MB, its git `cat-file` processes included) when ready, and after the run;
+* RSS per worker (MB, its persistent git `cat-file` processes included) when ready, and
+  after the run once its background work has settled (no git command but those running);
+  and the peak during the run, every git command the worker ran at that moment included
+  (sampled every 0.2 s);
 * first view p50 of pages never requested before, and warm req/s with ``wrk`` over 50
   pages (the share of the hello world's req/s in the same run);
 * search p50/p95 over 40 queries of corpus words;
@@ -32,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +60,7 @@ class Scale:
     indexed_s: float | None = None
     rss_ready_mb: list[float] = field(default_factory=list)
     rss_after_mb: list[float] = field(default_factory=list)
+    rss_peak_mb: list[float] = field(default_factory=list)
     first_ms: list[float] = field(default_factory=list)
     warm: pageview.WrkResult | None = None
     search_ms: list[float] = field(default_factory=list)
@@ -73,6 +78,49 @@ def worker_rss_mb(master: int) -> list[float]:
     the index is left out: it ends, and its memory with it."""
     workers = _children(master)
     return [(_rss_kb(pid) + sum(map(_rss_kb, _git_children(pid)))) / 1024 for pid in workers]
+
+
+def settled_rss_mb(master: int, timeout: float = 15.0) -> list[float]:
+    """`worker_rss_mb` once no worker runs a git command but its persistent `cat-file`s
+    (a save brings the work tree and the search index along in the background)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(
+        b"cat-file" not in _cmdline(git)
+        for worker in _children(master)
+        for git in _git_children(worker)
+    ):
+        time.sleep(0.1)
+    return worker_rss_mb(master)
+
+
+class PeakMemory:
+    """The highest `worker_rss_mb` of each worker, git commands included, sampled in a
+    thread every 0.2 s while the run goes on."""
+
+    def __init__(self, master: int) -> None:
+        self.master = master
+        self.peak: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            for worker in _children(self.master):
+                total = (_rss_kb(worker) + sum(map(_rss_kb, _git_children(worker)))) / 1024
+                self.peak[worker] = max(total, self.peak.get(worker, 0.0))
+
+    def stop(self) -> list[float]:
+        self._stop.set()
+        self._thread.join()
+        return list(self.peak.values())
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _children(pid: int) -> list[int]:
@@ -202,6 +250,7 @@ def measure(pages: int, args: argparse.Namespace, workdir: Path) -> Scale:
     except (RuntimeError, OSError) as exc:
         result.errors.append(f"start: {exc}\n{pageview.log_tail(log)}")
         return result
+    peak = PeakMemory(proc.pid)
     try:
         result.rss_ready_mb = worker_rss_mb(proc.pid)
         seconds_until(lambda: status(port, "/-/api/v1/search?q=mastery") == 200, args.start_timeout)
@@ -221,10 +270,11 @@ def measure(pages: int, args: argparse.Namespace, workdir: Path) -> Scale:
         session = login(port, "bench", "bench-password-1234")
         edited = [corpus.page_url(i, pages) for i in rng.sample(range(pages), SAVES)]
         save_pages(port, session, edited, result)
-        result.rss_after_mb = worker_rss_mb(proc.pid)
+        result.rss_after_mb = settled_rss_mb(proc.pid)
     except (RuntimeError, OSError, ValueError, AssertionError, requests.RequestException) as exc:
         result.errors.append(f"{exc}\n{pageview.log_tail(log)}")
     finally:
+        result.rss_peak_mb = peak.stop()
         pageview.stop(proc)
     commits = subprocess.run(
         ["git", "-C", str(repo), "log", "--oneline", "--grep", "^bench$"],
@@ -279,7 +329,8 @@ def report(results: list[Scale], hello: float | None, args: argparse.Namespace, 
         ("ready (every page read), s", lambda r: fmt(r.ready_s)),
         ("fully indexed for search, s", lambda r: fmt(r.indexed_s)),
         ("RSS per worker when ready, MB", lambda r: mbs(r.rss_ready_mb)),
-        ("RSS per worker after the run, MB", lambda r: mbs(r.rss_after_mb)),
+        ("RSS per worker after the run (settled), MB", lambda r: mbs(r.rss_after_mb)),
+        ("peak RSS per worker, its git commands included, MB", lambda r: mbs(r.rss_peak_mb)),
         ("first view p50, ms", lambda r: median(r.first_ms)),
         ("warm req/s", lambda r: fmt(r.warm.req_s if r.warm else None, 0)),
         ("warm req/s, share of hello world", share),
