@@ -33,7 +33,7 @@ from masterywiki.git import objects as gitobjects
 from masterywiki.git import parse as gitparse
 from masterywiki.git.head import RefFiles
 from masterywiki.git.history import HistoryReads
-from masterywiki.git.packmaps import bound_pack_maps
+from masterywiki.git.packmemory import bound_pack_memory
 from masterywiki.git.parse import is_sha
 from masterywiki.git.worktree import WorkTree, remove_if_stale
 from masterywiki.git.worktree_state import WorkTreeStatus
@@ -59,7 +59,7 @@ class GitStorage(HistoryReads):
     """Read access to one git repository (writes come with the editing work)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        bound_pack_maps(os.environ)  # for every git process started from here on
+        bound_pack_memory(os.environ)  # for every git process started from here on
         self.path = Path(path).resolve()
         if not self.path.is_dir():
             raise NotARepository(f"{self.path} is not a folder.")

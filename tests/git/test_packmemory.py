@@ -1,4 +1,4 @@
-"""The pack maps of the git processes the wiki starts stay small."""
+"""The pack memory of the git processes the wiki starts stay small."""
 
 from __future__ import annotations
 
@@ -6,19 +6,21 @@ import os
 import subprocess
 from pathlib import Path
 
-from masterywiki.git.packmaps import PACK_SETTINGS, bound_pack_maps
+from masterywiki.git.packmemory import PACK_SETTINGS, bound_pack_memory
 from masterywiki.git.storage import GitStorage
 
 
 def test_the_settings_join_an_empty_environment() -> None:
     environ: dict[str, str] = {}
-    bound_pack_maps(environ)
+    bound_pack_memory(environ)
     assert environ == {
-        "GIT_CONFIG_COUNT": "2",
+        "GIT_CONFIG_COUNT": "3",
         "GIT_CONFIG_KEY_0": "core.packedGitWindowSize",
         "GIT_CONFIG_VALUE_0": "1m",
         "GIT_CONFIG_KEY_1": "core.packedGitLimit",
         "GIT_CONFIG_VALUE_1": "16m",
+        "GIT_CONFIG_KEY_2": "core.deltaBaseCacheLimit",
+        "GIT_CONFIG_VALUE_2": "32m",
     }
 
 
@@ -30,9 +32,9 @@ def test_settings_already_given_stay_and_a_second_call_adds_nothing() -> None:
         "GIT_CONFIG_KEY_1": "core.packedgitlimit",  # git's keys ignore case
         "GIT_CONFIG_VALUE_1": "64m",
     }
-    bound_pack_maps(environ)
-    bound_pack_maps(environ)
-    assert environ["GIT_CONFIG_COUNT"] == "3"
+    bound_pack_memory(environ)
+    bound_pack_memory(environ)
+    assert environ["GIT_CONFIG_COUNT"] == "4"
     assert environ["GIT_CONFIG_VALUE_1"] == "64m"
     assert (environ["GIT_CONFIG_KEY_2"], environ["GIT_CONFIG_VALUE_2"]) == (
         "core.packedGitWindowSize",
