@@ -13,10 +13,12 @@ from pathlib import Path
 
 from masterywiki.git import parse as gitparse
 from masterywiki.git.parse import LOG_FORMAT, Change, Revision
+from masterywiki.git.written import WrittenCommits
 
 
 class HistoryReads:
     path: Path
+    written: WrittenCommits  # this process's newest commits: answered without git
 
     def head(self) -> str | None:
         raise NotImplementedError
@@ -35,10 +37,15 @@ class HistoryReads:
 
     def changed_files(self, old: str, new: str) -> dict[str, str | None]:
         """{path: blob at `new`, or None if deleted} for files that differ."""
+        known = self.written.changed_files(old, new)
+        if known is not None:
+            return known
         out = self._run("diff-tree", "-r", "-z", "--no-renames", old, new)
         return gitparse.parse_changed_files(out)
 
     def is_ancestor(self, old: str, new: str) -> bool:
+        if self.written.is_ancestor(old, new):
+            return True
         return self._try("merge-base", "--is-ancestor", old, new).returncode == 0
 
     def last_changes(
@@ -48,6 +55,9 @@ class HistoryReads:
 
         With `paths`, stops reading history once each of them has been seen.
         """
+        known = self.written.last_changes(commit, since) if since and paths is None else None
+        if known is not None:
+            return known
         spec = f"{since}..{commit}" if since else commit
         cmd = [
             "git", "-C", str(self.path), "-c", "core.quotePath=false", "log",

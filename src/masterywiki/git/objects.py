@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from io import BytesIO
 
 from gitdb.base import IStream
@@ -22,7 +23,7 @@ TREE_MODE = 0o040000
 EMPTY_TREE = bytes.fromhex("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
 
 
-def _ident(text: str) -> str:
+def ident(text: str) -> str:
     """A name or email fit for a commit header (no angle brackets or newlines)."""
     return " ".join(text.replace("<", "").replace(">", "").split()) or "unknown"
 
@@ -61,9 +62,36 @@ def _encoded(name: str) -> bytes:
     return name.encode("utf-8", "surrogateescape")
 
 
-def write_tree(repo: git.Repo, tree: bytes | None, changes: dict[str, bytes | None]) -> bytes:
+Entry = tuple[bytes, int]  # (binary sha, mode) of a tree entry
+
+
+@dataclass
+class TreeDiff:
+    """What `write_tree` changed, file by file, as `git diff-tree -r` would list it:
+    {path: (entry before, entry after)}, None for no file. Not `exact` when a folder
+    was replaced or deleted whole (its files were not listed)."""
+
+    files: dict[str, tuple[Entry | None, Entry | None]] = field(default_factory=dict)
+    exact: bool = True
+
+    def note(self, path: str, before: Entry | None, after: Entry | None) -> None:
+        if before is not None and before[1] == TREE_MODE:
+            self.exact = False
+        elif before != after:
+            self.files[path] = (before, after)
+
+
+def write_tree(
+    repo: git.Repo,
+    tree: bytes | None,
+    changes: dict[str, bytes | None],
+    diff: TreeDiff | None = None,
+    prefix: str = "",
+) -> bytes:
     """The tree `tree` with `changes` ({path: bytes, or None to delete}) applied;
-    only changed folders are rewritten. Returns its binary sha."""
+    only changed folders are rewritten. Returns its binary sha; `diff`, if given,
+    gets what changed."""
+    diff = diff if diff is not None else TreeDiff()
     entries: dict[str, tuple[bytes, int]] = {}
     if tree is not None:
         data = repo.odb.stream(tree).read()
@@ -74,13 +102,17 @@ def write_tree(repo: git.Repo, tree: bytes | None, changes: dict[str, bytes | No
         if rest:
             nested.setdefault(head, {})[rest] = content
         elif content is None:
-            entries.pop(head, None)
+            diff.note(prefix + head, entries.pop(head, None), None)
         else:
-            entries[head] = (_store(repo, b"blob", content), FILE_MODE)
+            before = entries.get(head)
+            entries[head] = after = (_store(repo, b"blob", content), FILE_MODE)
+            diff.note(prefix + head, before, after)
     for folder, inner in nested.items():
         existing = entries.get(folder)
         subtree = existing[0] if existing and existing[1] == TREE_MODE else None
-        written = write_tree(repo, subtree, inner)
+        if existing is not None and subtree is None:  # a file gives way to a folder
+            diff.note(prefix + folder, existing, None)
+        written = write_tree(repo, subtree, inner, diff, f"{prefix}{folder}/")
         if written == EMPTY_TREE:
             entries.pop(folder, None)
         else:
@@ -101,13 +133,14 @@ def write_commit(
     *,
     author: tuple[str, str],
     committer: tuple[str, str],
+    when: int | None = None,
 ) -> str:
-    """A commit of `tree` on `parents`, stamped now; `author` and `committer` are
-    (name, email). Returns its hex sha."""
-    stamp = f"{int(time.time())} +0000"
+    """A commit of `tree` on `parents`, stamped `when` (seconds since the epoch; now
+    if None); `author` and `committer` are (name, email). Returns its hex sha."""
+    stamp = f"{int(time.time()) if when is None else when} +0000"
     lines = [f"tree {tree.hex()}"]
     lines += [f"parent {parent}" for parent in parents]
-    lines.append(f"author {_ident(author[0])} <{_ident(author[1])}> {stamp}")
-    lines.append(f"committer {_ident(committer[0])} <{_ident(committer[1])}> {stamp}")
+    lines.append(f"author {ident(author[0])} <{ident(author[1])}> {stamp}")
+    lines.append(f"committer {ident(committer[0])} <{ident(committer[1])}> {stamp}")
     body = "\n".join(lines) + "\n\n" + message.rstrip("\n") + "\n"
     return _store(repo, b"commit", body.encode()).hex()

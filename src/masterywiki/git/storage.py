@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from masterywiki.git.packmemory import bound_pack_memory
 from masterywiki.git.parse import is_sha
 from masterywiki.git.worktree import WorkTree, remove_if_stale
 from masterywiki.git.worktree_state import WorkTreeStatus
+from masterywiki.git.written import WrittenCommits, written_commit
 from masterywiki.support.filelock import exclusive
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ class GitStorage(HistoryReads):
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._refs = RefFiles(self.git_dir)
+        self.written = WrittenCommits()
         self._work_tree = WorkTree(self.path, self.git_dir, self._repo.bare, self._refs.read_head)
         # Called as `hook(old, new)` after each commit this object publishes (not
         # after merges of other servers' work): how git sync learns of saves.
@@ -119,6 +122,9 @@ class GitStorage(HistoryReads):
         wanted = list(dict.fromkeys(shas))
         if not wanted:
             return {}
+        known = self.written.blobs(wanted)  # a save's own new pages
+        if known is not None:
+            return known
         out = self._run("cat-file", "--batch", input="\n".join(wanted).encode() + b"\n")
         return gitparse.parse_batch(out, wanted)
 
@@ -226,15 +232,24 @@ class GitStorage(HistoryReads):
         tip = parent
         by = (committer.name, committer.email) if committer else WIKI
         written_by = (author.name, author.email)
+        when = int(time.time())
         with self._lock, self._writing_objects():
             repo = self._persistent_repo()
             tree = gitobjects.tree_of(repo, parent) if parent else None
             for changes, message in steps:
-                tree = gitobjects.write_tree(repo, tree, dict(changes))
+                diff = gitobjects.TreeDiff()
+                tree = gitobjects.write_tree(repo, tree, dict(changes), diff)
                 parents = [tip] if tip else []
-                tip = gitobjects.write_commit(
-                    repo, tree, parents, message, author=written_by, committer=by
+                commit = gitobjects.write_commit(
+                    repo, tree, parents, message, author=written_by, committer=by, when=when
                 )
+                # As written in the commit: what `git log` would give back.
+                as_written = (gitobjects.ident(author.name), gitobjects.ident(author.email))
+                if diff.exact:
+                    self.written.remember(
+                        *written_commit(commit, tip, diff, changes, message, as_written, when)
+                    )
+                tip = commit
         assert tip is not None
         return tip
 
