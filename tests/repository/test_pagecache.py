@@ -10,6 +10,7 @@ import pytest
 
 from masterywiki.repository import pagecache
 from masterywiki.repository.pagecache import Cached
+from masterywiki.support.wholefile import STALE_AFTER
 
 
 def test_a_cache_is_read_back_and_its_size_known_from_the_header(tmp_path: Path) -> None:
@@ -22,7 +23,7 @@ def test_a_cache_is_read_back_and_its_size_known_from_the_header(tmp_path: Path)
 def test_half_written_caches_of_killed_processes_are_removed_once_old(tmp_path: Path) -> None:
     abandoned = tmp_path / ".pages-killed.tmp"  # what a process killed mid-write leaves
     abandoned.write_bytes(b"half a cache")
-    old = time.time() - pagecache.STALE_AFTER - 60
+    old = time.time() - STALE_AFTER - 60
     os.utime(abandoned, (old, old))
     being_written = tmp_path / ".pages-writing.tmp"  # another process's, right now
     being_written.write_bytes(b"a cache on its way")

@@ -14,9 +14,7 @@ import gc
 import hashlib
 import logging
 import marshal
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -24,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from masterywiki.content.checkcache import Kept, PageCheck
+from masterywiki.support.wholefile import write_whole
 
 log = logging.getLogger(__name__)
 STATE_FILE = "check.state"  # marshal: written and read by this Python only
@@ -95,11 +94,7 @@ def save(cache_dir: Path, kept: Kept) -> None:
         columns = ([], [], [], [], [], [])
     data = (_FORMAT, code_version(), (*columns, list(kept.answers), list(kept.answers.values())))
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".check-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            marshal.dump(data, handle)
-        os.replace(tmp, path)
+        write_whole(path, lambda handle: marshal.dump(data, handle), ".check-")
         (cache_dir / _OLD_STATE_FILE).unlink(missing_ok=True)  # an older version's
     except OSError as exc:  # results are a cache: the check itself still succeeded
         log.warning("could not keep check results in %s: %s", path, exc)

@@ -5,21 +5,18 @@ HEAD from there). A short header before it says how many pages it holds."""
 from __future__ import annotations
 
 import logging
-import os
 import pickle
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from masterywiki.content.docinfo import DocInfo
 from masterywiki.git.parse import Change
+from masterywiki.support.wholefile import write_whole
 
 log = logging.getLogger(__name__)
 FILE_NAME = "pages.pickle"
 FORMAT = 11  # a cache of another format is ignored, and written again
-TEMP_PREFIX, TEMP_SUFFIX = ".pages-", ".tmp"  # a cache being written, renamed when done
-STALE_AFTER = 3600.0  # seconds: a cache still being written after this was abandoned
 
 
 @dataclass(frozen=True)
@@ -81,31 +78,12 @@ def save(path: Path, cached: Cached) -> None:
     header = {"format": FORMAT, "pages": len(cached.infos)}
     data = {"format": FORMAT, "commit": cached.commit, "infos": cached.infos,
             "changes": cached.changes}  # fmt: skip
+
+    def write(handle: BinaryIO) -> None:
+        pickle.dump(header, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
-    except OSError as exc:
-        log.warning("could not write page cache %s: %s", path, exc)
-        return
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(header, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        write_whole(path, write, ".pages-")
     except Exception as exc:  # (a full disk; a scan that does not pickle)
         log.warning("could not write page cache %s: %s", path, exc)
-        Path(tmp).unlink(missing_ok=True)
-        return
-    remove_stale_temporary_files(path.parent)
-
-
-def remove_stale_temporary_files(folder: Path, now: float | None = None) -> None:
-    """Delete the half-written caches a killed process left (40 MB each at 100,000
-    pages); another process may be writing one right now, so only old ones."""
-    now = time.time() if now is None else now
-    for stale in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
-        try:
-            if now - stale.stat().st_mtime > STALE_AFTER:
-                stale.unlink()
-        except OSError:  # gone already, or not ours to delete
-            continue

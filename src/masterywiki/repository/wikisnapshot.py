@@ -16,15 +16,14 @@ is ignored, and a missing or damaged one only means reading the wiki the long wa
 from __future__ import annotations
 
 import logging
-import os
 import pickle
-import tempfile
 from pathlib import Path
 
 from masterywiki.content.catalog import Catalog
 from masterywiki.errors import RevisionNotFound
 from masterywiki.repository.checkstate import code_version, no_collection
 from masterywiki.repository.wiki import Snapshot, Wiki
+from masterywiki.support.wholefile import write_whole
 
 log = logging.getLogger(__name__)
 FILE_NAME = "wiki-snapshot.pickle"
@@ -68,11 +67,8 @@ def save(cache_dir: Path, snapshot: Snapshot) -> None:
     path = cache_dir / FILE_NAME
     data = {"format": _FORMAT, "code": code_version(), "snapshot": snapshot}
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".snapshot-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        write_whole(path, lambda f: pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL),
+                    ".snapshot-")  # fmt: skip
     except OSError as exc:  # a cache: the command itself still succeeded
         log.warning("could not keep the wiki snapshot in %s: %s", path, exc)
 

@@ -1,1 +1,2 @@
-"""Small helpers with no domain: an LRU cache, background threads, forked workers."""
+"""Small helpers with no domain: an LRU cache, background threads, forked workers,
+cache files written whole."""
