@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
 from masterywiki.cli import main
+from masterywiki.cli.reindex import STARTUP_LOCK
 from masterywiki.git.storage import GitStorage
+from masterywiki.repository import wiki as wiki_module
 from masterywiki.repository.wiki import Snapshot, Wiki
 from masterywiki.search import SearchService
 from masterywiki.search.store import FIRST_BUILD_LOCK, WriteLock
@@ -100,3 +105,52 @@ def test_if_missing_builds_a_missing_index_once(basic_repo: Path, tmp_path: Path
     again = CliRunner().invoke(main, args)
     assert again.output == "The search index is there already.\n"
     assert state(tmp_path)["folder"] == folder
+
+
+def test_if_missing_starts_from_the_page_cache_a_starting_server_writes(
+    basic_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = tmp_path / "instance"
+    cache = instance / "cache"
+    cache.mkdir(parents=True)
+    scanned_by: list[str] = []
+    original = wiki_module.scan_blobs
+
+    def scan_blobs(storage: Any, blobs: list[str], *args: Any) -> Any:
+        scanned_by.extend(threading.current_thread().name for _ in blobs)
+        return original(storage, blobs, *args)
+
+    monkeypatch.setattr(wiki_module, "scan_blobs", scan_blobs)
+    # A server's process holds the start-up lock while it reads the pages (web/startup.py).
+    held = os.open(cache / STARTUP_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    args = ["reindex", "--if-missing", "--repo", str(basic_repo), "--instance", str(instance)]
+    outcome: list[Result] = []
+    child = threading.Thread(
+        target=lambda: outcome.append(CliRunner().invoke(main, args)), name="child"
+    )
+    child.start()
+    child.join(0.5)
+    assert child.is_alive()  # waiting for the server's read
+    server = Wiki(GitStorage(basic_repo), cache_dir=cache)
+    server.refresh()  # reads every page and writes the cache file
+    os.close(held)
+    child.join(30)
+    assert outcome[0].exit_code == 0, outcome[0].output
+    assert "Indexed 7 pages at" in outcome[0].output
+    assert "child" not in scanned_by  # the pages came from the cache file
+    service = SearchService(server, instance / "search")
+    assert service.search("rubric").hits[0].name == "glossary/rubric"
+    service.close()
+    server.storage.close()
+
+
+def test_if_missing_reads_the_pages_itself_without_a_starting_server(
+    basic_repo: Path, tmp_path: Path
+) -> None:
+    instance = tmp_path / "instance"
+    (instance / "cache").mkdir(parents=True)
+    (instance / "cache" / STARTUP_LOCK).touch()  # left by a server that has stopped
+    args = ["reindex", "--if-missing", "--repo", str(basic_repo), "--instance", str(instance)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0 and "Indexed 7 pages at" in result.output, result.output
