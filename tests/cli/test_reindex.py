@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from masterywiki.cli import main
+from masterywiki.cli import reindex as reindex_module
 from masterywiki.cli.reindex import STARTUP_LOCK
 from masterywiki.git.storage import GitStorage
 from masterywiki.repository import wiki as wiki_module
@@ -153,4 +154,20 @@ def test_if_missing_reads_the_pages_itself_without_a_starting_server(
     (instance / "cache" / STARTUP_LOCK).touch()  # left by a server that has stopped
     args = ["reindex", "--if-missing", "--repo", str(basic_repo), "--instance", str(instance)]
     result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0 and "Indexed 7 pages at" in result.output, result.output
+
+
+def test_if_missing_waits_for_a_starting_server_for_a_while_only(
+    basic_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reindex_module, "STARTUP_WAIT", 0.5)
+    instance = tmp_path / "instance"
+    (instance / "cache").mkdir(parents=True)
+    held = os.open(instance / "cache" / STARTUP_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(held, fcntl.LOCK_EX)  # a server's process that never finishes reading
+    try:
+        args = ["reindex", "--if-missing", "--repo", str(basic_repo), "--instance", str(instance)]
+        result = CliRunner().invoke(main, args)
+    finally:
+        os.close(held)
     assert result.exit_code == 0 and "Indexed 7 pages at" in result.output, result.output

@@ -15,6 +15,7 @@ from masterywiki.repository.wiki import Wiki
 # The lock a starting server's process holds while it reads every page, until its page
 # cache file is written (web/startup.py's `_lock_file`).
 STARTUP_LOCK = "startup.lock"
+STARTUP_WAIT = 600.0  # seconds to wait for it at most (then the pages are read here)
 
 
 @click.command()
@@ -85,7 +86,13 @@ def _after_the_servers_read(wiki: Wiki) -> None:
         descriptor = os.open(wiki.cache_dir / STARTUP_LOCK, os.O_RDWR)
     except FileNotFoundError:  # no server is starting: the pages are read here
         return
+    deadline = time.monotonic() + STARTUP_WAIT
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)  # released once the cache file is written
+        while time.monotonic() < deadline:  # released once the cache file is written
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                time.sleep(0.2)
     finally:
         os.close(descriptor)
