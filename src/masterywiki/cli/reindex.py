@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
+import contextlib
 import time
 from pathlib import Path
 
@@ -11,11 +10,10 @@ import click
 
 from masterywiki.cli.group import _content_options, _one_line_errors, _processes_option, main
 from masterywiki.repository.wiki import Wiki
+from masterywiki.support.filelock import exclusive
+from masterywiki.web.startup import STARTUP_LOCK
 
-# The lock a starting server's process holds while it reads every page, until its page
-# cache file is written (web/startup.py's `_lock_file`).
-STARTUP_LOCK = "startup.lock"
-STARTUP_WAIT = 600.0  # seconds to wait for it at most (then the pages are read here)
+STARTUP_WAIT = 600.0  # seconds to wait for a starting server's read at most (then read here)
 
 
 @click.command()
@@ -82,17 +80,9 @@ def _after_the_servers_read(wiki: Wiki) -> None:
     took 25 s of CPU at 100,000 pages, on the two cores the server was reading on."""
     if wiki.cache_dir is None or wiki.cache_file_exists():
         return
-    try:
-        descriptor = os.open(wiki.cache_dir / STARTUP_LOCK, os.O_RDWR)
-    except FileNotFoundError:  # no server is starting: the pages are read here
+    lock = wiki.cache_dir / STARTUP_LOCK
+    if not lock.exists():  # no server is starting: the pages are read here
         return
-    deadline = time.monotonic() + STARTUP_WAIT
-    try:
-        while time.monotonic() < deadline:  # released once the cache file is written
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                time.sleep(0.2)
-    finally:
-        os.close(descriptor)
+    # Held until the cache file is written; after the wait, the pages are read here.
+    with contextlib.suppress(TimeoutError), exclusive(lock, STARTUP_WAIT, TimeoutError):
+        pass

@@ -25,6 +25,9 @@ from masterywiki.support.memory import give_back_freed_memory
 log = logging.getLogger(__name__)
 BACKGROUND_ABOVE_FILES = 1000  # smaller wikis are read before the first answer (< 1 s)
 PROGRESS_EVERY_SECONDS = 1.0
+# Held in the cache folder by the process reading every page, until the page cache is
+# written: other workers, and `reindex --if-missing`, wait for it and read the cache.
+STARTUP_LOCK = "startup.lock"
 # A background read waits for the process's first answer (at most this long): taking
 # turns with it, reading 100,000 pages' cache made a restart's first page 0.5 s slower.
 FIRST_ANSWER_WAIT = 1.0
@@ -126,7 +129,7 @@ class Startup:
         if folder is None:
             return None
         folder.mkdir(parents=True, exist_ok=True)
-        return os.open(folder / "startup.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        return os.open(folder / STARTUP_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
 
 
 def _try_lock(fd: int) -> bool:
