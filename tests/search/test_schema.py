@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from masterywiki.search import schema
 from masterywiki.search.languages import marked
@@ -68,3 +72,19 @@ def test_fields_set_up_otherwise_are_left_to_whoosh() -> None:
         whoosh_fields.Schema(a=boosted, b=other, c=lowercase_id, d=spaced, e=whoosh_fields.ID())
     )
     assert set(found) == {"e"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab.*_é3- ", max_size=40))
+def test_the_faster_word_pattern_finds_the_same_words(text: str) -> None:
+    from whoosh.analysis import RegexTokenizer
+
+    for pattern in (StemmingWords().pattern, RegexTokenizer().expression.pattern):
+        whole = [m.group(0) for m in re.finditer(pattern, text)]
+        assert re.findall(schema._whole_matches(pattern), text) == whole
+
+
+def test_the_faster_word_pattern_on_dotted_words() -> None:
+    text = "a.b..c d* x.y. 3.14 ..über. **bold** e-mail a.b.c.d_e"
+    found = re.findall(schema._whole_matches(StemmingWords().pattern), text)
+    assert found == ["a.b", "c", "d*", "x.y", "3.14", "über", "**bold**", "e", "mail", "a.b.c.d_e"]
