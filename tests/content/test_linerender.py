@@ -17,7 +17,7 @@ import pytest
 
 from masterywiki.content import linerender
 from masterywiki.content.checkcache import Recorder
-from masterywiki.content.markup import render
+from masterywiki.content.markup import render, sanitize
 from masterywiki.content.model import parse_document
 from tests.content.test_checkscan import FILES, catalog_of, markdown_files
 
@@ -183,3 +183,15 @@ def test_renders_a_plain_page() -> None:
 def test_reads_a_loose_list_as_markdown_it_does() -> None:
     # Items of one kind after a blank line go on with the list, each a paragraph.
     assert compare(catalog_of(FILES), "page.md", "1. a\n2. b\n\n1. c\n\n- d\n\n\n- e\n")
+
+
+def test_writes_its_html_as_the_sanitizer_does() -> None:
+    # Its HTML is not sanitized again: quotes and `>` come out as nh3 writes them.
+    body = (
+        '# "Q" \'s\' > x\n\nA "quoted" \'word\', x > y [A "b" > c](a.md).\n\n'
+        '- it\'s > "that"\n\n| "h" | \'g\' > |\n|---|---|\n| > | "" |\n'
+    )
+    plain = linerender.render_plain(body, catalog_of(FILES), "page.md", 1)
+    assert plain is not None
+    assert sanitize(plain.html) == plain.html
+    assert compare(catalog_of(FILES), "page.md", body)

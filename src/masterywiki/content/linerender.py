@@ -36,7 +36,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from masterywiki.content.checkscan import _BUDGET, _odd
-from masterywiki.content.renderstate import Heading, Resolver, escape
+from masterywiki.content.renderstate import Heading, Resolver
 from masterywiki.content.slugs import SlugRegistry, slugify, split_pinned_id
 
 TABLE_BOX = '<div class="table-scroll" role="region" aria-label="Table" tabindex="0">'
@@ -63,7 +63,8 @@ class Declined(Exception):
 
 @dataclass
 class Plain:
-    """What `markup.render` needs of a page rendered here (the HTML not yet sanitized)."""
+    """What `markup.render` needs of a page rendered here: its HTML is already as the
+    sanitizer writes it (only tags and attributes it keeps, escaped as html5ever does)."""
 
     html: str
     headings: list[Heading] = field(default_factory=list)
@@ -241,7 +242,25 @@ def _inline(text: str) -> list[Piece]:
     return pieces
 
 
-# -- the HTML, written as the renderer writes it --------------------------------------------------
+# -- the HTML, written as the renderer writes it and the sanitizer then writes it again ------------
+
+
+def _text(text: str) -> str:
+    """Text escaped as html5ever's serializer does (quotes are left alone)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\xa0" in text:
+        text = text.replace("\xa0", "&nbsp;")
+    return text
+
+
+def _attribute(value: str) -> str:
+    """An attribute's value escaped as html5ever's serializer does."""
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("\xa0", "&nbsp;")
 
 
 class _Writer:
@@ -282,10 +301,11 @@ class _Writer:
         self.result.headings.append(
             Heading(level, anchor, text.strip() or visible.strip(), self.body_line + block.line)
         )
-        out.append(f'<h{level} id="{escape(anchor)}">')
+        out.append(f'<h{level} id="{_attribute(anchor)}">')
         self.inline(pieces, out)
         out.append(
-            f'<a class="headerlink" href="#{anchor}" aria-label="Permalink to this section" '
+            f'<a class="headerlink" href="#{_attribute(anchor)}" '
+            'aria-label="Permalink to this section" '
             f'title="Permalink to this section"></a></h{level}>\n'
         )
 
@@ -322,7 +342,7 @@ class _Writer:
         for piece in pieces:
             if isinstance(piece, str):
                 text.append(piece)
-                out.append(escape(piece))
+                out.append(_text(piece))
                 continue
             label, destination = piece
             parts = urlsplit(destination)
@@ -333,4 +353,4 @@ class _Writer:
                 self.result.links[target.name] = None
             fragment = f"#{parts.fragment}" if parts.fragment else ""
             text.append(label)
-            out.append(f'<a href="{escape(target.url + fragment)}">{escape(label)}</a>')
+            out.append(f'<a href="{_attribute(target.url + fragment)}">{_text(label)}</a>')

@@ -351,7 +351,7 @@ def render(
     plain = linerender.render_plain(body, resolver, file, body_line) if line_scan else None
     if plain is not None:
         return Rendered(
-            html=sanitize(plain.html),
+            html=plain.html,  # as the sanitizer would write it
             headings=tuple(plain.headings),
             links=tuple(plain.links),
             terms=(),
