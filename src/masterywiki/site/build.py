@@ -362,7 +362,7 @@ def build_site(
     lap("pages")
 
     # The search index: only its parts whose pages (or the synonyms) changed.
-    written.update(searchparts.write_parts(out, search, entries, write))
+    written.update(searchparts.write_parts(out, search, entries, write, processes))
     lap("search index")
 
     before = [*previous.get("files", []), *map(page_file, old_keys)]
