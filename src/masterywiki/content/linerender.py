@@ -3,18 +3,19 @@
 markdown-it-py and the render budget's rule wrappers cost about 4 ms of CPU for a 10 KB
 page; most of a large wiki is plain markdown whose HTML a line scan can write in a
 tenth of that. `render_plain` understands a strict subset and answers None ("use
-markdown-it") for any page outside it. Its answer must be the render's own before
-sanitizing (the same text, headings, links; HTML that nh3 makes the same bytes of):
-tests/content/test_linerender.py runs both on every page and fixture it can find and
-on generated fragments, and compares the whole `Rendered`.
+markdown-it") for any page outside it. Its answer must be the render's own: the same
+text, headings and links, and the HTML byte for byte as nh3 writes it after
+markdown-it (so it is not sanitized again). tests/content/test_linerender.py runs both
+on every page and fixture it can find and on generated fragments, and compares the
+whole `Rendered`.
 
 Understood, every line starting at the margin and ending without a space:
 
 - ATX headings (`# ` to `###### `, not closed by `#`s): the renderer's id and permalink;
 - paragraphs: lines that start with a letter or digit (no list marker) and go on until
   a blank line or a heading;
-- tight lists: `- ` or `1. ` items of one line each, the list ended by a blank line (or
-  the end) and not followed, after it, by another item of its kind (a loose list);
+- lists: `- ` or `1. ` items of one line each, ended by a blank line (or the end);
+  items of the same kind after blank lines go on with the list and make it loose;
 - tables: `| a | b |`, a delimiter row of dashes only (no alignment), rows with as many
   cells as the header, ended by a blank line;
 - in those, text and links `[text](path.md#fragment)` to pages that exist.
@@ -39,6 +40,7 @@ from masterywiki.content.checkscan import _BUDGET, _odd
 from masterywiki.content.renderstate import Heading, Resolver
 from masterywiki.content.slugs import SlugRegistry, slugify, split_pinned_id
 
+# A wide table scrolls sideways in a box of its own that the keyboard can reach.
 TABLE_BOX = '<div class="table-scroll" role="region" aria-label="Table" tabindex="0">'
 _ATX = re.compile(r"(#{1,6}) (.+)")
 _ORDERED = re.compile(r"([0-9]{1,9})\. (.*)")

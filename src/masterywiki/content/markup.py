@@ -66,7 +66,7 @@ def _heading_ids(state: RenderState, tokens: list[Token]) -> None:
         state.headings.append(Heading(int(token.tag[1]), anchor, text or visible.strip(), line))
 
 
-TABLE_BOX = '<div class="table-scroll" role="region" aria-label="Table" tabindex="0">'
+TABLE_BOX = linerender.TABLE_BOX  # a wide table's scrolling box, written by both
 
 
 class _Renderer(RendererHTML):
