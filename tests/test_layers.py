@@ -52,6 +52,7 @@ PURE = {
     "onboarding/paths", "onboarding/acknowledge", "onboarding/findings",
     "content/checkcache",
     "content/checkscan",
+    "content/linerender",
 }  # fmt: skip
 LIBRARY_ROOMS = {
     "git": {"git"},  # GitPython

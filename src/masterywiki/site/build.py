@@ -55,6 +55,7 @@ from masterywiki.site.manifest import (
     site_views_key,
     unpack_keys,
 )
+from masterywiki.site.sidebarhtml import SidebarHtml
 from masterywiki.site.sitemap import (
     LOCAL_LINK,
     SEARCH_PAGE,
@@ -106,6 +107,7 @@ class _Build:
     out: Path
     site: SiteMap
     made_dirs: set[Path] = field(default_factory=set)
+    sidebar_html: SidebarHtml | None = None  # made in the process that renders pages
 
     def write(self, file: str, data: str | bytes) -> None:
         path = self.out / file
@@ -137,7 +139,9 @@ class _Build:
             language=services.settings.language,
             translations=self.wiki.translations(),
         )
-        html = self.render_template("page.html", **context)
+        if self.sidebar_html is None:
+            self.sidebar_html = SidebarHtml.of(self.app.jinja_env)
+        html = self.render_template("page.html", **context, sidebar_html=self.sidebar_html)
         entry = static_search.entry(
             path=posixpath.dirname(page_file(name)) + ("/" if name != names.ROOT else ""),
             title=record.title,
@@ -358,7 +362,7 @@ def build_site(
     lap("pages")
 
     # The search index: only its parts whose pages (or the synonyms) changed.
-    written.update(searchparts.write_parts(out, search, entries, write))
+    written.update(searchparts.write_parts(out, search, entries, write, processes))
     lap("search index")
 
     before = [*previous.get("files", []), *map(page_file, old_keys)]

@@ -9,6 +9,7 @@ was made from: `OUT/.masterywiki-build/search-K.json` maps each page of part K t
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -17,14 +18,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from masterywiki.errors import WikiError
 from masterywiki.repository.wiki import Snapshot, Wiki
 from masterywiki.site import static_search
 from masterywiki.site.manifest import read_kept_json
+from masterywiki.support.forked import ForkedWorkFailed, run_forked
 
 log = logging.getLogger(__name__)
 
 KEEP_DIR = ".masterywiki-build"  # beside the manifest: not part of the site
 SEARCH_DIR = "-/search"
+FORK_PARTS = 8  # fewer stale parts than this are written in this process
+
+
+class IndexFailed(WikiError):
+    title = "Build failed"
 
 
 def index_file(part: int) -> str:
@@ -115,27 +123,55 @@ def write_parts(
     search: SearchPlan,
     entries: Mapping[str, list[Any]],
     write: Callable[[str, str], None],
+    processes: int = 1,
 ) -> list[str]:
-    """Write the stale parts (and what they were made from); returns every part's file."""
-    for part in search.stale:
-        names = search.members[part]
-        ordered = [static_search.Entry.from_json(entries[n]) for n in names]
-        if part == 0:
-            index = static_search.build_index(ordered, search.synonyms)
-            first = static_search.first_part(index, search.parts)
-            write(index_file(0), static_search.script(first))
-        else:
-            index = static_search.build_index(ordered, [])
-            write(index_file(part), static_search.part_script(part, index))
-        kept = {n: [search.page_keys[n], entries[n]] for n in names}
-        path = out / kept_file(part)
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(json.dumps(kept, ensure_ascii=False, separators=(",", ":")))
+    """Write the stale parts (and what they were made from); returns every part's file.
+    Many parts are written by `processes` forked workers (each part is independent:
+    at 100,000 pages, 128 parts took 33 s in one process). Raises IndexFailed when a
+    worker fails."""
+    if processes > 1 and len(search.stale) >= FORK_PARTS:
+
+        def work(share: list[int], _report: Callable[[Any], None]) -> None:
+            for part in share:
+                _write_part(out, search, entries, write, part)
+
+        gc.freeze()  # the entries are shared: the workers' collections skip them
+        try:
+            run_forked(work, search.stale, processes)
+        except ForkedWorkFailed as error:
+            raise IndexFailed(f"Writing the search index failed: {error}") from None
+        finally:
+            gc.unfreeze()
+    else:
+        for part in search.stale:
+            _write_part(out, search, entries, write, part)
     for path in (out / KEEP_DIR).glob("search-*.json"):
         number = path.stem.removeprefix("search-")
         if number.isdigit() and int(number) >= search.parts:
             path.unlink()  # a part of a site twice as large (or small)
     return [index_file(k) for k in range(search.parts)]
+
+
+def _write_part(
+    out: Path,
+    search: SearchPlan,
+    entries: Mapping[str, list[Any]],
+    write: Callable[[str, str], None],
+    part: int,
+) -> None:
+    names = search.members[part]
+    ordered = [static_search.Entry.from_json(entries[n]) for n in names]
+    if part == 0:
+        index = static_search.build_index(ordered, search.synonyms)
+        first = static_search.first_part(index, search.parts)
+        write(index_file(0), static_search.script(first))
+    else:
+        index = static_search.build_index(ordered, [])
+        write(index_file(part), static_search.part_script(part, index))
+    kept = {n: [search.page_keys[n], entries[n]] for n in names}
+    path = out / kept_file(part)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(kept, ensure_ascii=False, separators=(",", ":")))
 
 
 def read_index(out: Path) -> dict[str, object]:
