@@ -1,12 +1,10 @@
 """What `check` needs of a page's render, found by a line scan instead of markdown-it.
 
-`check` reads three things of a render (`checkcache.PageCheck`): its problems, its
-heading ids, and the lookups it made of other pages, terms and labels. Rendering a page
-costs about 5 ms of CPU; this scan costs a few tenths of that. It understands a subset
-of the markdown the renderer reads, exactly, and answers `None` ("render it") for any
-page outside it. It must never answer otherwise than the render:
-tests/content/test_checkscan.py runs both on every page and fixture it can find and on
-generated fragments, and compares the whole `PageCheck`.
+`check` reads three things of a render (`checkcache.PageCheck`): its problems, heading
+ids and lookups of pages, terms and labels. A render costs about 5 ms of CPU, this scan
+a few tenths of that. It reads a subset of the markdown exactly and answers `None`
+("render it") for any other page; tests/content/test_checkscan.py compares the whole
+`PageCheck` of both on every page and fixture it finds and on generated fragments.
 
 Understood, and why it is exact:
 
@@ -50,9 +48,8 @@ from masterywiki.content.directives import ADMONITIONS, DIRECTIVE
 from masterywiki.content.docinfo import parse_toctree, split_explicit_title
 from masterywiki.content.slugs import SlugRegistry, slugify, split_pinned_id
 
-# A page whose size could bring its render near the budget (renderbudget.LIMIT, less the
-# part kept for inline parsing) is rendered: 3 units a character and 25 a line bound
-# what any block, cell, marker or inline step of it can spend.
+# A page that could come near the render budget (renderbudget.LIMIT less the inline part)
+# is rendered: 3 units a character and 25 a line bound what any step of it can spend.
 _BUDGET = 90_000
 _ODD_CHARACTERS = re.compile(
     "[\x00-\x09\x0b-\x1f\x7f\x85\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]"
@@ -108,7 +105,7 @@ def scan_check(body: str, resolver: Lookups, file: str) -> tuple[str, ...] | Non
     """The heading ids of the page whose body (front matter removed) is `body`, asking
     `resolver` what the render would ask in the same order; None when the page must be
     rendered (it may then have asked some lookups: use a fresh resolver to render)."""
-    if 3 * len(body) + 25 * body.count("\n") > _BUDGET or _odd(body):
+    if left_to_the_render(body):
         return None
     try:
         return _Scan(resolver, file).page(body)
@@ -168,9 +165,12 @@ def replay(requests: str, resolver: Lookups, file: str) -> bool:
 _ASCII_PLAIN = bytes([10, *range(32, 127)])  # newline and the printable ASCII characters
 
 
-def _odd(body: str) -> bool:
-    """Whether `body` holds a character of _ODD_CHARACTERS (an ASCII body is checked ten
+def left_to_the_render(body: str) -> bool:
+    """Whether a line scan leaves `body` to the render at once: large enough to come near
+    the render budget, or holding one of _ODD_CHARACTERS (an ASCII body is checked ten
     times faster by deleting the plain characters from its bytes)."""
+    if 3 * len(body) + 25 * body.count("\n") > _BUDGET:
+        return True
     if body.isascii():
         return bool(body.encode("ascii").translate(None, _ASCII_PLAIN))
     return _ODD_CHARACTERS.search(body) is not None

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from masterywiki.content.checkscan import _BUDGET, _odd
+from masterywiki.content.checkscan import left_to_the_render
 from masterywiki.content.renderstate import Heading, Resolver
 from masterywiki.content.slugs import SlugRegistry, slugify, split_pinned_id
 
@@ -77,7 +77,7 @@ class Plain:
 def render_plain(body: str, resolver: Resolver, file: str, body_line: int) -> Plain | None:
     """The page whose body (front matter removed, line ends normalized) is `body`, or
     None when markdown-it must render it."""
-    if 3 * len(body) + 25 * body.count("\n") > _BUDGET or _odd(body):
+    if left_to_the_render(body):
         return None
     try:
         blocks = _blocks(body.split("\n"))
