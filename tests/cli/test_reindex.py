@@ -14,12 +14,12 @@ from click.testing import CliRunner, Result
 
 from masterywiki.cli import main
 from masterywiki.cli import reindex as reindex_module
-from masterywiki.cli.reindex import STARTUP_LOCK
 from masterywiki.git.storage import GitStorage
 from masterywiki.repository import wiki as wiki_module
 from masterywiki.repository.wiki import Snapshot, Wiki
 from masterywiki.search import SearchService
 from masterywiki.search.store import FIRST_BUILD_LOCK, WriteLock
+from masterywiki.web.startup import STARTUP_LOCK
 from tests.conftest import git
 
 

@@ -98,14 +98,19 @@ def test_the_fixtures(folder: Path) -> None:
         compare(catalog, path, text)
 
 
-def test_generated_corpus_pages() -> None:
+def corpus_files(pages: int = 2000) -> dict[str, str]:
+    """The pages of a generated benchmark corpus (bench/corpus.py), by path."""
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         import corpus  # type: ignore[import-not-found]  # bench/ is no package
     finally:
         sys.path.pop(0)
-    spec = corpus.CorpusSpec(pages=2000, history=0, seed=1)
-    files = {path: text.decode() for path, text in corpus.initial_files(spec).items()}
+    spec = corpus.CorpusSpec(pages=pages, history=0, seed=1)
+    return {path: text.decode() for path, text in corpus.initial_files(spec).items()}
+
+
+def test_generated_corpus_pages() -> None:
+    files = corpus_files()
     catalog = catalog_of(files)
     sample = sorted(files)[::10]
     fast = sum(compare(catalog, path, files[path]) for path in sample)

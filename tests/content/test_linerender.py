@@ -10,7 +10,6 @@ fragments of lines and of inline text.
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from masterywiki.content import linerender
 from masterywiki.content.checkcache import Recorder
 from masterywiki.content.markup import render, sanitize
 from masterywiki.content.model import parse_document
-from tests.content.test_checkscan import FILES, catalog_of, markdown_files
+from tests.content.test_checkscan import FILES, catalog_of, corpus_files, markdown_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,13 +58,7 @@ def test_the_fixtures(folder: Path) -> None:
 
 
 def test_generated_corpus_pages() -> None:
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import corpus  # type: ignore[import-not-found]  # bench/ is no package
-    finally:
-        sys.path.pop(0)
-    spec = corpus.CorpusSpec(pages=2000, history=0, seed=1)
-    files = {path: text.decode() for path, text in corpus.initial_files(spec).items()}
+    files = corpus_files()
     catalog = catalog_of(files)
     sample = sorted(files)[::10]
     fast = sum(compare(catalog, path, files[path]) for path in sample)
