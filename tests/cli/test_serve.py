@@ -40,6 +40,18 @@ def wait_until_up(base: str, process: subprocess.Popen[str]) -> None:
     raise AssertionError("the server did not answer")
 
 
+def _output_after_stopping(process: subprocess.Popen[str], timeout: float = 60) -> str:
+    """What the server printed, once it has stopped; a server still running after
+    `timeout` s (far longer than its usual 0.3 s, on a busy machine) is killed and
+    fails the test with its output, which says where it was."""
+    try:
+        return process.communicate(timeout=timeout)[0]
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output = process.communicate()[0]
+        raise AssertionError(f"the server did not stop on SIGINT:\n{output[-3000:]}") from None
+
+
 def assert_nothing_listens(base: str) -> None:
     try:
         urllib.request.urlopen(base, timeout=2)
@@ -66,7 +78,7 @@ def test_serve_uses_workers_prints_once_logs_requests_and_stops_on_ctrl_c(tmp_pa
     finally:
         # Ctrl+C in a terminal signals the whole process group.
         os.killpg(process.pid, signal.SIGINT)
-        output = process.communicate(timeout=20)[0]
+        output = _output_after_stopping(process)
     assert process.returncode == 0, output
     lines = output.splitlines()
     assert sum(line.startswith("Created the wiki repository") for line in lines) == 1
@@ -101,7 +113,7 @@ def test_serve_dev_runs_flasks_reloading_server(tmp_path: Path) -> None:
         assert get(base + "/glossary/rubric")[0] == 200
     finally:
         os.killpg(process.pid, signal.SIGINT)
-        output = process.communicate(timeout=20)[0]
+        output = _output_after_stopping(process)
     assert f"at {base}/ on the development server" in output
     assert "Restarting with stat" in output  # werkzeug's reloader watches the code
     assert output.count("No admin yet: open") == 1  # the reloader's child says nothing again
