@@ -30,6 +30,20 @@ GIT_ENV = {
 
 
 def git(repo: Path, *args: str) -> str:
+    """`git -C repo *args` as a person at the command line: tried again while git's index
+    is locked (a wiki that just saved brings the work tree along in a background thread,
+    which holds the lock for a moment)."""
+    for _ in range(300):
+        try:
+            return _git_once(repo, *args)
+        except subprocess.CalledProcessError as failed:
+            if "index.lock" not in (failed.stderr or ""):
+                raise
+            time.sleep(0.05)
+    return _git_once(repo, *args)
+
+
+def _git_once(repo: Path, *args: str) -> str:
     result = subprocess.run(
         ["git", "-C", str(repo), *args], env=GIT_ENV, capture_output=True, text=True, check=True
     )
@@ -41,28 +55,13 @@ def commit_files(repo: Path, files: dict[str, str | None], message: str = "chang
     for path, text in files.items():
         target = repo / path
         if text is None:
-            _with_the_index(repo, "rm", "-q", path)
+            git(repo, "rm", "-q", path)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
-        _with_the_index(repo, "add", path)
-    _with_the_index(repo, "commit", "-q", "-m", message)
+        git(repo, "add", path)
+    git(repo, "commit", "-q", "-m", message)
     return git(repo, "rev-parse", "HEAD")
-
-
-def _with_the_index(repo: Path, *args: str) -> None:
-    """`git(repo, *args)`, tried again while git's index is locked, as a person at the
-    command line would: a wiki that just saved brings the work tree along in a
-    background thread, which holds the lock for a moment."""
-    for _ in range(300):
-        try:
-            git(repo, *args)
-            return
-        except subprocess.CalledProcessError as failed:
-            if "index.lock" not in (failed.stderr or ""):
-                raise
-            time.sleep(0.05)
-    git(repo, *args)
 
 
 def make_repo(path: Path, files: dict[str, str] | None = None, source: Path | None = None) -> Path:
