@@ -224,6 +224,7 @@ def test_a_broken_line_does_not_hide_good_comments(
     service: CommentService, basic_repo: Path
 ) -> None:
     service.post(PAGE, "good one", CORA)
+    service.wiki.storage.wait_for_work_tree()  # as the wiki left it: then edited by hand
     text = file_at_head(basic_repo) + "\n{broken json\n"
     commit_files(basic_repo, {"guide/first.comments.jsonl": text}, "hand edit")
     service.post(PAGE, "good two", CLEO)

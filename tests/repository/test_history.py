@@ -123,6 +123,7 @@ def test_recent_changes_are_kept_per_head_and_follow_every_save(
     save(editor, "glossary/rubric", "# R\n", "bo edit", BO)
     assert [r.summary for r in history.recent_changes(per_page=1)[0]] == ["bo edit"]
     # A commit made outside the wiki moves the head too.
+    editor.wiki.storage.wait_for_work_tree()  # the saves' files on disk, then edited by hand
     (basic_repo / "guide" / "first.md").write_text("# F2\n")
     git(basic_repo, "commit", "-qam", "outside edit")
     assert [r.summary for r in history.recent_changes(per_page=1)[0]] == ["outside edit"]
