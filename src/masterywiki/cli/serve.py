@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import signal
 import socket
 from pathlib import Path
 
@@ -98,6 +99,10 @@ def _serve_dev(loaded: Settings, host: str, port: int) -> None:
     from masterywiki.web.app import create_app
 
     logging.getLogger("masterywiki.request").setLevel(logging.WARNING)  # werkzeug logs them
+    # Started with Ctrl+C ignored (`serve --dev &` in a script, some CI runners), Python
+    # leaves it ignored and werkzeug sets no handler, so the server would outlive Ctrl+C;
+    # gunicorn, the production server, sets its own.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     templates = [str(path) for path in templates_dir().glob("*")]
     run_simple(
         host, port, create_app(loaded), threaded=True, use_reloader=True, extra_files=templates
