@@ -66,3 +66,22 @@ def test_a_line_without_markup_is_taken_as_written() -> None:
     text, headings = plain_text("Intro  line\n\nA  setext   title\n=====\n\nlast")
     assert text == "Intro line A setext title last"
     assert headings == ["A setext title"]
+
+
+UNFENCED = PAGE[: PAGE.index("```{note}")]
+
+
+def test_a_page_without_fences_reads_as_with_one() -> None:
+    # Without a fence, lines are not classified one by one: the result is the same.
+    assert plain_text(UNFENCED) == plain_text(UNFENCED + "\n```\n```\n")
+    assert plain_text(UNFENCED)[1] == ["Grading", "Setext heading"]
+
+
+def test_blank_lines_and_prose_lines_keep_their_meaning() -> None:
+    # A line of spaces is blank: "===" under it is no heading, but text.
+    assert plain_text("Words\n   \n===\n") == ("Words ===", [])
+    # A prose line before "===" is a heading; its inline markup is read as text.
+    assert plain_text("Some *strong*  [words](a.md)\n===\nAfter\n") == (
+        "Some strong words After",
+        ["Some strong words"],
+    )
