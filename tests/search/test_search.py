@@ -19,6 +19,7 @@ import pytest
 from masterywiki.git.storage import GitStorage
 from masterywiki.repository.wiki import Wiki
 from masterywiki.search import (
+    INDEX_FORMAT,
     SearchService,
     SearchUnavailable,
     StemmingWords,
@@ -232,9 +233,9 @@ def test_a_file_that_shrinks_under_a_running_search_is_rebuilt(
         "42",
         "null",
         '"state"',
-        '{"format": 3, "folder": ["index-x"], "commit": ""}',
-        '{"format": 3, "folder": "../../elsewhere", "commit": ""}',
-        '{"format": 3, "folder": "index-x", "commit": 7}',
+        f'{{"format": {INDEX_FORMAT}, "folder": ["index-x"], "commit": ""}}',
+        f'{{"format": {INDEX_FORMAT}, "folder": "../../elsewhere", "commit": ""}}',
+        f'{{"format": {INDEX_FORMAT}, "folder": "index-x", "commit": 7}}',
     ],
 )
 def test_a_state_file_of_the_wrong_shape_means_no_index(
@@ -402,6 +403,9 @@ def query_service(repo_factory: Callable[..., Path], open_service: Service) -> S
         ("reassessment", ["notes/retakes"]),  # synonyms.txt
         ("grit", ["notes/habits"]),
         ("rubrc~", ["terms/rubric", "notes/retakes"]),  # fuzzy term
+        # Fields with no terms read as words (a phrase): whoosh raised on them.
+        ("text:rubric", []),
+        ("updated:2026", []),
     ],
 )
 def test_query_forms(query_service: SearchService, text: str, expected: list[str] | None) -> None:

@@ -111,6 +111,7 @@ def _parse_words(schema: Any, text: str, synonyms: Synonyms) -> tuple[Any, list[
     expanded, used = synonyms.expand(text)
     parser = qparser.MultifieldParser(list(FIELD_BOOSTS), schema, fieldboosts=FIELD_BOOSTS)
     parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.replace_plugin(_searchable_fields(schema))
     try:
         parsed = parser.parse(expanded)
     except (IndexError, TypeError, ValueError):
@@ -120,6 +121,13 @@ def _parse_words(schema: Any, text: str, synonyms: Synonyms) -> tuple[Any, list[
         parser.remove_plugin_class(qparser.GroupPlugin)
         parsed = parser.parse(expanded)
     return _without_stop_words(parsed, schema), used
+
+
+def _searchable_fields(schema: Any) -> Any:
+    """`field:word` for the fields that have terms only: others (the stored text, the
+    date) made whoosh raise, and the search fail; there `text:` is read as a word."""
+    names = "|".join(sorted(name for name, field in schema.items() if field.format is not None))
+    return qparser.FieldsPlugin(expr=rf"(?P<text>{names}):")
 
 
 def _without_stop_words(parsed: Any, schema: Any) -> Any:
