@@ -401,8 +401,9 @@ def document(
         "tag_list": "\x1f".join(tags).encode(),
         "type": record.type,
         "section": section_of(record.name),
-        "resource_type": fm.resource_type or "",
-        "organization_type": fm.organization_type or "",
+        # None, not "": whoosh then indexes no term for every page without one.
+        "resource_type": fm.resource_type or None,
+        "organization_type": fm.organization_type or None,
         "updated": change.date.replace(tzinfo=None) if change else None,
         "lang": lang,
         "spell": " ".join([record.title, *fm.aliases, *headings, summary, *tags]),
