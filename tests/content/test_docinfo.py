@@ -168,3 +168,22 @@ def test_references_of_one_kind_are_found_without_unpacking_the_others(
         r for r in unpack_references(packed) if r.kind == kind and (r.fragment or not with_fragment)
     ]
     assert references_of(packed, kind, with_fragment) == wanted
+
+
+MARKDOWN_PIECES = ["Word", "word", " ", "    ", "\n", "\n\n", "# ", "## ", "===", "---", "- ",
+                   "1. ", "> ", "| a |", "(lbl)=", "{term}`Rubric`", "{ref}`lbl`",
+                   "[link](a.md)", "<b>", "{#pin}", "---\nsummary: S\n---\n"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(MARKDOWN_PIECES), max_size=30))
+def test_a_page_without_fences_scans_as_with_one(pieces: list[str]) -> None:
+    # Without a fence no line is classified: the scan is the same as with one at the end.
+    body = "".join(pieces)
+    assert scan(body) == scan(body + "\n\n```\n```\n")
+
+
+def test_prose_lines_make_paragraphs_and_setext_headings() -> None:
+    info = scan("First words\nand more {term}`Rubric`\n   \nTitle here\n=====\n")
+    assert info.first_paragraph == "First words and more Rubric"
+    assert info.heading_title == "Title here"
+    assert [r.target for r in info.references] == ["Rubric"]

@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import count, repeat
 
 from masterywiki.content.model import Compact, FrontMatter, Problem, parse_document
 from masterywiki.content.slugs import split_pinned_id
@@ -247,6 +248,14 @@ def classify(lines: list[str]) -> Iterator[tuple[int, str, str]]:
         index += 1
 
 
+def line_kinds(lines: list[str], text: str) -> Iterator[tuple[int, str, str]]:
+    """`classify(lines)`, `text` being those lines: when it has no fence at all, as most
+    pages, every line is text, told without looking at each."""
+    if "```" in text or "~~~" in text or ":::" in text:
+        return classify(lines)
+    return zip(count(), lines, repeat("text"))
+
+
 def _references(line: str, number: int) -> Iterator[Reference]:
     for match in _ROLE.finditer(line):
         yield Reference(match.group(1), split_explicit_title(match.group(2))[1], number)
@@ -340,7 +349,7 @@ def scan(text: str) -> DocInfo:
 
     toctree_lines: list[str] = []
     toctree_start = 0
-    for number, line, kind in classify(lines):
+    for number, line, kind in line_kinds(lines, document.body):
         if kind == "toctree":
             if not toctree_lines:
                 toctree_start = number

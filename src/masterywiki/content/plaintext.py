@@ -8,13 +8,12 @@ this scan finds in a fraction of that time, with the same line classes as `docin
 from __future__ import annotations
 
 import re
-from itertools import repeat
 
 from masterywiki.content.docinfo import (
     ATX_HEADING,
     LABEL_LINE,
     SETEXT_UNDERLINE,
-    classify,
+    line_kinds,
     plain_inline,
 )
 from masterywiki.content.slugs import split_pinned_id
@@ -50,10 +49,7 @@ def plain_text(body: str) -> tuple[str, list[str]]:
     """The body's words as one line of text, and its headings' texts in order."""
     words: list[str] = []
     headings: list[str] = []
-    lines = body.splitlines()
-    # Without a fence every line is text: no need to classify them one by one.
-    fenced = "```" in body or "~~~" in body or ":::" in body
-    for _, line, kind in classify(lines) if fenced else zip(repeat(0), lines, repeat("text")):
+    for _, line, kind in line_kinds(body.splitlines(), body):
         if kind in ("fence", "toctree"):
             continue
         if kind == "code":
