@@ -56,7 +56,7 @@ def plain_text(body: str) -> tuple[str, list[str]]:
             words.append(line)
             continue
         # Most lines are prose: starting with a letter, a line is no heading, label, table
-        # rule or list item, so only its inline markup is left to read (a fifth of the time).
+        # rule or list item, so only its inline markup is left to read.
         if line[:1].isalpha():
             words.append(_visible(line) if _MARKUP_CHARS.search(line) else " ".join(line.split()))
             continue

@@ -124,8 +124,8 @@ def _parse_words(schema: Any, text: str, synonyms: Synonyms) -> tuple[Any, list[
 
 
 def _searchable_fields(schema: Any) -> Any:
-    """`field:word` for the fields that have terms only: others (the stored text, the
-    date) made whoosh raise, and the search fail; there `text:` is read as a word."""
+    """`field:word` only for the fields that have terms: naming another (the stored
+    text, the date) made whoosh raise, and the search fail. Such a name is read as words."""
     names = "|".join(sorted(name for name, field in schema.items() if field.format is not None))
     return qparser.FieldsPlugin(expr=rf"(?P<text>{names}):")
 

@@ -401,7 +401,7 @@ def document(
         "tag_list": "\x1f".join(tags).encode(),
         "type": record.type,
         "section": section_of(record.name),
-        # None, not "": whoosh then indexes no term for every page without one.
+        # None, not "": a page without one then adds no empty term to the index.
         "resource_type": fm.resource_type or None,
         "organization_type": fm.organization_type or None,
         "updated": change.date.replace(tzinfo=None) if change else None,
