@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup
 
 from masterywiki.git.storage import GitStorage
 from masterywiki.repository.wiki import Wiki
+from masterywiki.search.tables import SegmentTables
 from masterywiki.web import startup as startup_module
 from masterywiki.web.app import create_app
 from masterywiki.web.startup import Startup
@@ -210,16 +211,28 @@ def test_a_large_wiki_is_indexed_for_search_at_start_not_on_the_first_search(
     repo_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("masterywiki.web.views.search.BACKGROUND_ABOVE_FILES", 10)
+    loaded: list[str] = []
+    load = SegmentTables.load.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[SegmentTables], folder: Path, segment_id: str) -> SegmentTables:
+        loaded.append(segment_id)
+        return load(cls, folder, segment_id)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(SegmentTables, "load", classmethod(counted))
     app = create_app({"repo": repo_factory(PAGES), "instance": tmp_path / "instance"})
     search = app.extensions[SEARCH_KEY]
     deadline = time.monotonic() + 30
-    while search.read_state() is None and time.monotonic() < deadline:
+    while (search.read_state() is None or not loaded) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert search.read_state() is not None, "no index was built without a search"
+    # The worker opened the new index itself: its first search loads no tables.
+    assert loaded, "the new index was left for the first search to open"
+    before = list(loaded)
     assert search.progress() == (0, 0)  # no build under way: its progress file is gone
     assert not (search.folder / "building.json").exists()
     hits = app.test_client().get("/-/api/v1/search?q=linked").json
     assert hits is not None and [h["path"] for h in hits["results"]] == ["sec/page-002"]
+    assert loaded == before
 
 
 def test_a_large_wiki_restarts_from_its_cache_in_the_background(

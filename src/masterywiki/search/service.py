@@ -269,6 +269,13 @@ class SearchService:
             with self._lock:
                 self._build_missing(wait=False)
 
+    def wait_for_building(self) -> None:
+        """Return once a background build this process started has ended (at once if
+        none has); its errors are the first search's to report."""
+        building = self._building
+        if building is not None:
+            building.join()
+
     def _switch_to(self, state: State) -> None:
         current = self._open
         if current is not None and current.state.folder == state.folder:
