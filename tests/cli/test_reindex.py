@@ -65,6 +65,21 @@ def test_reindex_reports_a_bad_repository_in_one_line(tmp_path: Path) -> None:
     assert len(result.output.strip().splitlines()) == 1
 
 
+def reindex_if_missing_in_a_thread(
+    repo: Path, instance: Path, name: str
+) -> tuple[threading.Thread, list[Result]]:
+    """`reindex --if-missing` started in a thread named `name`, half a second ago; the
+    list gets its result when it ends."""
+    args = ["reindex", "--if-missing", "--repo", str(repo), "--instance", str(instance)]
+    outcome: list[Result] = []
+    child = threading.Thread(
+        target=lambda: outcome.append(CliRunner().invoke(main, args)), name=name
+    )
+    child.start()
+    child.join(0.5)
+    return child, outcome
+
+
 def test_if_missing_waits_for_a_build_under_way_and_reads_no_page(
     basic_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -79,13 +94,7 @@ def test_if_missing_waits_for_a_build_under_way_and_reads_no_page(
     monkeypatch.setattr(Wiki, "refresh", refresh)
     building = WriteLock(instance / "search" / FIRST_BUILD_LOCK)  # another worker's child
     assert building.acquire(1)
-    args = ["reindex", "--if-missing", "--repo", str(basic_repo), "--instance", str(instance)]
-    outcome: list[Result] = []
-    child = threading.Thread(
-        target=lambda: outcome.append(CliRunner().invoke(main, args)), name="second"
-    )
-    child.start()
-    child.join(0.5)
+    child, outcome = reindex_if_missing_in_a_thread(basic_repo, instance, name="second")
     assert child.is_alive()  # waiting for the first build
     service = SearchService(Wiki(GitStorage(basic_repo)), instance / "search")
     service.rebuild()
@@ -125,13 +134,7 @@ def test_if_missing_starts_from_the_page_cache_a_starting_server_writes(
     # A server's process holds the start-up lock while it reads the pages (web/startup.py).
     held = os.open(cache / STARTUP_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     fcntl.flock(held, fcntl.LOCK_EX)
-    args = ["reindex", "--if-missing", "--repo", str(basic_repo), "--instance", str(instance)]
-    outcome: list[Result] = []
-    child = threading.Thread(
-        target=lambda: outcome.append(CliRunner().invoke(main, args)), name="child"
-    )
-    child.start()
-    child.join(0.5)
+    child, outcome = reindex_if_missing_in_a_thread(basic_repo, instance, name="child")
     assert child.is_alive()  # waiting for the server's read
     server = Wiki(GitStorage(basic_repo), cache_dir=cache)
     server.refresh()  # reads every page and writes the cache file
