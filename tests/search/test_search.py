@@ -575,6 +575,19 @@ def test_tables_hold_common_terms(common_service: SearchService) -> None:
     assert "cross" in tables.rare
 
 
+def test_a_common_term_file_that_shrinks_under_a_search_is_rebuilt(
+    common_service: SearchService, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert common_service.search("river").total == 60  # opens the .mwc file
+    folder = common_service.folder / index_folder(common_service)
+    (file,) = folder.glob("*.mwc")
+    file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
+    with caplog.at_level(logging.WARNING):
+        assert common_service.search("bridge").total == 60  # read from the damaged file
+    assert "rebuilding it from git" in caplog.text
+    assert index_folder(common_service) != folder.name
+
+
 def test_phrases_follow_edits(common_service: SearchService) -> None:
     repo = common_service.wiki.storage.path
     assert common_service.search('"river bridge"').total == 30
@@ -590,7 +603,7 @@ def test_tables_come_and_go_with_segments(service: SearchService, basic_repo: Pa
         commit_files(basic_repo, {f"guide/n{i}.md": f"# Note {i}\n\nWombat numbat{i}.\n"})
         assert names(service, f"numbat{i}") == [f"guide/n{i}"]
     folder = service.folder / index_folder(service)
-    ours = {"mwt", "mws", "mwp"}
+    ours = {"mwt", "mws", "mwp", "mwc"}
     segments = {f.name.split(".")[0] for f in folder.glob("MAIN_*.*") if f.suffix[1:] not in ours}
     for ext in ours:
         assert {f.name.split(".")[0] for f in folder.glob(f"MAIN_*.{ext}")} == segments

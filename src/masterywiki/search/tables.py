@@ -4,10 +4,12 @@ Whoosh steps through postings one document at a time in Python, which costs tens
 hundreds of milliseconds for a word on most of 10,000 pages, and each process paid it
 again for each word it met. So what a query needs is computed once, when a segment is
 written, and saved beside it: `MAIN_<id>.mwt` (a pickle of bytes, lists and dicts: the
-body's postings, bitmaps of every term on at least `COMMON` documents, the best body
-documents of those terms, body lengths, facet values) and `MAIN_<id>.mws` (the body's
-stems in order, one fixed-width code each, for phrases: read in slices, never whole). The
-names match whoosh's segment-file pattern, so whoosh deletes them with their segment.
+body's rare postings, body lengths, facet values, and where each common term's data is),
+`MAIN_<id>.mwc` (for every term on at least `COMMON` documents, its bitmap and its best
+body documents), `MAIN_<id>.mws` (the body's stems in order, one fixed-width code each,
+for phrases) and `MAIN_<id>.mwp` (where the common stems occur). All but the first are
+read in slices, never whole. The names match whoosh's segment-file pattern, so whoosh
+deletes them with their segment.
 
 Segments never change but for deletions, which the reader applies as a mask.
 """
@@ -28,8 +30,8 @@ from typing import Any
 
 from masterywiki.search.schema import StemmingWords
 
-TABLES_FORMAT = 4  # 4: each body in its language, a "lang" facet
-TABLES_EXT, WORDS_EXT, PLACES_EXT = "mwt", "mws", "mwp"
+TABLES_FORMAT = 5  # 4: each body in its language, a "lang" facet; 5: common terms in .mwc
+TABLES_EXT, WORDS_EXT, PLACES_EXT, COMMON_EXT = "mwt", "mws", "mwp", "mwc"
 COMMON = 48  # documents of a segment: a term on this many gets a stored bitmap
 TOP = 400  # body documents kept per common term, for ranking
 K1, B = 1.2, 0.75  # BM25
@@ -135,7 +137,8 @@ def write(folder: Path, segment_id: str, reader: Any, words: Sequence[Sequence[s
     constant, numerator = K1 * (1 - B), K1 + 1
     per_length = [K1 * B * length / (average or 1.0) for length in lengths]
     rare: dict[str, tuple[bytes, bytes]] = {}
-    common: dict[str, tuple[bytes, bytes, bytes]] = {}
+    common: dict[str, tuple[int, int]] = {}  # stem -> (start in .mwc, best documents kept)
+    common_data = bytearray()
     for stem, (docs, tfs) in postings.items():
         if len(docs) < COMMON:
             rare[stem] = (docs.tobytes(), tfs.tobytes())
@@ -144,11 +147,10 @@ def write(folder: Path, segment_id: str, reader: Any, words: Sequence[Sequence[s
         scores = [tf * numerator / (tf + constant + per_length[d]) for d, tf in pairs]
         # As heapq.nlargest: the best first, ties in document order (a stable sort).
         best = sorted(range(len(docs)), key=scores.__getitem__, reverse=True)[:TOP]
-        common[stem] = (
-            _bytes(bitmap(docs), size),
-            array("I", [docs[i] for i in best]).tobytes(),
-            array("H", [tfs[i] for i in best]).tobytes(),
-        )
+        common[stem] = (len(common_data), len(best))
+        common_data += _bytes(bitmap(docs), size)
+        common_data += array("I", [docs[i] for i in best]).tobytes()
+        common_data += array("H", [tfs[i] for i in best]).tobytes()
     vocab = list(postings)
     width = _width(len(vocab))
     places, where = _places(words, common)
@@ -174,6 +176,7 @@ def write(folder: Path, segment_id: str, reader: Any, words: Sequence[Sequence[s
         "fields": _field_bitmaps(reader, size),
         "facets": _facet_bitmaps(reader, size),
     }
+    _replace(_file(folder, segment_id, COMMON_EXT), bytes(common_data))
     _replace(_file(folder, segment_id, WORDS_EXT), b"".join(parts))
     _replace(_file(folder, segment_id, PLACES_EXT), places)
     _replace(_file(folder, segment_id, TABLES_EXT), pickle.dumps(tables, protocol=5))
@@ -276,7 +279,10 @@ class SegmentTables:
         self.lengths = array("I", data["lengths"])
         self.starts = array("I", data["starts"])
         self.rare = RarePostings(data["rare"])
-        self.common: dict[str, tuple[bytes, bytes, bytes]] = data["common"]
+        # Where each common term's bitmap and best documents are in the .mwc file, read
+        # when a query asks: held in memory they were most of each worker's 80 MB of
+        # tables at 100,000 pages, for the few terms a process's searches ever meet.
+        self.common: dict[str, tuple[int, int]] = data["common"]
         self.fields: dict[str, dict[str, bytes]] = data["fields"]
         self.facets = {
             f: {v: int.from_bytes(b, "little") for v, b in values.items()}
@@ -288,6 +294,7 @@ class SegmentTables:
         self._words_path = words_path
         self._words: _Slices | None = None
         self._places: _Slices | None = None
+        self._commons: _Slices | None = None
         self._ids: dict[str, int] | None = None
 
     @classmethod
@@ -301,8 +308,18 @@ class SegmentTables:
 
     # -- the body ------------------------------------------------------------------
 
-    def body_bits(self, stem: str) -> int:
+    def _common(self, stem: str) -> tuple[bytes, bytes, bytes] | None:
+        """A common term's (bitmap, best documents, their frequencies), else None."""
         found = self.common.get(stem)
+        if found is None:
+            return None
+        start, kept = found
+        width = (self.size + 7) // 8
+        data = self.common_file()[start : start + width + 6 * kept]
+        return data[:width], data[width : width + 4 * kept], data[width + 4 * kept :]
+
+    def body_bits(self, stem: str) -> int:
+        found = self._common(stem)
         if found is not None:
             return int.from_bytes(found[0], "little")
         postings = self.rare.get(stem)
@@ -310,7 +327,7 @@ class SegmentTables:
 
     def body_candidates(self, stem: str) -> tuple[array[int], array[int], bool]:
         """(documents, term frequencies, cut): every posting, or the best `TOP` (cut)."""
-        found = self.common.get(stem)
+        found = self._common(stem)
         if found is not None:
             return array("I", found[1]), array("H", found[2]), True
         postings = self.rare.get(stem)
@@ -359,9 +376,18 @@ class SegmentTables:
         return found
 
     def check(self) -> None:
-        """Open the word and place files, which raises ValueError if one has the wrong
-        size (for the service's health probe; searches open them when first needed)."""
+        """Open the common-term, word and place files, which raises ValueError if one has
+        the wrong size (for the service's health probe; searches open them when needed)."""
+        self.common_file()
         self.phrase_files()
+
+    def common_file(self) -> _Slices:
+        if self._commons is None:
+            width = (self.size + 7) // 8
+            ends = (start + width + 6 * kept for start, kept in self.common.values())
+            path = self._words_path.with_suffix("." + COMMON_EXT)
+            self._commons = _Slices(path, max(ends, default=0))
+        return self._commons
 
     def phrase_files(self) -> tuple[_Slices, _Slices]:
         if self._words is None:
@@ -372,10 +398,10 @@ class SegmentTables:
         return self._words, self._places
 
     def close(self) -> None:
-        for opened in (self._words, self._places):
+        for opened in (self._words, self._places, self._commons):
             if opened is not None:
                 opened.close()
-        self._words = self._places = None
+        self._words = self._places = self._commons = None
 
 
 class _Slices:
