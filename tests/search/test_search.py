@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import pickle
 import subprocess
 import sys
 import threading
@@ -28,7 +29,7 @@ from masterywiki.search import (
     parse_synonyms,
 )
 from masterywiki.search import service as search_service
-from masterywiki.search.tables import RarePostings, SegmentTables
+from masterywiki.search.tables import TABLES_FORMAT, RarePostings, SegmentTables
 from masterywiki.web.app import create_app
 from masterywiki.web.views.search import EXTENSION as SEARCH_KEY
 from tests.conftest import commit_files, git
@@ -573,6 +574,24 @@ def test_tables_hold_common_terms(common_service: SearchService) -> None:
     assert "note" in tables.fields["summary"]  # as text, as queries look it up
     assert set(tables.common) >= {"otter", "river", "bridg"}
     assert "cross" in tables.rare
+
+
+def test_tables_of_an_older_format_are_computed_again(
+    common_service: SearchService, open_service: Service
+) -> None:
+    assert common_service.search("summary:notes").total == 60
+    common_service.close()
+    folder = common_service.folder / index_folder(common_service)
+    (file,) = folder.glob("*.mwt")
+    older = pickle.loads(file.read_bytes())
+    # As format 4 kept them: the common terms' bitmaps in the tables file itself.
+    older.update(format=4, fields={"summary": {"note": b"\xff" * 8}}, common={})
+    file.write_bytes(pickle.dumps(older))
+    again = open_service(common_service.wiki.storage.path)
+    assert again.search("summary:notes").total == 60
+    assert again.search('"river bridge"').total == 30
+    assert pickle.loads(file.read_bytes())["format"] == TABLES_FORMAT
+    assert index_folder(again) == folder.name  # computed again, not rebuilt
 
 
 def test_a_common_term_file_that_shrinks_under_a_search_is_rebuilt(

@@ -160,9 +160,9 @@ class Docs:
             if field == "body":
                 part = tables.body_bits(text)
             else:
-                stored = tables.fields.get(field, {}).get(text)
+                stored = tables.field_bits(field, text)
                 if stored is not None:
-                    part = int.from_bytes(stored, "little")
+                    part = stored
                 elif (field, text) in leaf:  # a rare term: whoosh reads it quickly
                     part = bitmap(leaf.postings(field, text).all_ids())
                 else:

@@ -5,11 +5,11 @@ hundreds of milliseconds for a word on most of 10,000 pages, and each process pa
 again for each word it met. So what a query needs is computed once, when a segment is
 written, and saved beside it: `MAIN_<id>.mwt` (a pickle of bytes, lists and dicts: the
 body's rare postings, body lengths, facet values, and where each common term's data is),
-`MAIN_<id>.mwc` (for every term on at least `COMMON` documents, its bitmap and its best
-body documents), `MAIN_<id>.mws` (the body's stems in order, one fixed-width code each,
-for phrases) and `MAIN_<id>.mwp` (where the common stems occur). All but the first are
-read in slices, never whole. The names match whoosh's segment-file pattern, so whoosh
-deletes them with their segment.
+`MAIN_<id>.mwc` (for every term on at least `COMMON` documents, its bitmap, and for a
+body term its best documents), `MAIN_<id>.mws` (the body's stems in order, one
+fixed-width code each, for phrases) and `MAIN_<id>.mwp` (where the common stems occur).
+All but the first are read in slices, never whole. The names match whoosh's segment-file
+pattern, so whoosh deletes them with their segment.
 
 Segments never change but for deletions, which the reader applies as a mask.
 """
@@ -30,7 +30,9 @@ from typing import Any
 
 from masterywiki.search.schema import StemmingWords
 
-TABLES_FORMAT = 5  # 4: each body in its language, a "lang" facet; 5: common terms in .mwc
+# 4: each body in its language, a "lang" facet; 5: common body terms' data in .mwc; 6: and
+# the short fields' common terms' bitmaps
+TABLES_FORMAT = 6
 TABLES_EXT, WORDS_EXT, PLACES_EXT, COMMON_EXT = "mwt", "mws", "mwp", "mwc"
 COMMON = 48  # documents of a segment: a term on this many gets a stored bitmap
 TOP = 400  # body documents kept per common term, for ranking
@@ -173,7 +175,7 @@ def write(folder: Path, segment_id: str, reader: Any, words: Sequence[Sequence[s
         "rare": rare,
         "common": common,
         "places": where,
-        "fields": _field_bitmaps(reader, size),
+        "fields": _field_bitmaps(reader, size, common_data),
         "facets": _facet_bitmaps(reader, size),
     }
     _replace(_file(folder, segment_id, COMMON_EXT), bytes(common_data))
@@ -204,8 +206,10 @@ def _places(
     return out.tobytes(), where
 
 
-def _field_bitmaps(reader: Any, size: int) -> dict[str, dict[str, bytes]]:
-    found: dict[str, dict[str, bytes]] = {}
+def _field_bitmaps(reader: Any, size: int, out: bytearray) -> dict[str, dict[str, int]]:
+    """Bitmaps of the common terms of the short fields, added to `out`: {field: {term:
+    where its bitmap starts in `out`}}."""
+    found: dict[str, dict[str, int]] = {}
     for field in TABLE_FIELDS:
         table = found[field] = {}
         if field not in reader.schema:
@@ -214,7 +218,8 @@ def _field_bitmaps(reader: Any, size: int) -> dict[str, dict[str, bytes]]:
         for text, info in reader.iter_field(field):
             if info.doc_frequency() >= COMMON:
                 ids = reader.postings(field, text).all_ids()
-                table[decode(text) if isinstance(text, bytes) else text] = _bytes(bitmap(ids), size)
+                table[decode(text) if isinstance(text, bytes) else text] = len(out)
+                out += _bytes(bitmap(ids), size)
     return found
 
 
@@ -283,7 +288,7 @@ class SegmentTables:
         # when a query asks: held in memory they were most of each worker's 80 MB of
         # tables at 100,000 pages, for the few terms a process's searches ever meet.
         self.common: dict[str, tuple[int, int]] = data["common"]
-        self.fields: dict[str, dict[str, bytes]] = data["fields"]
+        self.fields: dict[str, dict[str, int]] = data["fields"]  # bitmaps' starts in .mwc
         self.facets = {
             f: {v: int.from_bytes(b, "little") for v, b in values.items()}
             for f, values in data["facets"].items()
@@ -317,6 +322,13 @@ class SegmentTables:
         width = (self.size + 7) // 8
         data = self.common_file()[start : start + width + 6 * kept]
         return data[:width], data[width : width + 4 * kept], data[width + 4 * kept :]
+
+    def field_bits(self, field: str, text: str) -> int | None:
+        """A common term's bitmap in a short field (title, tags, ...), else None."""
+        start = self.fields.get(field, {}).get(text)
+        if start is None:
+            return None
+        return int.from_bytes(self.common_file()[start : start + (self.size + 7) // 8], "little")
 
     def body_bits(self, stem: str) -> int:
         found = self._common(stem)
@@ -384,7 +396,8 @@ class SegmentTables:
     def common_file(self) -> _Slices:
         if self._commons is None:
             width = (self.size + 7) // 8
-            ends = (start + width + 6 * kept for start, kept in self.common.values())
+            ends = [start + width + 6 * kept for start, kept in self.common.values()]
+            ends += [start + width for starts in self.fields.values() for start in starts.values()]
             path = self._words_path.with_suffix("." + COMMON_EXT)
             self._commons = _Slices(path, max(ends, default=0))
         return self._commons
