@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 import traceback
-from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from masterywiki.search import (
     parse_synonyms,
 )
 from masterywiki.search import service as search_service
-from masterywiki.search.tables import TABLES_FORMAT, RarePostings, SegmentTables
+from masterywiki.search.tables import TABLES_FORMAT, SegmentTables
 from masterywiki.web.app import create_app
 from masterywiki.web.views.search import EXTENSION as SEARCH_KEY
 from tests.conftest import commit_files, git
@@ -600,7 +599,7 @@ def test_a_common_term_file_that_shrinks_under_a_search_is_rebuilt(
     assert common_service.search("river").total == 60  # opens the .mwc file
     folder = common_service.folder / index_folder(common_service)
     (file,) = folder.glob("*.mwc")
-    file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
+    file.write_bytes(b"")  # emptied (as a full disk can leave a file)
     with caplog.at_level(logging.WARNING):
         assert common_service.search("bridge").total == 60  # read from the damaged file
     assert "rebuilding it from git" in caplog.text
@@ -655,13 +654,3 @@ def test_a_build_if_missing_builds_once(service: SearchService) -> None:
     folder = index_folder(service)
     assert service.rebuild(if_missing=True) == 0  # another process's build is enough
     assert index_folder(service) == folder
-
-
-def test_rare_postings_answer_as_the_tables_file_keeps_them() -> None:
-    kept = {"cross": (array("I", [3, 9]).tobytes(), array("H", [1, 2]).tobytes()),
-            "alder": (array("I", [4]).tobytes(), array("H", [7]).tobytes())}  # fmt: skip
-    postings = RarePostings(kept)
-    assert [postings.get(word) for word in kept] == list(kept.values())
-    assert "alder" in postings and "aspen" not in postings and postings.get("zz") is None
-    with pytest.raises(ValueError, match="damaged"):
-        RarePostings({"cross": (array("I", [3, 9]).tobytes(), array("H", [1]).tobytes())})

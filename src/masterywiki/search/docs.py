@@ -15,7 +15,6 @@ import math
 import re
 import threading
 from array import array
-from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -124,7 +123,6 @@ class Docs:
         self._terms: dict[tuple[str, str], int] = {}
         self._champions: dict[str, tuple[dict[int, float], float]] = {}
         self._facets: dict[str, dict[str, int]] | None = None
-        self._vocab: list[str] | None = None
         self._lock = threading.Lock()
 
     def warm(self) -> None:
@@ -271,11 +269,6 @@ class Docs:
         return texts
 
     def _expand_body(self, q: Any, limit: int) -> list[str]:
-        if self._vocab is None:
-            vocab = sorted({w for _, _, t in self.segments for w in t.vocab})
-            with self._lock:
-                self._vocab = vocab
-        vocab = self._vocab
         test: Callable[[str], bool]
         if isinstance(q, query.FuzzyTerm):
             prefix, test = q.text[: q.prefixlength], lambda w: _within(q.text, w, q.maxdist)
@@ -287,11 +280,16 @@ class Docs:
         else:
             return []
         found: list[str] = []
-        for word in vocab[bisect_left(vocab, prefix) :]:
-            if not word.startswith(prefix) or len(found) >= limit:
+        # Each segment's words are sorted: merged, a word of several segments is met
+        # once after another.
+        words = heapq.merge(*(tables.vocab.starting_with(prefix) for _, _, tables in self.segments))
+        previous = None
+        for word in words:
+            if len(found) >= limit:
                 break
-            if test(word):
+            if word != previous and test(word):
                 found.append(word)
+            previous = word
         return found
 
     def leaves(self, q: Any, boost: float = 1.0) -> Iterator[tuple[str, str, float]]:

@@ -21,7 +21,7 @@ import pickle
 import secrets
 import weakref
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from masterywiki.search.schema import StemmingWords
+from masterywiki.search.segmentwords import PackedWords, RarePostings
 
-# 4: each body in its language, a "lang" facet; 5: common body terms' data in .mwc; 6: and
-# the short fields' common terms' bitmaps
-TABLES_FORMAT = 6
+# 4: each body in its language, a "lang" facet; 5: common terms' bitmaps in .mwc, the
+# stems sorted and packed (one format for this landing's three steps)
+TABLES_FORMAT = 5
 TABLES_EXT, WORDS_EXT, PLACES_EXT, COMMON_EXT = "mwt", "mws", "mwp", "mwc"
 COMMON = 48  # documents of a segment: a term on this many gets a stored bitmap
 TOP = 400  # body documents kept per common term, for ranking
@@ -138,13 +139,19 @@ def write(folder: Path, segment_id: str, reader: Any, words: Sequence[Sequence[s
     # `tf_part` in parts, each computed as it does, so the floats (and ties) are the same.
     constant, numerator = K1 * (1 - B), K1 + 1
     per_length = [K1 * B * length / (average or 1.0) for length in lengths]
-    rare: dict[str, tuple[bytes, bytes]] = {}
+    # A stem's place in sorted order is its id (its code in the word sequence).
+    vocab = sorted(postings)
+    rare_docs, rare_tfs, rare_ends = array("I"), array("H"), array("I", [0])
     common: dict[str, tuple[int, int]] = {}  # stem -> (start in .mwc, best documents kept)
     common_data = bytearray()
-    for stem, (docs, tfs) in postings.items():
+    for stem in vocab:
+        docs, tfs = postings[stem]
         if len(docs) < COMMON:
-            rare[stem] = (docs.tobytes(), tfs.tobytes())
+            rare_docs += docs
+            rare_tfs += tfs
+            rare_ends.append(len(rare_docs))
             continue
+        rare_ends.append(len(rare_docs))  # none for a common stem
         pairs = zip(docs, tfs, strict=True)
         scores = [tf * numerator / (tf + constant + per_length[d]) for d, tf in pairs]
         # As heapq.nlargest: the best first, ties in document order (a stable sort).
@@ -153,7 +160,6 @@ def write(folder: Path, segment_id: str, reader: Any, words: Sequence[Sequence[s
         common_data += _bytes(bitmap(docs), size)
         common_data += array("I", [docs[i] for i in best]).tobytes()
         common_data += array("H", [tfs[i] for i in best]).tobytes()
-    vocab = list(postings)
     width = _width(len(vocab))
     places, where = _places(words, common)
     code_of = {stem: _code(i + 1, width) for i, stem in enumerate(vocab)}
@@ -169,10 +175,10 @@ def write(folder: Path, segment_id: str, reader: Any, words: Sequence[Sequence[s
         "format": TABLES_FORMAT,
         "size": size,
         "width": width,
-        "vocab": vocab,
+        "vocab": PackedWords.pack(vocab),
         "lengths": lengths.tobytes(),
         "starts": starts.tobytes(),
-        "rare": rare,
+        "rare": (rare_docs.tobytes(), rare_tfs.tobytes(), rare_ends.tobytes()),
         "common": common,
         "places": where,
         "fields": _field_bitmaps(reader, size, common_data),
@@ -240,36 +246,6 @@ def _facet_bitmaps(reader: Any, size: int) -> dict[str, dict[str, bytes]]:
     }
 
 
-class RarePostings:
-    """The postings of a segment's rare words, {word: (documents, frequencies)} as the
-    tables file keeps them, held as two byte strings and the words in order: as a dict
-    of 100,000 words they took 17 MB of each worker's memory per segment, now 2 MB."""
-
-    def __init__(self, postings: dict[str, tuple[bytes, bytes]]) -> None:
-        self._words = sorted(postings)
-        self._ends = array("I", [0])
-        docs, tfs = bytearray(), bytearray()
-        for word in self._words:
-            word_docs, word_tfs = postings[word]
-            docs += word_docs
-            tfs += word_tfs
-            self._ends.append(len(docs) // 4)
-        if len(tfs) != 2 * self._ends[-1]:
-            raise ValueError("damaged search tables: postings of different lengths")
-        self._docs, self._tfs = bytes(docs), bytes(tfs)
-
-    def __contains__(self, word: str) -> bool:
-        at = bisect_left(self._words, word)
-        return at < len(self._words) and self._words[at] == word
-
-    def get(self, word: str) -> tuple[bytes, bytes] | None:
-        at = bisect_left(self._words, word)
-        if at == len(self._words) or self._words[at] != word:
-            return None
-        start, end = self._ends[at], self._ends[at + 1]
-        return self._docs[4 * start : 4 * end], self._tfs[2 * start : 2 * end]
-
-
 class SegmentTables:
     """One segment's tables, loaded (the word sequence is opened on first use)."""
 
@@ -280,10 +256,10 @@ class SegmentTables:
             raise TablesMissing("search tables of another format: computed again")
         self.size: int = data["size"]
         self.width: int = data["width"]
-        self.vocab: list[str] = data["vocab"]
+        self.vocab = PackedWords(data["vocab"])
         self.lengths = array("I", data["lengths"])
         self.starts = array("I", data["starts"])
-        self.rare = RarePostings(data["rare"])
+        self.rare = RarePostings(self.vocab, *data["rare"])
         # Where each common term's bitmap and best documents are in the .mwc file, read
         # when a query asks: held in memory they were most of each worker's 80 MB of
         # tables at 100,000 pages, for the few terms a process's searches ever meet.
@@ -300,7 +276,6 @@ class SegmentTables:
         self._words: _Slices | None = None
         self._places: _Slices | None = None
         self._commons: _Slices | None = None
-        self._ids: dict[str, int] | None = None
 
     @classmethod
     def load(cls, folder: Path, segment_id: str) -> SegmentTables:
@@ -349,16 +324,15 @@ class SegmentTables:
 
     def phrase(self, stems: Sequence[str]) -> list[int]:
         """The documents where `stems` occur in this order, one after the other."""
-        if self._ids is None:
-            self._ids = {stem: i + 1 for i, stem in enumerate(self.vocab)}
-        ids = [self._ids.get(s) for s in stems]
-        if not ids or None in ids:
+        places = [self.vocab.find(s) for s in stems]
+        if not places or None in places:
             return []
+        ids = [at + 1 for at in places if at is not None]
         rare = [s for s in stems if s not in self.common]
         if not rare:
             return self._phrase_of_common(stems)
         # A rare word: look for the sequence in the few documents that have it.
-        needle = b"".join(_code(i or 0, self.width) for i in ids)
+        needle = b"".join(_code(i, self.width) for i in ids)
         words = self.phrase_files()[0]
         width, starts = self.width, self.starts
         found = []
