@@ -18,6 +18,7 @@ from masterywiki.git.parse import (
     Change,
     Revision,
     as_str,
+    count_ls_tree_blobs,
     is_sha,
     newest_changes,
     packed_ref,
@@ -185,8 +186,10 @@ def test_newest_changes_reads_only_as_far_as_asked() -> None:
 
 
 def test_ls_tree_maps_each_blob(repo: Path) -> None:
-    files = parse_ls_tree(run(repo, "ls-tree", "-r", "-z", "--full-tree", "main"))
+    out = run(repo, "ls-tree", "-r", "-z", "--full-tree", "main")
+    files = parse_ls_tree(out)
     assert set(files) == {"renamed page.md", "café/ü.md", "empty.md"}
+    assert count_ls_tree_blobs(out) == len(files)
     assert all(blob == sha_of(repo, f"main:{path}") for path, blob in files.items())
 
 
@@ -194,6 +197,7 @@ def test_ls_tree_literal_skips_submodules_and_keeps_undecodable_names() -> None:
     out = f"160000 commit {SHA}\tvendor/lib\x00100644 blob {SHA}\tcaf".encode() + b"\xe9.md\x00"
     files = parse_ls_tree(out)
     assert files == {"caf\udce9.md": SHA}
+    assert count_ls_tree_blobs(out) == 1
     assert next(iter(files)).encode("utf-8", "surrogateescape") == b"caf\xe9.md"
 
 

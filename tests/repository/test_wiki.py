@@ -249,15 +249,15 @@ def test_a_cold_start_reads_pages_in_batches(
 
 
 def tree_listings(wiki: Wiki) -> list[str]:
-    """The commits whose tree `wiki` lists from now on, as they are listed."""
+    """The commits whose files `wiki` counts from now on, as they are counted."""
     listed: list[str] = []
-    original = wiki.storage.tree
+    original = wiki.storage.file_count
 
-    def counting(commit: str) -> dict[str, str]:
+    def counting(commit: str) -> int:
         listed.append(commit)
         return original(commit)
 
-    wiki.storage.tree = counting  # type: ignore[method-assign]
+    wiki.storage.file_count = counting  # type: ignore[method-assign]
     return listed
 
 

@@ -103,6 +103,10 @@ class GitStorage(HistoryReads):
         """Every file at `commit` as {path: blob sha}."""
         return gitparse.parse_ls_tree(self._run("ls-tree", "-r", "-z", "--full-tree", commit))
 
+    def file_count(self, commit: str) -> int:
+        """How many files `tree(commit)` would list (without mapping them)."""
+        return gitparse.count_ls_tree_blobs(self._run("ls-tree", "-r", "-z", "--full-tree", commit))
+
     def _persistent_repo(self) -> git.Repo:
         """GitPython's cat-file process must not be shared across a fork (gunicorn --preload)."""
         if self._pid != os.getpid():

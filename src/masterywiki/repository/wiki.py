@@ -281,13 +281,13 @@ class Wiki:
         return self._from_cache
 
     def file_count(self) -> int:
-        """How many files the branch holds (0 for an empty repository); the tree is
-        listed once per commit (0.3 s at 100,000 pages, asked twice at each start)."""
+        """How many files the branch holds (0 for an empty repository); counted once
+        per commit (asked twice at a start without a page cache)."""
         head = self.storage.head()
         if head is None:
             return 0
         if self._file_count[0] != head:
-            self._file_count = (head, len(self.storage.tree(head)))
+            self._file_count = (head, self.storage.file_count(head))
         return self._file_count[1]
 
     def size_hint(self) -> int:
