@@ -38,7 +38,7 @@ class Holder:
     def __init__(self) -> None:
         self.open: Opened | None = None
         # Segment tables loaded, by segment id, shared by an index's generations: after
-        # a save only the new segment's are read (not 80 MB at 100,000 pages).
+        # a save only the new segment's are read (not every segment's again).
         self.tables: dict[str, SegmentTables] = {}
 
     def docs(self, folder: Path) -> Docs:
