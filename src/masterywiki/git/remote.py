@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -177,22 +178,47 @@ def bundle(storage: GitStorage, out: Path, side: Sequence[str] = ()) -> str:
     """Write the branch and its whole history to a git bundle, with the branches under
     each of `side` (`proposals/`); returns the commit.
 
-    Needs no lock: git reads the branch once and objects never change, so a
-    save during the backup is simply not in it. Raises NotARepository (no
-    commits yet), RevisionNotFound (git failed).
+    Needs no lock: the refs are read once, and git bundles them from a repository of
+    their own that borrows this one's objects, so a save during the backup is simply
+    not in it. (Given the wiki's own refs, git reads each again after listing the
+    objects and leaves out one that moved meanwhile: a save at that moment left every
+    ref out, "Refusing to create empty bundle".) Raises NotARepository (no commits
+    yet), RevisionNotFound (git failed).
     """
     head = storage.head()
     if head is None:
         raise NotARepository(f"{storage.path} has no commits to back up.")
-    result = subprocess.run(
-        ["git", "-C", str(storage.path), "bundle", "create", "--quiet", str(out), "HEAD",
-         storage.branch(), *(f"--branches={prefix}*" for prefix in side)],
-        capture_output=True, check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip()
-        raise RevisionNotFound(message or "git bundle failed")
+    branch = storage.branch()  # refs/heads/main, or HEAD when it is on no branch
+    on_branch = [] if branch == "HEAD" else [branch]
+    objects = _local_git(storage.path, "rev-parse", "--path-format=absolute", "--git-path",
+                         "objects").strip()  # fmt: skip
+    side_refs = ""  # as `update-ref --stdin` takes them: "create <name> <commit>" lines
+    if side:
+        side_refs = _local_git(storage.path, "for-each-ref",
+                               "--format=create %(refname) %(objectname)",
+                               *(f"refs/heads/{prefix}" for prefix in side))  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="masterywiki-bundle-") as folder:
+        pinned = Path(folder)
+        _local_git(pinned, "init", "--quiet", "--bare")
+        (pinned / "objects" / "info" / "alternates").write_text(objects + "\n")
+        refs = "".join(f"create {name} {head}\n" for name in on_branch) + side_refs
+        _local_git(pinned, "update-ref", "--stdin", input=refs)
+        if on_branch:
+            _local_git(pinned, "symbolic-ref", "HEAD", branch)
+        else:
+            _local_git(pinned, "update-ref", "--no-deref", "HEAD", head)
+        _local_git(pinned, "bundle", "create", "--quiet", str(out.resolve()), "HEAD",
+                   *on_branch, *(f"--branches={prefix}*" for prefix in side))  # fmt: skip
     return head
+
+
+def _local_git(folder: Path, *args: str, input: str | None = None) -> str:
+    """A git command on a local repository; raises RevisionNotFound when it fails."""
+    result = subprocess.run(["git", "-C", str(folder), *args], input=input,
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    if result.returncode != 0:
+        raise RevisionNotFound(result.stderr.strip() or f"git {args[0]} failed")
+    return result.stdout
 
 
 def verify_bundle(path: Path) -> None:
