@@ -101,11 +101,14 @@ class GitStorage(HistoryReads):
 
     def tree(self, commit: str) -> dict[str, str]:
         """Every file at `commit` as {path: blob sha}."""
-        return gitparse.parse_ls_tree(self._run("ls-tree", "-r", "-z", "--full-tree", commit))
+        return gitparse.parse_ls_tree(self._list_tree(commit))
 
     def file_count(self, commit: str) -> int:
         """How many files `tree(commit)` would list (without mapping them)."""
-        return gitparse.count_ls_tree_blobs(self._run("ls-tree", "-r", "-z", "--full-tree", commit))
+        return gitparse.count_ls_tree_blobs(self._list_tree(commit))
+
+    def _list_tree(self, commit: str) -> bytes:
+        return self._run("ls-tree", "-r", "-z", "--full-tree", commit)
 
     def _persistent_repo(self) -> git.Repo:
         """GitPython's cat-file process must not be shared across a fork (gunicorn --preload)."""

@@ -255,6 +255,7 @@ class SegmentTables:
         if data.get("format") != TABLES_FORMAT:
             raise TablesMissing("search tables of another format: computed again")
         self.size: int = data["size"]
+        self._bitmap_bytes = (self.size + 7) // 8  # one bitmap's size in the .mwc file
         self.width: int = data["width"]
         self.vocab = PackedWords(data["vocab"])
         self.lengths = array("I", data["lengths"])
@@ -294,7 +295,7 @@ class SegmentTables:
         if found is None:
             return None
         start, kept = found
-        width = (self.size + 7) // 8
+        width = self._bitmap_bytes
         data = self.common_file()[start : start + width + 6 * kept]
         return data[:width], data[width : width + 4 * kept], data[width + 4 * kept :]
 
@@ -303,7 +304,7 @@ class SegmentTables:
         start = self.fields.get(field, {}).get(text)
         if start is None:
             return None
-        return int.from_bytes(self.common_file()[start : start + (self.size + 7) // 8], "little")
+        return int.from_bytes(self.common_file()[start : start + self._bitmap_bytes], "little")
 
     def body_bits(self, stem: str) -> int:
         found = self._common(stem)
@@ -369,7 +370,7 @@ class SegmentTables:
 
     def common_file(self) -> _Slices:
         if self._commons is None:
-            width = (self.size + 7) // 8
+            width = self._bitmap_bytes
             ends = [start + width + 6 * kept for start, kept in self.common.values()]
             ends += [start + width for starts in self.fields.values() for start in starts.values()]
             path = self._words_path.with_suffix("." + COMMON_EXT)
