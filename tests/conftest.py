@@ -60,7 +60,17 @@ def commit_files(repo: Path, files: dict[str, str | None], message: str = "chang
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
         git(repo, "add", path)
-    git(repo, "commit", "-q", "-m", message)
+    try:
+        git(repo, "commit", "-q", "-m", message)
+    except subprocess.CalledProcessError as failed:
+        said = (failed.stdout or "") + (failed.stderr or "")
+        if "nothing to commit" not in said and "no changes added" not in said:
+            raise
+        # A wiki that just saved brings the work tree along in a background thread, and
+        # its index entries follow the branch: it can set back what `git add` staged
+        # (the files stay as written). Stage them again, as a person would.
+        git(repo, "add", "-A", "--", *files)
+        git(repo, "commit", "-q", "-m", message)
     return git(repo, "rev-parse", "HEAD")
 
 
