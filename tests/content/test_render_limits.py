@@ -48,8 +48,9 @@ def times_prose(work: Callable[[], object]) -> float:
 def check_speed(shape: str) -> None:
     text = SHAPES[shape](SIZE)
     assert SIZE * 0.45 < len(text.encode()) <= SIZE * 1.01
-    assert rendered(text).html
-    ratio = times_prose(lambda: rendered(text))
+    results: list[Rendered] = []  # the timed render's, checked rather than made again
+    ratio = times_prose(lambda: results.append(rendered(text)))
+    assert results[-1].html
     assert ratio < BOUND, f"rendering took {ratio:.1f} times as long as prose"
     ratio = times_prose(lambda: scan(text))
     assert ratio < BOUND, f"the scan took {ratio:.1f} times as long as rendering prose"

@@ -258,6 +258,7 @@ def test_a_large_wiki_restarts_from_its_cache_in_the_background(
         each.storage.close()
 
 
+@pytest.mark.own_template_cache
 def test_a_restart_loads_the_compiled_templates_instead_of_compiling_them(
     basic_repo: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
