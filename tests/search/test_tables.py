@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from array import array
 
-from masterywiki.search.tables import bitmap, members
+from masterywiki.search.ranking import members
+from masterywiki.search.tables import bitmap
 
 
 def test_a_bitmap_holds_the_documents_given() -> None:

@@ -21,12 +21,12 @@ from typing import Any
 
 from whoosh import query  # type: ignore[import-untyped]
 
+from masterywiki.search import ranking
 from masterywiki.search.tables import (
     TOP,
     SegmentTables,
     TablesMissing,
     bitmap,
-    members,
     tf_part,
     words_of_stored,
     write,
@@ -316,35 +316,51 @@ class Docs:
                 yield from self.leaves(sub, boost)
 
     def rank(self, q: Any, matched: int, wanted: int) -> list[tuple[int, float]]:
-        """The best `wanted` documents of `matched`, with their scores."""
-        scores: dict[int, float] = {}
-        body: list[tuple[dict[int, float], float, Bits, float]] = []
-        among = Bits(matched)
+        """The best `wanted` documents of `matched`, with their scores.
+
+        A body word scores its best documents (champions) by BM25 and the others it is
+        in by a floor; title, alias, heading, summary and tag words by their idf. The
+        champions are scored one by one; every other document's score follows from
+        which words it has, so the best of them are found by bitmaps (`ranking`)."""
+        body: list[tuple[dict[int, float], float, int, float]] = []
+        fields: dict[tuple[str, str], list[Any]] = {}  # a word met twice weighs twice
         for field, text, boost in self.leaves(q):
             if field == "body":
                 champions, floor = self.champions(text)
-                body.append((champions, floor, Bits(self.term(field, text)), boost))
-                for docnum, score in champions.items():
-                    if docnum in among:
-                        scores[docnum] = scores.get(docnum, 0.0) + boost * score
+                body.append((champions, floor, self.term(field, text), boost))
                 continue
-            bits = self.term(field, text) & matched
-            if not bits:
-                continue
-            weight = boost * self.idf(self.term(field, text))
-            for docnum in members(bits, 2000):
-                scores[docnum] = scores.get(docnum, 0.0) + weight
-        if len(scores) < wanted:
-            for docnum in members(matched, wanted + len(scores)):
-                scores.setdefault(docnum, 0.0)
-        terms = Bits(self.facet_values()["type"].get("term", 0))
-        for docnum in scores:
-            for champions, floor, having, boost in body:
-                if docnum not in champions and docnum in having:
-                    scores[docnum] += boost * floor
-            if docnum in terms:  # practitioners come for definitions
-                scores[docnum] *= TERM_BOOST
-        return heapq.nlargest(wanted, scores.items(), key=lambda item: (item[1], -item[0]))
+            bits = self.term(field, text)
+            if bits & matched:
+                weight = boost * self.idf(bits)
+                fields.setdefault((field, text), [bits, 0.0])[1] += weight
+        terms = self.facet_values()["type"].get("term", 0)
+        chosen = bitmap({d for champions, *_ in body for d in champions}) & matched
+        scored = self._score_each(chosen, body, list(fields.values()), terms)
+        rest = matched ^ chosen
+        leaves = [(having & rest, boost * floor) for _, floor, having, boost in body]
+        leaves += [(bits & rest, weight) for bits, weight in fields.values()]
+        scored += ranking.best(rest, leaves, terms, TERM_BOOST, wanted)
+        return heapq.nlargest(wanted, scored, key=lambda item: (item[1], -item[0]))
+
+    @staticmethod
+    def _score_each(
+        docs: int,
+        body: list[tuple[dict[int, float], float, int, float]],
+        fields: list[list[Any]],
+        terms: int,
+    ) -> list[tuple[int, float]]:
+        """Scores of the documents in `docs` (some body words' champions), one by one:
+        a word's documents among them at a time (a champion has its word)."""
+        scores = dict.fromkeys(ranking.members(docs), 0.0)
+        for champions, floor, having, boost in body:
+            for docnum in ranking.members(having & docs):
+                scores[docnum] += boost * champions.get(docnum, floor)
+        for bits, weight in fields:
+            for docnum in ranking.members(bits & docs):
+                scores[docnum] += weight
+        for docnum in ranking.members(terms & docs):  # practitioners come for definitions
+            scores[docnum] *= TERM_BOOST
+        return list(scores.items())
 
     # -- facets ----------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ import weakref
 from array import array
 from bisect import bisect_right
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -56,26 +56,6 @@ def bitmap(ids: Iterable[int]) -> int:
     deque(map(digits.__setitem__, ids, repeat(49)), maxlen=0)  # 49: "1"
     digits.reverse()
     return int(digits, 2)
-
-
-# The positions of the set bits of each byte value: `members` reads a bitmap a byte at a
-# time instead of testing its bits one by one.
-_BYTE_BITS = tuple(tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256))
-
-
-def members(bits: int, limit: int | None = None) -> Iterator[int]:
-    """The document numbers in a bitmap, in order."""
-    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    found = 0
-    for byte_index, byte in enumerate(data):
-        if not byte:
-            continue
-        base = byte_index << 3
-        for bit in _BYTE_BITS[byte]:
-            yield base + bit
-            found += 1
-            if limit is not None and found >= limit:
-                return
 
 
 def tf_part(tf: int, length: int, average: float) -> float:
