@@ -91,3 +91,34 @@ def test_tree_entries_read_what_git_wrote_and_a_rewrite_keeps_odd_names(repo: gi
     (root / "sub" / "n.md").write_text("y2")
     run_git(root, "add", "-A")
     assert run_git(root, "write-tree").strip() == tree.hex()
+
+
+def test_additions_removals_and_a_file_giving_way_to_a_folder_match_git(repo: git.Repo) -> None:
+    root = Path(repo.working_dir)
+    files = {"a": "file a", "a.md": "x", "a-b.md": "y", "b/only.md": "z", "m/1.md": "1"}
+    for name, text in files.items():
+        (root / name).parent.mkdir(exist_ok=True)
+        (root / name).write_text(text)
+    run_git(root, "add", "-A")
+    run_git(root, "commit", "-q", "-m", "start")
+    head = run_git(root, "rev-parse", "HEAD").strip()
+    changes: dict[str, bytes | None] = {
+        "a/inside.md": b"a folder now",  # the file "a" gives way: sorted as "a/" by git
+        "b/only.md": None,  # the folder empties and goes
+        "a-a.md": b"new, between others",
+        "m/0.md": b"new first in its folder",
+        "zz.md": b"new last",
+    }
+    diff = gitobjects.TreeDiff()
+    tree = gitobjects.write_tree(repo, gitobjects.tree_of(repo, head), changes, diff)
+    (root / "a").unlink()
+    for name, content in changes.items():
+        if content is None:
+            (root / name).unlink()
+        else:
+            (root / name).parent.mkdir(exist_ok=True)
+            (root / name).write_bytes(content)
+    run_git(root, "add", "-A")
+    assert run_git(root, "write-tree").strip() == tree.hex()
+    assert sorted(diff.files) == ["a", "a-a.md", "a/inside.md", "b/only.md", "m/0.md", "zz.md"]
+    assert diff.files["a"][1] is None and diff.files["b/only.md"][1] is None

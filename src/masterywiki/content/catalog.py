@@ -81,12 +81,17 @@ class Catalog:
         records: Mapping[str, PageRecord],
         previous: Catalog | None = None,
         changed: set[str] | None = None,
+        *,
+        copy: bool = True,
     ) -> None:
         """Index `records`. With `previous` (the catalog of an earlier commit), only
         what the changed pages touch is rebuilt, so a save to one page of 10,000
-        does not re-index the other 9,999.
+        does not re-index the other 9,999. `copy=False`: `records` is a dict handed
+        over, kept as it is (copying 100,000 pages costs a save 5 ms).
         """
-        self.pages: dict[str, PageRecord] = dict(records)
+        self.pages: dict[str, PageRecord] = (
+            records if not copy and isinstance(records, dict) else dict(records)
+        )
         if previous is None:
             changed = None
         elif changed is None:  # `changed` names the pages whose records differ, if known

