@@ -35,7 +35,7 @@ bitmaps = st.sets(st.integers(0, 300)).map(bitmap)
 weights = st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 3.25])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     candidates=bitmaps,
     leaves=st.lists(st.tuples(bitmaps, weights), max_size=8),

@@ -323,22 +323,21 @@ class Docs:
         champions are scored one by one; every other document's score follows from
         which words it has, so the best of them are found by bitmaps (`ranking`)."""
         body: list[tuple[dict[int, float], float, int, float]] = []
-        fields: dict[tuple[str, str], list[Any]] = {}  # a word met twice weighs twice
+        weights: dict[tuple[str, str], float] = {}  # a word met twice weighs twice
         for field, text, boost in self.leaves(q):
+            bits = self.term(field, text)
             if field == "body":
                 champions, floor = self.champions(text)
-                body.append((champions, floor, self.term(field, text), boost))
-                continue
-            bits = self.term(field, text)
-            if bits & matched:
-                weight = boost * self.idf(bits)
-                fields.setdefault((field, text), [bits, 0.0])[1] += weight
+                body.append((champions, floor, bits, boost))
+            elif bits & matched:
+                weights[field, text] = weights.get((field, text), 0.0) + boost * self.idf(bits)
+        fields = [(self.term(field, text), weight) for (field, text), weight in weights.items()]
         terms = self.facet_values()["type"].get("term", 0)
         chosen = bitmap({d for champions, *_ in body for d in champions}) & matched
-        scored = self._score_each(chosen, body, list(fields.values()), terms)
+        scored = self._score_each(chosen, body, fields, terms)
         rest = matched ^ chosen
         leaves = [(having & rest, boost * floor) for _, floor, having, boost in body]
-        leaves += [(bits & rest, weight) for bits, weight in fields.values()]
+        leaves += [(bits & rest, weight) for bits, weight in fields]
         scored += ranking.best(rest, leaves, terms, TERM_BOOST, wanted)
         return heapq.nlargest(wanted, scored, key=lambda item: (item[1], -item[0]))
 
@@ -346,7 +345,7 @@ class Docs:
     def _score_each(
         docs: int,
         body: list[tuple[dict[int, float], float, int, float]],
-        fields: list[list[Any]],
+        fields: list[tuple[int, float]],
         terms: int,
     ) -> list[tuple[int, float]]:
         """Scores of the documents in `docs` (some body words' champions), one by one:
