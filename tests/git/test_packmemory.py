@@ -6,7 +6,12 @@ import os
 import subprocess
 from pathlib import Path
 
-from masterywiki.git.packmemory import PACK_SETTINGS, bound_pack_memory
+from masterywiki.git.packmemory import (
+    PACK_SETTINGS,
+    READER_SETTINGS,
+    bound_pack_memory,
+    reader_environment,
+)
 from masterywiki.git.storage import GitStorage
 
 
@@ -40,6 +45,20 @@ def test_settings_already_given_stay_and_a_second_call_adds_nothing() -> None:
         "core.packedGitWindowSize",
         "1m",
     )
+
+
+def test_a_reader_takes_its_settings_after_those_given() -> None:
+    environ: dict[str, str] = {}
+    bound_pack_memory(environ)
+    added = reader_environment(environ)
+    assert added == {
+        "GIT_CONFIG_COUNT": "5",
+        "GIT_CONFIG_KEY_3": "core.packedGitLimit",
+        "GIT_CONFIG_VALUE_3": READER_SETTINGS["core.packedGitLimit"],
+        "GIT_CONFIG_KEY_4": "core.deltaBaseCacheLimit",
+        "GIT_CONFIG_VALUE_4": READER_SETTINGS["core.deltaBaseCacheLimit"],
+    }
+    assert reader_environment({"GIT_CONFIG_COUNT": "junk"})["GIT_CONFIG_COUNT"] == "2"
 
 
 def _rss_mb(pid: int) -> float:
@@ -76,12 +95,17 @@ def test_a_long_lived_reader_holds_little_of_a_large_pack(tmp_path: Path) -> Non
                           capture_output=True, text=True, check=True).stdout.strip() == (
         PACK_SETTINGS["core.packedGitLimit"]
     )  # fmt: skip
+    # The processes GitPython starts for this storage, its long-lived readers among
+    # them, see the readers' tighter value: git takes a key's last one.
+    reader_git = storage._persistent_repo().git
+    assert reader_git.config("core.packedGitLimit") == READER_SETTINGS["core.packedGitLimit"]
     before = set(_cat_files())
     blobs = storage.tree(storage.head() or "")
     for blob in blobs.values():  # through GitPython's persistent `cat-file`
         assert len(storage.read_blob(blob)) == 2 * 1024 * 1024
     readers = [pid for pid in _cat_files() if pid not in before]
     assert readers, "the blobs were not read by a cat-file of this process"
-    # Without the bound the reader keeps every window it touched: over 48 MB.
-    assert max(map(_rss_mb, readers)) < 32
+    # Without the bound the reader keeps every window it touched: over 48 MB; with
+    # the other git processes' bound (16 MB of windows), 20 to 24 MB.
+    assert max(map(_rss_mb, readers)) < 17
     storage.close()
