@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from masterywiki.git import parse as gitparse
+from masterywiki.git.packmemory import COMMIT_GRAPH_DELTA_CACHE
 from masterywiki.git.parse import LOG_FORMAT, Change, Revision
 from masterywiki.git.written import WrittenCommits
 
@@ -152,5 +153,8 @@ class HistoryReads:
         commits as a new layer): path-limited logs then pass over the commits that did
         not touch the path without reading their trees. A cache of git's own: failing to
         write it only leaves logs slower. Returns whether it was written."""
-        done = self._try("commit-graph", "write", "--reachable", "--changed-paths", "--split")
+        done = self._try(
+            "-c", f"core.deltaBaseCacheLimit={COMMIT_GRAPH_DELTA_CACHE}",
+            "commit-graph", "write", "--reachable", "--changed-paths", "--split",
+        )  # fmt: skip
         return done.returncode == 0

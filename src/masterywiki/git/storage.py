@@ -34,7 +34,7 @@ from masterywiki.git import objects as gitobjects
 from masterywiki.git import parse as gitparse
 from masterywiki.git.head import RefFiles
 from masterywiki.git.history import HistoryReads
-from masterywiki.git.packmemory import bound_pack_memory, reader_environment
+from masterywiki.git.packmemory import bound_pack_memory
 from masterywiki.git.parse import is_sha
 from masterywiki.git.worktree import WorkTree, remove_if_stale
 from masterywiki.git.worktree_state import WorkTreeStatus
@@ -66,7 +66,7 @@ class GitStorage(HistoryReads):
         if not self.path.is_dir():
             raise NotARepository(f"{self.path} is not a folder.")
         try:
-            self._repo = _open_reader(self.path)
+            self._repo = git.Repo(self.path)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
             raise NotARepository(f"{self.path} is not a git repository.") from exc
         self.git_dir = Path(self._repo.git_dir).resolve()
@@ -113,7 +113,7 @@ class GitStorage(HistoryReads):
     def _persistent_repo(self) -> git.Repo:
         """GitPython's cat-file process must not be shared across a fork (gunicorn --preload)."""
         if self._pid != os.getpid():
-            self._repo = _open_reader(self.path)
+            self._repo = git.Repo(self.path)
             self._pid = os.getpid()
         return self._repo
 
@@ -426,14 +426,6 @@ class GitStorage(HistoryReads):
         self.wait_for_work_tree()
         with self._lock:
             self._repo.close()
-
-
-def _open_reader(path: Path) -> git.Repo:
-    """GitPython's handle on the repository; its persistent `cat-file` processes live as
-    long as the worker, so they get the readers' tighter pack memory."""
-    repo = git.Repo(path)
-    repo.git.update_environment(**reader_environment(os.environ))
-    return repo
 
 
 def init_repository(
