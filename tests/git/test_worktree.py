@@ -194,3 +194,35 @@ def test_a_page_the_person_committed_here_follows_the_next_web_edit(repo: Path) 
     assert (repo / "a.md").read_text() == "# A\n\nThen edited on the web.\n"
     assert git(repo, "status", "--porcelain") == ""
     assert storage.work_tree_status().state == "ok"
+
+
+def test_with_a_local_change_kept_a_large_commit_follows_path_by_path(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a file keeps a local change, each update reads only the changed paths'
+    index entries, a few paths to a git command: every one of them still follows."""
+    monkeypatch.setattr("masterywiki.git.worktree.PATHS_PER_COMMAND", 2)
+    storage = GitStorage(repo)
+    editor = Editor(Wiki(storage), max_page_bytes=10_000)
+    (repo / "a.md").write_text("# A\n\nKept on disk.\n")
+    commit_files(repo, {"staged.md": "# Staged\n"} | {f"many/p{n}.md": "# Old\n" for n in range(5)})
+    (repo / "staged.md").write_text("# Staged\n\nBy the person.\n")
+    git(repo, "add", "staged.md")
+    editor.save("a", "# A\n\nWeb.\n", "", storage.head(), ADA)
+    storage.wait_for_work_tree()
+    assert storage.work_tree_status().files == ("a.md",)
+
+    changes: dict[str, bytes | None] = {f"many/p{n}.md": f"# P{n}\n".encode() for n in range(5)}
+    changes["b.md"] = None
+    with storage.write_lock():
+        storage.commit(changes, "Five pages changed and one deleted", ADA, storage.head())
+    storage.wait_for_work_tree()
+
+    assert git(repo, "diff", "--cached", "--name-only") == "staged.md", "still staged"
+    assert git(repo, "diff", "--name-only") == "a.md"
+    assert [(repo / f"many/p{n}.md").read_text() for n in range(5)] == [
+        f"# P{n}\n" for n in range(5)
+    ]
+    assert not (repo / "b.md").exists()
+    assert (repo / "a.md").read_text() == "# A\n\nKept on disk.\n"
+    assert storage.work_tree_status().files == ("a.md",)
