@@ -129,7 +129,7 @@ class WorkTree:
             remove_if_stale(self.git_dir / "index.lock", INDEX_LOCK_GRACE)
             moved = self._run(os.environ, "read-tree", "-m", "-u", start, head)
             if moved.returncode == 0:
-                if record is None and self._index_differs():
+                if record is None and self._index_differs(head):
                     # The first update here: look for entries an older version left behind.
                     self._update_carefully(None, head)
                 else:
@@ -137,9 +137,10 @@ class WorkTree:
                 return
         self._update_carefully(record, old)
 
-    def _index_differs(self) -> bool:
-        """Whether git's index differs from HEAD (staged changes, or entries left behind)."""
-        found = self._run(os.environ, "diff-index", "--cached", "--quiet", "HEAD")
+    def _index_differs(self, commit: str) -> bool:
+        """Whether git's index differs from `commit` (staged changes, or entries left
+        behind). Not from HEAD: another process's save may have moved it since."""
+        found = self._run(os.environ, "diff-index", "--cached", "--quiet", commit)
         return found.returncode != 0
 
     def _update_carefully(self, record: Record | None, old: str | None) -> None:
