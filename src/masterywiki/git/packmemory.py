@@ -8,16 +8,18 @@ after a few hundred reads, one `cat-file --batch` of every page 330 MB (the whol
 a page's history (a path-limited `git log`) 109 MB and the first commit-graph 131 MB.
 
 Every git process the wiki starts gets small bounds through git's environment-variable
-config, which children of children (GitPython's, the forked workers') inherit. Measured
-at 100,000 pages with 1 MB windows, as 16 / 8 MB of windows and 32 / 8 MB of delta cache
-(as fast both ways unless said):
-- the two-tree `read-tree` of a work-tree update: 77 / 50 MB;
-- a page's history (`git log` of one path): 44 / 22 MB; recent changes: 60 / 26 MB;
-- resolving 300 paths of the newest commit in a long-lived `cat-file`: 44 / 20 MB, and
-  0.4 / 1.9 ms a path (the folder trees' delta chains no longer stay in the cache).
+config, which children of children (GitPython's, the forked workers') inherit. At
+100,000 pages (`bench/gitmemory.py`), 1 MB windows, 16 / 8 MB of windows and 32 / 8 MB
+of delta cache, as fast both ways unless said:
+- the two-tree `read-tree` of a work-tree update: 79 / 52 MB;
+- a path's history (`git log` of one path): 55 / 25 MB;
+- resolving 300 paths of the newest commit in a long-lived `cat-file`: 49 / 22 MB, and
+  1.2 / 1.8 ms a path (the folder trees' delta chains no longer stay in the cache).
 
-Only the commit-graph needs the larger delta cache: with 8 MB it took 25 s instead of 7,
-so it asks for `COMMIT_GRAPH_DELTA_CACHE` on its command line (58 MB).
+The commands that compare the trees of many commits, recent changes and the
+commit-graph, ask for a larger delta cache on their command line
+(`MANY_TREES_DELTA_CACHE`): with 8 MB the commit-graph took 25 s instead of 7, and
+recent changes a fifth longer.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ PACK_SETTINGS = {
     "core.packedGitLimit": "8m",
     "core.deltaBaseCacheLimit": "8m",
 }
-COMMIT_GRAPH_DELTA_CACHE = "32m"
+MANY_TREES_DELTA_CACHE = "32m"
 
 
 def bound_pack_memory(environ: MutableMapping[str, str]) -> None:
