@@ -250,7 +250,8 @@ class WorkTree:
     def _index(
         self, env: Mapping[str, str], paths: list[str] | None = None
     ) -> dict[str, Entry | None]:
-        """The index's entries: all of them, or those of `paths` (None: unmerged)."""
+        """The index's entries, all of them or those of `paths`; an unmerged path's is
+        None."""
         if paths is None:
             return parse_index(self._git(env, "ls-files", "-s", "-z"))
         if not paths:
