@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.auth_fixtures import add_accounts
 from tests.conftest import DATA, git, make_repo
 
 pytestmark = pytest.mark.slow
@@ -139,12 +140,8 @@ class Server:
         }
 
     def add_users(self) -> None:
-        for writer in range(WRITERS):
-            subprocess.run(
-                [sys.executable, "-m", "masterywiki", "user", "add", f"s{self.index}w{writer}",
-                 "--role", "editor", "--password-stdin", "--instance", str(self.instance)],
-                input=PASSWORD.encode(), env=self.env(), check=True, capture_output=True,
-            )  # fmt: skip
+        names = [f"s{self.index}w{writer}" for writer in range(WRITERS)]
+        add_accounts(self.instance, names, "editor", PASSWORD)
 
     def start(self) -> None:
         with self.log.open("ab") as log:

@@ -21,6 +21,7 @@ from bs4 import BeautifulSoup
 from masterywiki.db.database import Database, engine_url
 from masterywiki.people.accounts import Accounts
 from masterywiki.watching.watchlist import Watchlist
+from tests.auth_fixtures import FAST_HASHER
 from tests.conftest import DATA, git, make_repo
 from tests.mail import Inbox, SmtpServer
 from tests.test_cluster import (
@@ -60,7 +61,7 @@ def test_three_servers_share_people_sessions_limits_and_one_outbox(
     smtp = SmtpServer(free_port(), Inbox())
     smtp.start()
     database = Database(engine_url(postgres_url, tmp_path))
-    accounts = Accounts(database)
+    accounts = Accounts(database, hasher=FAST_HASHER)
     for username, role in (("ada", "editor"), ("rob", "editor"), ("eve", "editor")):
         accounts.add_user(username, PASSWORD, role, email=f"{username}@example.org")
     accounts.add_user("wendy", PASSWORD, "reader", email="wendy@example.org")

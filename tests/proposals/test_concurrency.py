@@ -4,14 +4,13 @@ lands on its own branch with its own id, and the repository stays sound."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.auth_fixtures import add_accounts
 from tests.conftest import DATA, git, make_repo
 from tests.test_cluster import PASSWORD, Browser, Server, form_field
 
@@ -32,13 +31,6 @@ class OneServer(Server):
         found = super().env()
         del found["MASTERYWIKI_REMOTE"]
         return {**found, "MASTERYWIKI_REPO": str(self.repo)}
-
-    def add_user(self, username: str) -> None:
-        subprocess.run(
-            [sys.executable, "-m", "masterywiki", "user", "add", username, "--role",
-             "commenter", "--password-stdin", "--instance", str(self.instance)],
-            input=PASSWORD.encode(), env=self.env(), check=True, capture_output=True,
-        )  # fmt: skip
 
 
 def suggest_many(server: OneServer, username: str, made: list[int], errors: list[str]) -> None:
@@ -66,8 +58,7 @@ def test_fifty_suggestions_at_once_each_get_a_branch(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "wiki", source=DATA / "basic")
     server = OneServer(tmp_path, repo)
     users = [f"user{n}" for n in range(USERS)]
-    for username in users:
-        server.add_user(username)
+    add_accounts(server.instance, users, "commenter", PASSWORD)
     server.start()
     made: list[int] = []
     errors: list[str] = []
