@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from masterywiki.git import parse as gitparse
-from masterywiki.git.packmemory import MANY_TREES_DELTA_CACHE
+from masterywiki.git.packmemory import MANY_TREES_OPTIONS
 from masterywiki.git.parse import LOG_FORMAT, Change, Revision
 from masterywiki.git.written import WrittenCommits
 
@@ -94,10 +94,10 @@ class HistoryReads:
             return []
         paths = list(paths)
         # Without a path, each commit's trees are compared: they share delta bases.
-        delta = [] if paths else ["-c", f"core.deltaBaseCacheLimit={MANY_TREES_DELTA_CACHE}"]
         args = [
-            *delta, "-c", "core.quotePath=false", "log", "--name-status", "-M",
-            f"--format={LOG_FORMAT}", f"--skip={max(skip, 0)}", f"--max-count={max(limit, 0)}",
+            *(() if paths else MANY_TREES_OPTIONS), "-c", "core.quotePath=false", "log",
+            "--name-status", "-M", f"--format={LOG_FORMAT}", f"--skip={max(skip, 0)}",
+            f"--max-count={max(limit, 0)}",
         ]  # fmt: skip
         if follow:
             args.append("--follow")
@@ -157,7 +157,7 @@ class HistoryReads:
         not touch the path without reading their trees. A cache of git's own: failing to
         write it only leaves logs slower. Returns whether it was written."""
         done = self._try(
-            "-c", f"core.deltaBaseCacheLimit={MANY_TREES_DELTA_CACHE}",
+            *MANY_TREES_OPTIONS,
             "commit-graph", "write", "--reachable", "--changed-paths", "--split",
         )  # fmt: skip
         return done.returncode == 0

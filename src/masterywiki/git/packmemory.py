@@ -32,6 +32,8 @@ PACK_SETTINGS = {
     "core.deltaBaseCacheLimit": "8m",
 }
 MANY_TREES_DELTA_CACHE = "32m"
+# git options that give one command that larger delta cache
+MANY_TREES_OPTIONS = ("-c", f"core.deltaBaseCacheLimit={MANY_TREES_DELTA_CACHE}")
 
 
 def bound_pack_memory(environ: MutableMapping[str, str]) -> None:
