@@ -20,6 +20,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 
 from tests import postgres
 from tests.postgres import PostgresError, PostgresServer, fresh_schema_url, schema_name
+from tests.processes import alive, children_of
 
 # The fixtures, bound in this module so pytest finds them (conftest.py does not register
 # them); assignments, not imports, since the tests' parameters reuse the names.
@@ -48,26 +49,6 @@ def processes_mentioning(needle: str) -> list[int]:
         if needle.encode() in command:
             found.append(int(entry.name))
     return found
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = entry.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:  # fields after the name: state, ppid, ...
-            found.append(int(entry.parent.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def port_is_free(port: int) -> bool:

@@ -15,18 +15,7 @@ import pytest
 
 from masterywiki.web.serving import default_workers, gunicorn_options
 from tests.live_server import free_port, get
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
+from tests.processes import children_of
 
 
 def wait_until_up(base: str, process: subprocess.Popen[str]) -> None:

@@ -24,8 +24,16 @@ STARTUP_WAIT = 600.0  # seconds to wait for a starting server's read at most (th
     is_flag=True,
     help="Only when there is no index yet (what a server of a large wiki starts).",
 )
+# A server passes its process id: the build ends when that process does (see `lifeline`).
+@click.option("--end-with", type=int, default=None, hidden=True)
 @_one_line_errors
-def reindex(repo: Path | None, instance: Path, processes: int | None, if_missing: bool) -> None:
+def reindex(
+    repo: Path | None,
+    instance: Path,
+    processes: int | None,
+    if_missing: bool,
+    end_with: int | None,
+) -> None:
     """Rebuild the search index of INSTANCE from the pages at HEAD.
 
     The index is rebuilt into a new folder and switched to when complete, so a
@@ -37,7 +45,10 @@ def reindex(repo: Path | None, instance: Path, processes: int | None, if_missing
     from masterywiki.search.service import MISSING_BUILD_WAIT
     from masterywiki.search.store import FIRST_BUILD_LOCK, WriteLock
     from masterywiki.support.forked import default_processes
+    from masterywiki.support.lifeline import end_with as end_with_parent
 
+    if end_with is not None:
+        end_with_parent(end_with)
     loaded = settings_module.load({"repo": repo, "instance": instance})
     storage, _ = open_repository(loaded)
     wiki = Wiki(storage, cache_dir=loaded.cache_dir, language=loaded.language)

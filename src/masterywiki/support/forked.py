@@ -13,6 +13,8 @@ import queue
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from masterywiki.support.lifeline import end_with
+
 Report = Callable[[Any], None]
 Work = Callable[[list[Any], Report], Any]
 
@@ -26,7 +28,8 @@ def default_processes() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _child(work: Work, share: list[Any], results: Any) -> None:
+def _child(work: Work, share: list[Any], results: Any, parent: int) -> None:
+    end_with(parent)  # a parent killed mid-run no longer leaves its workers running
     try:
         outcome = work(share, lambda message: results.put(("report", message)))
         results.put(("done", outcome))
@@ -43,8 +46,11 @@ def run_forked(
     """
     context = multiprocessing.get_context("fork")
     results = context.Queue()
+    parent = os.getpid()
     workers = [
-        context.Process(target=_child, args=(work, list(items[i::processes]), results), daemon=True)
+        context.Process(
+            target=_child, args=(work, list(items[i::processes]), results, parent), daemon=True
+        )
         for i in range(processes)
     ]
     for worker in workers:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -12,8 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from masterywiki.search.facets import MAX_VALUES
+from masterywiki.search.store import FIRST_BUILD_LOCK, WriteLock
 from masterywiki.web.app import create_app
 from tests.conftest import commit_files
+from tests.processes import alive, children_of, gone_within
 from tests.search.test_search import PAGES
 from tests.timing import LINEAR_GROWTH, growth
 
@@ -228,3 +233,44 @@ def test_runs_of_operators_are_read_as_words_not_an_error(web: FlaskClient, quer
     answer = web.get("/-/api/v1/search", query_string={"q": query})
     assert answer.status_code == 200 and answer.json is not None
     assert isinstance(answer.json["results"], list)
+
+
+SERVER_WORKER = """
+import sys, threading
+from masterywiki import settings
+from masterywiki.repository.instance import open_repository
+from masterywiki.repository.wiki import Wiki
+from masterywiki.web.views.search import _reindex_in_a_child
+
+loaded = settings.load({"repo": sys.argv[1], "instance": sys.argv[2]})
+wiki = Wiki(open_repository(loaded)[0])
+# As in a server: started from a thread of its own, which waits for it.
+builder = threading.Thread(target=_reindex_in_a_child, args=(wiki, loaded))
+builder.start()
+builder.join()
+"""
+
+
+def test_a_killed_server_worker_leaves_no_index_build_running(
+    repo_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo, instance = repo_factory(PAGES), tmp_path / "instance"
+    # Another build holds the first-build claim, so the worker's child waits (up to an
+    # hour) and is still there when the worker is killed.
+    claim = WriteLock(instance / "search" / FIRST_BUILD_LOCK)
+    assert claim.acquire(5)
+    worker = subprocess.Popen([sys.executable, "-c", SERVER_WORKER, str(repo), str(instance)])
+    try:
+        deadline = time.monotonic() + 30
+        while not (child := children_of(worker.pid)):
+            assert time.monotonic() < deadline, "no index build was started"
+            time.sleep(0.05)
+        time.sleep(1.0)  # the child is up and waiting for the claim
+        assert alive(child[0])
+        worker.kill()
+        worker.wait()
+        assert gone_within(child, 10), "the index build outlived the killed worker"
+    finally:
+        worker.kill()
+        worker.wait()
+        claim.release()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -102,9 +103,10 @@ def _open_or_build(service: SearchService, startup: Startup) -> None:
 
 def _reindex_in_a_child(wiki: Wiki, settings: Settings) -> None:
     """`masterywiki reindex` for this wiki, waited for; on failure the caller builds the
-    index itself."""
+    index itself. It ends if this process does (`--end-with`), not an hour later."""
     command = [sys.executable, "-m", "masterywiki", "reindex", "--if-missing",
-               "--repo", str(wiki.storage.path), "--instance", str(settings.instance)]  # fmt: skip
+               "--repo", str(wiki.storage.path), "--instance", str(settings.instance),
+               "--end-with", str(os.getpid())]  # fmt: skip
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
