@@ -45,6 +45,7 @@ from masterywiki.search.store import (
 )
 from masterywiki.search.synonyms import Synonyms
 from masterywiki.search.tables import SegmentTables, TablesMissing
+from masterywiki.search.titlesearch import TitleNames, title_results, title_suggestions
 from masterywiki.search.values import (
     FACETS,
     PAGE_SIZE,
@@ -81,6 +82,7 @@ class SearchService:
         # given back when it ends); None builds it in this one.
         self.builder: Callable[[], None] | None = None
         self._vocabulary: tuple[str, queries.Vocabulary] | None = None  # at a commit
+        self._title_names = TitleNames()  # searched while there is no index yet
 
     @property
     def _open(self) -> Opened | None:
@@ -394,7 +396,16 @@ class SearchService:
             answer = queries.Answer(searcher, docs, catalog, self.vocabulary(), lang)
             return answer.results(text, chosen, page, page_size)
 
-        result: SearchResults = self._with_recovery(run)
+        try:
+            result: SearchResults = self._with_recovery(run)
+        except SearchUnavailable:  # no index yet (or being rebuilt): titles meanwhile
+            snapshot = self.wiki.snapshot
+            found = self._title_names.of(snapshot.catalog)
+            return title_results(
+                found, snapshot.catalog, text, chosen, page, page_size,
+                self.progress(), snapshot.changes, self.language,
+            )  # fmt: skip
+        self._title_names.forget()
         return result
 
     def parse(self, text: str, synonyms: Synonyms | None = None) -> tuple[Any, list[str]]:
@@ -412,5 +423,10 @@ class SearchService:
         def run(searcher: Any, _docs: Docs) -> list[Suggestion]:
             return queries.suggestions(searcher, self.wiki.snapshot.catalog, words, limit)
 
-        result: list[Suggestion] = self._with_recovery(run)
+        try:
+            result: list[Suggestion] = self._with_recovery(run)
+        except SearchUnavailable:  # no index yet: titles and aliases meanwhile
+            catalog = self.wiki.snapshot.catalog
+            return title_suggestions(self._title_names.of(catalog), catalog, text, limit)
+        self._title_names.forget()
         return result

@@ -92,6 +92,9 @@ class SearchResults:
     corrected: bool = False  # the hits are for `suggestion`: the query found nothing
     definition: Definition | None = None
     synonyms: tuple[str, ...] = ()  # other words that were searched for too
+    # While the first index is being built, the hits match titles and aliases only
+    # (see `titlesearch`): (pages indexed so far, of how many; 0, 0 when not known).
+    indexing: tuple[int, int] | None = None
 
     @property
     def first(self) -> int:

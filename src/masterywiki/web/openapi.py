@@ -152,6 +152,22 @@ SCHEMAS: dict[str, Any] = {
                 },
             ),
             "facets": {"type": "object"},
+            "indexing": {
+                "description": "While the first index is being built: the results match"
+                " page titles and aliases only; how many pages are indexed so far. Null"
+                " once the index is whole.",
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "required": ["pages_indexed", "pages"],
+                        "properties": {
+                            "pages_indexed": {"type": "integer"},
+                            "pages": {"type": "integer"},
+                        },
+                    },
+                ],
+            },
         },
     },
     "ReviewList": _objects(

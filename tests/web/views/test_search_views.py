@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -15,8 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from masterywiki.search.facets import MAX_VALUES
-from masterywiki.search.store import FIRST_BUILD_LOCK, WriteLock
+from masterywiki.search.store import FIRST_BUILD_LOCK, PROGRESS_FILE, WriteLock
 from masterywiki.web.app import create_app
+from masterywiki.web.views.search import RECORDS_EXTENSION
 from tests.conftest import commit_files
 from tests.processes import alive, children_of, gone_within
 from tests.search.test_search import PAGES
@@ -274,3 +276,48 @@ def test_a_killed_server_worker_leaves_no_index_build_running(
         worker.kill()
         worker.wait()
         claim.release()
+
+
+def recorded(app: Flask) -> list[str]:
+    """The searches recorded so far, once the app's queue of records is written."""
+    app.extensions[RECORDS_EXTENSION].write_queued()
+    with app.extensions["masterywiki"].database.read() as db:
+        return [row["query"] for row in db.all("SELECT query FROM search_records")]
+
+
+def test_while_the_first_index_is_built_search_answers_from_titles(
+    repo_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    folder = tmp_path / "instance" / "search"
+    # Another process is building the first index: it holds the write lock, 45 of 120 done.
+    building = WriteLock(folder / "write.lock")
+    assert building.acquire(5)
+    (folder / PROGRESS_FILE).write_text(json.dumps({"done": 45, "total": 120}))
+    app = create_app({"repo": repo_factory(PAGES), "instance": tmp_path / "instance"})
+    service = app.extensions["masterywiki.search"]
+    service.wait = 0.2  # a search would wait this long for a small wiki's first index
+    web = app.test_client()
+    try:
+        page = html(web, "/-/search?q=rubric")
+        notice = page.select_one(".indexing-notice")
+        assert "45 of 120 pages so far" in notice.get_text(" ", strip=True)
+        assert "titles and aliases only" in notice.get_text()
+        assert notice.select_one("progress")["value"] == "45"
+        assert result_urls(page) == ["/terms/rubric"]  # not notes/retakes: its text says it
+        found = web.get("/-/api/v1/search?q=scoring+guide").get_json()
+        assert found["indexing"] == {"pages_indexed": 45, "pages": 120}
+        assert [(r["path"], "open_url" in r) for r in found["results"]] == [("terms/rubric", False)]
+        suggested = web.get("/-/api/v1/suggest?q=rub").get_json()["suggestions"]
+        assert [s["url"] for s in suggested] == ["/terms/rubric"]
+        assert recorded(app) == []  # titles only: not counted among readers' searches
+        building.release()
+        service.wait_for_building()  # the wiki's own build, once the lock is free
+        page = html(web, "/-/search?q=rubric")
+        assert page.select_one(".indexing-notice") is None
+        assert result_urls(page) == ["/terms/rubric", "/notes/retakes"]
+        assert recorded(app) == ["rubric"]
+    finally:
+        building.release()
+        service.wait_for_building()
+        service.close()
+        app.extensions["masterywiki"].wiki.storage.close()

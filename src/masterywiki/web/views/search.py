@@ -190,6 +190,8 @@ def _record(results: SearchResults) -> SearchKey | None:
     pages and facet choices show that same search again, so they are not counted."""
     if request.method != "GET" or not results.query or results.filters or results.page != 1:
         return None
+    if results.indexing is not None:  # titles only, while the index is built: not counted
+        return None
     return search_records().record(results.query, results.total)
 
 
@@ -276,6 +278,12 @@ def as_json(results: SearchResults) -> dict[str, Any]:
         "suggestion": results.suggestion,
         "corrected": results.corrected,
         "synonyms": list(results.synonyms),
+        # While the first index is built: titles and aliases only, and how far it has got.
+        "indexing": (
+            {"pages_indexed": results.indexing[0], "pages": results.indexing[1]}
+            if results.indexing is not None
+            else None
+        ),
         "definition": asdict(results.definition) if results.definition else None,
         "results": [
             {
