@@ -9,8 +9,9 @@ instance, under ``gunicorn -w 2`` (sync workers), in this order:
 * first page: seconds from spawn until a page answers 200 (a first start shows pages
   straight from git while it reads the wiki);
 * ready: seconds until ``/-/healthz`` answers 200 (every page read);
-* indexed: seconds until a search answers from the whole index (the index is built at
-  start; meanwhile search answers 503, then from page titles alone);
+* search answers: seconds until a search answers 200 (from page titles alone while the
+  first index is built, once every page is read);
+* indexed: seconds until a search answers from the whole index (built at start);
 * RSS per worker (MB, its persistent git `cat-file` processes included) when ready, and
   after the run once its background work has settled (no git command but those running);
   and the peak during the run, every git command the worker ran at that moment included
@@ -59,6 +60,7 @@ class Scale:
     pages: int
     first_page_s: float | None = None
     ready_s: float | None = None
+    searchable_s: float | None = None  # search answers, from titles until indexed
     indexed_s: float | None = None
     rss_ready_mb: list[float] = field(default_factory=list)
     rss_after_mb: list[float] = field(default_factory=list)
@@ -166,11 +168,13 @@ def status(port: int, path: str) -> int:
     return pageview.get(port, path, timeout=30)[0]
 
 
-def fully_indexed(port: int) -> bool:
-    """Whether search answers from the whole index: not 503, and not from page titles
-    alone, as it does while the first index is being built."""
+def search_state(port: int) -> str:
+    """'indexed' when search answers from the whole index, 'titles' while it answers from
+    page titles alone (the first index being built), else 'none' (503)."""
     code, body, _ = pageview.get(port, "/-/api/v1/search?q=mastery", timeout=30)
-    return code == 200 and json.loads(body).get("indexing") is None
+    if code != 200:
+        return "none"
+    return "titles" if json.loads(body).get("indexing") is not None else "indexed"
 
 
 def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -262,7 +266,9 @@ def measure(pages: int, args: argparse.Namespace, workdir: Path) -> Scale:
     peak = PeakMemory(proc.pid)
     try:
         result.rss_ready_mb = worker_rss_mb(proc.pid)
-        seconds_until(lambda: fully_indexed(port), args.start_timeout)
+        seconds_until(lambda: search_state(port) != "none", args.start_timeout)
+        result.searchable_s = time.perf_counter() - began
+        seconds_until(lambda: search_state(port) == "indexed", args.start_timeout)
         result.indexed_s = time.perf_counter() - began
         server = pageview.ServerSpec("masterywiki", "masterywiki", argv, env, "/-/healthz")
         timing = pageview.Result("masterywiki")
@@ -336,6 +342,7 @@ def report(results: list[Scale], hello: float | None, args: argparse.Namespace, 
     rows = [
         ("first page of a fresh instance, s", lambda r: fmt(r.first_page_s)),
         ("ready (every page read), s", lambda r: fmt(r.ready_s)),
+        ("search answers (titles only until indexed), s", lambda r: fmt(r.searchable_s)),
         ("fully indexed for search, s", lambda r: fmt(r.indexed_s)),
         ("RSS per worker when ready, MB", lambda r: mbs(r.rss_ready_mb)),
         ("RSS per worker after the run (settled), MB", lambda r: mbs(r.rss_after_mb)),

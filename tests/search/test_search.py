@@ -25,6 +25,7 @@ from masterywiki.search import (
     Synonyms,
     _WriteLock,
     parse_synonyms,
+    titlesearch,
 )
 from masterywiki.search import service as search_service
 from masterywiki.search.tables import TABLES_FORMAT, SegmentTables
@@ -294,6 +295,33 @@ def test_a_large_first_build_answers_with_its_progress_instead_of_waiting(
     service._building.join(30)
     assert names(service, "welcome") == ["index"]
     assert service.progress() == (0, 0)
+
+
+def test_the_names_searched_meanwhile_are_read_before_the_first_search_and_then_let_go(
+    service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[str] = []
+    spaced = titlesearch._spaced
+    monkeypatch.setattr(titlesearch, "_spaced", lambda r: read.append(r.name) or spaced(r))
+    other = _WriteLock(service.folder / "write.lock")  # another process builds the index
+    assert other.acquire(timeout=0)
+    service.wait = 0.2
+    try:
+        service.warm_titles()  # what a starting server does once the pages are read
+        pages = len(read)
+        assert pages == len(service.wiki.snapshot.catalog)
+        meanwhile = service.search("rubric")
+        assert meanwhile.indexing == (0, 0)
+        assert [hit.name for hit in meanwhile.hits] == ["glossary/rubric"]
+        assert len(read) == pages  # nothing read again for the search
+    finally:
+        other.release()
+    service.wait_for_building()
+    service.drop_titles()
+    service.rebuild()  # the index is there: a search reads through it, not the names
+    assert service.search("rubric").indexing is None
+    service.warm_titles()
+    assert len(read) == pages  # with an index, no names are read
 
 
 def test_rebuild_reports_progress(service: SearchService) -> None:

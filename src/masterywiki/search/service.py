@@ -271,6 +271,18 @@ class SearchService:
             with self._lock:
                 self._build_missing(wait=False)
 
+    def warm_titles(self) -> None:
+        """While there is no index, read the pages' names that searches answer from
+        meanwhile (see `titlesearch`): a second at 100,000 pages, paid here, not by the
+        first reader."""
+        if self.read_state() is None:
+            self._title_names.of(self.wiki.snapshot.catalog)
+
+    def drop_titles(self) -> None:
+        """Let the pages' names go, once the index is there."""
+        if self.read_state() is not None:
+            self._title_names.forget()
+
     def wait_for_building(self) -> None:
         """Return once a background build this process started has ended (at once if
         none has); its errors are the first search's to report."""
@@ -405,7 +417,7 @@ class SearchService:
                 found, snapshot.catalog, text, chosen, page, page_size,
                 self.progress(), snapshot.changes, self.language,
             )  # fmt: skip
-        self._title_names.forget()
+        self._title_names.forget()  # searched through the index: its names are not needed
         return result
 
     def parse(self, text: str, synonyms: Synonyms | None = None) -> tuple[Any, list[str]]:
