@@ -55,6 +55,14 @@ def test_only_titles_and_aliases_count_and_words_begin_a_word() -> None:
     assert search("policy habits").total == 0
 
 
+def test_or_gives_alternatives_and_not_leaves_out() -> None:
+    assert names(search("habits OR evaluacion")) == ["framework/habits", "framework/evaluacion"]
+    assert search("rubric NOT rows").total == 2
+    assert "glossary/rubric-rows" not in names(search("rubric NOT rows", page=1))
+    assert names(search('"scoring guide" AND rubric')) == ["glossary/rubric"]
+    assert search("NOT rubric").total == 0  # nothing wanted: nothing found
+
+
 def test_accents_are_optional_either_way() -> None:
     assert names(search("evaluacion")) == ["framework/evaluacion"]
     assert names(search("Evaluación")) == ["framework/evaluacion"]

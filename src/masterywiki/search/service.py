@@ -255,10 +255,10 @@ class SearchService:
 
             self._building = threading.Thread(target=build, name="search-index", daemon=True)
             self._building.start()
-        # A search waits for a small wiki's first index; of a large one, it says how far
-        # the build has got instead.
+        # A search waits for a small wiki's first index; of a large one, it answers from
+        # the pages' names at once instead, saying how far the build has got.
         long = wait and self.wiki.file_count() > WAIT_FOR_PAGES
-        deadline = time.monotonic() + (self.wait if wait and not long else 0.5)
+        deadline = time.monotonic() + (self.wait if wait and not long else 0.0)
         while self._building.is_alive() and time.monotonic() < deadline:
             self._building.join(0.1)
         if self._build_error is not None:

@@ -20,6 +20,7 @@ from masterywiki.content.pagerecord import PageRecord
 from masterywiki.content.translations import lang_of
 from masterywiki.git.parse import Change
 from masterywiki.search.schema import plain_words, section_of
+from masterywiki.search.synonyms import OPERATORS, QUERY_TOKEN
 from masterywiki.search.values import Crumb, Hit, SearchResults, Suggestion
 
 EXACT, LEADING, ALL_WORDS = 3.0, 2.0, 1.0  # scores: a name equal to the query, begun by it
@@ -86,10 +87,36 @@ class TitleNames:
         self._by_name, self._table = {}, None
 
 
-def _score(wanted: tuple[str, ...], record: PageRecord, spaced: str) -> float:
-    """How well a page's names match the query's words; 0 for no match. Every word must
-    begin a word of a name (the last one may be unfinished, as typed)."""
+Clause = tuple[tuple[str, ...], tuple[str, ...]]  # words wanted, words not wanted
+
+
+def _clauses(text: str) -> list[Clause]:
+    """The query as alternatives (split at OR), each with the words a page's names must
+    hold and those they must not (after NOT); quotes and AND change nothing here."""
+    clauses: list[Clause] = []
+    wanted: list[str] = []
+    unwanted: list[str] = []
+    negated = False
+    for token in [*QUERY_TOKEN.findall(text), "OR"]:
+        if token == "OR":
+            if wanted:
+                clauses.append((tuple(wanted), tuple(unwanted)))
+            wanted, unwanted, negated = [], [], False
+        elif token in ("NOT", "ANDNOT"):
+            negated = True
+        elif token not in OPERATORS:
+            (unwanted if negated else wanted).extend(plain_words(token))
+            negated = False
+    return clauses
+
+
+def _score(clause: Clause, record: PageRecord, spaced: str) -> float:
+    """How well a page's names match one alternative; 0 for no match. Every word wanted
+    must begin a word of a name (the last one may be unfinished, as typed)."""
+    wanted, unwanted = clause
     if not all(" " + word in spaced for word in wanted):
+        return 0.0
+    if any(" " + word in spaced for word in unwanted):
         return 0.0
     words = _name_words(record)
     if any(name == wanted for name in words):
@@ -117,17 +144,15 @@ def _ranked(
     text: str,
     filters: Mapping[str, Sequence[str]],
 ) -> list[tuple[float, PageRecord]]:
-    wanted = plain_words(text)
-    if not wanted:
-        return []
-    scored = [
-        (score, record)
-        for record, spaced in table.having(max(wanted, key=len))  # the longest: the rarest
-        if (score := _score(wanted, record, spaced)) and _chosen(record, filters)
-    ]
+    best: dict[str, tuple[float, PageRecord]] = {}
+    for clause in _clauses(text):
+        # The pages holding the clause's longest word (the rarest) are the candidates.
+        for record, spaced in table.having(max(clause[0], key=len)):
+            score = _score(clause, record, spaced)
+            if score > best.get(record.name, (0.0,))[0] and _chosen(record, filters):
+                best[record.name] = (score, record)
     # The best match first, then the shorter title (the closer to what was typed).
-    scored.sort(key=lambda item: (-item[0], len(item[1].title), item[1].name))
-    return scored
+    return sorted(best.values(), key=lambda item: (-item[0], len(item[1].title), item[1].name))
 
 
 def title_results(
