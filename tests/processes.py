@@ -11,17 +11,32 @@ def _stat_fields(pid: int | str) -> list[str]:
     return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
 
 
+def _processes() -> list[Path]:
+    return [entry for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
 def children_of(pid: int) -> list[int]:
     """The live processes whose parent is `pid`."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for entry in _processes():
         try:
             fields = _stat_fields(entry.name)
         except OSError:  # it ended meanwhile
             continue
         if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def processes_mentioning(needle: str) -> list[int]:
+    """Live processes whose command line contains `needle`."""
+    found = []
+    for entry in _processes():
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:  # it ended meanwhile
+            continue
+        if needle.encode() in command:
             found.append(int(entry.name))
     return found
 

@@ -20,7 +20,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 
 from tests import postgres
 from tests.postgres import PostgresError, PostgresServer, fresh_schema_url, schema_name
-from tests.processes import alive, children_of
+from tests.processes import alive, children_of, processes_mentioning
 
 # The fixtures, bound in this module so pytest finds them (conftest.py does not register
 # them); assignments, not imports, since the tests' parameters reuse the names.
@@ -34,21 +34,6 @@ def schema_of(url: str) -> str:
         row = connection.execute("SELECT current_schema()").fetchone()
     assert row is not None
     return str(row[0])
-
-
-def processes_mentioning(needle: str) -> list[int]:
-    """Live processes whose command line contains needle (the postmaster's names its -D)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes()
-        except OSError:  # it ended meanwhile
-            continue
-        if needle.encode() in command:
-            found.append(int(entry.name))
-    return found
 
 
 def port_is_free(port: int) -> bool:

@@ -23,7 +23,8 @@ from masterywiki.search.schema import plain_words, section_of
 from masterywiki.search.synonyms import OPERATORS, QUERY_TOKEN
 from masterywiki.search.values import Crumb, Hit, SearchResults, Suggestion
 
-EXACT, LEADING, ALL_WORDS = 3.0, 2.0, 1.0  # scores: a name equal to the query, begun by it
+# Scores: a name is the words asked for, a name begins with them, the names hold them all.
+EXACT, LEADING, ALL_WORDS = 3.0, 2.0, 1.0
 
 
 def _name_words(record: PageRecord) -> tuple[tuple[str, ...], ...]:
