@@ -412,9 +412,9 @@ class SearchService:
             result: SearchResults = self._with_recovery(run)
         except SearchUnavailable:  # no index yet (or being rebuilt): titles meanwhile
             snapshot = self.wiki.snapshot
-            found = self._title_names.of(snapshot.catalog)
+            table = self._title_names.of(snapshot.catalog)
             return title_results(
-                found, snapshot.catalog, text, chosen, page, page_size,
+                table, snapshot.catalog, text, chosen, page, page_size,
                 self.progress(), snapshot.changes, self.language,
             )  # fmt: skip
         self._title_names.forget()  # searched through the index: its names are not needed
