@@ -24,17 +24,17 @@ from masterywiki.search.docs import LANG, Docs
 from masterywiki.search.languages import base_language
 from masterywiki.search.schema import (
     FIELD_BOOSTS,
+    breadcrumbs,
     normalize,
+    place_of,
     plain_words,
     schema_for,
-    section_of,
 )
 from masterywiki.search.snippets import Marker
 from masterywiki.search.synonyms import OPERATORS, QUERY_TOKEN, Synonyms
 from masterywiki.search.values import (
     FACET_LABELS,
     FACETS,
-    Crumb,
     Definition,
     Facet,
     FacetValue,
@@ -272,7 +272,6 @@ class Answer:
             body = body[len(title) :].lstrip()
         snippet = marker.snippet(body) or marker.snippet(summary) or marker.plain(summary or body)
         record = self.catalog.get(name)
-        crumbs = tuple(Crumb(r.title, r.url) for r in self.catalog.ancestors(name))
         fm = record.info.front_matter if record else None
         return Hit(
             name=name,
@@ -281,7 +280,7 @@ class Answer:
             type=str(stored.get("type") or "page"),
             snippet=snippet,
             summary=summary,
-            breadcrumbs=crumbs,
+            breadcrumbs=breadcrumbs(self.catalog, name),
             tags=tuple(fm.tags) if fm else (),
             resource_type=str(stored.get("resource_type") or ""),
             organization=str(stored.get("organization") or ""),
@@ -356,9 +355,8 @@ def suggestions(searcher: Any, catalog: Catalog, words: list[str], limit: int) -
     found = []
     for hit in results:
         name = str(hit["path"])
-        parents = catalog.ancestors(name)
-        context = parents[-1].title if parents else section_of(name)
+        place = place_of(catalog, name)
         found.append(
-            Suggestion(str(hit["title"]), names.url_for_name(name), str(hit["type"]), context)
+            Suggestion(str(hit["title"]), names.url_for_name(name), str(hit["type"]), place)
         )
     return found

@@ -26,7 +26,7 @@ from whoosh.support.charset import accent_map  # type: ignore[import-untyped]
 from whoosh.system import pack_uint  # type: ignore[import-untyped]
 
 from masterywiki.content import names
-from masterywiki.content.catalog import PageRecord
+from masterywiki.content.catalog import Catalog, PageRecord
 from masterywiki.content.plaintext import plain_text
 from masterywiki.content.translations import lang_of
 from masterywiki.repository.wiki import Snapshot, Wiki
@@ -39,6 +39,7 @@ from masterywiki.search.languages import (
     marked,
     unmark,
 )
+from masterywiki.search.values import Crumb
 
 # 2: the body in per-segment tables; 3: each page analysed in its language; 4: the date a
 # page last changed stored, not indexed (whoosh made 8 terms of each date, for range
@@ -373,6 +374,17 @@ def plain_words(text: str) -> tuple[str, ...]:
 def section_of(name: str) -> str:
     """The first segment of a page's path ('framework' for framework/grading-policy)."""
     return "" if name == names.ROOT else name.split("/", 1)[0]
+
+
+def breadcrumbs(catalog: Catalog, name: str) -> tuple[Crumb, ...]:
+    """Where a result sits: its ancestors in the toctree, the root first."""
+    return tuple(Crumb(r.title, r.url) for r in catalog.ancestors(name))
+
+
+def place_of(catalog: Catalog, name: str) -> str:
+    """Where a suggestion sits, in a word: its parent's title, or else its section."""
+    parents = catalog.ancestors(name)
+    return parents[-1].title if parents else section_of(name)
 
 
 def document(

@@ -19,9 +19,9 @@ from masterywiki.content.catalog import Catalog
 from masterywiki.content.pagerecord import PageRecord
 from masterywiki.content.translations import lang_of
 from masterywiki.git.parse import Change
-from masterywiki.search.schema import plain_words, section_of
+from masterywiki.search.schema import breadcrumbs, place_of, plain_words, section_of
 from masterywiki.search.synonyms import OPERATORS, QUERY_TOKEN
-from masterywiki.search.values import Crumb, Hit, SearchResults, Suggestion
+from masterywiki.search.values import Hit, SearchResults, Suggestion
 
 # Scores: a name is the words asked for, a name begins with them, the names hold them all.
 EXACT, LEADING, ALL_WORDS = 3.0, 2.0, 1.0
@@ -180,7 +180,7 @@ def title_results(
             type=record.type,
             snippet=html.escape(record.summary or ""),
             summary=record.summary or "",
-            breadcrumbs=tuple(Crumb(r.title, r.url) for r in catalog.ancestors(record.name)),
+            breadcrumbs=breadcrumbs(catalog, record.name),
             tags=tuple(record.info.front_matter.tags),
             resource_type=record.info.front_matter.resource_type or "",
             organization=record.info.front_matter.organization or "",
@@ -203,9 +203,7 @@ def title_suggestions(
 ) -> list[Suggestion]:
     """Search as you type while the index is being built: titles and aliases whose words
     begin with what was typed."""
-    suggestions = []
-    for _, record in _ranked(table, text, {})[:limit]:
-        parents = catalog.ancestors(record.name)
-        context = parents[-1].title if parents else section_of(record.name)
-        suggestions.append(Suggestion(record.title, record.url, record.type, context))
-    return suggestions
+    return [
+        Suggestion(record.title, record.url, record.type, place_of(catalog, record.name))
+        for _, record in _ranked(table, text, {})[:limit]
+    ]
